@@ -1,0 +1,1 @@
+"""rupn-bot runtime: config, Matrix client, dispatch, rendering, calendar, dates, CLI."""

@@ -1,0 +1,54 @@
+"""Assemble the bot from a configuration: database, registry, renderer, Matrix client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.config import Config
+from bot.matrix import MatrixBot, utc_now
+from bot.render import Renderer
+from commands import load_registry
+from storage import migrate, open_database
+from storage.establishments import EstablishmentRow, sync_establishments
+
+log = logging.getLogger(__name__)
+
+
+def build_bot(config: Config, clock: Callable[[], datetime] = utc_now) -> MatrixBot:
+    """Open and migrate the database, sync establishments, and wire the bot."""
+    db = open_database(config.bot.database)
+    applied = migrate(db)
+    if applied:
+        log.info("database %s migrated: %s", config.bot.database, ", ".join(applied))
+    sync_establishments(
+        db,
+        [
+            EstablishmentRow(e.id, e.name, e.room, e.zone, e.timezone, e.referents, e.principals)
+            for e in config.establishments
+        ],
+        clock(),
+    )
+    return MatrixBot(config, db, load_registry(), Renderer(), clock)
+
+
+async def run_bot(config: Config) -> None:
+    """Run until SIGINT/SIGTERM; commands not answered yet stay in the inbox for next start."""
+    bot = build_bot(config)
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, main.cancel)
+    try:
+        await bot.login()
+        await bot.run()
+    except asyncio.CancelledError:
+        log.info("stopping on signal")
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(bot.close(), 10)
+        bot.db.close()

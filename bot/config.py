@@ -1,0 +1,363 @@
+"""Load and validate the TOML configuration.
+
+Every problem is collected and reported at once, each with its key path
+(``establishment[2].zone: expected A, B or C``), so an admin fixes a file in
+one pass instead of one error per restart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MATRIX_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+# Room version 12 ids are "!<hash>" without a server part; older ones are "!x:server".
+ROOM_REF = re.compile(r"^(![^\s:]+(:\S+)?|#[^:\s]+:\S+)$")
+ESTABLISHMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+class ConfigError(Exception):
+    """The configuration has one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    """How the bot reaches its homeserver and where it keeps its device."""
+
+    homeserver: str
+    user_id: str
+    store_path: Path
+    password: str | None = None
+    password_env: str | None = None
+    access_token_env: str | None = None
+    device_name: str = "rupn-bot"
+
+    def resolve_password(self) -> str | None:
+        """The password, read from the environment variable when one is named."""
+        if self.password_env:
+            return os.environ.get(self.password_env)
+        return self.password
+
+    def resolve_access_token(self) -> str | None:
+        """An access token given through the environment, if any."""
+        return os.environ.get(self.access_token_env) if self.access_token_env else None
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """Process-wide settings."""
+
+    database: Path
+    prefix: str = "!"
+    allowed_inviters: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    # Tests serve pages from loopback; production must never reach internal hosts.
+    allow_private_links: bool = False
+
+
+@dataclass(frozen=True)
+class Establishment:
+    """One school and its room; the bot serves many at once."""
+
+    id: str
+    name: str
+    room: str
+    zone: str
+    timezone: str
+    referents: tuple[str, ...]
+    principals: tuple[str, ...]
+    ticket_url: str | None = None
+    reminder_hours: float = 2.0
+    newsletter_day: str = "vendredi"
+    newsletter_time: str = "16:00"
+    allow_teachers_veille: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The establishment's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    matrix: MatrixConfig
+    bot: BotConfig
+    establishments: tuple[Establishment, ...]
+    source: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def establishment(self, establishment_id: str) -> Establishment | None:
+        """The establishment with that id, or None."""
+        return next((e for e in self.establishments if e.id == establishment_id), None)
+
+
+class _Checker:
+    """Reads typed values out of nested dicts while collecting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def get(self, table: dict, key: str, path: str, kind: type, *, required=False, default=None):
+        full = f"{path}.{key}" if path else key
+        if key not in table:
+            if required:
+                self.problem(full, "missing")
+            return default
+        value = table[key]
+        # bool is an int in Python; a float setting accepts integers too.
+        ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            self.problem(full, f"expected {_kind_name(kind)}, got {type(value).__name__}")
+            return default
+        return value
+
+    def matrix_ids(self, table: dict, key: str, path: str) -> tuple[str, ...]:
+        values = self.get(table, key, path, list, default=[])
+        full = f"{path}.{key}"
+        good = []
+        for i, value in enumerate(values):
+            if isinstance(value, str) and MATRIX_ID.match(value):
+                good.append(value)
+            else:
+                self.problem(
+                    f"{full}[{i}]", f"expected a Matrix ID like @nom:serveur, got {value!r}"
+                )
+        return tuple(good)
+
+    def unknown_keys(self, table: dict, known: set[str], path: str) -> None:
+        for key in sorted(set(table) - known):
+            self.problem(f"{path}.{key}" if path else key, "unknown setting")
+
+
+def _kind_name(kind: type) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }.get(kind, kind.__name__)
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
+    p = "matrix"
+    homeserver = c.get(table, "homeserver", p, str, required=True)
+    if homeserver and not re.match(r"^https?://[^\s/]+", homeserver):
+        c.problem(f"{p}.homeserver", f"expected an http(s) URL, got {homeserver!r}")
+    user_id = c.get(table, "user_id", p, str, required=True)
+    if user_id and not MATRIX_ID.match(user_id):
+        c.problem(f"{p}.user_id", f"expected a Matrix ID like @bot:serveur, got {user_id!r}")
+    password = c.get(table, "password", p, str)
+    password_env = c.get(table, "password_env", p, str)
+    token_env = c.get(table, "access_token_env", p, str)
+    if not (password or password_env or token_env):
+        c.problem(p, "one of password, password_env or access_token_env is required")
+    store = c.get(table, "store_path", p, str, default="data/store")
+    device_name = c.get(table, "device_name", p, str, default="rupn-bot")
+    c.unknown_keys(
+        table,
+        {
+            "homeserver",
+            "user_id",
+            "password",
+            "password_env",
+            "access_token_env",
+            "store_path",
+            "device_name",
+        },
+        p,
+    )
+    if not (homeserver and user_id):
+        return None
+    return MatrixConfig(
+        homeserver=homeserver.rstrip("/"),
+        user_id=user_id,
+        store_path=_resolve(base, store),
+        password=password,
+        password_env=password_env,
+        access_token_env=token_env,
+        device_name=device_name,
+    )
+
+
+def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
+    p = "bot"
+    database = c.get(table, "database", p, str, default="data/rupn.db")
+    prefix = c.get(table, "prefix", p, str, default="!")
+    if not prefix or " " in prefix:
+        c.problem(f"{p}.prefix", "expected a non-empty prefix without spaces")
+        prefix = "!"
+    inviters = c.get(table, "allowed_inviters", p, list, default=[])
+    for i, pattern in enumerate(inviters):
+        if not isinstance(pattern, str) or not pattern.startswith("@"):
+            c.problem(f"{p}.allowed_inviters[{i}]", "expected a pattern like @*:serveur")
+    admins = c.matrix_ids(table, "admins", p)
+    level = c.get(table, "log_level", p, str, default="INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        c.problem(f"{p}.log_level", "expected DEBUG, INFO, WARNING or ERROR")
+        level = "INFO"
+    allow_private = c.get(table, "allow_private_links", p, bool, default=False)
+    c.unknown_keys(
+        table,
+        {"database", "prefix", "allowed_inviters", "admins", "log_level", "allow_private_links"},
+        p,
+    )
+    return BotConfig(
+        database=_resolve(base, database),
+        prefix=prefix,
+        allowed_inviters=tuple(x for x in inviters if isinstance(x, str)),
+        admins=admins,
+        log_level=level,
+        allow_private_links=allow_private,
+    )
+
+
+def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None:
+    p = f"establishment[{index}]"
+    if not isinstance(table, dict):
+        c.problem(p, "expected a table")
+        return None
+    eid = c.get(table, "id", p, str, required=True)
+    if eid and not ESTABLISHMENT_ID.match(eid):
+        c.problem(f"{p}.id", "expected lower-case letters, digits, - or _ (e.g. clg-jean-moulin)")
+    name = c.get(table, "name", p, str, required=True)
+    room = c.get(table, "room", p, str, required=True)
+    if room and not ROOM_REF.match(room):
+        c.problem(
+            f"{p}.room", f"expected a room id (!abc:serveur) or alias (#nom:serveur), got {room!r}"
+        )
+    zone = c.get(table, "zone", p, str, required=True)
+    if zone is not None and zone not in ("A", "B", "C"):
+        c.problem(f"{p}.zone", "expected A, B or C")
+    timezone = c.get(table, "timezone", p, str, default="Europe/Paris")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        c.problem(f"{p}.timezone", f"unknown time zone {timezone!r} (e.g. Europe/Paris)")
+    referents = c.matrix_ids(table, "referents", p)
+    if not referents and "referents" not in table:
+        c.problem(f"{p}.referents", "missing (at least one referent)")
+    principals = c.matrix_ids(table, "principals", p)
+    ticket_url = c.get(table, "ticket_url", p, str)
+    if ticket_url and not re.match(r"^https?://\S+$", ticket_url):
+        c.problem(f"{p}.ticket_url", "expected an http(s) URL")
+    reminder = c.get(table, "reminder_hours", p, float, default=2.0)
+    if not 0 < reminder <= 72:
+        c.problem(f"{p}.reminder_hours", "expected a number of hours between 0 and 72")
+    day = c.get(table, "newsletter_day", p, str, default="vendredi").lower()
+    if day not in WEEKDAYS:
+        c.problem(f"{p}.newsletter_day", f"expected one of {', '.join(WEEKDAYS)}")
+    time = c.get(table, "newsletter_time", p, str, default="16:00")
+    if not HHMM.match(time):
+        c.problem(f"{p}.newsletter_time", "expected HH:MM (e.g. 16:00)")
+    veille = c.get(table, "allow_teachers_veille", p, bool, default=False)
+    c.unknown_keys(
+        table,
+        {
+            "id",
+            "name",
+            "room",
+            "zone",
+            "timezone",
+            "referents",
+            "principals",
+            "ticket_url",
+            "reminder_hours",
+            "newsletter_day",
+            "newsletter_time",
+            "allow_teachers_veille",
+        },
+        p,
+    )
+    if not (eid and name and room and zone):
+        return None
+    return Establishment(
+        id=eid,
+        name=name,
+        room=room,
+        zone=zone,
+        timezone=timezone,
+        referents=referents,
+        principals=principals,
+        ticket_url=ticket_url,
+        reminder_hours=reminder,
+        newsletter_day=day,
+        newsletter_time=time,
+        allow_teachers_veille=veille,
+    )
+
+
+def parse_config(raw: dict[str, Any], base: Path) -> Config:
+    """Validate a parsed TOML document; relative paths are taken from ``base``.
+
+    Raises ConfigError listing every problem found.
+    """
+    c = _Checker()
+    matrix = _matrix(c, c.get(raw, "matrix", "", dict, required=True, default={}), base)
+    bot = _bot(c, c.get(raw, "bot", "", dict, default={}), base)
+    tables = c.get(raw, "establishment", "", list, default=[])
+    if not tables and "establishment" not in raw:
+        c.problem("establishment", "missing (at least one [[establishment]] table)")
+    establishments = [e for i, t in enumerate(tables, 1) if (e := _establishment(c, t, i))]
+    seen_ids: dict[str, int] = {}
+    seen_rooms: dict[str, int] = {}
+    for i, e in enumerate(establishments, 1):
+        if e.id in seen_ids:
+            c.problem(f"establishment[{i}].id", f"duplicate of establishment[{seen_ids[e.id]}]")
+        if e.room in seen_rooms:
+            c.problem(
+                f"establishment[{i}].room", f"same room as establishment[{seen_rooms[e.room]}]"
+            )
+        seen_ids.setdefault(e.id, i)
+        seen_rooms.setdefault(e.room, i)
+    known = {"matrix", "bot", "establishment", "survey"}
+    c.unknown_keys(raw, known, "")
+    if c.problems:
+        raise ConfigError(c.problems)
+    assert matrix is not None
+    extra = {k: raw[k] for k in raw if k not in ("matrix", "bot", "establishment")}
+    return Config(matrix=matrix, bot=bot, establishments=tuple(establishments), extra=extra)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, parse and validate a TOML configuration file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError([f"{path}: file not found"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from exc
+    config = parse_config(raw, path.resolve().parent)
+    return Config(
+        matrix=config.matrix,
+        bot=config.bot,
+        establishments=config.establishments,
+        source=path.resolve(),
+        extra=config.extra,
+    )

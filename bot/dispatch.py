@@ -1,0 +1,440 @@
+"""Command registry, per-message Context and the dispatcher.
+
+Commands are declared next to their handlers with ``@command(...)`` (and
+``@<command>.sub(...)`` for sub-commands); a ``Registry`` collects them from the
+modules of ``commands/``. The dispatcher turns a message into a call: it finds
+the command (accents and case ignored), checks the sender's role, converts the
+arguments, and turns every expected problem into a French sentence. Anything
+unexpected is logged with its trace and answered with one polite line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import logging
+import types
+import typing
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.converters import BadArgument, Converter, split_words
+from bot.render import Message, Renderer
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from bot.config import Config, Establishment
+
+log = logging.getLogger(__name__)
+
+
+class Role(StrEnum):
+    """Who may run a command; derived from the establishment's config."""
+
+    TEACHER = "teacher"
+    REFERENT = "referent"
+    PRINCIPAL = "principal"
+    ADMIN = "admin"
+
+
+# With their preposition, to read "réservée aux référents numériques et à la direction".
+ROLE_NAMES_FR = {
+    Role.TEACHER: "à tous les membres du salon",
+    Role.REFERENT: "aux référents numériques",
+    Role.PRINCIPAL: "à la direction",
+    Role.ADMIN: "à l'équipe académique",
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: ``Réserver`` and ``reserver`` are the same word."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def role_of(establishment: Establishment, config: Config, user_id: str) -> Role:
+    """The role a user has in an establishment: admin, referent, principal, else teacher."""
+    if user_id in config.bot.admins:
+        return Role.ADMIN
+    if user_id in establishment.referents:
+        return Role.REFERENT
+    if user_id in establishment.principals:
+        return Role.PRINCIPAL
+    return Role.TEACHER
+
+
+class Messenger(Protocol):
+    """What handlers need from the chat transport (bot/matrix.py implements it)."""
+
+    async def send_message(
+        self,
+        room_id: str,
+        message: Message,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None: ...
+
+    async def send_file(
+        self,
+        room_id: str,
+        filename: str,
+        data: bytes,
+        mimetype: str,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None: ...
+
+    async def direct_room(self, user_id: str) -> str: ...
+
+
+@dataclass
+class Context:
+    """Everything a handler may use; nothing else is global."""
+
+    sender: str
+    role: Role
+    establishment: Establishment
+    room_id: str
+    event_id: str
+    now: datetime
+    db: sqlite_utils.Database
+    config: Config
+    renderer: Renderer
+    messenger: Messenger
+    registry: Registry
+    command: CommandSpec | None = None
+    sent: int = 0
+
+    def _next_txn(self) -> str:
+        # Deterministic transaction ids: if a crash makes the bot handle the same
+        # command again, the homeserver drops the repeated send.
+        self.sent += 1
+        return f"rupn-{self.event_id}-{self.sent}"
+
+    def render(self, template: str, mentions: Iterable[str] = (), **values) -> Message:
+        """Render a template with the common values (establishment, now, prefix)."""
+        return self.renderer.render(
+            template,
+            mentions=tuple(mentions),
+            establishment=self.establishment,
+            now=self.now,
+            prefix=self.config.bot.prefix,
+            **values,
+        )
+
+    async def reply(self, template: str, mentions: Iterable[str] = (), **values) -> None:
+        """Answer the command in its room, as a reply, with a rendered template."""
+        await self.send(self.render(template, mentions, **values))
+
+    async def send(self, message: Message, room_id: str | None = None) -> None:
+        """Send an already rendered message (to the command's room unless told)."""
+        in_room = room_id is None or room_id == self.room_id
+        await self.messenger.send_message(
+            room_id or self.room_id,
+            message,
+            reply_to=self.event_id if in_room else None,
+            txn_id=self._next_txn(),
+        )
+
+    async def send_file(self, filename: str, data: bytes, mimetype: str, room_id=None) -> None:
+        """Upload a file to the command's room (or another room)."""
+        await self.messenger.send_file(
+            room_id or self.room_id,
+            filename,
+            data,
+            mimetype,
+            reply_to=self.event_id if room_id is None else None,
+            txn_id=self._next_txn(),
+        )
+
+
+Handler = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One typed argument of a handler."""
+
+    name: str
+    converter: type[Converter]
+    optional: bool
+    default: Any = None
+    label: str | None = None
+
+    @property
+    def usage(self) -> str:
+        """``<n°>`` when required, ``[sujet]`` when optional."""
+        label = self.label or self.converter.label
+        return f"[{label}]" if self.optional else f"<{label}>"
+
+
+@dataclass
+class CommandSpec:
+    """A declared command or sub-command and everything ``!aide`` shows about it."""
+
+    name: str
+    handler: Handler
+    help: str
+    roles: frozenset[Role]
+    aliases: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    usage_override: str | None = None
+    parent: CommandSpec | None = None
+    subs: dict[str, CommandSpec] = field(default_factory=dict)
+    params: tuple[Parameter, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.params = _parameters_of(self.handler)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.parent.name} {self.name}" if self.parent else self.name
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(fold(k) for k in (self.name, *self.aliases)))
+
+    def usage(self, prefix: str = "!") -> str:
+        """``!permanence réserver <n°> [sujet]``, built from the handler's parameters."""
+        if self.usage_override is not None:
+            args = self.usage_override
+        else:
+            args = " ".join(p.usage for p in self.params)
+        return f"{prefix}{self.full_name} {args}".strip()
+
+    def allows(self, role: Role) -> bool:
+        """Whether a sender with this role may run the command (admins run everything)."""
+        return role is Role.ADMIN or role in self.roles
+
+    def sub(
+        self,
+        name: str,
+        *,
+        help: str,
+        role: str | Iterable[str] | None = None,
+        aliases: Iterable[str] = (),
+        examples: Iterable[str] = (),
+        usage: str | None = None,
+    ) -> Callable[[Handler], CommandSpec]:
+        """Declare a sub-command: ``@permanence.sub("réserver", help=...)``."""
+
+        def decorate(handler: Handler) -> CommandSpec:
+            spec = CommandSpec(
+                name=name,
+                handler=handler,
+                help=help,
+                roles=_roles(role) if role is not None else self.roles,
+                aliases=tuple(aliases),
+                examples=tuple(examples),
+                usage_override=usage,
+                parent=self,
+            )
+            for key in spec.keys:
+                self.subs[key] = spec
+            return spec
+
+        return decorate
+
+
+def _roles(role: str | Iterable[str]) -> frozenset[Role]:
+    names = [role] if isinstance(role, str) else list(role)
+    roles = {Role(r) for r in names}
+    # "teacher" means anyone in the room: referents and principals are teachers too.
+    return frozenset(Role) if Role.TEACHER in roles else frozenset(roles)
+
+
+def command(
+    name: str,
+    *,
+    help: str,
+    role: str | Iterable[str] = "teacher",
+    aliases: Iterable[str] = (),
+    examples: Iterable[str] = (),
+    usage: str | None = None,
+) -> Callable[[Handler], CommandSpec]:
+    """Declare a command; the module's CommandSpec objects are collected by a Registry."""
+
+    def decorate(handler: Handler) -> CommandSpec:
+        return CommandSpec(
+            name=name,
+            handler=handler,
+            help=help,
+            roles=_roles(role),
+            aliases=tuple(aliases),
+            examples=tuple(examples),
+            usage_override=usage,
+        )
+
+    return decorate
+
+
+def _parameters_of(handler: Handler) -> tuple[Parameter, ...]:
+    signature = inspect.signature(handler)
+    hints = typing.get_type_hints(handler, include_extras=True)
+    params = []
+    for name in list(signature.parameters)[1:]:  # the first one is the Context
+        declared = signature.parameters[name]
+        converter, optional = _unwrap_optional(hints[name])
+        label = None
+        if typing.get_origin(converter) is typing.Annotated:
+            converter, label = typing.get_args(converter)[:2]
+        if not (isinstance(converter, type) and issubclass(converter, Converter)):
+            raise TypeError(f"{handler.__qualname__}.{name}: annotate with a Converter")
+        has_default = declared.default is not inspect.Parameter.empty
+        default = declared.default if has_default else None
+        params.append(Parameter(name, converter, optional or has_default, default, label))
+    return tuple(params)
+
+
+def _unwrap_optional(hint: Any) -> tuple[Any, bool]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return hint, False
+
+
+class Registry:
+    """All commands, looked up by folded name or alias."""
+
+    def __init__(self, specs: Iterable[CommandSpec]):
+        self.commands: list[CommandSpec] = []
+        self._by_key: dict[str, CommandSpec] = {}
+        for spec in specs:
+            self.add(spec)
+
+    @classmethod
+    def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
+        """Collect the top-level commands declared in each module, in declaration order."""
+        specs = []
+        for module in modules:
+            specs += [
+                v for v in vars(module).values() if isinstance(v, CommandSpec) and not v.parent
+            ]
+        return cls(specs)
+
+    def add(self, spec: CommandSpec) -> None:
+        """Register a command; a name or alias used twice is a programming error."""
+        for key in spec.keys:
+            if key in self._by_key:
+                raise ValueError(f"command name {key!r} declared twice")
+            self._by_key[key] = spec
+        self.commands.append(spec)
+
+    def find(self, word: str) -> CommandSpec | None:
+        """The command named (or aliased) ``word``, accents and case ignored."""
+        return self._by_key.get(fold(word))
+
+    def suggest(self, word: str, role: Role) -> CommandSpec | None:
+        """The nearest command this role may use, for "Vouliez-vous dire … ?"."""
+        visible = self.visible_to(role)
+        keys = [key for key, spec in self._by_key.items() if spec in visible]
+        close = difflib.get_close_matches(fold(word), keys, n=1, cutoff=0.5)
+        return self._by_key[close[0]] if close else None
+
+    def visible_to(self, role: Role) -> list[CommandSpec]:
+        """Commands with at least one part this role may run."""
+        return [
+            c
+            for c in self.commands
+            if c.allows(role) or any(s.allows(role) for s in c.subs.values())
+        ]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A message read as a command: which spec, and the raw argument text."""
+
+    spec: CommandSpec
+    arguments: str
+
+
+class UnknownCommand(Exception):
+    """The word after the prefix names no command."""
+
+    def __init__(self, word: str):
+        super().__init__(word)
+        self.word = word
+
+
+def parse_invocation(registry: Registry, prefix: str, body: str) -> Invocation | None:
+    """Find the command (and sub-command) in a message; None if it is not a command."""
+    text = body.strip()
+    if not text.startswith(prefix) or len(text) == len(prefix):
+        return None
+    if not text[len(prefix)].isalpha():
+        return None  # "!!!", "! bonjour" or "!1234" are chatter, not commands
+    words = text[len(prefix) :].split(maxsplit=1)
+    spec = registry.find(words[0])
+    if spec is None:
+        raise UnknownCommand(words[0])
+    rest = words[1] if len(words) > 1 else ""
+    if spec.subs and rest:
+        first, _, after = rest.partition(" ")
+        sub = spec.subs.get(fold(first))
+        if sub is not None:
+            return Invocation(sub, after.strip())
+    return Invocation(spec, rest)
+
+
+def convert_arguments(spec: CommandSpec, arguments: str, ctx: Context) -> dict[str, Any]:
+    """Turn the argument text into the handler's keyword arguments (raises BadArgument)."""
+    words = split_words(arguments)
+    values: dict[str, Any] = {}
+    for param in spec.params:
+        if not words:
+            if not param.optional:
+                raise BadArgument(f"Il manque {param.usage}.")
+            values[param.name] = param.default
+            continue
+        value, used = param.converter.consume(words, arguments, ctx)
+        values[param.name] = value
+        words = words[used:]
+    if words:
+        extra = arguments[words[0].start :].strip()
+        if len(extra) > 40:
+            extra = extra[:39] + "…"
+        raise BadArgument(f"Je ne comprends pas « {extra} ».")
+    return values
+
+
+class Dispatcher:
+    """Runs one message through the registry and answers every outcome in French."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+
+    async def handle(self, ctx: Context, body: str) -> bool:
+        """Handle a message; returns True if it was a command (answered in any way)."""
+        prefix = ctx.config.bot.prefix
+        try:
+            invocation = parse_invocation(self.registry, prefix, body)
+        except UnknownCommand as unknown:
+            suggestion = self.registry.suggest(unknown.word, ctx.role)
+            await ctx.reply(
+                "erreurs/commande_inconnue", word=unknown.word[:40], suggestion=suggestion
+            )
+            return True
+        if invocation is None:
+            return False
+        spec = ctx.command = invocation.spec
+        if not spec.allows(ctx.role):
+            allowed = [ROLE_NAMES_FR[r] for r in Role if r in spec.roles and r is not Role.ADMIN]
+            await ctx.reply("erreurs/role", spec=spec, allowed=allowed)
+            return True
+        try:
+            arguments = convert_arguments(spec, invocation.arguments, ctx)
+            await spec.handler(ctx, **arguments)
+        except BadArgument as bad:
+            await ctx.reply("erreurs/argument", spec=spec, message=bad.message, example=bad.example)
+        except Exception:
+            log.exception("command %s failed in %s", spec.full_name, ctx.establishment.id)
+            await ctx.reply("erreurs/interne", spec=spec)
+        return True

@@ -1,0 +1,536 @@
+"""The Matrix side of the bot, on matrix-nio with end-to-end encryption.
+
+- Logs in once and keeps the access token and device id in ``<store>/credentials.json``
+  (mode 0600); every later start reuses them and the same crypto store.
+- Syncs with a raised timeline limit and pages back with ``/messages`` when a
+  room's timeline is still ``limited``, so bursts and downtime hide no command.
+- New commands and the sync token that delivered them are stored together
+  (storage/inbox.py); each command is answered and then marked handled. After
+  a crash the inbox is answered on start, once.
+- Replies are ``m.notice`` with HTML, in reply to the command, with explicit
+  ``m.mentions``; their transaction ids derive from the command's event id so
+  a repeated send after a crash is dropped by the homeserver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import io
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinError,
+    LoginResponse,
+    MegolmEvent,
+    MessageDirection,
+    RoomCreateResponse,
+    RoomMessagesResponse,
+    RoomMessageText,
+    RoomPreset,
+    RoomResolveAliasResponse,
+    RoomSendResponse,
+    SyncError,
+    SyncResponse,
+    UploadResponse,
+    WhoamiResponse,
+)
+
+from bot.config import Config, Establishment
+from bot.dispatch import Context, Dispatcher, Registry, role_of
+from bot.render import Message, Renderer
+from storage import establishments as establishment_store
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+FATAL_ERRCODES = {
+    "M_UNKNOWN_TOKEN": "the access token was revoked or expired: log the bot in again "
+    "(delete {creds} and restart with a password)",
+    "ORG_MATRIX_EXPIRED_ACCOUNT": "the bot's account has expired: ask the homeserver admin "
+    "to renew it",
+    "M_USER_DEACTIVATED": "the bot's account was deactivated",
+}
+SYNC_FILTER = {
+    "room": {"timeline": {"limit": 100}},
+    "presence": {"not_types": ["*"]},
+}
+MAX_BACKOFF_S = 30.0
+HANDLED_RETENTION = timedelta(days=30)
+
+
+class FatalMatrixError(Exception):
+    """The homeserver refuses the bot for good (revoked token, expired account)."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a login gives and every later start reuses."""
+
+    homeserver: str
+    user_id: str
+    device_id: str
+    access_token: str
+
+
+def load_credentials(path: Path) -> Credentials | None:
+    """The stored credentials, or None if the bot never logged in."""
+    try:
+        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+
+
+def save_credentials(path: Path, credentials: Credentials) -> None:
+    """Write the credentials readable by the owner only (0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(credentials.__dict__, out)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def utc_now() -> datetime:
+    """The real clock; tests and benchmarks inject another."""
+    return datetime.now(UTC)
+
+
+class _Client(AsyncClient):
+    # nio retries unreachable-homeserver errors itself; this makes the wait
+    # capped and visible in our log instead of silent.
+    async def get_timeout_retry_wait_time(self, got_timeouts: int) -> float:
+        wait = min(2.0 ** min(got_timeouts - 1, 10), MAX_BACKOFF_S)
+        log.warning("homeserver unreachable (attempt %d), retrying in %.0f s", got_timeouts, wait)
+        return wait
+
+
+class MatrixBot:
+    """One process serving every configured establishment's room."""
+
+    def __init__(
+        self,
+        config: Config,
+        db,
+        registry: Registry,
+        renderer: Renderer,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.registry = registry
+        self.dispatcher = Dispatcher(registry)
+        self.renderer = renderer
+        self.clock = clock
+        self.client: AsyncClient | None = None
+        self.rooms: dict[str, Establishment] = {}
+        self.rate_limited = 0
+        self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._joined_on_invite: set[str] = set()
+        self._stopping = asyncio.Event()
+        self._synced = asyncio.Condition()
+        self.ready = asyncio.Event()
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.config.matrix.store_path / "credentials.json"
+
+    # -- start-up ---------------------------------------------------------------
+
+    async def login(self) -> AsyncClient:
+        """Restore the stored device, or log in once and store it."""
+        m = self.config.matrix
+        m.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        client_config = AsyncClientConfig(
+            encryption_enabled=True,
+            store_sync_tokens=False,
+            max_limit_exceeded=None,
+            max_timeouts=None,
+            max_timeout_retry_wait_time=MAX_BACKOFF_S,
+            request_timeout=60,
+        )
+        stored = load_credentials(self.credentials_path)
+        if stored and (stored.user_id != m.user_id or stored.homeserver != m.homeserver):
+            log.warning("stored credentials are for another account; logging in again")
+            stored = None
+        client = _Client(
+            m.homeserver, m.user_id, store_path=str(m.store_path), config=client_config
+        )
+        client.add_response_callback(self._on_error_response, ErrorResponse)
+        self.client = client
+        if stored:
+            client.restore_login(stored.user_id, stored.device_id, stored.access_token)
+            log.info("reusing device %s for %s", stored.device_id, m.user_id)
+            return client
+        token = m.resolve_access_token()
+        if token:
+            client.access_token = token
+            who = await client.whoami()
+            if not isinstance(who, WhoamiResponse) or not who.device_id:
+                raise FatalMatrixError(f"the access token from {m.access_token_env} is not valid")
+            client.restore_login(m.user_id, who.device_id, token)
+            device_id = who.device_id
+        else:
+            password = m.resolve_password()
+            if not password:
+                raise FatalMatrixError(
+                    "no password: set matrix.password or its environment variable"
+                )
+            resp = await client.login(password, device_name=m.device_name)
+            if not isinstance(resp, LoginResponse):
+                raise FatalMatrixError(f"login refused for {m.user_id}: {resp.message}")
+            device_id = resp.device_id
+        save_credentials(
+            self.credentials_path,
+            Credentials(m.homeserver, m.user_id, device_id, client.access_token),
+        )
+        log.info("logged in as %s with new device %s", m.user_id, device_id)
+        return client
+
+    async def resolve_rooms(self) -> None:
+        """Map each establishment's room (id or alias) to its room id."""
+        for establishment in self.config.establishments:
+            room_id = establishment.room
+            if room_id.startswith("#"):
+                resp = await self.client.room_resolve_alias(room_id)
+                if not isinstance(resp, RoomResolveAliasResponse):
+                    log.error("%s: alias %s not found", establishment.id, room_id)
+                    continue
+                room_id = resp.room_id
+            self.rooms[room_id] = establishment
+            establishment_store.set_room_id(self.db, establishment.id, room_id)
+
+    # -- main loop --------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Sync until stopped; answer every command once."""
+        client = self.client or await self.login()
+        await self.resolve_rooms()
+        token = inbox.get_state(self.db, inbox.SYNC_TOKEN)
+        first_ever = token is None
+        backoff = 1.0
+        full_state = True  # nio keeps rooms in memory only: rebuild them on start
+        while not self._stopping.is_set():
+            resp = await client.sync(
+                timeout=0 if full_state else 30_000,
+                since=token,
+                full_state=full_state,
+                sync_filter=SYNC_FILTER,
+            )
+            if isinstance(resp, SyncError):
+                self._raise_if_fatal(resp)
+                log.warning("sync failed (%s), retrying in %.0f s", resp.message, backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                continue
+            if not isinstance(resp, SyncResponse):
+                continue
+            if backoff > 1:
+                log.info("homeserver reachable again")
+            backoff = 1.0
+            await self._on_sync(resp, token, skip_timeline=first_ever)
+            if full_state:
+                await self._join_configured_rooms()
+                self._answer_pending()
+                self.ready.set()
+                log.info("ready: serving %d room(s)", len(self.rooms))
+            token, full_state, first_ever = resp.next_batch, False, False
+            async with self._synced:
+                self._synced.notify_all()
+        await self.drain()
+
+    def _raise_if_fatal(self, resp: ErrorResponse) -> None:
+        why = FATAL_ERRCODES.get(resp.status_code or "")
+        if why:
+            log.error("stopping: %s", why.format(creds=self.credentials_path))
+            raise FatalMatrixError(why.format(creds=self.credentials_path))
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    def stop(self) -> None:
+        """Ask the loop to finish after the current sync."""
+        self._stopping.set()
+
+    async def drain(self) -> None:
+        """Wait for commands being answered."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Finish in-flight answers and close the HTTP session."""
+        await self.drain()
+        if self.client:
+            await self.client.close()
+
+    async def _on_error_response(self, resp: ErrorResponse) -> None:
+        if resp.status_code == "M_LIMIT_EXCEEDED":
+            self.rate_limited += 1
+            log.warning(
+                "rate limited by the homeserver (429 #%d), waiting %s ms as asked",
+                self.rate_limited,
+                resp.retry_after_ms,
+            )
+
+    async def _on_sync(self, resp: SyncResponse, since: str | None, skip_timeline: bool) -> None:
+        await self._exchange_keys()
+        await self._answer_invites(resp)
+        items = []
+        for room_id, info in resp.rooms.join.items():
+            if room_id not in self.rooms or skip_timeline:
+                continue  # first ever start: history is not ours to answer
+            events = list(info.timeline.events)
+            if info.timeline.limited and since:
+                events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
+            items += [item for event in events if (item := self._as_command(room_id, event))]
+        now = self.clock()
+        for item in inbox.accept_batch(self.db, items, resp.next_batch, now):
+            self._spawn(item)
+        inbox.prune_handled(self.db, now, HANDLED_RETENTION)
+
+    async def _exchange_keys(self) -> None:
+        client = self.client
+        if client.should_upload_keys:
+            await client.keys_upload()
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.should_claim_keys:
+            await client.keys_claim(client.get_users_for_key_claiming())
+        await client.send_to_device_messages()
+
+    async def _backfill(self, room_id: str, prev_batch: str | None, since: str) -> list:
+        """Events between the previous sync and a limited timeline, oldest first."""
+        collected, start = [], prev_batch
+        for _ in range(50):  # at most 5,000 events: a bound, not an expectation
+            resp = await self.client.room_messages(
+                room_id, start=start, end=since, direction=MessageDirection.back, limit=100
+            )
+            if not isinstance(resp, RoomMessagesResponse) or not resp.chunk:
+                break
+            collected += resp.chunk
+            if not resp.end or resp.end == start:
+                break
+            start = resp.end
+        if collected:
+            log.info("room %s: fetched %d events hidden by a limited sync", room_id, len(collected))
+        return list(reversed(collected))
+
+    def _as_command(self, room_id: str, event) -> inbox.InboxItem | None:
+        if isinstance(event, MegolmEvent):
+            log.warning("cannot decrypt event %s in %s (no room key)", event.event_id, room_id)
+            return None
+        if not isinstance(event, RoomMessageText) or event.sender == self.client.user_id:
+            return None
+        relation = event.source.get("content", {}).get("m.relates_to") or {}
+        if relation.get("rel_type") == "m.replace":
+            return None  # an edit of an earlier message is not a new command
+        body = event.body or ""
+        if not body.lstrip().startswith(self.config.bot.prefix):
+            return None
+        return inbox.InboxItem(event.event_id, room_id, event.sender, body, event.server_timestamp)
+
+    def _answer_pending(self) -> None:
+        for item in inbox.pending(self.db):
+            self._spawn(item)
+
+    def _spawn(self, item: inbox.InboxItem) -> None:
+        task = asyncio.create_task(self._answer(item))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, item: inbox.InboxItem) -> None:
+        # Commands of one sender in one room run in order (ouvrir, then réserver);
+        # everyone else's run beside them.
+        lane = self._lanes.setdefault((item.room_id, item.sender), asyncio.Lock())
+        async with lane:
+            establishment = self.rooms.get(item.room_id)
+            if establishment is None:
+                inbox.mark_handled(self.db, item, self.clock())
+                return
+            now = self.clock()
+            role = role_of(establishment, self.config, item.sender)
+            ctx = Context(
+                sender=item.sender,
+                role=role,
+                establishment=establishment,
+                room_id=item.room_id,
+                event_id=item.event_id,
+                now=now.astimezone(establishment.tz),
+                db=self.db,
+                config=self.config,
+                renderer=self.renderer,
+                messenger=self,
+                registry=self.registry,
+            )
+            try:
+                if await self.dispatcher.handle(ctx, item.body):
+                    self._remember_member(establishment, item, role, now)
+            except Exception:
+                log.exception("could not answer %s in %s", item.event_id, item.room_id)
+            inbox.mark_handled(self.db, item, self.clock())
+
+    def _remember_member(self, establishment, item, role, now) -> None:
+        room = self.client.rooms.get(item.room_id)
+        name = room.user_name(item.sender) if room else None
+        stored_role = role.value if role.value != "admin" else "teacher"
+        establishment_store.record_member(
+            self.db, establishment.id, item.sender, stored_role, now, display_name=name
+        )
+
+    # -- rooms ------------------------------------------------------------------
+
+    async def _join_configured_rooms(self) -> None:
+        for room_id, establishment in self.rooms.items():
+            if room_id in self.client.rooms or room_id in self._joined_on_invite:
+                continue
+            resp = await self.client.join(room_id)
+            if isinstance(resp, JoinError):
+                log.warning(
+                    "%s: not in room %s and cannot join it (%s); invite the bot",
+                    establishment.id,
+                    room_id,
+                    resp.message,
+                )
+            else:
+                log.info("%s: joined room %s", establishment.id, room_id)
+
+    async def _answer_invites(self, resp: SyncResponse) -> None:
+        for room_id, info in resp.rooms.invite.items():
+            inviter = next(
+                (
+                    e.sender
+                    for e in info.invite_state
+                    if isinstance(e, InviteMemberEvent)
+                    and e.state_key == self.client.user_id
+                    and e.membership == "invite"
+                ),
+                None,
+            )
+            if room_id in self.rooms and inviter and self._may_invite(inviter):
+                await self.client.join(room_id)
+                self._joined_on_invite.add(room_id)
+                log.info("joined %s on invitation from %s", room_id, inviter)
+            else:
+                await self.client.room_leave(room_id)
+                log.info(
+                    "refused invitation to %s from %s (room not served or inviter not allowed)",
+                    room_id,
+                    inviter,
+                )
+
+    def _may_invite(self, user_id: str) -> bool:
+        patterns = self.config.bot.allowed_inviters
+        return any(fnmatch.fnmatchcase(user_id, pattern) for pattern in patterns)
+
+    # -- sending (the Messenger used by handlers) -------------------------------
+
+    async def send_message(
+        self,
+        room_id: str,
+        message: Message,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None:
+        """Send an ``m.notice`` (HTML, explicit mentions), as a reply when told."""
+        content = {
+            "msgtype": "m.notice",
+            "body": message.body,
+            "format": "org.matrix.custom.html",
+            "formatted_body": message.html,
+            # Always present: an empty list tells clients to ping nobody.
+            "m.mentions": {"user_ids": list(message.mentions)},
+        }
+        if reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        return await self._send(room_id, content, txn_id)
+
+    async def send_file(
+        self,
+        room_id: str,
+        filename: str,
+        data: bytes,
+        mimetype: str,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None:
+        """Upload a file (encrypted in encrypted rooms) and post it as ``m.file``."""
+        room = self.client.rooms.get(room_id)
+        encrypt = bool(room and room.encrypted)
+        upload, keys = await self.client.upload(
+            io.BytesIO(data),
+            content_type=mimetype,
+            filename=filename,
+            encrypt=encrypt,
+            filesize=len(data),
+        )
+        if not isinstance(upload, UploadResponse):
+            log.error("upload of %s failed: %s", filename, upload)
+            return None
+        content = {
+            "msgtype": "m.file",
+            "body": filename,
+            "filename": filename,
+            "info": {"mimetype": mimetype, "size": len(data)},
+            "m.mentions": {"user_ids": []},
+        }
+        if encrypt:
+            content["file"] = {**keys, "url": upload.content_uri}
+        else:
+            content["url"] = upload.content_uri
+        if reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        return await self._send(room_id, content, txn_id)
+
+    async def _send(self, room_id: str, content: dict, txn_id: str | None) -> str | None:
+        resp = await self.client.room_send(
+            room_id, "m.room.message", content, tx_id=txn_id, ignore_unverified_devices=True
+        )
+        if isinstance(resp, RoomSendResponse):
+            return resp.event_id
+        log.error("could not send to %s: %s", room_id, getattr(resp, "message", resp))
+        return None
+
+    async def direct_room(self, user_id: str) -> str:
+        """The encrypted direct-message room with a user, created once and reused."""
+        key = f"dm:{user_id}"
+        room_id = inbox.get_state(self.db, key)
+        if room_id and room_id in self.client.rooms:
+            return room_id
+        resp = await self.client.room_create(
+            is_direct=True,
+            invite=[user_id],
+            preset=RoomPreset.trusted_private_chat,
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        if not isinstance(resp, RoomCreateResponse):
+            raise RuntimeError(f"cannot open a direct room with {user_id}: {resp}")
+        inbox.set_state(self.db, key, resp.room_id)
+        # The main sync loop will see the new room; wait for it so the first
+        # send knows the room is encrypted.
+        async with self._synced:
+            await asyncio.wait_for(
+                self._synced.wait_for(lambda: resp.room_id in self.client.rooms), 30
+            )
+        return resp.room_id

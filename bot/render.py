@@ -1,0 +1,128 @@
+"""Render the French templates into Matrix messages.
+
+Each message is one Jinja2 template written in Markdown (``templates/*.md.j2``).
+The HTML ``formatted_body`` is produced from it by markdown-it, so the text and
+HTML versions can never drift apart. Every value a template prints is escaped
+for Markdown (and markdown-it escapes HTML), so user text cannot inject markup,
+links or an ``@room`` ping; trusted fragments are wrapped in ``Markup``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+# Matrix events are limited to 65,536 bytes; body and HTML both travel in one.
+MAX_EVENT_TEXT_BYTES = 24_000
+TRUNCATION_MARK = "\n\n[… message tronqué : trop long pour un seul message]"
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|#!+\-.()])")
+_MD_UNESCAPE = re.compile(r"\\([\\`*_\[\]<>~|#!+\-.()])")
+_ROOM_PING = re.compile(r"@(room)\b", re.IGNORECASE)
+_MD_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(<?([^)>\s]+)>?\)")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: plain ``body``, HTML ``html`` and whom it mentions."""
+
+    body: str
+    html: str
+    mentions: tuple[str, ...] = field(default=())
+
+
+def escape_markdown(value: object) -> str:
+    """Escape user text so Markdown prints it literally and it never pings the room."""
+    text = _ROOM_PING.sub("@\u2060\\1", str(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _finalize(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return escape_markdown(value)
+
+
+def mention(user_id: str, display_name: str | None = None) -> Markup:
+    """A pill linking to a Matrix user (the caller must also list them in m.mentions)."""
+    label = escape_markdown(display_name or user_id)
+    return Markup(f"[{label}](https://matrix.to/#/{_url_safe(user_id)})")
+
+
+def link(url: str, title: str | None = None) -> Markup:
+    """A Markdown link with a safely escaped title."""
+    return Markup(f"[{escape_markdown(title or url)}](<{_url_safe(url)}>)")
+
+
+def code(text: str) -> Markup:
+    """Inline code (commands, examples); backticks inside are dropped."""
+    return Markup("`" + str(text).replace("`", "'") + "`")
+
+
+def _url_safe(url: str) -> str:
+    return url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+
+
+class Renderer:
+    """Loads templates once and turns them into Messages."""
+
+    def __init__(self, template_dir: Path = TEMPLATE_DIR):
+        self.env = Environment(
+            loader=FileSystemLoader(str(template_dir)),
+            autoescape=False,
+            finalize=_finalize,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(mention=mention, link=link, code=code)
+        self.env.filters["nombre"] = french_number
+        self.markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
+
+    def render(self, template: str, mentions=(), **values) -> Message:
+        """Render ``templates/<template>.md.j2`` with ``values``."""
+        text = self.env.get_template(f"{template}.md.j2").render(**values)
+        return self.from_markdown(text, mentions)
+
+    def from_markdown(self, text: str, mentions=()) -> Message:
+        """Build a Message from Markdown already escaped where needed."""
+        text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        if len(text.encode()) > MAX_EVENT_TEXT_BYTES:
+            text = _cut_utf8(text, MAX_EVENT_TEXT_BYTES - len(TRUNCATION_MARK.encode()))
+            text += TRUNCATION_MARK
+        html = self.markdown.render(text).strip()
+        body = _MD_UNESCAPE.sub(r"\1", _MD_LINK.sub(_plain_link, text))
+        return Message(body=body, html=html, mentions=tuple(dict.fromkeys(mentions)))
+
+
+def _plain_link(match: re.Match) -> str:
+    # The plain body is read as is by notifications and simple clients.
+    label, url = match.group(1), match.group(2)
+    if url.startswith("https://matrix.to/#/") or _MD_UNESCAPE.sub(r"\1", label) == url:
+        return label
+    return f"{label} ({url})"
+
+
+def french_number(value: float, decimals: int = 1) -> str:
+    """``2.0`` → ``2``, ``1.5`` → ``1,5`` (French decimal comma)."""
+    rounded = round(float(value), decimals)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    return f"{rounded:.{decimals}f}".rstrip("0").replace(".", ",")
+
+
+def _cut_utf8(text: str, limit: int) -> str:
+    cut = text.encode()[:limit].decode(errors="ignore")
+    # Cut at a line end so a half Markdown construct does not leak into the HTML.
+    return cut.rsplit("\n", 1)[0] if "\n" in cut else cut

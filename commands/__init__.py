@@ -1,0 +1,15 @@
+"""Command families: one module each; ``load_registry`` collects their commands."""
+
+from __future__ import annotations
+
+import importlib
+
+from bot.dispatch import Registry
+
+# The order here is the order of ``!aide``.
+FAMILIES = ("aide", "statut")
+
+
+def load_registry() -> Registry:
+    """Import every command family and collect its commands."""
+    return Registry.from_modules(importlib.import_module(f"commands.{f}") for f in FAMILIES)

@@ -1,0 +1,29 @@
+"""``!aide``: the help, generated from the registry so it always matches the code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from bot.converters import BadArgument, Text
+from bot.dispatch import Context, command
+
+
+@command(
+    "aide",
+    aliases=("help", "aides"),
+    help="Affiche les commandes que vous pouvez utiliser, ou le détail de l'une d'elles.",
+    examples=("!aide", "!aide permanence"),
+)
+async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = None) -> None:
+    if topic is None:
+        visible = ctx.registry.visible_to(ctx.role)
+        await ctx.reply("aide/liste", commands=visible, role=ctx.role)
+        return
+    name = topic.removeprefix(ctx.config.bot.prefix).split()[0]
+    spec = ctx.registry.find(name)
+    if spec is None or spec not in ctx.registry.visible_to(ctx.role):
+        suggestion = ctx.registry.suggest(name, ctx.role)
+        hint = f" Vouliez-vous dire « {suggestion.name} » ?" if suggestion else ""
+        raise BadArgument(f"Je ne connais pas la commande « {name[:40]} ».{hint}")
+    subs = [s for s in dict.fromkeys(spec.subs.values()) if s.allows(ctx.role)]
+    await ctx.reply("aide/commande", spec=spec, subs=subs, role=ctx.role)

@@ -1,0 +1,110 @@
+"""Open the SQLite file and apply numbered migrations."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(Exception):
+    """A migration failed; the database was left as it was before it."""
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the bot's SQLite file, tuned for a long-running bot.
+
+    WAL lets readers (a backup, `make bench`) run beside the bot; the busy
+    timeout absorbs short lock contention instead of failing a command.
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return sqlite_utils.Database(conn)
+
+
+def available_migrations() -> list[tuple[int, str, str]]:
+    """The packaged migrations as (number, name, sql), in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if len(numbers) != len(set(numbers)):
+        raise MigrationError(f"two migrations share a number: {numbers}")
+    return found
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The number of the last migration applied (0 on a new file)."""
+    if "schema_migrations" not in db.table_names():
+        return 0
+    row = db.execute("SELECT max(number) FROM schema_migrations").fetchone()
+    return row[0] or 0
+
+
+def migrate(db: sqlite_utils.Database, migrations=None) -> list[str]:
+    """Apply pending migrations, each in its own transaction; return their names.
+
+    A failing migration is rolled back whole and raises MigrationError, so the
+    file stays at the last good version and the bot refuses to start on it.
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
+        " DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
+    )
+    current = schema_version(db)
+    applied = []
+    for number, name, sql in migrations if migrations is not None else available_migrations():
+        if number <= current:
+            continue
+        try:
+            _apply(db.conn, number, name, sql)
+        except sqlite3.Error as exc:
+            raise MigrationError(f"migration {name} failed: {exc}") from exc
+        log.info("migration %s applied", name)
+        applied.append(name)
+    return applied
+
+
+def _apply(conn: sqlite3.Connection, number: int, name: str, sql: str) -> None:
+    # executescript() would COMMIT first; statements are run one by one instead
+    # so the migration and its ledger row share one transaction.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _split_statements(sql):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", (number, name))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _split_statements(sql: str) -> list[str]:
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

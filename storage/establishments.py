@@ -1,0 +1,87 @@
+"""Establishments and their members, kept in step with the configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class EstablishmentRow:
+    """What the configuration says about one establishment, as plain values."""
+
+    id: str
+    name: str
+    room: str
+    zone: str
+    timezone: str
+    referents: tuple[str, ...]
+    principals: tuple[str, ...]
+
+
+def sync_establishments(
+    db: sqlite_utils.Database, establishments: Iterable[EstablishmentRow], now: datetime
+) -> None:
+    """Upsert every configured establishment and its referents and principals.
+
+    Someone removed from the config as referent or principal becomes a plain
+    teacher again rather than being deleted: their bookings and votes stay theirs.
+    """
+    stamp = now.isoformat()
+    with db.atomic():
+        for e in establishments:
+            db.execute(
+                "INSERT INTO establishments (id, name, room, zone, timezone) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET name = excluded.name, room = excluded.room,"
+                " zone = excluded.zone, timezone = excluded.timezone",
+                (e.id, e.name, e.room, e.zone, e.timezone),
+            )
+            configured = {u: "referent" for u in e.referents}
+            configured.update({u: "principal" for u in e.principals if u not in configured})
+            db.execute(
+                "UPDATE members SET role = 'teacher'"
+                " WHERE establishment_id = ? AND role != 'teacher'"
+                f" AND user_id NOT IN ({','.join('?' * len(configured)) or 'NULL'})",
+                (e.id, *configured),
+            )
+            for user_id, role in configured.items():
+                _upsert_member(db, e.id, user_id, role, stamp)
+
+
+def set_room_id(db: sqlite_utils.Database, establishment_id: str, room_id: str) -> None:
+    """Remember the room id an alias resolved to."""
+    db.execute("UPDATE establishments SET room_id = ? WHERE id = ?", (room_id, establishment_id))
+
+
+def record_member(
+    db: sqlite_utils.Database,
+    establishment_id: str,
+    user_id: str,
+    role: str,
+    now: datetime,
+    display_name: str | None = None,
+) -> None:
+    """Note that someone used the bot in an establishment (first time only)."""
+    _upsert_member(db, establishment_id, user_id, role, now.isoformat(), display_name)
+
+
+def _upsert_member(db, establishment_id, user_id, role, stamp, display_name=None) -> None:
+    db.execute(
+        "INSERT INTO members (establishment_id, user_id, role, display_name, first_seen)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(establishment_id, user_id) DO UPDATE SET"
+        " role = excluded.role, display_name = coalesce(excluded.display_name, display_name)",
+        (establishment_id, user_id, role, display_name, stamp),
+    )
+
+
+def members(db: sqlite_utils.Database, establishment_id: str, role: str | None = None) -> list[str]:
+    """User ids known in an establishment, optionally only those with ``role``."""
+    sql = "SELECT user_id FROM members WHERE establishment_id = ?"
+    params: list[str] = [establishment_id]
+    if role:
+        sql += " AND role = ?"
+        params.append(role)
+    return [row[0] for row in db.execute(sql + " ORDER BY user_id", params).fetchall()]

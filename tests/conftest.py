@@ -1,0 +1,150 @@
+"""Shared unit-test fixtures: a temp SQLite file and a Context with a recording messenger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import parse_config
+from bot.dispatch import Context, Dispatcher, role_of
+from bot.render import Message, Renderer
+from commands import load_registry
+from storage import migrate, open_database
+from storage.establishments import EstablishmentRow, sync_establishments
+
+PARIS = ZoneInfo("Europe/Paris")
+REFERENT = "@referent:localhost"
+PRINCIPAL = "@principal:localhost"
+TEACHER = "@prof1:localhost"
+
+MINIMAL_CONFIG = {
+    "matrix": {
+        "homeserver": "http://127.0.0.1:18008",
+        "user_id": "@bot:localhost",
+        "password": "secret",
+        "store_path": "data/store",
+    },
+    "bot": {"database": "data/rupn.db"},
+    "establishment": [
+        {
+            "id": "clg-test",
+            "name": "Collège Test",
+            "room": "!abc:localhost",
+            "zone": "B",
+            "timezone": "Europe/Paris",
+            "referents": [REFERENT],
+            "principals": [PRINCIPAL],
+            "ticket_url": "https://support.example.org/glpi",
+        }
+    ],
+}
+
+
+@dataclass
+class Sent:
+    room_id: str
+    message: Message | None
+    reply_to: str | None
+    txn_id: str | None
+    filename: str | None = None
+    data: bytes | None = None
+
+
+@dataclass
+class RecordingMessenger:
+    """Stands in for the Matrix client in handler tests: keeps what would be sent."""
+
+    sent: list[Sent] = field(default_factory=list)
+
+    async def send_message(self, room_id, message, *, reply_to=None, txn_id=None):
+        self.sent.append(Sent(room_id, message, reply_to, txn_id))
+        return f"$sent{len(self.sent)}"
+
+    async def send_file(self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None):
+        self.sent.append(Sent(room_id, None, reply_to, txn_id, filename, data))
+        return f"$sent{len(self.sent)}"
+
+    async def direct_room(self, user_id):
+        return f"!dm-{user_id}"
+
+    @property
+    def last(self) -> Message:
+        return self.sent[-1].message
+
+
+@pytest.fixture
+def config(tmp_path):
+    return parse_config(MINIMAL_CONFIG, tmp_path)
+
+
+@pytest.fixture
+def db(tmp_path, config):
+    database = open_database(tmp_path / "rupn.db")
+    migrate(database)
+    e = config.establishments[0]
+    sync_establishments(
+        database,
+        [EstablishmentRow(e.id, e.name, e.room, e.zone, e.timezone, e.referents, e.principals)],
+        datetime(2026, 11, 23, 9, 0, tzinfo=PARIS),
+    )
+    yield database
+    database.close()
+
+
+@dataclass
+class ChatHarness:
+    """Runs messages through the real dispatcher with a temp database."""
+
+    config: object
+    db: object
+    messenger: RecordingMessenger
+    registry: object
+    renderer: Renderer
+    now: datetime
+    counter: int = 0
+
+    async def say(self, sender: str, body: str, now: datetime | None = None) -> Message | None:
+        """Dispatch ``body`` as ``sender``; returns the last message sent, if any."""
+        self.counter += 1
+        establishment = self.config.establishments[0]
+        ctx = Context(
+            sender=sender,
+            role=role_of(establishment, self.config, sender),
+            establishment=establishment,
+            room_id=establishment.room,
+            event_id=f"$cmd{self.counter}",
+            now=now or self.now,
+            db=self.db,
+            config=self.config,
+            renderer=self.renderer,
+            messenger=self.messenger,
+            registry=self.registry,
+        )
+        before = len(self.messenger.sent)
+        await Dispatcher(self.registry).handle(ctx, body)
+        return self.messenger.last if len(self.messenger.sent) > before else None
+
+
+@pytest.fixture(scope="session")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    return Renderer()
+
+
+@pytest.fixture
+def chat(config, db, registry, renderer):
+    return ChatHarness(
+        config,
+        db,
+        RecordingMessenger(),
+        registry,
+        renderer,
+        datetime(2026, 11, 23, 9, 0, tzinfo=PARIS),
+    )

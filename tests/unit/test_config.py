@@ -1,0 +1,100 @@
+import copy
+
+import pytest
+
+from bot.config import ConfigError, load_config, parse_config
+from tests.conftest import MINIMAL_CONFIG
+
+
+def test_minimal_config_from_the_issue_loads(tmp_path):
+    path = tmp_path / "rupn.toml"
+    path.write_text("""
+[matrix]
+homeserver = "http://127.0.0.1:18008"
+user_id = "@bot:localhost"
+password = "secret"            # or password_env = "RUPN_BOT_PASSWORD", or access_token_env
+store_path = "data/store"
+
+[bot]
+database = "data/rupn.db"
+
+[[establishment]]
+id = "clg-test"
+name = "Collège Test"
+room = "!abc:localhost"        # room id or alias
+zone = "B"
+timezone = "Europe/Paris"
+referents = ["@referent:localhost"]
+principals = ["@principal:localhost"]
+ticket_url = "https://support.example.org/glpi"
+""")
+    config = load_config(path)
+    assert config.matrix.store_path == tmp_path / "data" / "store"
+    assert config.bot.database == tmp_path / "data" / "rupn.db"
+    (school,) = config.establishments
+    assert (school.id, school.zone, school.reminder_hours) == ("clg-test", "B", 2.0)
+    assert school.referents == ("@referent:localhost",)
+
+
+def test_every_problem_is_reported_at_once_with_its_key_path(tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["matrix"]["user_id"] = "bot"
+    second = dict(
+        raw["establishment"][0],
+        id="clg-deux",
+        zone="D",
+        room="salle",
+        referents=["referent"],
+        timezone="Mars/Olympus",
+        colour="blue",
+    )
+    raw["establishment"].append(second)
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, tmp_path)
+    problems = error.value.problems
+    assert "establishment[2].zone: expected A, B or C" in problems
+    assert any(p.startswith("matrix.user_id: expected a Matrix ID") for p in problems)
+    assert any(p.startswith("establishment[2].room: expected a room id") for p in problems)
+    assert any(
+        p.startswith("establishment[2].referents[0]: expected a Matrix ID") for p in problems
+    )
+    assert any(p.startswith("establishment[2].timezone: unknown time zone") for p in problems)
+    assert "establishment[2].colour: unknown setting" in problems
+    assert len(problems) == 6
+
+
+def test_duplicate_ids_and_missing_credentials_are_reported(tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    del raw["matrix"]["password"]
+    raw["establishment"].append(dict(raw["establishment"][0], room="#autre:localhost"))
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, tmp_path)
+    assert error.value.problems == [
+        "matrix: one of password, password_env or access_token_env is required",
+        "establishment[2].id: duplicate of establishment[1]",
+    ]
+
+
+def test_password_can_come_from_the_environment(tmp_path, monkeypatch):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["matrix"] = {k: v for k, v in raw["matrix"].items() if k != "password"}
+    raw["matrix"]["password_env"] = "RUPN_BOT_PASSWORD"
+    monkeypatch.setenv("RUPN_BOT_PASSWORD", "from-env")
+    assert parse_config(raw, tmp_path).matrix.resolve_password() == "from-env"
+
+
+def test_room_version_12_ids_and_aliases_are_accepted(tmp_path):
+    for room in ("!r02U4d62nEl19foDE_fzqyvgvRkg9qv6kySgA4xtIxU", "#salle-des-profs:localhost"):
+        raw = copy.deepcopy(MINIMAL_CONFIG)
+        raw["establishment"][0]["room"] = room
+        assert parse_config(raw, tmp_path).establishments[0].room == room
+
+
+def test_unreadable_file_is_one_clear_problem(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[matrix\nhomeserver=")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert "invalid TOML" in error.value.problems[0]
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "absent.toml")

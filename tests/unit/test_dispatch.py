@@ -1,0 +1,122 @@
+"""The dispatcher through real handlers, a temp SQLite file and a recording messenger."""
+
+import logging
+
+import pytest
+
+from bot.converters import BadArgument, Number, Text
+from bot.dispatch import Registry, command, parse_invocation
+from tests.conftest import PRINCIPAL, REFERENT, TEACHER
+
+
+async def test_aide_lists_only_what_the_role_may_use(chat):
+    teacher = await chat.say(TEACHER, "!aide")
+    referent = await chat.say(REFERENT, "!aide")
+    assert "!aide [commande]" in teacher.body and "!statut" not in teacher.body
+    assert "!statut" in referent.body
+
+
+async def test_aide_on_one_command_shows_usage_and_examples(chat):
+    reply = await chat.say(REFERENT, "!aide statut")
+    assert "`!statut`" in reply.body and "Exemples : `!statut`" in reply.body
+
+
+async def test_aide_on_a_hidden_command_does_not_reveal_it(chat):
+    reply = await chat.say(TEACHER, "!aide statut")
+    assert "Je ne connais pas la commande « statut »" in reply.body
+
+
+async def test_unknown_command_suggests_the_nearest(chat):
+    reply = await chat.say(TEACHER, "!aid")
+    assert reply.body.startswith("Je ne connais pas la commande `!aid`.")
+    assert "Vouliez-vous dire `!aide` ?" in reply.body
+
+
+async def test_names_ignore_case_and_accents(chat):
+    assert "Commandes de" in (await chat.say(TEACHER, "!AÏDE")).body
+    assert "Zone de vacances" in (await chat.say(PRINCIPAL, "!Statut")).body
+
+
+async def test_plain_messages_are_not_commands(chat):
+    for body in ("bonjour", "!!!", "! aide", "!", "!1234", "  "):
+        assert await chat.say(TEACHER, body) is None
+
+
+async def test_wrong_role_gets_who_may(chat):
+    reply = await chat.say(TEACHER, "!statut")
+    assert reply.body == (
+        "La commande `!statut` est réservée aux référents numériques et à la direction."
+    )
+
+
+async def test_every_reply_answers_the_command(chat):
+    await chat.say(TEACHER, "!aide")
+    sent = chat.messenger.sent[-1]
+    assert sent.reply_to == f"$cmd{chat.counter}"
+    assert sent.txn_id == f"rupn-$cmd{chat.counter}-1"
+
+
+# A small family declared here to exercise arguments and failures.
+@command("essai", help="Commande d'essai.", examples=("!essai 3 un sujet",))
+async def try_command(ctx, count: Number, subject: Text | None = None):
+    if count == 13:
+        raise RuntimeError("boom")
+    if count == 7:
+        raise BadArgument("Le 7 est complet.", example="!essai 8")
+    await ctx.send(ctx.renderer.from_markdown(f"ok {count} {subject}"))
+
+
+@try_command.sub("vider", role="referent", help="Vide tout.")
+async def try_clear(ctx):
+    await ctx.send(ctx.renderer.from_markdown("vidé"))
+
+
+@pytest.fixture
+def trial(chat):
+    chat.registry = Registry([try_command])
+    return chat
+
+
+async def test_arguments_are_converted(trial):
+    assert (await trial.say(TEACHER, "!essai 3 un  sujet")).body == "ok 3 un  sujet"
+    assert (await trial.say(TEACHER, "!essai 4")).body == "ok 4 None"
+
+
+async def test_bad_argument_gets_sentence_usage_and_example(trial):
+    reply = await trial.say(TEACHER, "!essai abc")
+    assert reply.body.splitlines() == [
+        "« abc » n'est pas un numéro.",
+        "Utilisation : `!essai <n°> [texte]`",
+        "Exemple : `!essai 3 un sujet`",
+    ]
+    assert "Il manque <n°>." in (await trial.say(TEACHER, "!essai")).body
+    assert "Exemple : `!essai 8`" in (await trial.say(TEACHER, "!essai 7")).body
+    assert "n'existe pas" in (await trial.say(TEACHER, "!essai 99999999999999")).body
+
+
+async def test_sub_commands_have_their_own_role(trial):
+    assert "réservée aux référents" in (await trial.say(TEACHER, "!essai vider")).body
+    assert (await trial.say(REFERENT, "!essai VIDER")).body == "vidé"
+
+
+async def test_handler_crash_is_logged_and_answered_politely(trial, caplog):
+    with caplog.at_level(logging.ERROR):
+        reply = await trial.say(TEACHER, "!essai 13")
+    assert "a rencontré un problème de mon côté" in reply.body
+    assert "Traceback" not in reply.body and "boom" not in reply.body
+    assert "boom" in caplog.text and "command essai failed" in caplog.text
+
+
+def test_registry_refuses_a_name_declared_twice():
+    @command("essai", help="x")
+    async def other(ctx):
+        pass
+
+    with pytest.raises(ValueError, match="declared twice"):
+        Registry([try_command, other])
+
+
+def test_usage_is_built_from_the_signature():
+    assert try_command.usage() == "!essai <n°> [texte]"
+    assert try_clear.usage() == "!essai vider"
+    assert parse_invocation(Registry([try_command]), "!", "!essai vider").spec is try_clear

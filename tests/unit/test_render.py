@@ -1,0 +1,44 @@
+from bot.render import MAX_EVENT_TEXT_BYTES, Renderer, escape_markdown, link, mention
+
+
+def test_user_text_is_escaped_in_html_and_never_pings_the_room():
+    renderer = Renderer()
+    hostile = (
+        "<script>alert(1)</script> <img src=x onerror=alert(2)> **gras** [lien](http://x) @room"
+    )
+    message = renderer.from_markdown(f"Besoin : {escape_markdown(hostile)}")
+    assert "<script>" not in message.html and "<img" not in message.html
+    assert "&lt;script&gt;" in message.html
+    assert "<strong>" not in message.html and "<a " not in message.html
+    assert "@room" not in message.body and "@room" not in message.html
+    assert "**gras** [lien](http://x)" in message.body  # plain text stays readable
+
+
+def test_links_and_mentions_are_trusted_markup():
+    renderer = Renderer()
+    message = renderer.from_markdown(
+        f"{mention('@prof1:localhost', 'Prof <1>')} {link('https://x.org/a b', 'Titre *x*')}"
+    )
+    assert '<a href="https://matrix.to/#/@prof1:localhost">Prof &lt;1&gt;</a>' in message.html
+    assert '<a href="https://x.org/a%20b">Titre *x*</a>' in message.html
+
+
+def test_long_messages_are_cut_with_a_clear_mark():
+    renderer = Renderer()
+    message = renderer.from_markdown("\n".join(f"- ligne {i}" for i in range(10_000)))
+    assert len(message.body.encode()) <= MAX_EVENT_TEXT_BYTES
+    assert message.body.endswith("[… message tronqué : trop long pour un seul message]")
+    assert "tronqué" in message.html
+
+
+def test_plain_body_reads_without_markdown_link_syntax():
+    message = Renderer().from_markdown(
+        f"{link('https://x.org')} {link('https://y.org/a_b', 'Un titre')} {mention('@p:l', 'Paul')}"
+    )
+    assert message.body == "https://x.org Un titre (https://y.org/a_b) Paul"
+
+
+def test_french_numbers():
+    from bot.render import french_number
+
+    assert [french_number(x) for x in (2.0, 1.5, 0.25, 12)] == ["2", "1,5", "0,2", "12"]
