@@ -91,6 +91,10 @@ class Messenger(Protocol):
         txn_id: str | None = None,
     ) -> str | None: ...
 
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict, *, txn_id: str | None = None
+    ) -> str | None: ...
+
     async def direct_room(self, user_id: str) -> str: ...
 
 
@@ -141,6 +145,12 @@ class Context:
             message,
             reply_to=self.event_id if in_room else None,
             txn_id=self._next_txn(),
+        )
+
+    async def send_event(self, event_type: str, content: dict) -> str | None:
+        """Send a raw event (a poll, say) to the command's room; returns its event id."""
+        return await self.messenger.send_event(
+            self.room_id, event_type, content, txn_id=self._next_txn()
         )
 
     async def send_file(self, filename: str, data: bytes, mimetype: str, room_id=None) -> None:
@@ -301,24 +311,51 @@ def _unwrap_optional(hint: Any) -> tuple[Any, bool]:
     return hint, False
 
 
-class Registry:
-    """All commands, looked up by folded name or alias."""
+@dataclass(frozen=True)
+class EventListener:
+    """A handler for non-command room events (e.g. poll answers), declared with ``@listener``."""
 
-    def __init__(self, specs: Iterable[CommandSpec]):
+    event_types: tuple[str, ...]
+    handler: Callable[[Context, dict], Awaitable[None]]
+
+
+def listener(*event_types: str) -> Callable[[Callable], EventListener]:
+    """Declare a handler called with ``(ctx, event)`` for each room event of these types.
+
+    It runs for every matching event in a served room, possibly again after a
+    restart, so it must be idempotent (key what it stores by the event id).
+    """
+
+    def decorate(handler) -> EventListener:
+        return EventListener(tuple(event_types), handler)
+
+    return decorate
+
+
+class Registry:
+    """All commands, looked up by folded name or alias, and the event listeners."""
+
+    def __init__(self, specs: Iterable[CommandSpec], listeners: Iterable[EventListener] = ()):
         self.commands: list[CommandSpec] = []
         self._by_key: dict[str, CommandSpec] = {}
+        self.listeners: dict[str, list[EventListener]] = {}
         for spec in specs:
             self.add(spec)
+        for item in listeners:
+            for event_type in item.event_types:
+                self.listeners.setdefault(event_type, []).append(item)
 
     @classmethod
     def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
-        """Collect the top-level commands declared in each module, in declaration order."""
-        specs = []
+        """Collect the commands and listeners declared in each module, in declaration order."""
+        specs, listeners = [], []
         for module in modules:
-            specs += [
-                v for v in vars(module).values() if isinstance(v, CommandSpec) and not v.parent
-            ]
-        return cls(specs)
+            for value in vars(module).values():
+                if isinstance(value, CommandSpec) and not value.parent:
+                    specs.append(value)
+                elif isinstance(value, EventListener):
+                    listeners.append(value)
+        return cls(specs, listeners)
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command; a name or alias used twice is a programming error."""

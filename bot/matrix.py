@@ -296,11 +296,39 @@ class MatrixBot:
             events = list(info.timeline.events)
             if info.timeline.limited and since:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
+            await self._notify_listeners(room_id, events)
             items += [item for event in events if (item := self._as_command(room_id, event))]
         now = self.clock()
         for item in inbox.accept_batch(self.db, items, resp.next_batch, now):
             self._spawn(item)
         inbox.prune_handled(self.db, now, HANDLED_RETENTION)
+
+    async def _notify_listeners(self, room_id: str, events: list) -> None:
+        listeners = self.registry.listeners
+        for event in events:
+            source = getattr(event, "source", None) or {}
+            for item in listeners.get(source.get("type", ""), ()):
+                ctx = self._context(room_id, event.sender, event.event_id, self.clock())
+                try:
+                    await item.handler(ctx, source)
+                except Exception:
+                    log.exception("listener for %s failed on %s", source["type"], event.event_id)
+
+    def _context(self, room_id: str, sender: str, event_id: str, now: datetime) -> Context:
+        establishment = self.rooms[room_id]
+        return Context(
+            sender=sender,
+            role=role_of(establishment, self.config, sender),
+            establishment=establishment,
+            room_id=room_id,
+            event_id=event_id,
+            now=now.astimezone(establishment.tz),
+            db=self.db,
+            config=self.config,
+            renderer=self.renderer,
+            messenger=self,
+            registry=self.registry,
+        )
 
     async def _exchange_keys(self) -> None:
         client = self.client
@@ -362,20 +390,8 @@ class MatrixBot:
                 inbox.mark_handled(self.db, item, self.clock())
                 return
             now = self.clock()
-            role = role_of(establishment, self.config, item.sender)
-            ctx = Context(
-                sender=item.sender,
-                role=role,
-                establishment=establishment,
-                room_id=item.room_id,
-                event_id=item.event_id,
-                now=now.astimezone(establishment.tz),
-                db=self.db,
-                config=self.config,
-                renderer=self.renderer,
-                messenger=self,
-                registry=self.registry,
-            )
+            ctx = self._context(item.room_id, item.sender, item.event_id, now)
+            role = ctx.role
             try:
                 if await self.dispatcher.handle(ctx, item.body):
                     self._remember_member(establishment, item, role, now)
@@ -498,12 +514,20 @@ class MatrixBot:
         return await self._send(room_id, content, txn_id)
 
     async def _send(self, room_id: str, content: dict, txn_id: str | None) -> str | None:
+        return await self.send_event(room_id, "m.room.message", content, txn_id=txn_id)
+
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict, *, txn_id: str | None = None
+    ) -> str | None:
+        """Send any room event (polls use ``m.poll.start``)."""
         resp = await self.client.room_send(
-            room_id, "m.room.message", content, tx_id=txn_id, ignore_unverified_devices=True
+            room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
         )
         if isinstance(resp, RoomSendResponse):
             return resp.event_id
-        log.error("could not send to %s: %s", room_id, getattr(resp, "message", resp))
+        log.error(
+            "could not send %s to %s: %s", event_type, room_id, getattr(resp, "message", resp)
+        )
         return None
 
     async def direct_room(self, user_id: str) -> str:

@@ -67,6 +67,10 @@ class RecordingMessenger:
         self.sent.append(Sent(room_id, None, reply_to, txn_id, filename, data))
         return f"$sent{len(self.sent)}"
 
+    async def send_event(self, room_id, event_type, content, *, txn_id=None):
+        self.sent.append(Sent(room_id, None, None, txn_id, filename=event_type, data=content))
+        return f"$sent{len(self.sent)}"
+
     async def direct_room(self, user_id):
         return f"!dm-{user_id}"
 
