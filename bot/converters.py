@@ -90,3 +90,33 @@ class Number(Converter):
 
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_LOOKS_LIKE_TIME = re.compile(r"^(\d{1,2}([hH:.]\d*)?|à|a|vers|le)$")
+
+
+class When(Converter):
+    """A French date/time (« mardi 12h30 », « le 3 décembre à 12h »), as many words as it takes.
+
+    The longest run of words that reads as a date wins, so free text may follow.
+    """
+
+    label = "date"
+    max_words: ClassVar[int] = 8
+    example: ClassVar[str] = "mardi 12h30"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        from bot.dates import parse_when
+
+        for count in range(min(len(words), cls.max_words), 0, -1):
+            last = words[count - 1]
+            when = parse_when(raw[words[0].start : last.start + len(last.text)], ctx.now)
+            if when is not None:
+                if count < len(words) and _LOOKS_LIKE_TIME.match(words[count].text):
+                    break  # « mercredi 25h »: a broken time, not a subject « 25h »
+                return when, count
+        attempt = " ".join(w.text for w in words[:4])
+        raise BadArgument(
+            f"Je ne comprends pas la date « {_short(attempt)} » (par exemple : {cls.example})."
+        )

@@ -254,6 +254,10 @@ class _Match:
 # --- Public API -------------------------------------------------------------------
 
 
+# How far back a weekday-checked date may lie before it is read as a mistake.
+RECENT_PAST_DAYS = 60
+
+
 def parse_when(text: str, now: datetime) -> datetime | None:
     """Read a French date/time expression as an aware datetime in ``now``'s time zone.
 
@@ -655,11 +659,25 @@ def _resolve_day(facts: _Facts, clock: time | None, now: datetime) -> date | Non
     if spec is None:
         return _next_weekday(weekday, clock, now)
     day = _day_from_spec(spec, clock, now)
+    if day is not None and weekday is not None and isinstance(spec, _YearlessDate):
+        day = _agreeing_occurrence(day, spec, weekday, now.date())
     if day is None or (weekday is not None and day.weekday() != weekday.index):
         return None
     if weekday is not None and weekday.strict and day <= now.date():
         return None
     return day
+
+
+def _agreeing_occurrence(
+    day: date, spec: _YearlessDate, weekday: _Weekday, today: date
+) -> date | None:
+    """« jeudi 19 novembre » a few days after it passed means that past Thursday, not
+    a guess a year ahead: the caller can then say the date is past."""
+    if day.weekday() == weekday.index:
+        return day
+    previous = _safe_date(day.year - 1, spec.month, spec.day)
+    recent = previous is not None and today - previous <= timedelta(days=RECENT_PAST_DAYS)
+    return previous if recent and previous.weekday() == weekday.index else None
 
 
 def _next_time_slot(clock: time | None, now: datetime) -> date | None:

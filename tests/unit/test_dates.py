@@ -128,6 +128,8 @@ CASES = [
     (BEFORE_DST_END, "dans 2 jours", paris(2026, 10, 26)),
     (BEFORE_DST_END, "dans 24 heures", paris(2026, 10, 25, 8, 0)),
     (BEFORE_DST_END, "jeudi 19 novembre à 12 h 30", paris(2026, 11, 19, 12, 30)),
+    # Just past: the Thursday that was, so the caller can say « cette date est passée ».
+    (MONDAY, "jeudi 19 novembre à 12 h 30", paris(2026, 11, 19, 12, 30)),
     # Saturday 27 March 2027, 09:00 CET; on Sunday 02:00 CET becomes 03:00 CEST.
     (BEFORE_DST_START, "demain 10h", paris(2027, 3, 28, 10, 0)),
     (BEFORE_DST_START, "dans 24 heures", paris(2027, 3, 28, 10, 0)),
@@ -153,7 +155,6 @@ REJECTED = [
     "14h-16h",
     "demain 10h 11h",
     "demain lundi",  # tomorrow is a Tuesday
-    "jeudi 19 novembre à 12 h 30",  # next 19 November (2027) is a Friday
     "mercredi 3 décembre",  # 3 December 2026 is a Thursday
     "mar 3 mars 2027",  # a Wednesday
     "la semaine prochaine",

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bot.converters import BadArgument, Number, Text
+from bot.converters import BadArgument, Number, Text, When
 from bot.dispatch import Registry, command, parse_invocation
 from tests.conftest import PRINCIPAL, REFERENT, TEACHER
 
@@ -120,3 +120,21 @@ def test_usage_is_built_from_the_signature():
     assert try_command.usage() == "!essai <n°> [texte]"
     assert try_clear.usage() == "!essai vider"
     assert parse_invocation(Registry([try_command]), "!", "!essai vider").spec is try_clear
+
+
+@command("rdv", help="Prend un rendez-vous.", examples=("!rdv mardi 12h30",))
+async def appointment(ctx, when: When, subject: Text | None = None):
+    await ctx.send(ctx.renderer.from_markdown(f"{when.isoformat()} {subject}"))
+
+
+async def test_dates_take_as_many_words_as_they_need(chat):
+    chat.registry = Registry([appointment])
+    reply = await chat.say(TEACHER, "!rdv mardi 12h30 tableau numérique")
+    assert reply.body == "2026-11-24T12:30:00+01:00 tableau numérique"
+    reply = await chat.say(TEACHER, "!rdv le 3 décembre à 12h")
+    assert reply.body == "2026-12-03T12:00:00+01:00 None"
+    reply = await chat.say(TEACHER, "!rdv mercredi 25h")
+    assert reply.body.splitlines()[0] == (
+        "Je ne comprends pas la date « mercredi 25h » (par exemple : mardi 12h30)."
+    )
+    assert "Exemple : `!rdv mardi 12h30`" in reply.body
