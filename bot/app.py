@@ -7,11 +7,12 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.matrix import MatrixBot, utc_now
 from bot.render import Renderer
+from bot.scheduler import Scheduler
 from commands import load_registry
 from storage import migrate, open_database
 from storage.establishments import EstablishmentRow, sync_establishments
@@ -33,7 +34,27 @@ def build_bot(config: Config, clock: Callable[[], datetime] = utc_now) -> Matrix
         ],
         clock(),
     )
-    return MatrixBot(config, db, load_registry(), Renderer(), clock)
+    if config.bot.simulated_start is not None:
+        clock = simulated_clock(config.bot.simulated_start, clock)
+        log.warning("simulated clock: time starts at %s", config.bot.simulated_start.isoformat())
+    registry, renderer = load_registry(), Renderer()
+    bot = MatrixBot(config, db, registry, renderer, clock)
+    bot.scheduler = Scheduler(
+        registry.jobs,
+        config,
+        db,
+        renderer,
+        clock,
+        after_run=bot.flush_outbox,
+        tick=timedelta(seconds=config.bot.tick_seconds),
+    )
+    return bot
+
+
+def simulated_clock(start: datetime, real: Callable[[], datetime]) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` and then runs at the real clock's pace."""
+    origin = real()
+    return lambda: start + (real() - origin)
 
 
 async def run_bot(config: Config) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +66,10 @@ class BotConfig:
     log_level: str = "INFO"
     # Tests serve pages from loopback; production must never reach internal hosts.
     allow_private_links: bool = False
+    # Tests and demo only: the clock starts at this instant and runs at normal speed.
+    simulated_start: datetime | None = None
+    # How often due reminders are looked for.
+    tick_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -222,9 +227,31 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
         c.problem(f"{p}.log_level", "expected DEBUG, INFO, WARNING or ERROR")
         level = "INFO"
     allow_private = c.get(table, "allow_private_links", p, bool, default=False)
+    simulated = c.get(table, "simulated_start", p, str)
+    simulated_start = None
+    if simulated is not None:
+        try:
+            simulated_start = datetime.fromisoformat(simulated)
+            if simulated_start.tzinfo is None:
+                raise ValueError
+        except ValueError:
+            c.problem(f"{p}.simulated_start", "expected an ISO date-time with offset")
+            simulated_start = None
+    tick = c.get(table, "tick_seconds", p, float, default=60.0)
+    if not 0.1 <= tick <= 3600:
+        c.problem(f"{p}.tick_seconds", "expected a number of seconds between 0.1 and 3600")
     c.unknown_keys(
         table,
-        {"database", "prefix", "allowed_inviters", "admins", "log_level", "allow_private_links"},
+        {
+            "database",
+            "prefix",
+            "allowed_inviters",
+            "admins",
+            "log_level",
+            "allow_private_links",
+            "simulated_start",
+            "tick_seconds",
+        },
         p,
     )
     return BotConfig(
@@ -234,6 +261,8 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
         admins=admins,
         log_level=level,
         allow_private_links=allow_private,
+        simulated_start=simulated_start,
+        tick_seconds=tick,
     )
 
 

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.converters import BadArgument, Converter, split_words
 from bot.render import Message, Renderer
+from bot.scheduler import Job
+from storage.jobs import queue_message
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -145,6 +147,24 @@ class Context:
             message,
             reply_to=self.event_id if in_room else None,
             txn_id=self._next_txn(),
+        )
+
+    def post(self, message: Message, *, dm_user: str | None = None) -> None:
+        """Queue a message to the room (or a user's direct room) in the current transaction.
+
+        For notices a command owes to other people (a waitlist promotion, a closed
+        slot): queued with the change that causes them, sent right after the command.
+        """
+        queue_message(
+            self.db,
+            establishment_id=self.establishment.id,
+            room_id=None if dm_user else self.room_id,
+            dm_user=dm_user,
+            body=message.body,
+            html=message.html,
+            mentions=message.mentions,
+            txn_id=self._next_txn(),
+            now=self.now,
         )
 
     async def send_event(self, event_type: str, content: dict) -> str | None:
@@ -333,12 +353,18 @@ def listener(*event_types: str) -> Callable[[Callable], EventListener]:
 
 
 class Registry:
-    """All commands, looked up by folded name or alias, and the event listeners."""
+    """All commands (looked up by folded name or alias), event listeners and jobs."""
 
-    def __init__(self, specs: Iterable[CommandSpec], listeners: Iterable[EventListener] = ()):
+    def __init__(
+        self,
+        specs: Iterable[CommandSpec],
+        listeners: Iterable[EventListener] = (),
+        jobs: Iterable[Job] = (),
+    ):
         self.commands: list[CommandSpec] = []
         self._by_key: dict[str, CommandSpec] = {}
         self.listeners: dict[str, list[EventListener]] = {}
+        self.jobs: list[Job] = list(jobs)
         for spec in specs:
             self.add(spec)
         for item in listeners:
@@ -347,15 +373,17 @@ class Registry:
 
     @classmethod
     def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
-        """Collect the commands and listeners declared in each module, in declaration order."""
-        specs, listeners = [], []
+        """Collect the commands, listeners and jobs declared in each module, in order."""
+        specs, listeners, jobs = [], [], []
         for module in modules:
             for value in vars(module).values():
                 if isinstance(value, CommandSpec) and not value.parent:
                     specs.append(value)
                 elif isinstance(value, EventListener):
                     listeners.append(value)
-        return cls(specs, listeners)
+                elif isinstance(value, Job):
+                    jobs.append(value)
+        return cls(specs, listeners, jobs)
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command; a name or alias used twice is a programming error."""

@@ -52,6 +52,7 @@ from bot.dispatch import Context, Dispatcher, Registry, role_of
 from bot.render import Message, Renderer
 from storage import establishments as establishment_store
 from storage import inbox
+from storage import jobs as outbox
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,8 @@ class MatrixBot:
         self._stopping = asyncio.Event()
         self._synced = asyncio.Condition()
         self.ready = asyncio.Event()
+        self.scheduler = None  # set by bot.app; started once the first sync is done
+        self._flushing = asyncio.Lock()
 
     @property
     def credentials_path(self) -> Path:
@@ -245,12 +248,21 @@ class MatrixBot:
             if full_state:
                 await self._join_configured_rooms()
                 self._answer_pending()
+                await self._start_scheduler()
                 self.ready.set()
                 log.info("ready: serving %d room(s)", len(self.rooms))
             token, full_state, first_ever = resp.next_batch, False, False
             async with self._synced:
                 self._synced.notify_all()
         await self.drain()
+
+    async def _start_scheduler(self) -> None:
+        await self.flush_outbox()  # what a previous run queued and could not send
+        if self.scheduler is not None:
+            caught_up = await self.scheduler.catch_up()
+            if caught_up:
+                log.info("caught up %d message(s) from runs missed while stopped", caught_up)
+            self.scheduler.start()
 
     def _raise_if_fatal(self, resp: ErrorResponse) -> None:
         why = FATAL_ERRCODES.get(resp.status_code or "")
@@ -273,6 +285,8 @@ class MatrixBot:
 
     async def close(self) -> None:
         """Finish in-flight answers and close the HTTP session."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
         await self.drain()
         if self.client:
             await self.client.close()
@@ -398,6 +412,8 @@ class MatrixBot:
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)
             inbox.mark_handled(self.db, item, self.clock())
+        if ctx.sent:
+            await self.flush_outbox()
 
     def _remember_member(self, establishment, item, role, now) -> None:
         room = self.client.rooms.get(item.room_id)
@@ -453,6 +469,26 @@ class MatrixBot:
         return any(fnmatch.fnmatchcase(user_id, pattern) for pattern in patterns)
 
     # -- sending (the Messenger used by handlers) -------------------------------
+
+    async def flush_outbox(self) -> int:
+        """Send queued messages in order; what fails stays queued for the next flush."""
+        sent = 0
+        async with self._flushing:
+            establishments = {e.id: room for room, e in self.rooms.items()}
+            for message in outbox.unsent_messages(self.db):
+                room_id = message.room_id or establishments.get(message.establishment_id or "")
+                if message.dm_user:
+                    room_id = await self.direct_room(message.dm_user)
+                if room_id is None:
+                    continue
+                rendered = Message(message.body, message.html, message.mentions)
+                event_id = await self.send_message(room_id, rendered, txn_id=message.txn_id)
+                if event_id is None:
+                    break  # keep the order: retry from here next time
+                outbox.mark_sent(self.db, message.id, event_id, self.clock())
+                sent += 1
+            outbox.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
+        return sent
 
     async def send_message(
         self,

@@ -45,3 +45,32 @@ CREATE TABLE inbox (
     origin_ts INTEGER NOT NULL,
     received_at TEXT NOT NULL
 );
+
+-- One row per run of a scheduled job for an establishment and a period
+-- (e.g. lettre / clg-x / 2026-W48), written in the same transaction as the run's
+-- effect: a job never runs twice for a period, even across crashes.
+CREATE TABLE job_runs (
+    job TEXT NOT NULL,
+    establishment_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    ran_at TEXT NOT NULL,
+    PRIMARY KEY (job, establishment_id, period)
+);
+
+-- Messages decided by a job or a command, queued in the transaction that decided
+-- them and sent afterwards; txn_id makes a resend after a crash harmless.
+-- dm_user and mentions are personal data (kept until sent, then pruned).
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    establishment_id TEXT,
+    room_id TEXT,
+    dm_user TEXT,
+    body TEXT NOT NULL,
+    html TEXT NOT NULL,
+    mentions TEXT NOT NULL DEFAULT '[]',
+    txn_id TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    event_id TEXT
+);
+CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;

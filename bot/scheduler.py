@@ -1,0 +1,218 @@
+"""Scheduled jobs: APScheduler triggers, a ledger that makes each run happen once.
+
+A job is declared in its command family with ``@job(...)`` and is a plain
+function of a ``JobContext`` (the establishment, ``now``, the database). It is
+synchronous on purpose: the scheduler runs it inside one database transaction
+together with its ledger row (``ctx.claim(period)``) and the messages it queues
+(``ctx.post(...)``), so a crash either keeps all of them or none. Nothing is
+sent inside the transaction; the outbox is flushed afterwards with transaction
+ids derived from the job, so a resend after a crash is dropped by the homeserver.
+
+APScheduler only decides *when* to call; the ledger decides *whether* the work
+is still to do. On start, a run missed while the bot was down is caught up
+once, if it is still within the job's ``catch_up`` window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.render import Message, Renderer
+from storage import jobs as ledger
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from bot.config import Config, Establishment
+
+log = logging.getLogger(__name__)
+
+CronFields = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A declared job: its name, body, and when it runs for an establishment."""
+
+    name: str
+    body: Callable[[JobContext], None]
+    cron: CronFields | Callable[[Establishment], CronFields] | None = None
+    every: timedelta | None = None
+    catch_up: timedelta | None = None
+
+    def trigger(self, establishment: Establishment, tick: timedelta | None = None):
+        """The APScheduler trigger for this job in the establishment's time zone."""
+        if self.every is not None:
+            return IntervalTrigger(seconds=(tick or self.every).total_seconds(), timezone=UTC)
+        fields = self.cron(establishment) if callable(self.cron) else dict(self.cron or {})
+        return CronTrigger(timezone=establishment.tz, **fields)
+
+    def last_due(self, establishment: Establishment, now: datetime) -> datetime | None:
+        """The latest scheduled time at or before ``now`` within the catch-up window."""
+        if self.cron is None or self.catch_up is None:
+            return None
+        trigger = self.trigger(establishment)
+        due, cursor = None, trigger.get_next_fire_time(None, now - self.catch_up)
+        while cursor is not None and cursor <= now:
+            due = cursor
+            cursor = trigger.get_next_fire_time(cursor, cursor + timedelta(seconds=1))
+        return due
+
+
+def job(
+    name: str,
+    *,
+    cron: CronFields | Callable[[Establishment], CronFields] | None = None,
+    every: timedelta | None = None,
+    catch_up: timedelta | None = None,
+) -> Callable[[Callable[[JobContext], None]], Job]:
+    """Declare a job: ``@job("lettre", cron={"day_of_week": "fri", "hour": 16}, ...)``."""
+    if (cron is None) == (every is None):
+        raise ValueError(f"job {name}: give cron or every")
+
+    def decorate(body: Callable[[JobContext], None]) -> Job:
+        return Job(name, body, cron, every, catch_up)
+
+    return decorate
+
+
+@dataclass
+class JobContext:
+    """What a job body may use; ``scheduled_for`` is the run being served (late on catch-up)."""
+
+    job: str
+    establishment: Establishment
+    now: datetime
+    scheduled_for: datetime
+    db: sqlite_utils.Database
+    config: Config
+    renderer: Renderer
+    posted: int = field(default=0)
+
+    def claim(self, period: str) -> bool:
+        """Take the ledger slot for ``period``; False means it was already done."""
+        return ledger.claim_run(self.db, self.job, self.establishment.id, period, self.now)
+
+    def render(self, template: str, mentions: Iterable[str] = (), **values) -> Message:
+        """Render a template with the common values."""
+        return self.renderer.render(
+            template,
+            mentions=tuple(mentions),
+            establishment=self.establishment,
+            now=self.now,
+            prefix=self.config.bot.prefix,
+            **values,
+        )
+
+    def post(self, message: Message, key: str, *, dm_user: str | None = None) -> None:
+        """Queue a message for the establishment's room, or a user's direct room.
+
+        ``key`` names this message within the job (e.g. the period and recipient):
+        it makes the transaction id, so the same decision is never sent twice.
+        """
+        self.posted += 1
+        ledger.queue_message(
+            self.db,
+            establishment_id=self.establishment.id,
+            room_id=None,
+            dm_user=dm_user,
+            body=message.body,
+            html=message.html,
+            mentions=message.mentions,
+            txn_id=f"rupn-job-{self.job}-{self.establishment.id}-{key}",
+            now=self.now,
+        )
+
+
+class Scheduler:
+    """Runs every job for every establishment; tests call ``run`` directly with any clock."""
+
+    def __init__(
+        self,
+        jobs: Iterable[Job],
+        config: Config,
+        db: sqlite_utils.Database,
+        renderer: Renderer,
+        clock: Callable[[], datetime],
+        after_run: Callable[[], Awaitable[None]] | None = None,
+        tick: timedelta | None = None,
+    ) -> None:
+        self.jobs = list(jobs)
+        self.config = config
+        self.db = db
+        self.renderer = renderer
+        self.clock = clock
+        self.after_run = after_run
+        self.tick = tick
+        self._aps: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        """Register every (job, establishment) with APScheduler and start it."""
+        self._aps = AsyncIOScheduler(timezone=UTC)
+        for establishment in self.config.establishments:
+            for item in self.jobs:
+                self._aps.add_job(
+                    self.run,
+                    item.trigger(establishment, self.tick),
+                    args=[item, establishment],
+                    id=f"{item.name}:{establishment.id}",
+                    coalesce=True,
+                    max_instances=1,
+                    misfire_grace_time=300,
+                )
+        self._aps.start()
+        log.info(
+            "scheduler started: %d job(s) × %d establishment(s)",
+            len(self.jobs),
+            len(self.config.establishments),
+        )
+
+    def shutdown(self) -> None:
+        """Stop firing jobs."""
+        if self._aps and self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    async def catch_up(self) -> int:
+        """Run, once, the runs missed while the bot was down that still matter."""
+        count = 0
+        for establishment in self.config.establishments:
+            now = self.clock().astimezone(establishment.tz)
+            for item in self.jobs:
+                due = item.last_due(establishment, now)
+                if due is not None:
+                    count += await self.run(item, establishment, scheduled_for=due)
+        return count
+
+    async def run(
+        self, item: Job, establishment: Establishment, scheduled_for: datetime | None = None
+    ) -> int:
+        """Run one job for one establishment now; returns the number of messages queued."""
+        now = self.clock().astimezone(establishment.tz)
+        ctx = JobContext(
+            job=item.name,
+            establishment=establishment,
+            now=now,
+            scheduled_for=(scheduled_for or now).astimezone(establishment.tz),
+            db=self.db,
+            config=self.config,
+            renderer=self.renderer,
+        )
+        try:
+            with self.db.atomic():
+                item.body(ctx)
+        except Exception:
+            log.exception("job %s failed for %s", item.name, establishment.id)
+            return 0
+        if ctx.posted:
+            log.info("job %s for %s queued %d message(s)", item.name, establishment.id, ctx.posted)
+            if self.after_run:
+                await self.after_run()
+        return ctx.posted

@@ -1,0 +1,117 @@
+"""The job ledger and the outbox: how scheduled work happens exactly once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+
+def claim_run(
+    db: sqlite_utils.Database, job: str, establishment_id: str, period: str, now: datetime
+) -> bool:
+    """Record that ``job`` runs for ``period``; False if it already ran.
+
+    Call it inside the transaction that performs the run's effect, so the
+    ledger row and the effect commit or vanish together.
+    """
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO job_runs (job, establishment_id, period, ran_at)"
+        " VALUES (?, ?, ?, ?)",
+        (job, establishment_id, period, now.isoformat()),
+    )
+    return cursor.rowcount == 1
+
+
+def has_run(db: sqlite_utils.Database, job: str, establishment_id: str, period: str) -> bool:
+    """Whether ``job`` already ran for that establishment and period."""
+    row = db.execute(
+        "SELECT 1 FROM job_runs WHERE job = ? AND establishment_id = ? AND period = ?",
+        (job, establishment_id, period),
+    ).fetchone()
+    return row is not None
+
+
+def runs(db: sqlite_utils.Database, job: str, establishment_id: str) -> list[str]:
+    """The periods a job ran for, in order."""
+    rows = db.execute(
+        "SELECT period FROM job_runs WHERE job = ? AND establishment_id = ?"
+        " ORDER BY ran_at, period",
+        (job, establishment_id),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A queued message: to a room, or to a user's direct room."""
+
+    id: int
+    establishment_id: str | None
+    room_id: str | None
+    dm_user: str | None
+    body: str
+    html: str
+    mentions: tuple[str, ...]
+    txn_id: str
+
+
+def queue_message(
+    db: sqlite_utils.Database,
+    *,
+    establishment_id: str | None,
+    body: str,
+    html: str,
+    mentions: tuple[str, ...],
+    txn_id: str,
+    now: datetime,
+    room_id: str | None = None,
+    dm_user: str | None = None,
+) -> None:
+    """Queue a message; a second queueing with the same txn_id is ignored.
+
+    It goes to ``room_id``, or to ``dm_user``'s direct room, or (neither given)
+    to the establishment's room.
+    """
+    db.execute(
+        "INSERT OR IGNORE INTO outbox (establishment_id, room_id, dm_user, body, html, mentions,"
+        " txn_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            establishment_id,
+            room_id,
+            dm_user,
+            body,
+            html,
+            json.dumps(list(mentions)),
+            txn_id,
+            now.isoformat(),
+        ),
+    )
+
+
+def unsent_messages(db: sqlite_utils.Database, limit: int = 500) -> list[OutgoingMessage]:
+    """Queued messages not sent yet, oldest first."""
+    rows = db.execute(
+        "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id FROM outbox"
+        " WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), row[7]) for row in rows]
+
+
+def mark_sent(db: sqlite_utils.Database, message_id: int, event_id: str, now: datetime) -> None:
+    """Note that a queued message reached the homeserver."""
+    db.execute(
+        "UPDATE outbox SET sent_at = ?, event_id = ? WHERE id = ?",
+        (now.isoformat(), event_id, message_id),
+    )
+
+
+def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int:
+    """Forget sent messages older than ``keep`` (they hold mentions: personal data)."""
+    cursor = db.execute(
+        "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", ((now - keep).isoformat(),)
+    )
+    return cursor.rowcount

@@ -1,0 +1,73 @@
+"""Jobs run once per period, catch up once after downtime, and queue with their ledger row."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.scheduler import Scheduler, job
+from storage.jobs import runs, unsent_messages
+from tests.conftest import PARIS
+
+
+@job("essai", cron={"day_of_week": "fri", "hour": 16}, catch_up=timedelta(hours=24))
+def weekly_note(ctx):
+    period = ctx.scheduled_for.strftime("%G-W%V")
+    if ctx.claim(period):
+        ctx.post(ctx.renderer.from_markdown(f"Note de la semaine {period}"), key=period)
+
+
+@job("panne-essai", every=timedelta(minutes=1))
+def failing(ctx):
+    ctx.claim("x")
+    ctx.post(ctx.renderer.from_markdown("jamais envoyé"), key="x")
+    raise RuntimeError("boom")
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 27, 16, 0, tzinfo=PARIS))
+
+
+@pytest.fixture
+def scheduler(config, db, renderer, clock):
+    return Scheduler([weekly_note, failing], config, db, renderer, clock)
+
+
+async def test_a_job_runs_once_per_period(scheduler, db, config):
+    school = config.establishments[0]
+    assert await scheduler.run(weekly_note, school) == 1
+    assert await scheduler.run(weekly_note, school) == 0
+    assert [m.body for m in unsent_messages(db)] == ["Note de la semaine 2026-W48"]
+    assert runs(db, "essai", school.id) == ["2026-W48"]
+
+
+async def test_a_failing_job_leaves_no_ledger_row_and_no_message(scheduler, db, config):
+    assert await scheduler.run(failing, config.establishments[0]) == 0
+    assert runs(db, "panne-essai", config.establishments[0].id) == []
+    assert unsent_messages(db) == []
+
+
+async def test_a_missed_run_is_caught_up_once_within_its_window(scheduler, db, clock, config):
+    clock.now = datetime(2026, 11, 28, 9, 0, tzinfo=PARIS)  # Saturday morning: 17 h late
+    assert await scheduler.catch_up() == 1
+    assert await scheduler.catch_up() == 0  # a second restart does not send it again
+    assert runs(db, "essai", config.establishments[0].id) == ["2026-W48"]
+
+
+async def test_a_run_missed_too_long_ago_is_dropped(scheduler, db, clock):
+    clock.now = datetime(2026, 11, 29, 12, 0, tzinfo=PARIS)  # Sunday noon: 44 h late
+    assert await scheduler.catch_up() == 0
+
+
+def test_cron_follows_the_establishment_time_zone(config):
+    trigger = weekly_note.trigger(config.establishments[0])
+    after = datetime(2026, 11, 23, 0, 0, tzinfo=PARIS)
+    assert trigger.get_next_fire_time(None, after) == datetime(2026, 11, 27, 16, 0, tzinfo=PARIS)
