@@ -9,7 +9,10 @@ the dispatcher answers with it, the usage line and an example.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import time as datetime_time
+from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -31,6 +34,12 @@ class Word:
 
     start: int
     text: str
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: ``Réserver`` and ``reserver`` are the same word."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def split_words(text: str) -> list[Word]:
@@ -120,3 +129,74 @@ class When(Converter):
         raise BadArgument(
             f"Je ne comprends pas la date « {_short(attempt)} » (par exemple : {cls.example})."
         )
+
+
+class SlotRef(Converter):
+    """A permanence occurrence, by its short number (« 2 ») or by its date (« mardi 12h30 »)."""
+
+    label = "n°|date"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        if words[0].text.lstrip("#n°").isdecimal():
+            return Number.consume(words, raw, ctx)
+        return When.consume(words, raw, ctx)
+
+
+@dataclass(frozen=True)
+class WeeklySlotSpec:
+    """What ``!permanence ouvrir mardi 12h30 45min 4 places B12`` asks for."""
+
+    weekday: int
+    start: datetime_time
+    duration: timedelta
+    capacity: int
+    place: str | None
+
+
+class WeeklySlot(Converter):
+    """« mardi 12h30 [45min] [4 places] [salle] »: defaults 1 h, 5 places, no room."""
+
+    label = "jour heure [durée] [places] [salle]"
+    default_duration = timedelta(hours=1)
+    default_capacity = 5
+    max_capacity = 50
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        from bot.dates import WEEKDAY_NAMES, parse_duration, parse_when
+
+        texts = [w.text for w in words]
+        start = parse_when(" ".join(texts[:2]), ctx.now) if len(texts) >= 2 else None
+        first = fold(texts[0])
+        if start is None or first not in {fold(d) for d in WEEKDAY_NAMES}:
+            raise BadArgument(
+                "Indiquez le jour de la semaine et l'heure, par exemple : mardi 12h30."
+            )
+        duration, capacity, place_words = None, None, []
+        rest = texts[2:]
+        i = 0
+        while i < len(rest):
+            pair = " ".join(rest[i : i + 2])
+            places = re.fullmatch(r"(\d+)\s*places?", pair, re.IGNORECASE) or re.fullmatch(
+                r"(\d+)places?", rest[i], re.IGNORECASE
+            )
+            if places and capacity is None:
+                capacity = int(places.group(1))
+                i += 1 if re.fullmatch(r"\d+places?", rest[i], re.IGNORECASE) else 2
+            elif duration is None and (found := parse_duration(rest[i])):
+                duration, i = found, i + 1
+            elif duration is None and i + 1 < len(rest) and (found := parse_duration(pair)):
+                duration, i = found, i + 2
+            else:
+                place_words.append(rest[i])
+                i += 1
+        capacity = cls.default_capacity if capacity is None else capacity
+        if not 1 <= capacity <= cls.max_capacity:
+            raise BadArgument(f"Le nombre de places doit aller de 1 à {cls.max_capacity}.")
+        duration = duration or cls.default_duration
+        if duration > timedelta(hours=4) or duration < timedelta(minutes=10):
+            raise BadArgument("La durée doit aller de 10 minutes à 4 heures (par exemple : 45min).")
+        place = " ".join(place_words)[:60] or None
+        spec = WeeklySlotSpec(start.weekday(), start.time(), duration, capacity, place)
+        return spec, len(words)

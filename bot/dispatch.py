@@ -15,14 +15,13 @@ import inspect
 import logging
 import types
 import typing
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.converters import BadArgument, Converter, split_words
+from bot.converters import BadArgument, Converter, fold, split_words
 from bot.render import Message, Renderer
 from bot.scheduler import Job
 from storage.jobs import queue_message
@@ -51,12 +50,6 @@ ROLE_NAMES_FR = {
     Role.PRINCIPAL: "à la direction",
     Role.ADMIN: "à l'équipe académique",
 }
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: ``Réserver`` and ``reserver`` are the same word."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def role_of(establishment: Establishment, config: Config, user_id: str) -> Role:
@@ -205,9 +198,12 @@ class Parameter:
         return f"[{label}]" if self.optional else f"<{label}>"
 
 
-@dataclass
+@dataclass(eq=False)
 class CommandSpec:
-    """A declared command or sub-command and everything ``!aide`` shows about it."""
+    """A declared command or sub-command and everything ``!aide`` shows about it.
+
+    Compared by identity: a spec is one declaration, listed under several keys.
+    """
 
     name: str
     handler: Handler
@@ -238,6 +234,11 @@ class CommandSpec:
         else:
             args = " ".join(p.usage for p in self.params)
         return f"{prefix}{self.full_name} {args}".strip()
+
+    @property
+    def sub_commands(self) -> list[CommandSpec]:
+        """Each sub-command once, in declaration order (``subs`` holds one per alias)."""
+        return list(dict.fromkeys(self.subs.values()))
 
     def allows(self, role: Role) -> bool:
         """Whether a sender with this role may run the command (admins run everything)."""

@@ -363,6 +363,17 @@ class ChatUser:
                 raise TimeoutError(f"no reply to {to_event} within {timeout} s")
             await self.sync_once()
 
+    async def wait_notice(self, predicate, timeout: float = 30) -> Reply:
+        """Poll until a notice matching ``predicate`` arrives (reminders, announcements)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = [n for n in self.notices if predicate(n)]
+            if found:
+                return found[0]
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no matching notice within {timeout} s")
+            await self.sync_once()
+
     async def ask(self, room_id: str, text: str, timeout: float = 30) -> Reply:
         """Send a command and wait for the bot's answer to it."""
         return await self.wait_reply(await self.say(room_id, text), timeout)

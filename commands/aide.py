@@ -25,5 +25,5 @@ async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = No
         suggestion = ctx.registry.suggest(name, ctx.role)
         hint = f" Vouliez-vous dire « {suggestion.name} » ?" if suggestion else ""
         raise BadArgument(f"Je ne connais pas la commande « {name[:40]} ».{hint}")
-    subs = [s for s in dict.fromkeys(spec.subs.values()) if s.allows(ctx.role)]
+    subs = [s for s in spec.sub_commands if s.allows(ctx.role)]
     await ctx.reply("aide/commande", spec=spec, subs=subs, role=ctx.role)

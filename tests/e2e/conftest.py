@@ -16,6 +16,7 @@ import pytest_asyncio
 from bot.testbed import Account, BotProcess, ChatUser, LocalSynapse
 
 PEOPLE = ("referent", "prof1", "prof2", "principal", "outsider")
+SIMULATED_START = "2026-11-24T09:00:00+01:00"
 
 
 @dataclass
@@ -61,6 +62,9 @@ database = "data/rupn.db"
 allowed_inviters = ["@referent:localhost"]
 log_level = "INFO"
 allow_private_links = true
+# A school Tuesday in zone B, whatever day the tests run; reminders checked twice a second.
+simulated_start = "{SIMULATED_START}"
+tick_seconds = 0.5
 {establishments}''')
 
 

@@ -138,3 +138,12 @@ async def test_dates_take_as_many_words_as_they_need(chat):
         "Je ne comprends pas la date « mercredi 25h » (par exemple : mardi 12h30)."
     )
     assert "Exemple : `!rdv mardi 12h30`" in reply.body
+
+
+async def test_aide_lists_sub_commands_by_role(chat):
+    teacher = (await chat.say(TEACHER, "!aide")).body
+    referent = (await chat.say(REFERENT, "!aide")).body
+    assert "`!permanence réserver <n°|date> [sujet]`" in teacher
+    assert "!permanence ouvrir" not in teacher and "!permanence fermer" not in teacher
+    assert "`!permanence ouvrir <jour> <heure> [durée] [places] [salle]`" in referent
+    assert teacher.count("!permanence réserver") == 1  # once, not once per alias

@@ -1,0 +1,283 @@
+"""``!permanence``: the weekly drop-in help ("permanence numérique").
+
+Referents open weekly series; occurrences are generated four weeks ahead on
+school days only; teachers book by short number or by date, with a waitlist
+promoted on cancellation; booked people get a reminder before the slot.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from icalendar import Calendar, Event
+
+from bot.calendar import holiday_name, is_school_day
+from bot.converters import BadArgument, SlotRef, Text, WeeklySlot, WeeklySlotSpec
+from bot.dates import format_date_fr, format_datetime_fr
+from bot.dispatch import Context, command
+from bot.scheduler import JobContext, job
+from storage import permanence as store
+from storage.db import write_transaction
+
+LISTING = timedelta(weeks=2)
+GENERATED_AHEAD = timedelta(weeks=4)
+EXAMPLE_BOOK = "!permanence réserver 2 Pronote"
+
+
+@command(
+    "permanence",
+    aliases=("permanences", "perm"),
+    help="Les permanences numériques des deux prochaines semaines, avec les places libres.",
+    examples=("!permanence",),
+)
+async def list_slots(ctx: Context) -> None:
+    slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + LISTING)
+    await ctx.reply("permanence/liste", slots=slots, fmt=format_datetime_fr)
+
+
+@list_slots.sub(
+    "réserver",
+    aliases=("reserver", "inscrire", "book"),
+    help="Réserve une place, par numéro ou par date ; un sujet aide à préparer.",
+    examples=(EXAMPLE_BOOK, "!permanence réserver mardi 12h30"),
+)
+async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | None = None):
+    target = _find_slot(ctx, slot)
+    if target.starts_at <= ctx.now:
+        raise BadArgument("Cette permanence numérique a déjà commencé.", example=EXAMPLE_BOOK)
+    outcome = store.book_slot(ctx.db, target.id, ctx.sender, subject and subject[:200], ctx.now)
+    await ctx.reply(
+        f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome, fmt=format_datetime_fr
+    )
+
+
+@list_slots.sub(
+    "annuler",
+    aliases=("desinscrire",),
+    help="Annule votre réservation (ou votre place en liste d'attente).",
+    examples=("!permanence annuler 2",),
+)
+async def cancel(ctx: Context, slot: SlotRef) -> None:
+    target = _find_slot(ctx, slot)
+    with write_transaction(ctx.db):
+        outcome = store.cancel_booking(ctx.db, target.id, ctx.sender, ctx.now)
+        if outcome is None:
+            raise BadArgument(
+                f"Vous n'êtes pas inscrit(e) à la permanence n° {target.number}.",
+                example="!permanence mes",
+            )
+        if outcome.promoted:
+            promoted = outcome.promoted.user_id
+            ctx.post(
+                ctx.render(
+                    "permanence/promu",
+                    mentions=[promoted],
+                    user=promoted,
+                    slot=target,
+                    fmt=format_datetime_fr,
+                )
+            )
+    await ctx.reply("permanence/annule", slot=target, fmt=format_datetime_fr)
+
+
+@list_slots.sub(
+    "mes",
+    aliases=("mes-reservations",),
+    help="Vos réservations et places en liste d'attente à venir.",
+    examples=("!permanence mes",),
+)
+async def my_bookings(ctx: Context) -> None:
+    bookings = store.bookings_of(ctx.db, ctx.establishment.id, ctx.sender, ctx.now)
+    await ctx.reply("permanence/mes", bookings=bookings, fmt=format_datetime_fr)
+
+
+@list_slots.sub(
+    "ouvrir",
+    role="referent",
+    help="Ouvre une permanence chaque semaine (par défaut 1 h et 5 places).",
+    usage="<jour> <heure> [durée] [places] [salle]",
+    examples=("!permanence ouvrir mardi 12h30 45min 4 places B12",),
+)
+async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
+    with write_transaction(ctx.db):
+        series = store.open_series(
+            ctx.db,
+            establishment_id=ctx.establishment.id,
+            weekday=spec.weekday,
+            start_time=spec.start,
+            duration=spec.duration,
+            capacity=spec.capacity,
+            place=spec.place,
+            opened_by=ctx.sender,
+            now=ctx.now,
+        )
+        starts, skipped = occurrence_plan(spec, ctx.establishment.zone, ctx.now)
+        store.add_occurrences(ctx.db, series, starts)
+    slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + GENERATED_AHEAD)
+    await ctx.reply(
+        "permanence/ouverte",
+        spec=spec,
+        slots=[s for s in slots if s.series_id == series.id],
+        skipped=skipped,
+        fmt=format_datetime_fr,
+        day=format_date_fr,
+    )
+
+
+@list_slots.sub(
+    "fermer",
+    role="referent",
+    help="Annule une permanence (par numéro ou date) et prévient les inscrits.",
+    examples=("!permanence fermer 2", "!permanence fermer mardi 12h30"),
+)
+async def close(ctx: Context, slot: SlotRef) -> None:
+    target = _find_slot(ctx, slot)
+    with write_transaction(ctx.db):
+        affected = store.cancel_slot(ctx.db, target.id, ctx.sender, ctx.now)
+        people = [b.user_id for b in affected]
+        if people:
+            ctx.post(
+                ctx.render(
+                    "permanence/fermee_avis",
+                    mentions=people,
+                    people=people,
+                    slot=target,
+                    fmt=format_datetime_fr,
+                )
+            )
+    await ctx.reply("permanence/fermee", slot=target, told=len(people), fmt=format_datetime_fr)
+
+
+@list_slots.sub(
+    "ics",
+    aliases=("calendrier", "agenda"),
+    help="Le calendrier des prochaines permanences, à importer dans votre agenda (.ics).",
+    examples=("!permanence ics",),
+)
+async def calendar_file(ctx: Context) -> None:
+    slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + GENERATED_AHEAD)
+    if not slots:
+        await ctx.reply("permanence/liste", slots=[], fmt=format_datetime_fr)
+        return
+    data = ics_calendar(ctx, slots)
+    await ctx.send_file(f"permanences-{ctx.establishment.id}.ics", data, "text/calendar")
+
+
+def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
+    """The occurrence a number or a date designates, or a French explanation."""
+    if isinstance(ref, int):
+        found = store.slot_by_number(ctx.db, ctx.establishment.id, ref)
+        if found is None:
+            raise BadArgument(
+                f"La permanence n° {ref} n'existe pas. Tapez !permanence pour voir les numéros.",
+                example=EXAMPLE_BOOK,
+            )
+    else:
+        if ref < ctx.now:
+            raise BadArgument(
+                f"Cette date est passée ({format_datetime_fr(ref)}).",
+                example="!permanence réserver mardi 12h30",
+            )
+        whole_day = ref.hour == 0 and ref.minute == 0
+        end = ref + (timedelta(days=1) if whole_day else timedelta(minutes=1))
+        candidates = [
+            s
+            for s in store.slots_between(ctx.db, ctx.establishment.id, ref, end)
+            if not s.cancelled
+        ]
+        when = format_date_fr(ref) if whole_day else format_datetime_fr(ref)
+        if not candidates:
+            raise BadArgument(
+                f"Il n'y a pas de permanence numérique le {when}. "
+                "Tapez !permanence pour voir les créneaux.",
+                example=EXAMPLE_BOOK,
+            )
+        if len(candidates) > 1:
+            choices = ", ".join(f"n° {s.number} à {s.starts_at:%Hh%M}" for s in candidates)
+            raise BadArgument(
+                f"Il y a plusieurs permanences ce jour-là ({choices}) : indiquez le numéro.",
+                example=EXAMPLE_BOOK,
+            )
+        found = candidates[0]
+    if found.cancelled:
+        raise BadArgument(
+            f"La permanence n° {found.number} ({format_datetime_fr(found.starts_at)}) est annulée.",
+            example="!permanence",
+        )
+    return found
+
+
+def occurrence_plan(
+    spec: WeeklySlotSpec | store.WeeklySeries, zone: str, now: datetime
+) -> tuple[list[datetime], list[tuple[date, str]]]:
+    """The occurrences of the next four weeks on school days, and the days skipped (why)."""
+    starts, skipped = [], []
+    first = now.date() + timedelta(days=(spec.weekday - now.weekday()) % 7)
+    for week in range(5):
+        day = first + timedelta(weeks=week)
+        start = datetime.combine(day, _start_time(spec), tzinfo=now.tzinfo)
+        if start <= now or start > now + GENERATED_AHEAD:
+            continue
+        if is_school_day(day, zone):
+            starts.append(start)
+        else:
+            skipped.append((day, holiday_name(day, zone) or "jour sans cours"))
+    return starts, skipped
+
+
+def _start_time(spec):
+    return spec.start if isinstance(spec, WeeklySlotSpec) else spec.start_time
+
+
+def ics_calendar(ctx: Context, slots: list[store.Slot]) -> bytes:
+    """An iCalendar file of the occurrences, in the establishment's time zone."""
+    cal = Calendar()
+    cal.add("prodid", "-//rupn-bot//permanence numérique//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Permanence numérique — {ctx.establishment.name}")
+    cal.add("x-wr-timezone", ctx.establishment.timezone)
+    tz = ctx.establishment.tz
+    for slot in slots:
+        event = Event()
+        event.add("uid", f"permanence-{ctx.establishment.id}-{slot.number}@rupn-bot")
+        event.add("summary", f"Permanence numérique (n° {slot.number})")
+        event.add("dtstart", slot.starts_at.astimezone(tz))
+        event.add("dtend", slot.ends_at.astimezone(tz))
+        event.add("dtstamp", ctx.now)
+        if slot.place:
+            event.add("location", slot.place)
+        event.add(
+            "description",
+            f"Places libres : {slot.seats_left} sur {slot.capacity}. "
+            f"Réserver : !permanence réserver {slot.number}",
+        )
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+@job("permanence-calendrier", cron={"hour": 2, "minute": 0}, catch_up=timedelta(hours=24))
+def extend_calendar(ctx: JobContext) -> None:
+    """Keep four weeks of occurrences ahead for every series (idempotent)."""
+    for series in store.active_series(ctx.db, ctx.establishment.id):
+        starts, _ = occurrence_plan(series, ctx.establishment.zone, ctx.now)
+        store.add_occurrences(ctx.db, series, starts)
+
+
+@job("permanence-rappel", every=timedelta(minutes=1))
+def remind_booked_people(ctx: JobContext) -> None:
+    """Remind the people booked in a slot, once, ``reminder_hours`` before it starts."""
+    ahead = timedelta(hours=ctx.establishment.reminder_hours)
+    for slot in store.slots_to_remind(ctx.db, ctx.establishment.id, ctx.now, ahead):
+        key = f"creneau-{slot.id}"
+        if ctx.claim(key):
+            people = store.booked_people(ctx.db, slot.id)
+            message = ctx.render(
+                "permanence/rappel",
+                mentions=people,
+                people=people,
+                slot=slot,
+                fmt=format_datetime_fr,
+            )
+            ctx.post(message, key=key)

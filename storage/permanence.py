@@ -1,0 +1,377 @@
+"""Weekly drop-in help: series, their occurrences (slots) and bookings with a waitlist.
+
+Times are stored twice: ``starts_at`` as local ISO time with its offset (what
+people read) and ``starts_utc`` (``YYYY-MM-DDTHH:MM:SSZ``, what is compared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import sqlite_utils
+
+from storage.db import write_transaction
+
+BOOKED, WAITING, CANCELLED = "booked", "waiting", "cancelled"
+
+
+def utc_key(moment: datetime) -> str:
+    """The sortable UTC form stored in ``*_utc`` columns."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class WeeklySeries:
+    """A recurring permanence: every <weekday> at <start_time> for <duration>."""
+
+    id: int
+    establishment_id: str
+    weekday: int
+    start_time: time
+    duration: timedelta
+    capacity: int
+    place: str | None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One occurrence, with its seats taken and its waitlist length."""
+
+    id: int
+    number: int
+    series_id: int
+    establishment_id: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    place: str | None
+    cancelled: bool
+    booked: int
+    waiting: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """Someone's place (or waitlist place) in a slot."""
+
+    id: int
+    slot_id: int
+    user_id: str
+    subject: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    """What ``book_slot`` did: ``booked``, ``waiting`` (with position) or ``already``."""
+
+    status: str
+    booking: Booking
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """The cancelled booking, and whoever got the freed seat."""
+
+    cancelled: Booking
+    promoted: Booking | None
+
+
+def open_series(
+    db: sqlite_utils.Database,
+    *,
+    establishment_id: str,
+    weekday: int,
+    start_time: time,
+    duration: timedelta,
+    capacity: int,
+    place: str | None,
+    opened_by: str,
+    now: datetime,
+) -> WeeklySeries:
+    """Create a weekly series (its occurrences are added by ``add_occurrences``)."""
+    cursor = db.execute(
+        "INSERT INTO permanence_series (establishment_id, weekday, start_time, duration_minutes,"
+        " capacity, place, opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            establishment_id,
+            weekday,
+            start_time.strftime("%H:%M"),
+            int(duration.total_seconds() // 60),
+            capacity,
+            place,
+            opened_by,
+            now.isoformat(),
+        ),
+    )
+    return WeeklySeries(
+        cursor.lastrowid, establishment_id, weekday, start_time, duration, capacity, place
+    )
+
+
+def active_series(
+    db: sqlite_utils.Database, establishment_id: str | None = None
+) -> list[WeeklySeries]:
+    """Series not stopped, for one establishment or all."""
+    sql = (
+        "SELECT id, establishment_id, weekday, start_time, duration_minutes, capacity, place"
+        " FROM permanence_series WHERE stopped_at IS NULL"
+    )
+    params: tuple = ()
+    if establishment_id is not None:
+        sql += " AND establishment_id = ?"
+        params = (establishment_id,)
+    return [
+        WeeklySeries(
+            r[0], r[1], r[2], time.fromisoformat(r[3]), timedelta(minutes=r[4]), r[5], r[6]
+        )
+        for r in db.execute(sql + " ORDER BY weekday, start_time", params).fetchall()
+    ]
+
+
+def add_occurrences(
+    db: sqlite_utils.Database, series: WeeklySeries, starts: Iterable[datetime]
+) -> list[int]:
+    """Add the occurrences not yet there (idempotent); returns the new short numbers."""
+    added = []
+    with write_transaction(db):
+        for start in starts:
+            exists = db.execute(
+                "SELECT 1 FROM permanence_slots WHERE series_id = ? AND starts_utc = ?",
+                (series.id, utc_key(start)),
+            ).fetchone()
+            if exists:
+                continue
+            number = _next_number(db, series.establishment_id)
+            db.execute(
+                "INSERT INTO permanence_slots (establishment_id, series_id, number, starts_at,"
+                " starts_utc, ends_utc, capacity, place) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    series.establishment_id,
+                    series.id,
+                    number,
+                    start.isoformat(),
+                    utc_key(start),
+                    utc_key(start + series.duration),
+                    series.capacity,
+                    series.place,
+                ),
+            )
+            added.append(number)
+    return added
+
+
+def _next_number(db: sqlite_utils.Database, establishment_id: str) -> int:
+    row = db.execute(
+        "SELECT coalesce(max(number), 0) + 1 FROM permanence_slots WHERE establishment_id = ?",
+        (establishment_id,),
+    ).fetchone()
+    return row[0]
+
+
+_SLOT_COLUMNS = (
+    "s.id, s.number, s.series_id, s.establishment_id, s.starts_at, s.ends_utc, s.capacity,"
+    " s.place, s.cancelled_at IS NOT NULL,"
+    " (SELECT count(*) FROM permanence_bookings b WHERE b.slot_id = s.id AND b.status = 'booked'),"
+    " (SELECT count(*) FROM permanence_bookings b WHERE b.slot_id = s.id AND b.status = 'waiting')"
+)
+
+
+def _slot(row) -> Slot:
+    starts_at = datetime.fromisoformat(row[4])
+    ends_at = datetime.fromisoformat(row[5].replace("Z", "+00:00")).astimezone(starts_at.tzinfo)
+    return Slot(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        starts_at,
+        ends_at,
+        row[6],
+        row[7],
+        bool(row[8]),
+        row[9],
+        row[10],
+    )
+
+
+def upcoming_slots(
+    db: sqlite_utils.Database, establishment_id: str, now: datetime, until: datetime
+) -> list[Slot]:
+    """Occurrences not cancelled that start between ``now`` and ``until``, in order."""
+    rows = db.execute(
+        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
+        " AND s.cancelled_at IS NULL AND s.starts_utc > ? AND s.starts_utc <= ?"
+        " ORDER BY s.starts_utc, s.number",
+        (establishment_id, utc_key(now), utc_key(until)),
+    ).fetchall()
+    return [_slot(r) for r in rows]
+
+
+def slot_by_number(db: sqlite_utils.Database, establishment_id: str, number: int) -> Slot | None:
+    """The occurrence with that short number in an establishment."""
+    row = db.execute(
+        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
+        " AND s.number = ?",
+        (establishment_id, number),
+    ).fetchone()
+    return _slot(row) if row else None
+
+
+def slots_between(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> list[Slot]:
+    """Occurrences (cancelled ones too) starting in [start, end)."""
+    rows = db.execute(
+        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
+        " AND s.starts_utc >= ? AND s.starts_utc < ? ORDER BY s.starts_utc, s.number",
+        (establishment_id, utc_key(start), utc_key(end)),
+    ).fetchall()
+    return [_slot(r) for r in rows]
+
+
+def _booking(row) -> Booking:
+    return Booking(*row)
+
+
+def _live_booking(db, slot_id: int, user_id: str) -> Booking | None:
+    row = db.execute(
+        "SELECT id, slot_id, user_id, subject, status FROM permanence_bookings"
+        " WHERE slot_id = ? AND user_id = ? AND status != 'cancelled'",
+        (slot_id, user_id),
+    ).fetchone()
+    return _booking(row) if row else None
+
+
+def waiting_position(db: sqlite_utils.Database, booking: Booking) -> int:
+    """1 for the first person on the waitlist, and so on."""
+    row = db.execute(
+        "SELECT count(*) FROM permanence_bookings WHERE slot_id = ? AND status = 'waiting'"
+        " AND id <= ?",
+        (booking.slot_id, booking.id),
+    ).fetchone()
+    return row[0]
+
+
+def book_slot(
+    db: sqlite_utils.Database, slot_id: int, user_id: str, subject: str | None, now: datetime
+) -> BookingOutcome:
+    """Book a seat, or join the waitlist when full; never twice for one person.
+
+    The seat count is read and written under the write lock, so racing
+    requests for the last seat give exactly one booking.
+    """
+    with write_transaction(db):
+        existing = _live_booking(db, slot_id, user_id)
+        if existing:
+            position = waiting_position(db, existing) if existing.status == WAITING else 0
+            return BookingOutcome("already", existing, position)
+        capacity, booked = db.execute(
+            "SELECT capacity, (SELECT count(*) FROM permanence_bookings"
+            " WHERE slot_id = s.id AND status = 'booked') FROM permanence_slots s WHERE id = ?",
+            (slot_id,),
+        ).fetchone()
+        status = BOOKED if booked < capacity else WAITING
+        stamp = now.isoformat()
+        cursor = db.execute(
+            "INSERT INTO permanence_bookings (slot_id, user_id, subject, status, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (slot_id, user_id, subject, status, stamp, stamp),
+        )
+        booking = Booking(cursor.lastrowid, slot_id, user_id, subject, status)
+        position = waiting_position(db, booking) if status == WAITING else 0
+        return BookingOutcome(status, booking, position)
+
+
+def cancel_booking(
+    db: sqlite_utils.Database, slot_id: int, user_id: str, now: datetime
+) -> CancelOutcome | None:
+    """Cancel someone's booking (or waitlist place); the first waiting gets a freed seat."""
+    with write_transaction(db):
+        booking = _live_booking(db, slot_id, user_id)
+        if booking is None:
+            return None
+        _set_status(db, booking.id, CANCELLED, now)
+        promoted = None
+        if booking.status == BOOKED:
+            row = db.execute(
+                "SELECT id, slot_id, user_id, subject, status FROM permanence_bookings"
+                " WHERE slot_id = ? AND status = 'waiting' ORDER BY id LIMIT 1",
+                (slot_id,),
+            ).fetchone()
+            if row:
+                _set_status(db, row[0], BOOKED, now)
+                promoted = Booking(row[0], row[1], row[2], row[3], BOOKED)
+        return CancelOutcome(booking, promoted)
+
+
+def _set_status(db, booking_id: int, status: str, now: datetime) -> None:
+    db.execute(
+        "UPDATE permanence_bookings SET status = ?, updated_at = ? WHERE id = ?",
+        (status, now.isoformat(), booking_id),
+    )
+
+
+def cancel_slot(db: sqlite_utils.Database, slot_id: int, by: str, now: datetime) -> list[Booking]:
+    """Cancel an occurrence; returns the live bookings it had (to tell those people)."""
+    with write_transaction(db):
+        rows = db.execute(
+            "SELECT id, slot_id, user_id, subject, status FROM permanence_bookings"
+            " WHERE slot_id = ? AND status != 'cancelled' ORDER BY id",
+            (slot_id,),
+        ).fetchall()
+        db.execute(
+            "UPDATE permanence_slots SET cancelled_at = ?, cancelled_by = ? WHERE id = ?",
+            (now.isoformat(), by, slot_id),
+        )
+        return [_booking(r) for r in rows]
+
+
+def bookings_of(
+    db: sqlite_utils.Database, establishment_id: str, user_id: str, now: datetime
+) -> list[tuple[Slot, Booking, int]]:
+    """Someone's upcoming bookings and waitlist places, with waitlist positions."""
+    rows = db.execute(
+        f"SELECT {_SLOT_COLUMNS}, b.id, b.slot_id, b.user_id, b.subject, b.status"
+        " FROM permanence_bookings b JOIN permanence_slots s ON s.id = b.slot_id"
+        " WHERE s.establishment_id = ? AND b.user_id = ? AND b.status != 'cancelled'"
+        " AND s.cancelled_at IS NULL AND s.starts_utc > ? ORDER BY s.starts_utc",
+        (establishment_id, user_id, utc_key(now)),
+    ).fetchall()
+    result = []
+    for row in rows:
+        booking = _booking(row[11:])
+        position = waiting_position(db, booking) if booking.status == WAITING else 0
+        result.append((_slot(row[:11]), booking, position))
+    return result
+
+
+def booked_people(db: sqlite_utils.Database, slot_id: int) -> list[str]:
+    """Who holds a seat in an occurrence, in booking order."""
+    rows = db.execute(
+        "SELECT user_id FROM permanence_bookings WHERE slot_id = ? AND status = 'booked'"
+        " ORDER BY id",
+        (slot_id,),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def slots_to_remind(
+    db: sqlite_utils.Database, establishment_id: str, now: datetime, ahead: timedelta
+) -> list[Slot]:
+    """Live occurrences with bookings that start within ``ahead`` and have not started."""
+    rows = db.execute(
+        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
+        " AND s.cancelled_at IS NULL AND s.starts_utc > ? AND s.starts_utc <= ?"
+        " AND EXISTS (SELECT 1 FROM permanence_bookings b WHERE b.slot_id = s.id"
+        " AND b.status = 'booked') ORDER BY s.starts_utc",
+        (establishment_id, utc_key(now), utc_key(now + ahead)),
+    ).fetchall()
+    return [_slot(r) for r in rows]

@@ -1,0 +1,277 @@
+"""!permanence through the real dispatcher, a temp SQLite file and the school calendar."""
+
+import sqlite3
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.scheduler import Scheduler
+from commands.permanence import extend_calendar, remind_booked_people
+from storage import open_database
+from storage import permanence as store
+from storage.jobs import unsent_messages
+from tests.conftest import PARIS, REFERENT, TEACHER
+
+PROF2, PROF3 = "@prof2:localhost", "@prof3:localhost"
+
+
+def bookings(db) -> list[tuple]:
+    return db.execute(
+        "SELECT slot_id, user_id, status FROM permanence_bookings ORDER BY id"
+    ).fetchall()
+
+
+async def open_tuesdays(chat, spec="mardi 12h30 45min 2 places B12"):
+    return await chat.say(REFERENT, f"!permanence ouvrir {spec}")
+
+
+async def test_opening_a_series_lists_its_dates_and_skips_the_holidays(chat):
+    reply = await open_tuesdays(chat)
+    assert "chaque mardi à 12h30, 45 min, 2 places, salle B12" in reply.body
+    assert "n° 1 : mardi 24 novembre à 12h30, salle B12" in reply.body
+    assert "n° 4 : mardi 15 décembre à 12h30" in reply.body
+    assert "congés" not in reply.body
+    # A week later, the fourth week falls in the Christmas holidays of zone B.
+    later = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
+    reply = await chat.say(REFERENT, "!permanence ouvrir mardi 17h", now=later)
+    assert (
+        "Pas de permanence pendant les congés :\n- mardi 22 décembre 2026 (Vacances de Noël)"
+        in (reply.body)
+    )
+
+
+async def test_a_tuesday_series_opened_in_october_skips_toussaint(chat):
+    october = datetime(2026, 10, 6, 8, 0, tzinfo=PARIS)
+    await chat.say(REFERENT, "!permanence ouvrir mardi 12h30", now=october)
+    days = [
+        s.starts_at.day
+        for s in store.upcoming_slots(chat.db, "clg-test", october, october + timedelta(weeks=5))
+    ]
+    assert days == [6, 13]  # 20 and 27 October are in the Toussaint holidays
+    assert "- mardi 20 octobre 2026 (Vacances de la Toussaint)" in chat.messenger.last.body
+    assert "- mardi 27 octobre 2026 (Vacances de la Toussaint)" in chat.messenger.last.body
+
+
+async def test_defaults_are_one_hour_and_five_seats(chat):
+    reply = await chat.say(REFERENT, "!permanence ouvrir jeudi 17h")
+    assert "chaque jeudi à 17h00, 60 min, 5 places." in reply.body
+
+
+async def test_listing_shows_numbers_and_seats_left(chat):
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence réserver 1 Pronote")
+    reply = await chat.say(TEACHER, "!permanence")
+    assert "- n° 1 : mardi 24 novembre à 12h30, salle B12 — 1 place libre" in reply.body
+    assert "- n° 2 : mardi 1er décembre à 12h30, salle B12 — 2 places libres" in reply.body
+    assert "n° 3" not in reply.body  # two weeks only
+
+
+async def test_booking_by_number_or_by_date(chat):
+    await open_tuesdays(chat)
+    reply = await chat.say(TEACHER, "!permanence réserver 2 classe virtuelle")
+    assert (
+        "vous avez une place à la permanence numérique du mardi 1er décembre à 12h30 (n° 2"
+        in reply.body
+    )
+    assert "Sujet : classe virtuelle." in reply.body
+    reply = await chat.say(PROF2, "!permanence réserver Mardi 12H30")
+    assert "du mardi 24 novembre à 12h30 (n° 1, salle B12)" in reply.body
+    assert bookings(chat.db) == [(2, TEACHER, "booked"), (1, PROF2, "booked")]
+
+
+async def test_no_double_booking(chat):
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence réserver 1")
+    reply = await chat.say(TEACHER, "!permanence réserver mardi 12h30")
+    assert reply.body.startswith("Vous avez déjà une place")
+    assert len(bookings(chat.db)) == 1
+
+
+async def test_full_slot_waitlist_is_promoted_on_cancellation(chat):
+    await open_tuesdays(chat)
+    for person in (TEACHER, PROF2):
+        await chat.say(person, "!permanence réserver 1")
+    reply = await chat.say(PROF3, "!permanence réserver 1")
+    assert "est complète : vous êtes **en liste d'attente** (position 1)" in reply.body
+    reply = await chat.say(TEACHER, "!permanence annuler 1")
+    assert (
+        "Votre inscription à la permanence numérique du mardi 24 novembre à 12h30 (n° 1"
+        in reply.body
+    )
+    (notice,) = unsent_messages(chat.db)
+    assert notice.mentions == (PROF3,)
+    assert "une place s'est libérée : vous êtes inscrit(e)" in notice.body
+    assert [b[1:] for b in bookings(chat.db)] == [
+        (TEACHER, "cancelled"),
+        (PROF2, "booked"),
+        (PROF3, "booked"),
+    ]
+
+
+async def test_my_bookings(chat):
+    await open_tuesdays(chat, "mardi 12h30 1 place")
+    await chat.say(TEACHER, "!permanence réserver 1 ENT")
+    await chat.say(PROF2, "!permanence réserver 1")
+    await chat.say(PROF2, "!permanence réserver 2")
+    reply = await chat.say(PROF2, "!permanence mes")
+    assert "- n° 1 : mardi 24 novembre à 12h30 — en liste d'attente (position 1)" in reply.body
+    assert "- n° 2 : mardi 1er décembre à 12h30" in reply.body
+    assert "ENT" not in reply.body  # someone else's subject
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("!permanence réserver mercredi 25h", "Je ne comprends pas la date « mercredi 25h »"),
+        ("!permanence réserver 99", "La permanence n° 99 n'existe pas."),
+        ("!permanence réserver jeudi 19 novembre à 12 h 30", "Cette date est passée"),
+        ("!permanence réserver mercredi 12h30", "Il n'y a pas de permanence numérique le mercredi"),
+        ("!permanence réserver abc", "Je ne comprends pas la date « abc »"),
+        ("!permanence annuler 1", "Vous n'êtes pas inscrit(e) à la permanence n° 1."),
+        ("!permanence ouvrir 12h30", "Indiquez le jour de la semaine et l'heure"),
+        ("!permanence ouvrir mardi 12h30 0 places", "Le nombre de places doit aller de 1 à 50."),
+        ("!permanence ouvrir mardi 12h30 9h", "La durée doit aller de 10 minutes à 4 heures"),
+    ],
+)
+async def test_bad_arguments_explain_and_change_nothing(chat, command, expected):
+    await open_tuesdays(chat)
+    before = (bookings(chat.db), len(store.active_series(chat.db)))
+    sender = REFERENT if "ouvrir" in command else TEACHER
+    reply = await chat.say(sender, command)
+    assert expected in reply.body
+    assert "Utilisation : `!permanence" in reply.body and "Exemple : `!permanence" in reply.body
+    assert (bookings(chat.db), len(store.active_series(chat.db))) == before
+
+
+async def test_teachers_cannot_open_or_close(chat):
+    reply = await chat.say(TEACHER, "!permanence ouvrir mardi 12h30")
+    assert reply.body == "La commande `!permanence ouvrir` est réservée aux référents numériques."
+    assert store.active_series(chat.db) == []
+
+
+async def test_closing_an_occurrence_tells_the_booked_people(chat):
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence réserver 2")
+    reply = await chat.say(REFERENT, "!permanence fermer mardi 1er décembre 12h30")
+    assert "est annulée. 1 personne prévenue." in reply.body
+    (notice,) = unsent_messages(chat.db)
+    assert notice.mentions == (TEACHER,)
+    assert (
+        "la permanence numérique du mardi 1er décembre à 12h30 (n° 2, salle B12) est **annulée**"
+        in (notice.body)
+    )
+    reply = await chat.say(PROF2, "!permanence réserver 2")
+    assert "est annulée" in reply.body and len(bookings(chat.db)) == 1
+
+
+async def test_ics_calendar_has_the_time_zone_and_room(chat):
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence ics")
+    sent = chat.messenger.sent[-1]
+    assert sent.filename == "permanences-clg-test.ics"
+    text = sent.data.decode()
+    assert "BEGIN:VTIMEZONE" in text and "TZID:Europe/Paris" in text
+    assert "DTSTART;TZID=Europe/Paris:20261124T123000" in text
+    assert "LOCATION:B12" in text and text.count("BEGIN:VEVENT") == 4
+
+
+def test_ten_people_racing_for_the_last_seat_get_one_booking(tmp_path, db):
+    series = store.open_series(
+        db,
+        establishment_id="clg-test",
+        weekday=1,
+        start_time=datetime(2026, 1, 1, 12, 30).time(),
+        duration=timedelta(hours=1),
+        capacity=1,
+        place=None,
+        opened_by=REFERENT,
+        now=datetime(2026, 11, 23, 9, 0, tzinfo=PARIS),
+    )
+    store.add_occurrences(db, series, [datetime(2026, 11, 24, 12, 30, tzinfo=PARIS)])
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    barrier = threading.Barrier(10)
+    outcomes = []
+
+    def race(n):
+        conn = open_database(path)  # one connection per contender, like separate processes
+        barrier.wait()
+        outcome = store.book_slot(
+            conn, 1, f"@prof{n}:localhost", None, datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
+        )
+        outcomes.append(outcome.status)
+        conn.close()
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["booked"] + ["waiting"] * 9
+    assert (
+        db.execute("SELECT count(*) FROM permanence_bookings WHERE status = 'booked'").fetchone()[0]
+        == 1
+    )
+
+
+def test_the_database_refuses_a_second_live_booking(db):
+    series = store.open_series(
+        db,
+        establishment_id="clg-test",
+        weekday=1,
+        start_time=datetime(2026, 1, 1, 12, 30).time(),
+        duration=timedelta(hours=1),
+        capacity=3,
+        place=None,
+        opened_by=REFERENT,
+        now=datetime(2026, 11, 23, 9, 0, tzinfo=PARIS),
+    )
+    store.add_occurrences(db, series, [datetime(2026, 11, 24, 12, 30, tzinfo=PARIS)])
+    db.execute(
+        "INSERT INTO permanence_bookings (slot_id, user_id, status, created_at, updated_at)"
+        " VALUES (1, 'x', 'booked', '', '')"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO permanence_bookings (slot_id, user_id, status, created_at,"
+            " updated_at) VALUES (1, 'x', 'waiting', '', '')"
+        )
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+async def test_reminder_is_sent_once_two_hours_before_even_after_a_restart(chat):
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence réserver 1")
+    await chat.say(PROF2, "!permanence réserver 1")
+    clock = Clock(datetime(2026, 11, 24, 10, 29, tzinfo=PARIS))
+    school = chat.config.establishments[0]
+
+    def scheduler():
+        return Scheduler([remind_booked_people], chat.config, chat.db, chat.renderer, clock)
+
+    assert await scheduler().run(remind_booked_people, school) == 0  # 2 h 01 before
+    clock.now = datetime(2026, 11, 24, 10, 31, tzinfo=PARIS)
+    assert await scheduler().run(remind_booked_people, school) == 1
+    assert await scheduler().run(remind_booked_people, school) == 0  # a restart: same ledger
+    (reminder,) = unsent_messages(chat.db)
+    assert reminder.mentions == (TEACHER, PROF2)
+    assert reminder.body.startswith(
+        "Rappel — permanence numérique du mardi 24 novembre à 12h30 (n° 1"
+    )
+
+
+async def test_the_daily_job_keeps_four_weeks_ahead(chat):
+    await open_tuesdays(chat)
+    clock = Clock(datetime(2027, 1, 5, 2, 0, tzinfo=PARIS))
+    scheduler = Scheduler([extend_calendar], chat.config, chat.db, chat.renderer, clock)
+    await scheduler.run(extend_calendar, chat.config.establishments[0])
+    await scheduler.run(extend_calendar, chat.config.establishments[0])  # idempotent
+    january = store.upcoming_slots(chat.db, "clg-test", clock.now, clock.now + timedelta(weeks=4))
+    assert [(s.number, s.starts_at.day) for s in january] == [(5, 5), (6, 12), (7, 19), (8, 26)]
