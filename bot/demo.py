@@ -14,11 +14,16 @@ import shutil
 import sys
 import textwrap
 import threading
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.calendar import is_school_day
 from bot.testbed import BotProcess, ChatUser, LocalSynapse, free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
+PARIS = ZoneInfo("Europe/Paris")
+SHOWN: set[str] = set()  # notices already printed, whoever's client saw them first
 DEMO = ROOT / ".demo"
 
 # (login, password, display name, role shown in the transcript)
@@ -31,9 +36,14 @@ PEOPLE = {
 
 SCRIPT = (
     ("prof1", "!aide"),
-    ("referent", "!statut"),
-    ("prof2", "!aidee"),
-    ("prof1", "!statut"),
+    ("referent", "!permanence ouvrir mardi 12h30 45min 2 places B12"),
+    ("prof1", "!permanence"),
+    ("prof1", "!permanence réserver 1 Pronote : le cahier de textes"),
+    ("prof2", "!permanence réserver mardi 12h30"),
+    ("principal", "!permanence réserver 1"),
+    ("prof2", "!permanence annuler 1"),
+    ("prof2", "!permanance"),
+    ("prof1", "!permanence ouvrir jeudi 17h"),
 )
 
 
@@ -45,7 +55,17 @@ def show_reply(body: str) -> None:
     say(textwrap.indent(body, "    │ "))
 
 
-def setup(port: int) -> tuple[LocalSynapse, dict, str, Path]:
+def demo_start(today: datetime) -> datetime | None:
+    """A school day for the demo: today if it is one, else the next one at 8:00."""
+    day = today.date()
+    if is_school_day(day, "B"):
+        return None
+    while not is_school_day(day, "B"):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(8, 0), tzinfo=PARIS)
+
+
+def setup(port: int, simulated: datetime | None) -> tuple[LocalSynapse, dict, str, Path]:
     """Fresh Synapse, accounts, encrypted room and bot config under .demo/."""
     shutil.rmtree(DEMO, ignore_errors=True)
     synapse = LocalSynapse(DEMO / "synapse", relaxed_rate_limits=False, port=port)
@@ -88,6 +108,7 @@ store_path = "data/store"
 [bot]
 database = "data/rupn.db"
 allowed_inviters = ["{accounts["referent"].user_id}"]
+{f'simulated_start = "{simulated.isoformat()}"' if simulated else ""}
 
 [[establishment]]
 id = "clg-demo"
@@ -106,15 +127,25 @@ async def play(users: dict[str, ChatUser], room: str, who: str, text: str) -> No
     """Send one command as ``who``, print it and the bot's answer like a chat."""
     _, _, name, role = PEOPLE[who]
     say(f"{name} ({role}) › {text}")
-    user = users[who]
+    await answer_and_news(users[who], room, text)
+
+
+async def answer_and_news(user: ChatUser, room: str, text: str) -> None:
+    """Print the bot's answer, then any other notice that arrived (promotions, reminders)."""
     try:
         reply = await user.ask(room, text, timeout=60)
     except TimeoutError:
-        say("    (pas de réponse du bot dans le délai : voir .demo/bot.log)")
+        say("    (pas de réponse : ce n'est peut-être pas une commande ; essayez !aide)")
         return
-    lock = "🔒 " if reply.was_encrypted else ""
-    say(f"{lock}rupn-bot ›")
-    show_reply(reply.body)
+    await user.sync_once(300)  # notices the command caused follow its reply closely
+    news = [n for n in user.notices if n.content and "m.relates_to" not in n.content]
+    for notice in [reply, *news]:
+        if notice.event_id in SHOWN:
+            continue
+        SHOWN.add(notice.event_id)
+        lock = "🔒 " if notice.was_encrypted else ""
+        say(f"{lock}rupn-bot ›" if notice is reply else f"{lock}rupn-bot (annonce) ›")
+        show_reply(notice.body)
     say()
 
 
@@ -144,23 +175,15 @@ async def interactive(users: dict[str, ChatUser], room: str) -> None:
         if line.strip():
             if not sys.stdin.isatty():
                 say(f"{name} › {line}")
-            await play_reply_only(users["prof1"], room, line)
-
-
-async def play_reply_only(user: ChatUser, room: str, text: str) -> None:
-    try:
-        reply = await user.ask(room, text, timeout=60)
-    except TimeoutError:
-        say("    (pas de réponse : ce n'est peut-être pas une commande ; essayez !aide)")
-        return
-    show_reply(reply.body)
+            await answer_and_news(users["prof1"], room, line)
 
 
 async def main() -> None:
     # The demo users' own clients warn about keys of messages not meant for them.
     logging.getLogger("nio").setLevel(logging.CRITICAL)
     port = 8008 if port_is_free(8008) else free_port()
-    synapse, accounts, room, config = setup(port)
+    simulated = demo_start(datetime.now(PARIS))
+    synapse, accounts, room, config = setup(port, simulated)
     bot = BotProcess(config, DEMO / "bot.log")
     users: dict[str, ChatUser] = {}
     try:

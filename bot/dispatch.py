@@ -22,8 +22,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.converters import BadArgument, Converter, fold, split_words
-from bot.render import Message, Renderer
+from bot.render import Message, Renderer, mention_with_names
 from bot.scheduler import Job
+from storage.establishments import display_names
 from storage.jobs import queue_message
 
 if TYPE_CHECKING:
@@ -119,14 +120,7 @@ class Context:
 
     def render(self, template: str, mentions: Iterable[str] = (), **values) -> Message:
         """Render a template with the common values (establishment, now, prefix)."""
-        return self.renderer.render(
-            template,
-            mentions=tuple(mentions),
-            establishment=self.establishment,
-            now=self.now,
-            prefix=self.config.bot.prefix,
-            **values,
-        )
+        return render_for(self, template, mentions, **values)
 
     async def reply(self, template: str, mentions: Iterable[str] = (), **values) -> None:
         """Answer the command in its room, as a reply, with a rendered template."""
@@ -176,6 +170,19 @@ class Context:
             reply_to=self.event_id if room_id is None else None,
             txn_id=self._next_txn(),
         )
+
+
+def render_for(ctx, template: str, mentions: Iterable[str] = (), **values) -> Message:
+    """Render with what every template may use; shared by commands and jobs."""
+    return ctx.renderer.render(
+        template,
+        mentions=tuple(mentions),
+        establishment=ctx.establishment,
+        now=ctx.now,
+        prefix=ctx.config.bot.prefix,
+        mention=mention_with_names(lambda: display_names(ctx.db, ctx.establishment.id)),
+        **values,
+    )
 
 
 Handler = Callable[..., Awaitable[None]]

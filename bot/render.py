@@ -74,6 +74,20 @@ def _url_safe(url: str) -> str:
     return url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
 
 
+def mention_with_names(load_names) -> callable:
+    """A ``mention`` that labels pills with display names, loaded once on first use."""
+    names: dict[str, str] | None = None
+
+    def labelled(user_id: str, display_name: str | None = None) -> Markup:
+        nonlocal names
+        if display_name is None:
+            names = load_names() if names is None else names
+            display_name = names.get(user_id)
+        return mention(user_id, display_name)
+
+    return labelled
+
+
 class Renderer:
     """Loads templates once and turns them into Messages."""
 

@@ -103,14 +103,9 @@ class JobContext:
 
     def render(self, template: str, mentions: Iterable[str] = (), **values) -> Message:
         """Render a template with the common values."""
-        return self.renderer.render(
-            template,
-            mentions=tuple(mentions),
-            establishment=self.establishment,
-            now=self.now,
-            prefix=self.config.bot.prefix,
-            **values,
-        )
+        from bot.dispatch import render_for  # dispatch imports this module
+
+        return render_for(self, template, mentions, **values)
 
     def post(self, message: Message, key: str, *, dm_user: str | None = None) -> None:
         """Queue a message for the establishment's room, or a user's direct room.

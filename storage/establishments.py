@@ -85,3 +85,13 @@ def members(db: sqlite_utils.Database, establishment_id: str, role: str | None =
         sql += " AND role = ?"
         params.append(role)
     return [row[0] for row in db.execute(sql + " ORDER BY user_id", params).fetchall()]
+
+
+def display_names(db: sqlite_utils.Database, establishment_id: str) -> dict[str, str]:
+    """Known display names of an establishment's members, for mention pills."""
+    rows = db.execute(
+        "SELECT user_id, display_name FROM members WHERE establishment_id = ?"
+        " AND display_name IS NOT NULL",
+        (establishment_id,),
+    ).fetchall()
+    return dict(rows)

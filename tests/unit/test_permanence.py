@@ -275,3 +275,16 @@ async def test_the_daily_job_keeps_four_weeks_ahead(chat):
     await scheduler.run(extend_calendar, chat.config.establishments[0])  # idempotent
     january = store.upcoming_slots(chat.db, "clg-test", clock.now, clock.now + timedelta(weeks=4))
     assert [(s.number, s.starts_at.day) for s in january] == [(5, 5), (6, 12), (7, 19), (8, 26)]
+
+
+async def test_mentions_show_display_names_the_bot_knows(chat):
+    from storage.establishments import record_member
+
+    record_member(chat.db, "clg-test", PROF3, "teacher", chat.now, display_name="Amina <B>")
+    await open_tuesdays(chat, "mardi 12h30 1 place")
+    await chat.say(TEACHER, "!permanence réserver 1")
+    await chat.say(PROF3, "!permanence réserver 1")
+    await chat.say(TEACHER, "!permanence annuler 1")
+    (notice,) = unsent_messages(chat.db)
+    assert notice.body.startswith("Amina <B>, une place s'est libérée")
+    assert '<a href="https://matrix.to/#/@prof3:localhost">Amina &lt;B&gt;</a>' in notice.html
