@@ -478,14 +478,36 @@ def convert_arguments(spec: CommandSpec, arguments: str, ctx: Context) -> dict[s
     return values
 
 
+class Outcome(StrEnum):
+    """What became of a message; everything but IGNORED was answered."""
+
+    IGNORED = "ignored"  # not a command
+    UNKNOWN = "unknown"
+    FORBIDDEN = "forbidden"
+    REJECTED = "rejected"  # a bad argument: nothing was written
+    DONE = "done"
+    FAILED = "failed"  # a bug: logged with its trace, one polite line in the room
+
+
+# A command is a line or a paragraph; anything longer is a paste, not a command.
+MAX_COMMAND_CHARS = 8_000
+
+
 class Dispatcher:
     """Runs one message through the registry and answers every outcome in French."""
 
     def __init__(self, registry: Registry):
         self.registry = registry
 
-    async def handle(self, ctx: Context, body: str) -> bool:
-        """Handle a message; returns True if it was a command (answered in any way)."""
+    async def handle(self, ctx: Context, body: str) -> Outcome:
+        """Handle a message and answer it; says what happened."""
+        outcome = await self._handle(ctx, body)
+        if outcome is not Outcome.IGNORED:
+            name = ctx.command.full_name if ctx.command else "?"
+            log.info("%s: !%s from %s: %s", ctx.establishment.id, name, ctx.sender, outcome)
+        return outcome
+
+    async def _handle(self, ctx: Context, body: str) -> Outcome:
         prefix = ctx.config.bot.prefix
         try:
             invocation = parse_invocation(self.registry, prefix, body)
@@ -494,20 +516,27 @@ class Dispatcher:
             await ctx.reply(
                 "erreurs/commande_inconnue", word=unknown.word[:40], suggestion=suggestion
             )
-            return True
+            return Outcome.UNKNOWN
         if invocation is None:
-            return False
+            return Outcome.IGNORED
         spec = ctx.command = invocation.spec
         if not spec.allows(ctx.role):
             allowed = [ROLE_NAMES_FR[r] for r in Role if r in spec.roles and r is not Role.ADMIN]
             await ctx.reply("erreurs/role", spec=spec, allowed=allowed)
-            return True
+            return Outcome.FORBIDDEN
         try:
+            if len(body) > MAX_COMMAND_CHARS:
+                raise BadArgument(
+                    f"Ce message est trop long pour une commande "
+                    f"({len(body)} caractères, {MAX_COMMAND_CHARS} au plus)."
+                )
             arguments = convert_arguments(spec, invocation.arguments, ctx)
             await spec.handler(ctx, **arguments)
         except BadArgument as bad:
             await ctx.reply("erreurs/argument", spec=spec, message=bad.message, example=bad.example)
+            return Outcome.REJECTED
         except Exception:
             log.exception("command %s failed in %s", spec.full_name, ctx.establishment.id)
             await ctx.reply("erreurs/interne", spec=spec)
-        return True
+            return Outcome.FAILED
+        return Outcome.DONE

@@ -48,7 +48,7 @@ from nio import (
 )
 
 from bot.config import Config, Establishment
-from bot.dispatch import Context, Dispatcher, Registry, role_of
+from bot.dispatch import Context, Dispatcher, Outcome, Registry, role_of
 from bot.render import Message, Renderer
 from storage import establishments as establishment_store
 from storage import inbox
@@ -407,7 +407,8 @@ class MatrixBot:
             ctx = self._context(item.room_id, item.sender, item.event_id, now)
             role = ctx.role
             try:
-                if await self.dispatcher.handle(ctx, item.body):
+                outcome = await self.dispatcher.handle(ctx, item.body)
+                if outcome is not Outcome.IGNORED:
                     self._remember_member(establishment, item, role, now)
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)

@@ -15,11 +15,12 @@ from bot.dispatch import Context, command
     examples=("!aide", "!aide permanence"),
 )
 async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = None) -> None:
-    if topic is None:
+    words = (topic or "").removeprefix(ctx.config.bot.prefix).split()
+    if not words:
         visible = ctx.registry.visible_to(ctx.role)
         await ctx.reply("aide/liste", commands=visible, role=ctx.role)
         return
-    name = topic.removeprefix(ctx.config.bot.prefix).split()[0]
+    name = words[0]
     spec = ctx.registry.find(name)
     if spec is None or spec not in ctx.registry.visible_to(ctx.role):
         suggestion = ctx.registry.suggest(name, ctx.role)

@@ -109,6 +109,7 @@ class ChatHarness:
     renderer: Renderer
     now: datetime
     counter: int = 0
+    outcome: object = None
 
     async def say(self, sender: str, body: str, now: datetime | None = None) -> Message | None:
         """Dispatch ``body`` as ``sender``; returns the last message sent, if any."""
@@ -128,7 +129,7 @@ class ChatHarness:
             registry=self.registry,
         )
         before = len(self.messenger.sent)
-        await Dispatcher(self.registry).handle(ctx, body)
+        self.outcome = await Dispatcher(self.registry).handle(ctx, body)
         return self.messenger.last if len(self.messenger.sent) > before else None
 
 
