@@ -59,12 +59,24 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rupn-bot`` console script."""
     parser = argparse.ArgumentParser(prog="rupn-bot", description="Bot du référent numérique")
     sub = parser.add_subparsers(dest="action", required=True)
-    for name, text in (("run", "run the bot"), ("check", "validate config and log in")):
+    for name, text in (
+        ("run", "run the bot"),
+        ("check", "validate config and log in"),
+        ("backup", "copy the database consistently, even while the bot runs"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--config", required=True, help="TOML configuration file")
+        if name == "backup":
+            p.add_argument("--to", required=True, help="file to write the copy to")
     args = parser.parse_args(argv)
     config = _load(args.config)
     setup_logging(config.bot.log_level)
+    if args.action == "backup":
+        from storage.db import backup
+
+        pages = backup(config.bot.database, args.to)
+        print(f"backup of {config.bot.database} written to {args.to} ({pages} pages)")
+        return 0
     try:
         if args.action == "check":
             return asyncio.run(check(config))

@@ -131,3 +131,26 @@ def _split_statements(sql: str) -> list[str]:
     if current.strip():
         statements.append(current.strip())
     return statements
+
+
+def backup(source: str | Path, target: str | Path) -> int:
+    """Copy a live database consistently with SQLite's online backup API; returns its pages.
+
+    Readers and the running bot keep working meanwhile (WAL); the copy is checked
+    before it is given its final name, so a half-written backup never looks valid.
+    """
+    target = Path(target)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst, pages=256)
+        if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("the copy failed its integrity check")
+        pages = dst.execute("PRAGMA page_count").fetchone()[0]
+    finally:
+        src.close()
+        dst.close()
+    partial.replace(target)
+    return pages

@@ -69,3 +69,19 @@ def test_old_handled_events_are_pruned(tmp_path):
     accept_batch(db, [item(1)], "t1", NOW)
     mark_handled(db, item(1), NOW - timedelta(days=40))
     assert prune_handled(db, NOW, timedelta(days=30)) == 1
+
+
+def test_backup_is_a_consistent_copy_while_the_database_is_written(tmp_path):
+    from storage.db import backup
+
+    db = open_database(tmp_path / "live.db")
+    migrate(db)
+    accept_batch(db, [item(n) for n in range(1, 200)], "t1", NOW)
+    db.execute("BEGIN IMMEDIATE")  # a write in progress that the copy must not see
+    db.execute("DELETE FROM inbox")
+    backup(tmp_path / "live.db", tmp_path / "copy.db")
+    db.execute("ROLLBACK")
+    copy = open_database(tmp_path / "copy.db")
+    assert len(pending(copy)) == 199
+    assert get_state(copy, "sync_token") == "t1"
+    assert not (tmp_path / "copy.db.partial").exists()

@@ -1,0 +1,40 @@
+"""Every registered command, with every role: the declared role is what the dispatcher enforces."""
+
+import copy
+
+import pytest
+
+from bot.config import parse_config
+from bot.dispatch import Outcome, Role
+from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER, ChatHarness
+
+OTHER_REFERENT = "@referent-ailleurs:localhost"  # referent of another establishment
+PEOPLE = {TEACHER: Role.TEACHER, REFERENT: Role.REFERENT, PRINCIPAL: Role.PRINCIPAL,
+          OTHER_REFERENT: Role.TEACHER}  # fmt: skip
+
+
+@pytest.fixture
+def two_schools(chat, tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["establishment"].append(dict(raw["establishment"][0], id="lyc-autre", room="!autre:l",
+                                     referents=[OTHER_REFERENT], principals=[]))  # fmt: skip
+    chat.config = parse_config(raw, tmp_path)
+    return chat
+
+
+def every_command(registry):
+    for spec in registry.commands:
+        yield spec
+        yield from spec.sub_commands
+
+
+async def test_every_command_enforces_its_declared_role(two_schools: ChatHarness):
+    refusals = 0
+    for spec in every_command(two_schools.registry):
+        for person, role in PEOPLE.items():
+            await two_schools.say(person, f"!{spec.full_name}")
+            forbidden = two_schools.outcome is Outcome.FORBIDDEN
+            assert forbidden == (not spec.allows(role)), (spec.full_name, person)
+            refusals += forbidden
+    # The other establishment's referent is refused wherever a teacher is.
+    assert refusals > 0
