@@ -18,6 +18,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -q -m faults
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -112,10 +112,21 @@ def utc_now() -> datetime:
 class _Client(AsyncClient):
     # nio retries unreachable-homeserver errors itself; this makes the wait
     # capped and visible in our log instead of silent.
+    unreachable_since: float | None = None
+
     async def get_timeout_retry_wait_time(self, got_timeouts: int) -> float:
         wait = min(2.0 ** min(got_timeouts - 1, 10), MAX_BACKOFF_S)
+        if self.unreachable_since is None:
+            self.unreachable_since = asyncio.get_running_loop().time()
         log.warning("homeserver unreachable (attempt %d), retrying in %.0f s", got_timeouts, wait)
         return wait
+
+    def note_reachable(self) -> None:
+        """Log once that the homeserver answers again after an outage."""
+        if self.unreachable_since is not None:
+            down = asyncio.get_running_loop().time() - self.unreachable_since
+            log.info("homeserver reachable again after %.0f s", down)
+            self.unreachable_since = None
 
 
 class MatrixBot:
@@ -242,7 +253,9 @@ class MatrixBot:
             if not isinstance(resp, SyncResponse):
                 continue
             if backoff > 1:
-                log.info("homeserver reachable again")
+                log.info("homeserver answers syncs again")
+            if isinstance(client, _Client):
+                client.note_reachable()
             backoff = 1.0
             await self._on_sync(resp, token, skip_timeline=first_ever)
             if full_state:

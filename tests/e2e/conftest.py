@@ -7,7 +7,7 @@ as people do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,8 @@ SIMULATED_START = "2026-11-24T09:00:00+01:00"
 
 @dataclass
 class World:
+    """A homeserver, its accounts, the two establishment rooms and the bot process."""
+
     synapse: LocalSynapse
     bot_account: Account
     people: dict[str, Account]
@@ -28,12 +30,34 @@ class World:
     encrypted_room: str
     bot: BotProcess
     workdir: Path
+    teachers: list[Account] = field(default_factory=list)
 
     def user(self, name: str) -> ChatUser:
         return ChatUser(self.synapse.url, self.people[name], self.workdir / "clients" / name)
 
+    def more_teachers(self, count: int) -> list[str]:
+        """At least ``count`` extra teachers, members of both rooms; returns their names."""
+        while len(self.teachers) < count:
+            name = f"prof-extra{len(self.teachers) + 1}"
+            account = self.synapse.register(name)
+            for room in (self.plain_room, self.encrypted_room):
+                self.synapse.api(
+                    "POST",
+                    f"/_matrix/client/v3/rooms/{room}/invite",
+                    {"user_id": account.user_id},
+                    token=self.people["referent"].access_token,
+                )
+                self.synapse.join(account, room)
+            self.people[name] = account
+            self.teachers.append(account)
+        return [f"prof-extra{n + 1}" for n in range(count)]
 
-def write_bot_config(path: Path, world_url: str, bot: Account, people, plain: str, encrypted: str):
+    def stop(self) -> None:
+        self.bot.stop()
+        self.synapse.stop()
+
+
+def bot_config(world_url: str, bot: Account, people, plain: str, encrypted: str) -> str:
     establishments = ""
     for eid, name, room in (
         ("clg-clair", "Collège Clair", plain),
@@ -50,7 +74,7 @@ referents = ["{people["referent"].user_id}"]
 principals = ["{people["principal"].user_id}"]
 ticket_url = "https://support.example.org/glpi"
 '''
-    path.write_text(f'''
+    return f'''
 [matrix]
 homeserver = "{world_url}"
 user_id = "{bot.user_id}"
@@ -65,55 +89,74 @@ allow_private_links = true
 # A school Tuesday in zone B, whatever day the tests run; reminders checked twice a second.
 simulated_start = "{SIMULATED_START}"
 tick_seconds = 0.5
-{establishments}''')
+{establishments}'''
 
 
-@pytest.fixture(scope="session")
-def world(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("e2e")
-    synapse = LocalSynapse(workdir / "synapse")
+def build_world(workdir: Path, *, relaxed_rate_limits: bool = True) -> World:
+    """Start Synapse, register everyone, create a plain and an encrypted room, start the bot."""
+    synapse = LocalSynapse(workdir / "synapse", relaxed_rate_limits=relaxed_rate_limits)
     synapse.start()
     try:
         bot_account = synapse.register("bot")
         people = {name: synapse.register(name) for name in PEOPLE}
-        members = [bot_account.user_id] + [people[n].user_id for n in PEOPLE if n != "outsider"]
+        members = [bot_account.user_id] + [
+            people[n].user_id for n in PEOPLE if n not in ("outsider", "referent")
+        ]
         rooms = {}
         for encrypted in (False, True):
             room = synapse.create_room(
-                people["referent"],
-                "Salle des profs",
-                invite=members[:1] + members[2:],
-                encrypted=encrypted,
+                people["referent"], "Salle des profs", invite=members, encrypted=encrypted
             )
             for name in ("prof1", "prof2", "principal"):
                 synapse.join(people[name], room)
             rooms[encrypted] = room
         config_path = workdir / "bot.toml"
-        write_bot_config(config_path, synapse.url, bot_account, people, rooms[False], rooms[True])
+        config_path.write_text(
+            bot_config(synapse.url, bot_account, people, rooms[False], rooms[True])
+        )
         bot = BotProcess(
             config_path, workdir / "bot.log", env={"RUPN_TEST_BOT_PASSWORD": bot_account.password}
         )
         bot.start()
-        yield World(synapse, bot_account, people, rooms[False], rooms[True], bot, workdir)
-        bot.stop()
-    finally:
+    except BaseException:
         synapse.stop()
+        raise
+    return World(synapse, bot_account, people, rooms[False], rooms[True], bot, workdir)
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory):
+    world = build_world(tmp_path_factory.mktemp("e2e"))
+    yield world
+    world.stop()
 
 
 @pytest_asyncio.fixture
 async def users(world):
     """Open chat clients by name: ``await users("prof1")``; closed after the test."""
-    opened: list[ChatUser] = []
+    async with OpenedClients(world) as open_user:
+        yield open_user
 
-    async def open_user(name: str) -> ChatUser:
-        user = world.user(name)
+
+class OpenedClients:
+    """Opens ChatUsers of a world on demand and closes them all at the end."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.opened: list[ChatUser] = []
+
+    async def __aenter__(self):
+        return self.open
+
+    async def open(self, name: str) -> ChatUser:
+        user = self.world.user(name)
         await user.start()
-        opened.append(user)
+        self.opened.append(user)
         return user
 
-    yield open_user
-    for user in opened:
-        await user.close()
+    async def __aexit__(self, *exc):
+        for user in self.opened:
+            await user.close()
 
 
 @pytest.fixture(params=["plain", "encrypted"])
