@@ -7,6 +7,7 @@ as people do.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,6 +130,17 @@ def world(tmp_path_factory):
     world = build_world(tmp_path_factory.mktemp("e2e"))
     yield world
     world.stop()
+    assert_no_secret_in_log(world)
+
+
+def assert_no_secret_in_log(world: World) -> None:
+    """After the whole run: no password and no access token ever reached the log."""
+    log = world.bot.log_text()
+    credentials = world.workdir / "data" / "store" / "credentials.json"
+    secrets = [world.bot_account.password, json.loads(credentials.read_text())["access_token"]]
+    secrets += [account.access_token for account in world.people.values()]
+    leaked = [s[:6] + "…" for s in secrets if s in log]
+    assert not leaked, f"secrets found in the bot log: {leaked}"
 
 
 @pytest_asyncio.fixture

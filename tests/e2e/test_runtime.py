@@ -100,3 +100,29 @@ def test_check_reports_the_rooms(world):
     assert result.returncode == 0, result.stderr
     assert "clg-clair" in result.stdout and "clg-chiffre" in result.stdout
     assert "NOT joined" not in result.stdout
+
+
+def test_backup_while_the_bot_runs(world, tmp_path):
+    target = tmp_path / "sauvegarde.db"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "backup",
+            "--config",
+            str(world.bot.config_path),
+            "--to",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert world.bot.process.poll() is None
+    import sqlite3
+
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT count(*) FROM establishments").fetchone()[0] == 2
