@@ -1,0 +1,611 @@
+"""Links shared with ``!veille``: URL normalisation and page-title fetching.
+
+Tchap shows no link previews, so the bot fetches the title of every page a referent
+shares. Fetching an arbitrary URL from inside a school network is an SSRF risk, so
+:func:`fetch_title` only ever connects to public addresses (checked at every redirect
+hop), bounds the time and the bytes it spends, and reports failures as short French
+reasons instead of raising.
+
+:func:`normalize_url` gives each link one canonical spelling, so the same article
+shared twice (with different tracking parameters, a trailing slash, an upper-case
+host) is recognised as one link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import ipaddress
+import re
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
+
+__all__ = [
+    "BlockedAddressError",
+    "FetchPolicy",
+    "TitleResult",
+    "extract_title",
+    "fetch_title",
+    "is_public_address",
+    "normalize_url",
+    "open_session",
+]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
+# Characters left as they are when re-quoting; "%" keeps existing escapes intact.
+_PATH_SAFE = "/%:@!$&'()*+,;=~"
+_QUERY_SAFE = "/?%:@!$&'()*+,;=~"
+_HOST_LABELS = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+_NUMERIC_LABEL = re.compile(r"(0x[0-9a-f]*|[0-9]+)")
+
+_BAD_SCHEME = "Adresse invalide : seules les adresses http:// ou https:// sont acceptées."
+_NO_HOST = "Adresse invalide : le nom du site manque."
+_BAD_HOST = "Adresse invalide : nom de site incorrect."
+_BAD_PORT = "Adresse invalide : numéro de port incorrect."
+_USERINFO = "Adresse invalide : les identifiants dans l'adresse ne sont pas acceptés."
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_CHUNK_BYTES = 64 * 1024
+_SNIFF_BYTES = 4096  # where <meta charset> is looked for (the HTML standard says 1024)
+_TITLE_MAX_CHARS = 200
+# Browsers decode pages labelled Latin-1 or ASCII as windows-1252 (its superset), and
+# authors rely on it for curly quotes and the euro sign.
+_WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "ascii"})
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def normalize_url(raw: str) -> str:
+    """Return the canonical form of an http(s) URL pasted in a chat message.
+
+    Lower-cases the scheme and host (IDNA-encoding non-ASCII hosts), drops default
+    ports, the fragment, tracking parameters (``utm_*``, ``fbclid``, ``gclid``,
+    ``mc_cid``, ``mc_eid``) and a trailing slash on the path, and percent-encodes
+    characters that cannot appear raw in a URL. Surrounding whitespace and ``<>``
+    are ignored. Raises ``ValueError`` with a short French message if the text is
+    not an absolute http or https URL with a host.
+    """
+    text = _unwrap(raw)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        raise ValueError(_BAD_HOST) from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise ValueError(_BAD_SCHEME)
+    if not parts.hostname:
+        raise ValueError(_NO_HOST)
+    # A shared link has no business carrying credentials, and "https://site.fr@evil.example"
+    # is a classic way to disguise where a link really goes.
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(_USERINFO)
+    netloc = _encode_host(parts.hostname) + _port_suffix(parts, scheme)
+    path = quote(parts.path, safe=_PATH_SAFE).rstrip("/")
+    query = quote(_strip_tracking(parts.query), safe=_QUERY_SAFE)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _unwrap(raw: str) -> str:
+    text = raw.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    return text
+
+
+def _encode_host(host: str) -> str:
+    if ":" in host:
+        try:
+            return f"[{ipaddress.IPv6Address(host).compressed}]"
+        except ValueError:
+            raise ValueError(_BAD_HOST) from None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(_BAD_HOST) from None
+    if not _HOST_LABELS.fullmatch(host):
+        raise ValueError(_BAD_HOST)
+    # "127.1", "2130706433" or "0x7f.1" reach 127.0.0.1 through getaddrinfo: a host
+    # ending in a numeric label is accepted only as a plain dotted-quad IPv4 address.
+    if _NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]):
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            raise ValueError(_BAD_HOST) from None
+    return host
+
+
+def _port_suffix(parts: SplitResult, scheme: str) -> str:
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(_BAD_PORT) from None
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return ""
+    return f":{port}"
+
+
+def _strip_tracking(query: str) -> str:
+    # Split by hand rather than parse_qsl + urlencode, which would re-encode the
+    # parameters that are kept ("a+b" becoming "a%2Bb" changes the URL).
+    kept = [pair for pair in query.split("&") if pair and not _is_tracking(pair)]
+    return "&".join(kept)
+
+
+def _is_tracking(pair: str) -> bool:
+    name = unquote(pair.split("=", 1)[0]).lower()
+    return name.startswith("utm_") or name in _TRACKING_PARAMS
+
+
+# ---------------------------------------------------------------- address vetting
+
+
+class BlockedAddressError(OSError):
+    """A host resolved to an address the fetcher must not connect to."""
+
+
+def is_public_address(ip: IPAddress) -> bool:
+    """Tell whether the bot may connect to ``ip`` (False for internal addresses).
+
+    Refuses loopback, private, link-local, multicast, reserved and unspecified
+    addresses. An IPv4-mapped IPv6 address is judged as the IPv4 address it maps to;
+    NAT64, 6to4 and Teredo addresses are refused if the IPv4 address they embed is.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # the socket really talks IPv4 to that address
+            return is_public_address(ip.ipv4_mapped)
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None and not is_public_address(embedded):
+            return False
+        if ip.is_site_local:
+            return False
+    refused = (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+    # is_global also catches ranges the flags above miss, such as 100.64.0.0/10.
+    return not refused and ip.is_global
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def _parse_ip(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return None
+
+
+def _skips_vetting(host: str, policy: FetchPolicy) -> bool:
+    return policy.allow_private or host.lower().rstrip(".") in policy.trusted_hosts
+
+
+def _check_addresses(host: str, addresses: Iterable[str]) -> None:
+    # One internal address among several is enough to refuse: which one the
+    # connection ends up using is not ours to choose.
+    for address in addresses:
+        ip = _parse_ip(address)
+        if ip is None or not is_public_address(ip):
+            raise BlockedAddressError(f"adresse interne refusée : {host} ({address})")
+
+
+async def _resolve_vetted(
+    host: str, port: int, policy: FetchPolicy, family: int = socket.AF_UNSPEC
+) -> list[tuple]:
+    """getaddrinfo results for ``host``, or BlockedAddressError if any is internal."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
+    if not _skips_vetting(host, policy):
+        _check_addresses(host, (info[4][0] for info in infos))
+    if not infos:
+        raise socket.gaierror(socket.EAI_NONAME, f"aucune adresse pour {host}")
+    return infos
+
+
+class _VettingResolver(AbstractResolver):
+    """DNS resolver for the connector: returns only addresses that passed the check.
+
+    This is the SSRF guard against DNS rebinding. Checking a name and then letting the
+    connector resolve it again leaves a window in which the name can start pointing at
+    an internal address; here the vetted resolution is the one the connection uses.
+    Errors are OSErrors, which aiohttp wraps in ClientConnectorDNSError.
+    """
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self._policy = policy
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        infos = await _resolve_vetted(host, port, self._policy, family)
+        return [_resolve_result(host, info) for info in infos]
+
+    async def close(self) -> None:
+        pass
+
+
+def _resolve_result(hostname: str, info: tuple) -> ResolveResult:
+    family, _, proto, _, sockaddr = info
+    address, port = sockaddr[0], sockaddr[1]
+    if family == socket.AF_INET6 and len(sockaddr) > 3 and sockaddr[3]:
+        address = f"{address}%{sockaddr[3]}"  # link-local: keep the interface
+    return ResolveResult(
+        hostname=hostname,
+        host=address,
+        port=port,
+        family=family,
+        proto=proto,
+        flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+    )
+
+
+# ------------------------------------------------------------------------ titles
+
+
+class _HeadDone(Exception):
+    """Raised inside the parser to stop it once the answer is known."""
+
+
+class _TitleParser(HTMLParser):
+    """Collects og:title and <title>; stops as soon as more input cannot change them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.og_title: str | None = None
+        self.title_parts: list[str] = []
+        self.done = False
+        self._in_title = False
+        self._title_seen = False
+
+    def feed(self, data: str) -> None:
+        if self.done:
+            return
+        try:
+            super().feed(data)
+        except _HeadDone:
+            self.done = True
+
+    def finish(self) -> None:
+        """Flush a title cut short by the end of the input.
+
+        HTMLParser.close() would do it, but it is quadratic on some malformed input
+        ("<a <a <a ..." takes minutes for a few hundred kilobytes), so it is never called.
+        """
+        if self._in_title:
+            self.feed("</title>")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "meta":
+            self._handle_meta(attrs)
+        elif tag == "title" and not self._title_seen:
+            self._in_title = True
+        elif tag == "body":
+            self._head_over()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title" and self._in_title:
+            self._in_title = False
+            self._title_seen = True
+        elif tag == "head":
+            self._head_over()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+
+    def _handle_meta(self, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        kind = (values.get("property") or values.get("name") or "").strip().lower()
+        if kind == "og:title" and _clean_title(values.get("content", "")):
+            self.og_title = values["content"]
+            raise _HeadDone  # og:title wins over anything that follows
+
+    def _head_over(self) -> None:
+        # og:title and <title> belong to <head>; past it, stop if a title was found
+        # (broken pages that put <title> in the body are still searched to the end).
+        if self._title_seen:
+            raise _HeadDone
+
+    def result(self) -> str | None:
+        return _clean_title(self.og_title or "") or _clean_title("".join(self.title_parts))
+
+
+def _clean_title(text: str) -> str | None:
+    title = " ".join(text.split())
+    if len(title) > _TITLE_MAX_CHARS:
+        title = title[: _TITLE_MAX_CHARS - 1].rstrip() + "…"
+    return title or None
+
+
+def extract_title(html_text: str) -> str | None:
+    """Return the page title of an HTML document, or None if it has none.
+
+    The ``og:title`` meta tag (``property`` or ``name`` attribute) is preferred to
+    ``<title>``, as sites put the article title there and the site name in <title>.
+    Entities are decoded, whitespace collapsed, and titles longer than 200 characters
+    are cut with "…".
+    """
+    parser = _TitleParser()
+    parser.feed(html_text)
+    parser.finish()
+    return parser.result()
+
+
+class _MetaCharsetParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.charset: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "meta":
+            return
+        values = {name: value or "" for name, value in attrs}
+        if values.get("charset"):
+            self.charset = values["charset"]
+        elif values.get("http-equiv", "").strip().lower() == "content-type":
+            self.charset = _charset_param(values.get("content", ""))
+        if self.charset:
+            raise _HeadDone
+
+
+def _charset_param(content_type: str) -> str | None:
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
+def _sniff_meta_charset(head: bytes) -> str | None:
+    parser = _MetaCharsetParser()
+    # Latin-1 maps every byte to a character, and the markup we look for is ASCII.
+    with contextlib.suppress(_HeadDone):
+        parser.feed(head[:_SNIFF_BYTES].decode("latin-1"))
+    return parser.charset
+
+
+def _codec_name(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    return "cp1252" if name in _WINDOWS_1252_ALIASES else name
+
+
+def _choose_encoding(head: bytes, header_charset: str | None) -> str:
+    """Byte order mark, then the Content-Type charset, then <meta>, then UTF-8."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    declared = _codec_name(header_charset)
+    if declared:
+        return declared
+    sniffed = _codec_name(_sniff_meta_charset(head))
+    if sniffed and not sniffed.startswith(("utf-16", "utf-32")):
+        return sniffed  # a <meta> readable as ASCII cannot be in UTF-16: ignore that
+    return "utf-8"
+
+
+# ----------------------------------------------------------------------- fetching
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for fetching a shared page.
+
+    ``allow_private`` and ``trusted_hosts`` exist for tests, which serve pages from
+    127.0.0.1: the first lets every internal address through, the second only the
+    listed host names (lower case), so a test can still check that a redirect from a
+    trusted host to an internal address is refused. Leave both unset in production.
+    """
+
+    timeout_s: float = 5.0
+    max_bytes: int = 1024 * 1024
+    max_redirects: int = 3
+    allow_private: bool = False
+    user_agent: str = "rupn-bot (veille)"
+    trusted_hosts: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class TitleResult:
+    """What fetch_title found: ``error`` is a short French reason, or None on success.
+
+    ``title`` is None both on error and for a page without a title.
+    """
+
+    title: str | None
+    final_url: str
+    error: str | None
+
+
+class _FetchFailure(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def open_session(policy: FetchPolicy) -> aiohttp.ClientSession:
+    """Return a session whose connections only reach addresses allowed by ``policy``.
+
+    Pass it to fetch_title to reuse connections across several links; the caller
+    closes it. Must be called with an event loop running.
+    """
+    connector = aiohttp.TCPConnector(resolver=_VettingResolver(policy), use_dns_cache=False)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=policy.timeout_s),
+        trust_env=False,  # a proxy from the environment would bypass the address check
+    )
+
+
+async def fetch_title(
+    url: str, policy: FetchPolicy, session: aiohttp.ClientSession | None = None
+) -> TitleResult:
+    """Fetch ``url`` and return its title; never raises for network or HTTP problems.
+
+    Redirects are followed by hand, at most ``policy.max_redirects`` of them, and every
+    hop is refused unless its host resolves only to public addresses. The whole
+    operation takes at most ``policy.timeout_s`` and reads at most ``policy.max_bytes``
+    of the body. ``final_url`` is the normalised address the fetch got to last (for a
+    refused redirect, the refused target).
+
+    With a session from :func:`open_session` (or none, and one is opened), the address
+    check is the DNS resolution the connection uses. With any other session the host
+    is resolved and checked before the request, which leaves a DNS-rebinding window.
+    """
+    try:
+        start = normalize_url(url)
+    except ValueError:
+        return TitleResult(None, url.strip(), "adresse invalide")
+    trail = [start]  # every address reached, so a failure can still say where it was
+    try:
+        async with asyncio.timeout(policy.timeout_s):
+            if session is None:
+                async with open_session(policy) as own_session:
+                    title = await _follow(own_session, trail, policy, connector_vets=True)
+            else:
+                title = await _follow(session, trail, policy, connector_vets=False)
+    except (_FetchFailure, TimeoutError, aiohttp.ClientError, OSError) as exc:
+        return TitleResult(None, trail[-1], _describe(exc))
+    return TitleResult(title, trail[-1], None)
+
+
+async def _follow(
+    session: aiohttp.ClientSession, trail: list[str], policy: FetchPolicy, connector_vets: bool
+) -> str | None:
+    headers = {
+        "User-Agent": policy.user_agent,
+        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+        "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5",
+    }
+    for _hop in range(policy.max_redirects + 1):
+        url = URL(trail[-1], encoded=True)
+        await _vet_hop(url, policy, connector_vets)
+        async with session.get(
+            url,
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=policy.timeout_s),
+        ) as response:
+            if response.status in _REDIRECT_STATUSES:
+                trail.append(_redirect_target(response))
+                continue
+            return await _title_of(response, policy)
+    raise _FetchFailure("trop de redirections")
+
+
+async def _vet_hop(url: URL, policy: FetchPolicy, connector_vets: bool) -> None:
+    host, port = url.raw_host, url.port
+    if host is None or port is None:
+        raise _FetchFailure("adresse invalide")
+    if _skips_vetting(host, policy):
+        return
+    if _parse_ip(host) is not None:
+        # Literal addresses never reach the connector's resolver: check them here.
+        _check_addresses(host, [host])
+    elif not connector_vets:
+        await _resolve_vetted(host, port, policy)
+
+
+def _redirect_target(response: aiohttp.ClientResponse) -> str:
+    location = response.headers.get("Location")
+    if not location:
+        raise _FetchFailure("redirection sans adresse")
+    try:
+        return normalize_url(str(response.url.join(URL(location))))
+    except ValueError:
+        raise _FetchFailure("redirection vers une adresse refusée") from None
+
+
+async def _title_of(response: aiohttp.ClientResponse, policy: FetchPolicy) -> str | None:
+    if not 200 <= response.status < 300:
+        raise _FetchFailure(f"réponse HTTP {response.status}")
+    if response.content_type not in _HTML_TYPES:
+        raise _FetchFailure("pas une page HTML")
+    stream = response.content
+    head = await _read_at_least(stream, min(_SNIFF_BYTES, policy.max_bytes))
+    decoder = codecs.getincrementaldecoder(_choose_encoding(head, response.charset))("replace")
+    parser = _TitleParser()
+    received, chunk = len(head), head
+    while True:
+        # Parsing is CPU work on untrusted input: keep it off the event loop.
+        await asyncio.to_thread(parser.feed, decoder.decode(chunk))
+        if parser.done or received >= policy.max_bytes:
+            break
+        chunk = await stream.read(min(_CHUNK_BYTES, policy.max_bytes - received))
+        if not chunk:
+            break
+        received += len(chunk)
+    if not stream.at_eof():
+        response.close()  # drop the connection rather than download the rest
+    parser.finish()
+    return parser.result()
+
+
+async def _read_at_least(stream: aiohttp.StreamReader, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = await stream.read(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def _describe(exc: BaseException) -> str:
+    """A short French reason for a failed fetch."""
+    if isinstance(exc, _FetchFailure):
+        return exc.reason
+    if isinstance(exc, BlockedAddressError) or isinstance(
+        getattr(exc, "os_error", None), BlockedAddressError
+    ):
+        return "adresse interne refusée"
+    if isinstance(exc, TimeoutError):
+        return "délai dépassé"
+    if isinstance(exc, socket.gaierror | aiohttp.ClientConnectorDNSError):
+        return "site introuvable"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return "certificat du site invalide"
+    if isinstance(exc, aiohttp.ClientConnectorError | ConnectionError):
+        return "connexion impossible"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return "adresse invalide"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "réponse interrompue"
+    return "erreur réseau"
