@@ -70,6 +70,8 @@ class BotConfig:
     simulated_start: datetime | None = None
     # How often due reminders are looked for.
     tick_seconds: float = 60.0
+    # Personal data older than this is anonymised by the yearly purge (1 September).
+    retention_months: int = 12
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,9 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
         except ValueError:
             c.problem(f"{p}.simulated_start", "expected an ISO date-time with offset")
             simulated_start = None
+    retention = c.get(table, "retention_months", p, int, default=12)
+    if not 1 <= retention <= 120:
+        c.problem(f"{p}.retention_months", "expected a number of months between 1 and 120")
     tick = c.get(table, "tick_seconds", p, float, default=60.0)
     if not 0.1 <= tick <= 3600:
         c.problem(f"{p}.tick_seconds", "expected a number of seconds between 0.1 and 3600")
@@ -263,6 +268,7 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
         allow_private_links=allow_private,
         simulated_start=simulated_start,
         tick_seconds=tick,
+        retention_months=retention,
     )
 
 

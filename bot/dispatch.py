@@ -221,6 +221,8 @@ class CommandSpec:
     usage_override: str | None = None
     parent: CommandSpec | None = None
     subs: dict[str, CommandSpec] = field(default_factory=dict)
+    # Whether using the command makes the sender a known member (privacy commands do not).
+    remember_sender: bool = True
     params: tuple[Parameter, ...] = ()
 
     def __post_init__(self) -> None:
@@ -273,6 +275,7 @@ class CommandSpec:
                 examples=tuple(examples),
                 usage_override=usage,
                 parent=self,
+                remember_sender=self.remember_sender,
             )
             for key in spec.keys:
                 self.subs[key] = spec
@@ -296,6 +299,7 @@ def command(
     aliases: Iterable[str] = (),
     examples: Iterable[str] = (),
     usage: str | None = None,
+    remember_sender: bool = True,
 ) -> Callable[[Handler], CommandSpec]:
     """Declare a command; the module's CommandSpec objects are collected by a Registry."""
 
@@ -308,6 +312,7 @@ def command(
             aliases=tuple(aliases),
             examples=tuple(examples),
             usage_override=usage,
+            remember_sender=remember_sender,
         )
 
     return decorate

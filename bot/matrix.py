@@ -421,7 +421,8 @@ class MatrixBot:
             role = ctx.role
             try:
                 outcome = await self.dispatcher.handle(ctx, item.body)
-                if outcome is not Outcome.IGNORED:
+                remember = ctx.command is None or ctx.command.remember_sender
+                if outcome is not Outcome.IGNORED and remember:
                     self._remember_member(establishment, item, role, now)
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)

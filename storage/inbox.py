@@ -95,9 +95,8 @@ def mark_handled(db: sqlite_utils.Database, item: InboxItem, now: datetime) -> N
     with db.atomic():
         db.execute("DELETE FROM inbox WHERE event_id = ?", (item.event_id,))
         db.execute(
-            "INSERT OR IGNORE INTO handled_events (event_id, room_id, sender, handled_at)"
-            " VALUES (?, ?, ?, ?)",
-            (item.event_id, item.room_id, item.sender, now.isoformat()),
+            "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
+            (item.event_id, item.room_id, now.isoformat()),
         )
 
 

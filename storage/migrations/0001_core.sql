@@ -26,11 +26,10 @@ CREATE TABLE bot_state (
 );
 
 -- Every command event the bot has answered, so a replayed sync never answers twice.
--- sender is personal data.
+-- Deliberately without the sender: an event id is all de-duplication needs.
 CREATE TABLE handled_events (
     event_id TEXT PRIMARY KEY,
     room_id TEXT NOT NULL,
-    sender TEXT NOT NULL,
     handled_at TEXT NOT NULL
 );
 CREATE INDEX handled_events_at ON handled_events (handled_at);

@@ -1,0 +1,88 @@
+"""``!mes-donnees`` and ``!oublie-moi``: people's data stay theirs (RGPD), and the yearly purge.
+
+The export goes by direct message (never in the shared room). Forgetting
+anonymises what others rely on (bookings, votes, needs keep their counts) and
+deletes the rest; ``storage/privacy.py`` lists every personal column.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, time, timedelta
+
+from bot.calendar import school_year_of
+from bot.dispatch import Context, command
+from bot.scheduler import JobContext, job
+from storage import privacy
+
+log = logging.getLogger(__name__)
+
+
+@command(
+    "mes-donnees",
+    aliases=("mesdonnees", "mes-données", "donnees"),
+    help="Vous envoie en message privé tout ce que le bot garde sur vous.",
+    examples=("!mes-donnees",),
+    remember_sender=False,
+)
+async def my_data(ctx: Context) -> None:
+    found = privacy.export_user(ctx.db, ctx.sender)
+    if not found:
+        await ctx.reply("donnees/rien")
+        return
+    labels = {f"{c.table}.{c.column}": c.label for c in privacy.PERSONAL_DATA}
+    summary = [(labels.get(key, key), len(rows)) for key, rows in found.items()]
+    room = await ctx.messenger.direct_room(ctx.sender)
+    await ctx.send(ctx.render("donnees/export", summary=summary), room_id=room)
+    document = {"utilisateur": ctx.sender, "exporté le": ctx.now.isoformat(), "données": found}
+    data = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
+    await ctx.send_file(
+        f"mes-donnees-{ctx.now:%Y-%m-%d}.json", data, "application/json", room_id=room
+    )
+    await ctx.reply("donnees/envoyees")
+
+
+@command(
+    "oublie-moi",
+    aliases=("oubliemoi", "oublier"),
+    help="Efface ce que le bot garde sur vous (après confirmation).",
+    examples=("!oublie-moi", "!oublie-moi confirmer"),
+    remember_sender=False,
+)
+async def forget_me(ctx: Context) -> None:
+    found = privacy.export_user(ctx.db, ctx.sender)
+    await ctx.reply("donnees/oubli_demande", count=sum(len(rows) for rows in found.values()))
+
+
+@forget_me.sub("confirmer", aliases=("oui",), help="Confirme l'effacement de vos données.")
+async def forget_me_now(ctx: Context) -> None:
+    counts = privacy.forget_user(ctx.db, ctx.sender)
+    log.info("%s: forgot a member on request (%d rows)", ctx.establishment.id, sum(counts.values()))
+    await ctx.reply("donnees/oubli_fait", count=sum(counts.values()))
+
+
+def purge_cutoff(run_day: date, retention_months: int) -> date:
+    """Rows dated before this are purged: the end of the school year that just
+    ended, moved back by the retention (12 months: on 1 Sept 2027, before 1 Sept 2026)."""
+    _, end_year = school_year_of(run_day - timedelta(days=1))
+    months = end_year * 12 + 8 - retention_months  # 1 September is month index 8
+    return date(months // 12, months % 12 + 1, 1)
+
+
+@job("purge-annuelle", cron={"month": 9, "day": 1, "hour": 3}, catch_up=timedelta(days=30))
+def yearly_purge(ctx: JobContext) -> None:
+    """After the school year, anonymise personal data older than the retention (once a year)."""
+    start, end = school_year_of(ctx.scheduled_for.date() - timedelta(days=1))
+    if not ctx.claim(f"{start}-{end}"):
+        return
+    cutoff = purge_cutoff(ctx.scheduled_for.date(), ctx.config.bot.retention_months)
+    counts = privacy.purge_before(ctx.db, datetime.combine(cutoff, time(0), ctx.now.tzinfo))
+    log.info(
+        "yearly purge %d-%d for %s: %d personal row(s) dated before %s anonymised or deleted",
+        start,
+        end,
+        ctx.establishment.id,
+        sum(counts.values()),
+        cutoff,
+    )

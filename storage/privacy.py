@@ -1,0 +1,161 @@
+"""Personal data: where it is, how it is exported, forgotten and purged.
+
+Every column that holds a Matrix ID is declared here with what goes with it
+(free text the person typed). ``!mes-donnees`` exports exactly these rows,
+``!oublie-moi`` anonymises or deletes them, and the yearly purge does the same
+for rows older than the retention. A test enumerates the schema and fails if
+a column holding Matrix IDs is missing from ``PERSONAL_DATA``.
+
+Anonymising replaces the Matrix ID with one random ``anonyme-…`` token per
+request (not a hash of the ID, which could be recomputed), so counts and
+uniqueness constraints stay right and nothing points back to the person.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import sqlite_utils
+
+ANONYMOUS_PREFIX = "anonyme-"
+
+
+@dataclass(frozen=True)
+class PersonalColumn:
+    """A column holding someone's Matrix ID, and how to forget it.
+
+    ``erase``: "anonymise" keeps the row (counts stay right) with the ID replaced
+    and ``text_columns`` blanked; "delete" removes the row. ``dated_by`` is the
+    column the yearly purge compares with its cut-off (None: never purged).
+    ``json_list`` marks a column holding a JSON list of IDs (message mentions).
+    """
+
+    table: str
+    column: str
+    erase: Literal["anonymise", "delete"]
+    dated_by: str | None = None
+    text_columns: tuple[str, ...] = ()
+    json_list: bool = False
+    label: str = ""
+    # Technical rows that live seconds (a command being answered): erased, not exported.
+    transient: bool = False
+
+
+PERSONAL_DATA: list[PersonalColumn] = [
+    PersonalColumn("members", "user_id", "delete", "first_seen", ("display_name",),
+                   label="Votre nom d'affichage et votre rôle dans l'établissement"),
+    PersonalColumn("inbox", "sender", "delete", "received_at", ("body",), transient=True),
+    PersonalColumn("outbox", "dm_user", "delete", "created_at", ("body", "html"),
+                   label="Messages privés que le bot vous a adressés"),
+    PersonalColumn("outbox", "mentions", "delete", "created_at", ("body", "html"),
+                   json_list=True, label="Messages du bot qui vous mentionnaient"),
+    PersonalColumn("permanence_series", "opened_by", "anonymise", "opened_at",
+                   label="Permanences numériques que vous avez ouvertes"),
+    PersonalColumn("permanence_slots", "cancelled_by", "anonymise", "cancelled_at",
+                   label="Permanences numériques que vous avez annulées"),
+    PersonalColumn("permanence_bookings", "user_id", "anonymise", "created_at", ("subject",),
+                   label="Vos réservations de permanence numérique"),
+]  # fmt: skip
+
+# bot_state keys that embed a Matrix ID (the direct room with someone).
+PERSONAL_STATE_PREFIXES = ("dm:",)
+
+
+def _matches(column: PersonalColumn) -> str:
+    # A JSON list of IDs is matched on the quoted ID: '"@a:b"' cannot match '@a:bc'.
+    if column.json_list:
+        return f"instr({column.column}, ?) > 0"
+    return f"{column.column} = ?"
+
+
+def _needle(column: PersonalColumn, user_id: str) -> str:
+    return json.dumps(user_id) if column.json_list else user_id
+
+
+def export_user(db: sqlite_utils.Database, user_id: str) -> dict[str, list[dict]]:
+    """Every row that holds the person's ID, by ``table.column``; empty lists left out."""
+    found: dict[str, list[dict]] = {}
+    tables = set(db.table_names())
+    for column in PERSONAL_DATA:
+        if column.table not in tables or column.transient:
+            continue
+        rows = list(
+            db.query(
+                f"SELECT * FROM {column.table} WHERE {_matches(column)}",
+                [_needle(column, user_id)],
+            )
+        )
+        if rows:
+            found[f"{column.table}.{column.column}"] = rows
+    state = [
+        {"key": key}
+        for (key,) in db.execute("SELECT key FROM bot_state").fetchall()
+        if any(key == prefix + user_id for prefix in PERSONAL_STATE_PREFIXES)
+    ]
+    if state:
+        found["bot_state.key"] = state
+    return found
+
+
+def forget_user(db: sqlite_utils.Database, user_id: str) -> dict[str, int]:
+    """Anonymise or delete every personal row of one person, in one transaction."""
+    token = ANONYMOUS_PREFIX + secrets.token_hex(4)
+    return _erase(db, lambda c: (f"{_matches(c)}", [_needle(c, user_id)]), token, user_id)
+
+
+def purge_before(db: sqlite_utils.Database, cutoff: datetime) -> dict[str, int]:
+    """Anonymise or delete personal rows dated before ``cutoff`` (the yearly purge).
+
+    Each purged row gets its own anonymous token: old rows of one person must
+    not stay linkable to each other either.
+    """
+
+    def older(column: PersonalColumn):
+        if column.dated_by is None:
+            return None
+        return (
+            f"{column.dated_by} < ? AND {column.column} IS NOT NULL"
+            f" AND {column.column} NOT LIKE '{ANONYMOUS_PREFIX}%'",
+            [cutoff.isoformat()],
+        )
+
+    return _erase(db, older, None, None)
+
+
+def _erase(db, where_for, token: str | None, user_id: str | None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    tables = set(db.table_names())
+    with db.atomic():
+        for column in PERSONAL_DATA:
+            where = where_for(column)
+            if where is None or column.table not in tables:
+                continue
+            clause, params = where
+            if column.erase == "delete":
+                cursor = db.execute(f"DELETE FROM {column.table} WHERE {clause}", params)
+            else:
+                replacement = "?" if token else f"'{ANONYMOUS_PREFIX}' || lower(hex(randomblob(4)))"
+                blanks = "".join(f", {text} = NULL" for text in column.text_columns)
+                cursor = db.execute(
+                    f"UPDATE {column.table} SET {column.column} = {replacement}{blanks}"
+                    f" WHERE {clause}",
+                    ([token] if token else []) + params,
+                )
+            if cursor.rowcount:
+                key = f"{column.table}.{column.column}"
+                counts[key] = counts.get(key, 0) + cursor.rowcount
+        if user_id is not None:
+            for prefix in PERSONAL_STATE_PREFIXES:
+                cursor = db.execute("DELETE FROM bot_state WHERE key = ?", (prefix + user_id,))
+                if cursor.rowcount:
+                    counts["bot_state.key"] = cursor.rowcount
+    return counts
+
+
+def is_anonymous(user_id: str) -> bool:
+    """Whether an ID is an anonymised placeholder (shown as « anonyme »)."""
+    return user_id.startswith(ANONYMOUS_PREFIX)

@@ -1,0 +1,152 @@
+"""!mes-donnees, !oublie-moi and the yearly purge cover every personal column."""
+
+import json
+import re
+from datetime import UTC, date, datetime
+
+from bot.scheduler import Scheduler
+from commands.donnees import purge_cutoff, yearly_purge
+from storage import privacy
+from storage.establishments import record_member
+from storage.inbox import InboxItem, accept_batch, set_state
+from storage.jobs import queue_message
+from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
+
+MATRIX_ID = re.compile(r"@[a-z0-9._=/+\-]+:[a-z0-9.\-]+(:\d+)?", re.IGNORECASE)
+PROF2 = "@prof2:localhost"
+# Columns whose name says they hold a person, even when a test left them empty.
+PERSON_COLUMN = re.compile(r"^(user_id|sender|author|voter|reporter|dm_user|mentions|.*_by)$")
+
+# What every family's commands write when people use them.
+ACTIVITY = [
+    (REFERENT, "!permanence ouvrir mardi 12h30 1 place B12"),
+    (TEACHER, "!permanence réserver 1 Pronote"),
+    (PROF2, "!permanence réserver 1 ENT"),
+    (TEACHER, "!permanence annuler 1"),
+    (REFERENT, "!permanence ouvrir jeudi 17h"),
+    (PROF2, "!permanence réserver jeudi 17h"),
+    (REFERENT, "!permanence fermer jeudi 17h"),
+]
+
+
+async def use_everything(chat):
+    for sender, text in ACTIVITY:
+        await chat.say(sender, text)
+    # What the Matrix layer writes around commands.
+    for person in (TEACHER, PROF2, REFERENT, PRINCIPAL):
+        record_member(chat.db, "clg-test", person, "teacher", chat.now, display_name="X")
+    accept_batch(chat.db, [InboxItem("$e", "!abc:localhost", PROF2, "!aide", 1)], "t", chat.now)
+    queue_message(
+        chat.db,
+        establishment_id="clg-test",
+        body="b",
+        html="h",
+        mentions=(PROF2,),
+        txn_id="t1",
+        now=chat.now,
+        dm_user=PROF2,
+    )
+    set_state(chat.db, f"dm:{PROF2}", "!dm:localhost")
+
+
+def columns_holding_ids(db) -> dict[str, set[str]]:
+    """table.column -> the Matrix IDs found in it."""
+    found: dict[str, set[str]] = {}
+    for table in db.table_names():
+        if table.startswith("sqlite_") or "_fts" in table:
+            continue
+        for column in db[table].columns:
+            for (value,) in db.execute(f'SELECT "{column.name}" FROM "{table}"').fetchall():
+                for match in MATRIX_ID.finditer(str(value or "")):
+                    found.setdefault(f"{table}.{column.name}", set()).add(match.group())
+    return found
+
+
+def declared() -> set[str]:
+    return {f"{c.table}.{c.column}" for c in privacy.PERSONAL_DATA} | {"bot_state.key"}
+
+
+async def test_every_column_holding_a_matrix_id_is_covered(chat):
+    await use_everything(chat)
+    holding = set(columns_holding_ids(chat.db))
+    # Free text written by the bot about people goes with a declared column of its row.
+    companions = {f"{c.table}.{t}" for c in privacy.PERSONAL_DATA for t in c.text_columns}
+    assert holding - declared() - companions == set()
+    named = {
+        f"{t}.{c.name}"
+        for t in chat.db.table_names()
+        for c in chat.db[t].columns
+        if PERSON_COLUMN.match(c.name)
+    }
+    assert named - declared() == set()
+
+
+async def test_after_forgetting_the_id_appears_nowhere(chat):
+    await use_everything(chat)
+    privacy.forget_user(chat.db, PROF2)
+    assert not any(PROF2 in ids for ids in columns_holding_ids(chat.db).values())
+    assert privacy.export_user(chat.db, PROF2) == {}
+
+
+async def test_mes_donnees_sends_everything_privately(chat):
+    await use_everything(chat)
+    reply = await chat.say(PROF2, "!mes-donnees")
+    assert (
+        reply.body
+        == "Je vous ai envoyé vos données en message privé (un résumé et un fichier JSON)."
+    )
+    summary, document = chat.messenger.sent[-3], chat.messenger.sent[-2]
+    assert summary.room_id == document.room_id == f"!dm-{PROF2}"
+    assert "- Vos réservations de permanence numérique : 2" in summary.message.body
+    data = json.loads(document.data)
+    bookings = data["données"]["permanence_bookings.user_id"]
+    assert {b["subject"] for b in bookings} == {"ENT", None}
+    assert "members.user_id" in data["données"] and "bot_state.key" in data["données"]
+
+
+async def test_forgetting_asks_first_then_keeps_the_counts(chat):
+    await use_everything(chat)
+    booked_before = chat.db.execute(
+        "SELECT count(*) FROM permanence_bookings WHERE status = 'booked'"
+    ).fetchone()[0]
+    reply = await chat.say(PROF2, "!oublie-moi")
+    assert "tapez `!oublie-moi confirmer`" in reply.body
+    assert privacy.export_user(chat.db, PROF2) != {}
+    reply = await chat.say(PROF2, "!oublie-moi confirmer")
+    assert reply.body.startswith("C'est fait : ")
+    assert (
+        await chat.say(PROF2, "!mes-donnees")
+    ).body == "Le bot ne garde aucune donnée à votre nom."
+    booked_after = chat.db.execute(
+        "SELECT count(*) FROM permanence_bookings WHERE status = 'booked'"
+    ).fetchone()[0]
+    assert booked_after == booked_before
+    subjects = [r[0] for r in chat.db.execute("SELECT subject FROM permanence_bookings")]
+    assert "ENT" not in subjects
+
+
+def test_purge_cutoff_is_the_retention_before_the_end_of_the_school_year():
+    assert purge_cutoff(date(2027, 9, 1), 12) == date(2026, 9, 1)
+    assert purge_cutoff(date(2027, 9, 1), 24) == date(2025, 9, 1)
+    assert purge_cutoff(date(2027, 9, 1), 1) == date(2027, 8, 1)
+
+
+async def test_yearly_purge_anonymises_old_rows_once(chat, caplog):
+    old = datetime(2025, 3, 10, 9, 0, tzinfo=PARIS)
+    await chat.say(REFERENT, "!permanence ouvrir mardi 12h30", now=old)
+    await chat.say(TEACHER, "!permanence réserver 1 tablettes", now=old)
+    await chat.say(REFERENT, "!permanence ouvrir jeudi 17h")  # November 2026: kept
+    await chat.say(PROF2, "!permanence réserver jeudi 17h récent")
+    clock = lambda: datetime(2026, 9, 1, 1, 0, tzinfo=UTC)  # noqa: E731
+    scheduler = Scheduler([yearly_purge], chat.config, chat.db, chat.renderer, clock)
+    with caplog.at_level("INFO"):
+        await scheduler.run(yearly_purge, chat.config.establishments[0])
+        await scheduler.run(yearly_purge, chat.config.establishments[0])  # same year: nothing
+    assert privacy.export_user(chat.db, TEACHER) == {}
+    kept_series = privacy.export_user(chat.db, REFERENT)["permanence_series.opened_by"]
+    assert [series["start_time"] for series in kept_series] == ["17:00"]
+    assert [
+        b["subject"] for b in privacy.export_user(chat.db, PROF2)["permanence_bookings.user_id"]
+    ] == ["récent"]
+    assert caplog.text.count("yearly purge 2025-2026 for clg-test: 2 personal row(s)") == 1
+    assert caplog.text.count("yearly purge") == 1
