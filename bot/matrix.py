@@ -248,7 +248,9 @@ class MatrixBot:
             if full_state:
                 await self._join_configured_rooms()
                 self._answer_pending()
-                await self._start_scheduler()
+                # In the background: a caught-up run may open a direct room, and
+                # that room only becomes usable once this loop syncs it.
+                self._track(asyncio.create_task(self._start_scheduler()))
                 self.ready.set()
                 log.info("ready: serving %d room(s)", len(self.rooms))
             token, full_state, first_ever = resp.next_batch, False, False
@@ -257,12 +259,15 @@ class MatrixBot:
         await self.drain()
 
     async def _start_scheduler(self) -> None:
-        await self.flush_outbox()  # what a previous run queued and could not send
-        if self.scheduler is not None:
-            caught_up = await self.scheduler.catch_up()
-            if caught_up:
-                log.info("caught up %d message(s) from runs missed while stopped", caught_up)
-            self.scheduler.start()
+        try:
+            await self.flush_outbox()  # what a previous run queued and could not send
+            if self.scheduler is not None:
+                caught_up = await self.scheduler.catch_up()
+                if caught_up:
+                    log.info("caught up %d message(s) from runs missed while stopped", caught_up)
+                self.scheduler.start()
+        except Exception:
+            log.exception("could not start the scheduler")
 
     def _raise_if_fatal(self, resp: ErrorResponse) -> None:
         why = FATAL_ERRCODES.get(resp.status_code or "")
@@ -390,7 +395,9 @@ class MatrixBot:
             self._spawn(item)
 
     def _spawn(self, item: inbox.InboxItem) -> None:
-        task = asyncio.create_task(self._answer(item))
+        self._track(asyncio.create_task(self._answer(item)))
+
+    def _track(self, task: asyncio.Task) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -478,7 +485,13 @@ class MatrixBot:
             for message in outbox.unsent_messages(self.db):
                 room_id = message.room_id or establishments.get(message.establishment_id or "")
                 if message.dm_user:
-                    room_id = await self.direct_room(message.dm_user)
+                    try:
+                        room_id = await self.direct_room(message.dm_user)
+                    except (RuntimeError, TimeoutError) as error:
+                        log.warning(
+                            "direct message to %s kept for later: %s", message.dm_user, error
+                        )
+                        break  # keep the order: retry from here next time
                 if room_id is None:
                     continue
                 rendered = Message(message.body, message.html, message.mentions)
@@ -570,7 +583,8 @@ class MatrixBot:
         """The encrypted direct-message room with a user, created once and reused."""
         key = f"dm:{user_id}"
         room_id = inbox.get_state(self.db, key)
-        if room_id and room_id in self.client.rooms:
+        room = self.client.rooms.get(room_id) if room_id else None
+        if room is not None and user_id in room.users:  # joined, or still invited
             return room_id
         resp = await self.client.room_create(
             is_direct=True,
