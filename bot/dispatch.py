@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.converters import BadArgument, Converter, split_words
+from bot.digest import DigestFigure, NewsletterSection
 from bot.render import Message, Renderer
 from bot.scheduler import Job
 from storage.jobs import queue_message
@@ -205,7 +206,9 @@ class Parameter:
         return f"[{label}]" if self.optional else f"<{label}>"
 
 
-@dataclass
+# eq=False: a spec is itself (hashed by identity), so a sub-command reached by
+# several aliases can be de-duplicated (``!aide``'s ``unique``, ``dict.fromkeys``).
+@dataclass(eq=False)
 class CommandSpec:
     """A declared command or sub-command and everything ``!aide`` shows about it."""
 
@@ -353,18 +356,23 @@ def listener(*event_types: str) -> Callable[[Callable], EventListener]:
 
 
 class Registry:
-    """All commands (looked up by folded name or alias), event listeners and jobs."""
+    """All commands (looked up by folded name or alias), event listeners and jobs,
+    and the newsletter sections and digest figures families declare (bot/digest.py)."""
 
     def __init__(
         self,
         specs: Iterable[CommandSpec],
         listeners: Iterable[EventListener] = (),
         jobs: Iterable[Job] = (),
+        sections: Iterable[NewsletterSection] = (),
+        figures: Iterable[DigestFigure] = (),
     ):
         self.commands: list[CommandSpec] = []
         self._by_key: dict[str, CommandSpec] = {}
         self.listeners: dict[str, list[EventListener]] = {}
         self.jobs: list[Job] = list(jobs)
+        self.sections: list[NewsletterSection] = _unique("newsletter section", sections)
+        self.figures: list[DigestFigure] = _unique("digest figure", figures)
         for spec in specs:
             self.add(spec)
         for item in listeners:
@@ -373,8 +381,9 @@ class Registry:
 
     @classmethod
     def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
-        """Collect the commands, listeners and jobs declared in each module, in order."""
-        specs, listeners, jobs = [], [], []
+        """Collect what each module declares, in order: commands, listeners, jobs,
+        newsletter sections and digest figures."""
+        specs, listeners, jobs, sections, figures = [], [], [], [], []
         for module in modules:
             for value in vars(module).values():
                 if isinstance(value, CommandSpec) and not value.parent:
@@ -383,7 +392,11 @@ class Registry:
                     listeners.append(value)
                 elif isinstance(value, Job):
                     jobs.append(value)
-        return cls(specs, listeners, jobs)
+                elif isinstance(value, NewsletterSection):
+                    sections.append(value)
+                elif isinstance(value, DigestFigure):
+                    figures.append(value)
+        return cls(specs, listeners, jobs, sections, figures)
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command; a name or alias used twice is a programming error."""
@@ -411,6 +424,15 @@ class Registry:
             for c in self.commands
             if c.allows(role) or any(s.allows(role) for s in c.subs.values())
         ]
+
+
+def _unique(kind: str, items: Iterable) -> list:
+    items = list(items)
+    names = [item.name for item in items]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"{kind} {name!r} declared twice")
+    return items
 
 
 @dataclass(frozen=True)
