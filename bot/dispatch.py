@@ -356,8 +356,7 @@ def listener(*event_types: str) -> Callable[[Callable], EventListener]:
 
 
 class Registry:
-    """All commands (looked up by folded name or alias), event listeners and jobs,
-    and the newsletter sections and digest figures families declare (bot/digest.py)."""
+    """Commands (by folded name or alias), listeners, jobs, letter sections and digest figures."""
 
     def __init__(
         self,
@@ -381,8 +380,7 @@ class Registry:
 
     @classmethod
     def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
-        """Collect what each module declares, in order: commands, listeners, jobs,
-        newsletter sections and digest figures."""
+        """Collect everything declared in each module, in order (bot/digest.py for providers)."""
         specs, listeners, jobs, sections, figures = [], [], [], [], []
         for module in modules:
             for value in vars(module).values():

@@ -23,7 +23,7 @@ from bot.config import WEEKDAYS
 from bot.converters import BadArgument, Converter, Number, Text, When
 from bot.dates import format_date_fr
 from bot.digest import SectionData, digest_figure, newsletter_section
-from bot.dispatch import Context, command
+from bot.dispatch import Context, Role, command
 from bot.scheduler import JobContext, job, until_end_of_day
 from storage.surveys import (
     Survey,
@@ -70,7 +70,7 @@ class Deadline(When):
     examples=("!enquete",),
 )
 async def list_surveys(ctx: Context) -> None:
-    surveys = open_surveys(ctx.db, ctx.establishment.id, ctx.now)
+    surveys = _my_surveys(ctx)
     answered = {s.id for s in surveys if has_answered(ctx.db, s.id, ctx.sender)}
     await ctx.reply("enquete/liste", surveys=surveys, answered=answered)
 
@@ -141,7 +141,7 @@ async def close(ctx: Context, number: Number) -> None:
 def _chosen_survey(ctx: Context, number: int | None) -> Survey:
     if number is not None:
         return _open_survey_numbered(ctx, number)
-    surveys = open_surveys(ctx.db, ctx.establishment.id, ctx.now)
+    surveys = _my_surveys(ctx)
     if not surveys:
         raise BadArgument("Aucune enquête n'est ouverte en ce moment.")
     if len(surveys) > 1:
@@ -154,6 +154,13 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
             )
         return pending[0]
     return surveys[0]
+
+
+def _my_surveys(ctx: Context) -> list[Survey]:
+    # A survey for the referents (the academy's) is none of the teachers' business.
+    referent = ctx.role in (Role.REFERENT, Role.ADMIN)
+    surveys = open_surveys(ctx.db, ctx.establishment.id, ctx.now)
+    return [s for s in surveys if s.audience == "members" or referent]
 
 
 def _open_survey_numbered(ctx: Context, number: int) -> Survey:

@@ -340,3 +340,13 @@ def test_the_digest_counts_answers_per_survey_and_month(config, db, known):
     assert survey_answers(db, school, *november) == {"Bilan": 1}
     assert survey_answers(db, school, *december) == {"Bilan": 1}
     assert survey_answers(db, school, *january) == {}
+
+
+async def test_teachers_do_not_see_the_referents_survey(tmp_path, chat, db):
+    config = with_surveys(tmp_path, {**ACADEMY, "opens": date(2026, 11, 1)})
+    school = config.establishments[0]
+    sync_academy_surveys(db, school.id, academy_surveys(config, school), at(date(2026, 11, 1)))
+    assert (await chat.say(TEACHER, "!enquete")).body == "Aucune enquête en cours."
+    assert "Aucune enquête n'est ouverte" in (await chat.say(TEACHER, "!enquete fait")).body
+    assert "Enquête annuelle des RUPN" in (await chat.say(REFERENT, "!enquete")).body
+    assert "C'est noté" in (await chat.say(REFERENT, "!enquete fait")).body
