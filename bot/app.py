@@ -7,15 +7,16 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from bot.config import Config
+from bot.config import Config, Establishment
 from bot.matrix import MatrixBot, utc_now
 from bot.render import Renderer
 from bot.scheduler import Scheduler
 from commands import load_registry
 from storage import migrate, open_database
 from storage.establishments import EstablishmentRow, sync_establishments
+from storage.surveys import AcademySurvey, sync_academy_surveys
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def build_bot(config: Config, clock: Callable[[], datetime] = utc_now) -> Matrix
         ],
         clock(),
     )
+    for e in config.establishments:
+        sync_academy_surveys(db, e.id, academy_surveys(config, e), clock())
     if config.bot.simulated_start is not None:
         clock = simulated_clock(config.bot.simulated_start, clock)
         log.warning("simulated clock: time starts at %s", config.bot.simulated_start.isoformat())
@@ -47,8 +50,24 @@ def build_bot(config: Config, clock: Callable[[], datetime] = utc_now) -> Matrix
         clock,
         after_run=bot.flush_outbox,
         tick=timedelta(seconds=config.bot.tick_seconds),
+        registry=registry,
     )
     return bot
+
+
+def academy_surveys(config: Config, establishment: Establishment) -> list[AcademySurvey]:
+    """The config's ``[[survey]]`` tables for one establishment, opening at its local midnight."""
+    return [
+        AcademySurvey(
+            key=s.url,
+            title=s.title,
+            url=s.url,
+            audience=s.audience,
+            opens_at=datetime.combine(s.opens, time(0), tzinfo=establishment.tz),
+            deadline=s.deadline,
+        )
+        for s in config.surveys
+    ]
 
 
 def simulated_clock(start: datetime, real: Callable[[], datetime]) -> Callable[[], datetime]:

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +22,9 @@ ROOM_REF = re.compile(r"^(![^\s:]+(:\S+)?|#[^:\s]+:\S+)$")
 ESTABLISHMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+SURVEY_AUDIENCES = ("referents", "members")
+# An academy survey without an opening date opens four weeks (four reminders) before its deadline.
+SURVEY_DEFAULT_OPEN_DAYS = 28
 
 
 class ConfigError(Exception):
@@ -90,11 +93,25 @@ class Establishment:
     newsletter_day: str = "vendredi"
     newsletter_time: str = "16:00"
     allow_teachers_veille: bool = False
+    # Survey reminders: every week on this day, and the day before the deadline.
+    survey_reminder_day: str = "lundi"
+    survey_reminder_time: str = "09:00"
 
     @property
     def tz(self) -> ZoneInfo:
         """The establishment's time zone."""
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    """A survey the academy sets for every establishment (``[[survey]]``)."""
+
+    title: str
+    url: str
+    opens: date
+    deadline: date
+    audience: str = "referents"
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,7 @@ class Config:
     bot: BotConfig
     establishments: tuple[Establishment, ...]
     source: Path | None = None
+    surveys: tuple[SurveyConfig, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def establishment(self, establishment_id: str) -> Establishment | None:
@@ -311,6 +329,12 @@ def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None
     if not HHMM.match(time):
         c.problem(f"{p}.newsletter_time", "expected HH:MM (e.g. 16:00)")
     veille = c.get(table, "allow_teachers_veille", p, bool, default=False)
+    survey_day = c.get(table, "survey_reminder_day", p, str, default="lundi").lower()
+    if survey_day not in WEEKDAYS:
+        c.problem(f"{p}.survey_reminder_day", f"expected one of {', '.join(WEEKDAYS)}")
+    survey_time = c.get(table, "survey_reminder_time", p, str, default="09:00")
+    if not HHMM.match(survey_time):
+        c.problem(f"{p}.survey_reminder_time", "expected HH:MM (e.g. 09:00)")
     c.unknown_keys(
         table,
         {
@@ -326,6 +350,8 @@ def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None
             "newsletter_day",
             "newsletter_time",
             "allow_teachers_veille",
+            "survey_reminder_day",
+            "survey_reminder_time",
         },
         p,
     )
@@ -344,7 +370,52 @@ def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None
         newsletter_day=day,
         newsletter_time=time,
         allow_teachers_veille=veille,
+        survey_reminder_day=survey_day,
+        survey_reminder_time=survey_time,
     )
+
+
+def _date(c: _Checker, table: dict, key: str, path: str, *, required=False) -> date | None:
+    # TOML has dates (deadline = 2027-06-30); a quoted "2027-06-30" is accepted too.
+    value = table.get(key)
+    if value is None:
+        if required:
+            c.problem(f"{path}.{key}", "missing")
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    c.problem(f"{path}.{key}", f"expected a date like 2027-06-30, got {value!r}")
+    return None
+
+
+def _survey(c: _Checker, table: dict, index: int) -> SurveyConfig | None:
+    p = f"survey[{index}]"
+    if not isinstance(table, dict):
+        c.problem(p, "expected a table")
+        return None
+    title = c.get(table, "title", p, str, required=True)
+    if title is not None and not title.strip():
+        c.problem(f"{p}.title", "expected a non-empty title")
+    url = c.get(table, "url", p, str, required=True)
+    if url and not re.match(r"^https?://\S+$", url):
+        c.problem(f"{p}.url", f"expected an http(s) URL, got {url!r}")
+    deadline = _date(c, table, "deadline", p, required=True)
+    opens = _date(c, table, "opens", p)
+    if opens and deadline and opens > deadline:
+        c.problem(f"{p}.opens", "must be on or before the deadline")
+    audience = c.get(table, "audience", p, str, default="referents")
+    if audience not in SURVEY_AUDIENCES:
+        c.problem(f"{p}.audience", f"expected one of {', '.join(SURVEY_AUDIENCES)}")
+    c.unknown_keys(table, {"title", "url", "deadline", "opens", "audience"}, p)
+    if not (title and title.strip() and url and deadline):
+        return None
+    opens = opens or deadline - timedelta(days=SURVEY_DEFAULT_OPEN_DAYS)
+    return SurveyConfig(title.strip(), url, opens, deadline, audience)
 
 
 def parse_config(raw: dict[str, Any], base: Path) -> Config:
@@ -370,13 +441,27 @@ def parse_config(raw: dict[str, Any], base: Path) -> Config:
             )
         seen_ids.setdefault(e.id, i)
         seen_rooms.setdefault(e.room, i)
+    survey_tables = c.get(raw, "survey", "", list, default=[])
+    numbered = [(i, s) for i, t in enumerate(survey_tables, 1) if (s := _survey(c, t, i))]
+    seen_urls: dict[str, int] = {}
+    for i, s in numbered:
+        if s.url in seen_urls:
+            c.problem(f"survey[{i}].url", f"same survey as survey[{seen_urls[s.url]}]")
+        seen_urls.setdefault(s.url, i)
+    surveys = [s for _, s in numbered]
     known = {"matrix", "bot", "establishment", "survey"}
     c.unknown_keys(raw, known, "")
     if c.problems:
         raise ConfigError(c.problems)
     assert matrix is not None
-    extra = {k: raw[k] for k in raw if k not in ("matrix", "bot", "establishment")}
-    return Config(matrix=matrix, bot=bot, establishments=tuple(establishments), extra=extra)
+    extra = {k: raw[k] for k in raw if k not in known}
+    return Config(
+        matrix=matrix,
+        bot=bot,
+        establishments=tuple(establishments),
+        extra=extra,
+        surveys=tuple(surveys),
+    )
 
 
 def load_config(path: str | Path) -> Config:
@@ -395,4 +480,5 @@ def load_config(path: str | Path) -> Config:
         establishments=config.establishments,
         source=path.resolve(),
         extra=config.extra,
+        surveys=config.surveys,
     )

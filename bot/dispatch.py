@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.converters import BadArgument, Converter, fold, split_words
+from bot.digest import DigestFigure, NewsletterSection
 from bot.render import Message, Renderer, mention_with_names
 from bot.scheduler import Job
 from storage.establishments import display_names
@@ -134,6 +135,20 @@ class Context:
             message,
             reply_to=self.event_id if in_room else None,
             txn_id=self._next_txn(),
+        )
+
+    def post_file(self, filename: str, data: bytes, mimetype: str, *, dm_user: str) -> None:
+        """Queue a file for a user's direct room (sent once they have joined it)."""
+        queue_message(
+            self.db,
+            establishment_id=self.establishment.id,
+            dm_user=dm_user,
+            body=filename,
+            html=filename,
+            mentions=(),
+            txn_id=self._next_txn(),
+            now=self.now,
+            file=(filename, mimetype, data),
         )
 
     def post(self, message: Message, *, dm_user: str | None = None) -> None:
@@ -366,18 +381,22 @@ def listener(*event_types: str) -> Callable[[Callable], EventListener]:
 
 
 class Registry:
-    """All commands (looked up by folded name or alias), event listeners and jobs."""
+    """Commands (by folded name or alias), listeners, jobs, letter sections and digest figures."""
 
     def __init__(
         self,
         specs: Iterable[CommandSpec],
         listeners: Iterable[EventListener] = (),
         jobs: Iterable[Job] = (),
+        sections: Iterable[NewsletterSection] = (),
+        figures: Iterable[DigestFigure] = (),
     ):
         self.commands: list[CommandSpec] = []
         self._by_key: dict[str, CommandSpec] = {}
         self.listeners: dict[str, list[EventListener]] = {}
         self.jobs: list[Job] = list(jobs)
+        self.sections: list[NewsletterSection] = _unique("newsletter section", sections)
+        self.figures: list[DigestFigure] = _unique("digest figure", figures)
         for spec in specs:
             self.add(spec)
         for item in listeners:
@@ -386,8 +405,8 @@ class Registry:
 
     @classmethod
     def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
-        """Collect the commands, listeners and jobs declared in each module, in order."""
-        specs, listeners, jobs = [], [], []
+        """Collect everything declared in each module, in order (bot/digest.py for providers)."""
+        specs, listeners, jobs, sections, figures = [], [], [], [], []
         for module in modules:
             for value in vars(module).values():
                 if isinstance(value, CommandSpec) and not value.parent:
@@ -396,7 +415,11 @@ class Registry:
                     listeners.append(value)
                 elif isinstance(value, Job):
                     jobs.append(value)
-        return cls(specs, listeners, jobs)
+                elif isinstance(value, NewsletterSection):
+                    sections.append(value)
+                elif isinstance(value, DigestFigure):
+                    figures.append(value)
+        return cls(specs, listeners, jobs, sections, figures)
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command; a name or alias used twice is a programming error."""
@@ -424,6 +447,15 @@ class Registry:
             for c in self.commands
             if c.allows(role) or any(s.allows(role) for s in c.subs.values())
         ]
+
+
+def _unique(kind: str, items: Iterable) -> list:
+    items = list(items)
+    names = [item.name for item in items]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"{kind} {name!r} declared twice")
+    return items
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,9 @@ class MatrixBot:
             if full_state:
                 await self._join_configured_rooms()
                 self._answer_pending()
-                await self._start_scheduler()
+                # In the background: a caught-up run may open a direct room, and
+                # that room only becomes usable once this loop syncs it.
+                self._track(asyncio.create_task(self._start_scheduler()))
                 self.ready.set()
                 log.info("ready: serving %d room(s)", len(self.rooms))
             token, full_state, first_ever = resp.next_batch, False, False
@@ -270,12 +272,15 @@ class MatrixBot:
         await self.drain()
 
     async def _start_scheduler(self) -> None:
-        await self.flush_outbox()  # what a previous run queued and could not send
-        if self.scheduler is not None:
-            caught_up = await self.scheduler.catch_up()
-            if caught_up:
-                log.info("caught up %d message(s) from runs missed while stopped", caught_up)
-            self.scheduler.start()
+        try:
+            await self.flush_outbox()  # what a previous run queued and could not send
+            if self.scheduler is not None:
+                caught_up = await self.scheduler.catch_up()
+                if caught_up:
+                    log.info("caught up %d message(s) from runs missed while stopped", caught_up)
+                self.scheduler.start()
+        except Exception:
+            log.exception("could not start the scheduler")
 
     def _raise_if_fatal(self, resp: ErrorResponse) -> None:
         why = FATAL_ERRCODES.get(resp.status_code or "")
@@ -329,6 +334,8 @@ class MatrixBot:
         for item in inbox.accept_batch(self.db, items, resp.next_batch, now):
             self._spawn(item)
         inbox.prune_handled(self.db, now, HANDLED_RETENTION)
+        if self.ready.is_set():
+            self._flush_soon()  # e.g. a principal just joined the direct room
 
     async def _notify_listeners(self, room_id: str, events: list) -> None:
         listeners = self.registry.listeners
@@ -403,7 +410,9 @@ class MatrixBot:
             self._spawn(item)
 
     def _spawn(self, item: inbox.InboxItem) -> None:
-        task = asyncio.create_task(self._answer(item))
+        self._track(asyncio.create_task(self._answer(item)))
+
+    def _track(self, task: asyncio.Task) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -486,24 +495,59 @@ class MatrixBot:
     # -- sending (the Messenger used by handlers) -------------------------------
 
     async def flush_outbox(self) -> int:
-        """Send queued messages in order; what fails stays queued for the next flush."""
+        """Send queued messages in order; what cannot go yet stays queued.
+
+        A direct message waits until its recipient has joined the direct room:
+        room keys are shared with joined members only, so a message sent to an
+        invited person could never be decrypted by them.
+        """
         sent = 0
         async with self._flushing:
             establishments = {e.id: room for room, e in self.rooms.items()}
+            waiting: set[str] = set()  # recipients whose earlier message still waits
             for message in outbox.unsent_messages(self.db):
                 room_id = message.room_id or establishments.get(message.establishment_id or "")
                 if message.dm_user:
-                    room_id = await self.direct_room(message.dm_user)
+                    if message.dm_user in waiting:
+                        continue
+                    room_id = await self._joined_direct_room(message.dm_user)
+                    if room_id is None:
+                        waiting.add(message.dm_user)
+                        continue
                 if room_id is None:
                     continue
-                rendered = Message(message.body, message.html, message.mentions)
-                event_id = await self.send_message(room_id, rendered, txn_id=message.txn_id)
+                if message.filename:
+                    event_id = await self.send_file(
+                        room_id,
+                        message.filename,
+                        message.data or b"",
+                        message.mimetype or "",
+                        txn_id=message.txn_id,
+                    )
+                else:
+                    rendered = Message(message.body, message.html, message.mentions)
+                    event_id = await self.send_message(room_id, rendered, txn_id=message.txn_id)
                 if event_id is None:
                     break  # keep the order: retry from here next time
                 outbox.mark_sent(self.db, message.id, event_id, self.clock())
                 sent += 1
             outbox.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
         return sent
+
+    async def _joined_direct_room(self, user_id: str) -> str | None:
+        """The direct room with a user if they have joined it; otherwise invite and wait."""
+        try:
+            room_id = await self.direct_room(user_id)
+        except (RuntimeError, TimeoutError) as error:
+            log.warning("direct message to %s kept for later: %s", user_id, error)
+            return None
+        room = self.client.rooms.get(room_id)
+        joined = room is not None and user_id in room.users and user_id not in room.invited_users
+        return room_id if joined else None
+
+    def _flush_soon(self) -> None:
+        if not self._flushing.locked() and outbox.has_unsent(self.db):
+            self._track(asyncio.create_task(self.flush_outbox()))
 
     async def send_message(
         self,
@@ -585,7 +629,8 @@ class MatrixBot:
         """The encrypted direct-message room with a user, created once and reused."""
         key = f"dm:{user_id}"
         room_id = inbox.get_state(self.db, key)
-        if room_id and room_id in self.client.rooms:
+        room = self.client.rooms.get(room_id) if room_id else None
+        if room is not None and user_id in room.users:  # joined, or still invited
             return room_id
         resp = await self.client.room_create(
             is_direct=True,

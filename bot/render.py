@@ -17,6 +17,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from bot.dates import format_date_fr, format_datetime_fr
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 # Matrix events are limited to 65,536 bytes; body and HTML both travel in one.
@@ -102,6 +104,8 @@ class Renderer:
         )
         self.env.globals.update(mention=mention, link=link, code=code)
         self.env.filters["nombre"] = french_number
+        self.env.filters["date_fr"] = format_date_fr
+        self.env.filters["datetime_fr"] = format_datetime_fr
         self.markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
 
     def render(self, template: str, mentions=(), **values) -> Message:

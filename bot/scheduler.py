@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,15 +27,36 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.render import Message, Renderer
 from storage import jobs as ledger
+from storage.inbox import get_state, set_state
+
+FIRST_START = "scheduler_first_start"
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from bot.config import Config, Establishment
+    from bot.dispatch import Registry
 
 log = logging.getLogger(__name__)
 
 CronFields = dict[str, Any]
+# How long a missed run stays worth doing: a fixed delay, or a function giving the
+# last instant it still makes sense for a run scheduled at a given time.
+CatchUp = timedelta | Callable[[datetime], datetime]
+# How far back a catch-up given as a function looks for a missed run.
+CATCH_UP_HORIZON = timedelta(days=32)
+
+
+def until_end_of_day(scheduled_for: datetime) -> datetime:
+    """Catch-up rule: a missed run is still worth doing until the end of its day."""
+    next_day = scheduled_for.date() + timedelta(days=1)
+    return datetime.combine(next_day, time(0), tzinfo=scheduled_for.tzinfo)
+
+
+def until_end_of_month(scheduled_for: datetime) -> datetime:
+    """Catch-up rule: a missed run is still worth doing until the end of its month."""
+    year, month = divmod(scheduled_for.year * 12 + scheduled_for.month, 12)
+    return datetime(year, month + 1, 1, tzinfo=scheduled_for.tzinfo)
 
 
 @dataclass(frozen=True)
@@ -46,7 +67,7 @@ class Job:
     body: Callable[[JobContext], None]
     cron: CronFields | Callable[[Establishment], CronFields] | None = None
     every: timedelta | None = None
-    catch_up: timedelta | None = None
+    catch_up: CatchUp | None = None
 
     def trigger(self, establishment: Establishment, tick: timedelta | None = None):
         """The APScheduler trigger for this job in the establishment's time zone."""
@@ -59,11 +80,15 @@ class Job:
         """The latest scheduled time at or before ``now`` within the catch-up window."""
         if self.cron is None or self.catch_up is None:
             return None
+        fixed = isinstance(self.catch_up, timedelta)
+        horizon = self.catch_up if fixed else CATCH_UP_HORIZON
         trigger = self.trigger(establishment)
-        due, cursor = None, trigger.get_next_fire_time(None, now - self.catch_up)
+        due, cursor = None, trigger.get_next_fire_time(None, now - horizon)
         while cursor is not None and cursor <= now:
             due = cursor
             cursor = trigger.get_next_fire_time(cursor, cursor + timedelta(seconds=1))
+        if due is not None and not fixed and now >= self.catch_up(due):
+            return None  # the latest missed run is stale; earlier ones even more so
         return due
 
 
@@ -72,9 +97,14 @@ def job(
     *,
     cron: CronFields | Callable[[Establishment], CronFields] | None = None,
     every: timedelta | None = None,
-    catch_up: timedelta | None = None,
+    catch_up: CatchUp | None = None,
 ) -> Callable[[Callable[[JobContext], None]], Job]:
-    """Declare a job: ``@job("lettre", cron={"day_of_week": "fri", "hour": 16}, ...)``."""
+    """Declare a job: ``@job("lettre", cron={"day_of_week": "fri", "hour": 16}, ...)``.
+
+    ``cron`` may be a function of the establishment (per-establishment times);
+    ``catch_up`` is how long a run missed while the bot was down is still done
+    on start: a delay, or a function such as ``until_end_of_month``.
+    """
     if (cron is None) == (every is None):
         raise ValueError(f"job {name}: give cron or every")
 
@@ -95,6 +125,9 @@ class JobContext:
     db: sqlite_utils.Database
     config: Config
     renderer: Renderer
+    # The command registry, for jobs that gather what families declared
+    # (newsletter sections, digest figures).
+    registry: Registry | None = None
     posted: int = field(default=0)
 
     def claim(self, period: str) -> bool:
@@ -139,8 +172,10 @@ class Scheduler:
         clock: Callable[[], datetime],
         after_run: Callable[[], Awaitable[None]] | None = None,
         tick: timedelta | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.jobs = list(jobs)
+        self.registry = registry
         self.config = config
         self.db = db
         self.renderer = renderer
@@ -176,13 +211,21 @@ class Scheduler:
             self._aps.shutdown(wait=False)
 
     async def catch_up(self) -> int:
-        """Run, once, the runs missed while the bot was down that still matter."""
+        """Run, once, the runs missed while the bot was down that still matter.
+
+        Runs scheduled before the bot's very first start were not missed: a new
+        install does not send last month's digest or last Friday's letter.
+        """
+        first_start = get_state(self.db, FIRST_START)
+        if first_start is None:
+            set_state(self.db, FIRST_START, self.clock().isoformat())
+            return 0
         count = 0
         for establishment in self.config.establishments:
             now = self.clock().astimezone(establishment.tz)
             for item in self.jobs:
                 due = item.last_due(establishment, now)
-                if due is not None:
+                if due is not None and due >= datetime.fromisoformat(first_start):
                     count += await self.run(item, establishment, scheduled_for=due)
         return count
 
@@ -199,6 +242,7 @@ class Scheduler:
             db=self.db,
             config=self.config,
             renderer=self.renderer,
+            registry=self.registry,
         )
         try:
             with self.db.atomic():

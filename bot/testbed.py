@@ -28,6 +28,7 @@ import yaml
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    JoinResponse,
     MegolmEvent,
     RoomMessageNotice,
     RoomSendResponse,
@@ -329,6 +330,14 @@ class ChatUser:
                 self.events.append((room_id, event))
                 if isinstance(event, RoomMessageNotice | MegolmEvent):
                     self.notices.append(_reply_of(event))
+
+    async def accept_invites(self) -> list[str]:
+        """Join every room this user is invited to (a direct room the bot opened, say)."""
+        joined = []
+        for room_id in list(self.client.invited_rooms):
+            if isinstance(await self.client.join(room_id), JoinResponse):
+                joined.append(room_id)
+        return joined
 
     async def say(self, room_id: str, text: str) -> str:
         """Send a text message (encrypted in encrypted rooms); returns its event id."""

@@ -33,12 +33,12 @@ async def my_data(ctx: Context) -> None:
         return
     labels = {f"{c.table}.{c.column}": c.label for c in privacy.PERSONAL_DATA}
     summary = [(labels.get(key, key), len(rows)) for key, rows in found.items()]
-    room = await ctx.messenger.direct_room(ctx.sender)
-    await ctx.send(ctx.render("donnees/export", summary=summary), room_id=room)
     document = {"utilisateur": ctx.sender, "exporté le": ctx.now.isoformat(), "données": found}
     data = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
-    await ctx.send_file(
-        f"mes-donnees-{ctx.now:%Y-%m-%d}.json", data, "application/json", room_id=room
+    # Queued, not sent: a direct room's first messages wait until the person joins it.
+    ctx.post(ctx.render("donnees/export", summary=summary), dm_user=ctx.sender)
+    ctx.post_file(
+        f"mes-donnees-{ctx.now:%Y-%m-%d}.json", data, "application/json", dm_user=ctx.sender
     )
     await ctx.reply("donnees/envoyees")
 

@@ -7,7 +7,7 @@ promoted on cancellation; booked people get a reminder before the slot.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from icalendar import Calendar, Event
@@ -15,6 +15,7 @@ from icalendar import Calendar, Event
 from bot.calendar import holiday_name, is_school_day
 from bot.converters import BadArgument, SlotRef, Text, WeeklySlot, WeeklySlotSpec
 from bot.dates import format_date_fr, format_datetime_fr
+from bot.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.dispatch import Context, command
 from bot.scheduler import JobContext, job
 from storage import permanence as store
@@ -281,3 +282,25 @@ def remind_booked_people(ctx: JobContext) -> None:
                 fmt=format_datetime_fr,
             )
             ctx.post(message, key=key)
+
+
+@newsletter_section("permanence", order=20)
+def next_week_slots(db, establishment, window: Window) -> SectionData | None:
+    """Next week's permanences with seats left: a standing reminder, not news."""
+    tz = establishment.tz
+    start = datetime.combine(window.ahead_start, time(0), tz)
+    end = datetime.combine(window.ahead_end + timedelta(days=1), time(0), tz)
+    slots = [s for s in store.slots_between(db, establishment.id, start, end) if not s.cancelled]
+    if not slots:
+        return None
+    return SectionData("permanence/lettre", {"slots": slots, "fmt": format_datetime_fr}, news=False)
+
+
+@digest_figure("permanences", label="Permanences numériques tenues", order=10)
+def permanences_held(db, establishment, start, end) -> int:
+    return store.held_between(db, establishment.id, start, end)
+
+
+@digest_figure("places", label="Places réservées en permanence", order=11)
+def seats_booked(db, establishment, start, end) -> int:
+    return store.seats_booked_between(db, establishment.id, start, end)

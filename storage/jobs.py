@@ -56,6 +56,9 @@ class OutgoingMessage:
     html: str
     mentions: tuple[str, ...]
     txn_id: str
+    filename: str | None = None
+    mimetype: str | None = None
+    data: bytes | None = None
 
 
 def queue_message(
@@ -69,15 +72,18 @@ def queue_message(
     now: datetime,
     room_id: str | None = None,
     dm_user: str | None = None,
+    file: tuple[str, str, bytes] | None = None,
 ) -> None:
     """Queue a message; a second queueing with the same txn_id is ignored.
 
     It goes to ``room_id``, or to ``dm_user``'s direct room, or (neither given)
-    to the establishment's room.
+    to the establishment's room. ``file`` (name, mimetype, bytes) makes it an
+    upload, with ``body`` as its caption.
     """
+    filename, mimetype, data = file or (None, None, None)
     db.execute(
         "INSERT OR IGNORE INTO outbox (establishment_id, room_id, dm_user, body, html, mentions,"
-        " txn_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " txn_id, filename, mimetype, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             establishment_id,
             room_id,
@@ -86,6 +92,9 @@ def queue_message(
             html,
             json.dumps(list(mentions)),
             txn_id,
+            filename,
+            mimetype,
+            data,
             now.isoformat(),
         ),
     )
@@ -94,17 +103,17 @@ def queue_message(
 def unsent_messages(db: sqlite_utils.Database, limit: int = 500) -> list[OutgoingMessage]:
     """Queued messages not sent yet, oldest first."""
     rows = db.execute(
-        "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id FROM outbox"
-        " WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+        "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
+        " mimetype, data FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
         (limit,),
     ).fetchall()
-    return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), row[7]) for row in rows]
+    return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:]) for row in rows]
 
 
 def mark_sent(db: sqlite_utils.Database, message_id: int, event_id: str, now: datetime) -> None:
     """Note that a queued message reached the homeserver."""
     db.execute(
-        "UPDATE outbox SET sent_at = ?, event_id = ? WHERE id = ?",
+        "UPDATE outbox SET sent_at = ?, event_id = ?, data = NULL WHERE id = ?",
         (now.isoformat(), event_id, message_id),
     )
 
@@ -115,3 +124,8 @@ def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int
         "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", ((now - keep).isoformat(),)
     )
     return cursor.rowcount
+
+
+def has_unsent(db: sqlite_utils.Database) -> bool:
+    """Whether any queued message still waits to be sent."""
+    return db.execute("SELECT 1 FROM outbox WHERE sent_at IS NULL LIMIT 1").fetchone() is not None

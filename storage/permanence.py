@@ -375,3 +375,28 @@ def slots_to_remind(
         (establishment_id, utc_key(now), utc_key(now + ahead)),
     ).fetchall()
     return [_slot(r) for r in rows]
+
+
+def held_between(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> int:
+    """Occurrences that took place (not cancelled) in [start, end): a digest figure."""
+    row = db.execute(
+        "SELECT count(*) FROM permanence_slots WHERE establishment_id = ? AND cancelled_at IS NULL"
+        " AND starts_utc >= ? AND starts_utc < ?",
+        (establishment_id, utc_key(start), utc_key(end)),
+    ).fetchone()
+    return row[0]
+
+
+def seats_booked_between(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> int:
+    """Seats held in occurrences that took place in [start, end): a digest figure."""
+    row = db.execute(
+        "SELECT count(*) FROM permanence_bookings b JOIN permanence_slots s ON s.id = b.slot_id"
+        " WHERE s.establishment_id = ? AND s.cancelled_at IS NULL AND b.status = 'booked'"
+        " AND s.starts_utc >= ? AND s.starts_utc < ?",
+        (establishment_id, utc_key(start), utc_key(end)),
+    ).fetchone()
+    return row[0]

@@ -59,6 +59,10 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Permanences numériques que vous avez annulées"),
     PersonalColumn("permanence_bookings", "user_id", "anonymise", "created_at", ("subject",),
                    label="Vos réservations de permanence numérique"),
+    PersonalColumn("surveys", "opened_by", "anonymise", "opens_at",
+                   label="Enquêtes que vous avez ouvertes"),
+    PersonalColumn("survey_answers", "user_id", "anonymise", "answered_at",
+                   label="Enquêtes auxquelles vous avez dit avoir répondu"),
 ]  # fmt: skip
 
 # bot_state keys that embed a Matrix ID (the direct room with someone).

@@ -58,7 +58,8 @@ CREATE TABLE job_runs (
 
 -- Messages decided by a job or a command, queued in the transaction that decided
 -- them and sent afterwards; txn_id makes a resend after a crash harmless.
--- dm_user and mentions are personal data (kept until sent, then pruned).
+-- dm_user and mentions are personal data (kept until sent, then pruned); an attached
+-- file (a personal export) is dropped as soon as it is sent.
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
     establishment_id TEXT,
@@ -68,6 +69,9 @@ CREATE TABLE outbox (
     html TEXT NOT NULL,
     mentions TEXT NOT NULL DEFAULT '[]',
     txn_id TEXT NOT NULL UNIQUE,
+    filename TEXT,
+    mimetype TEXT,
+    data BLOB,
     created_at TEXT NOT NULL,
     sent_at TEXT,
     event_id TEXT

@@ -288,3 +288,25 @@ async def test_mentions_show_display_names_the_bot_knows(chat):
     (notice,) = unsent_messages(chat.db)
     assert notice.body.startswith("Amina <B>, une place s'est libérée")
     assert '<a href="https://matrix.to/#/@prof3:localhost">Amina &lt;B&gt;</a>' in notice.html
+
+
+async def test_newsletter_lists_next_weeks_slots_and_digest_counts_them(chat):
+    from bot.digest import Window
+
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence réserver 1")
+    window = Window(
+        now=datetime(2026, 11, 20, 16, tzinfo=PARIS),
+        since=None,
+        ahead_start=datetime(2026, 11, 23).date(),
+        ahead_end=datetime(2026, 11, 29).date(),
+        lookup=lambda kind: frozenset(),
+    )
+    from commands.permanence import next_week_slots, permanences_held, seats_booked
+
+    section = next_week_slots(chat.db, chat.config.establishments[0], window)
+    assert section.news is False and [s.number for s in section.values["slots"]] == [1]
+    november = (datetime(2026, 11, 1, tzinfo=PARIS), datetime(2026, 12, 1, tzinfo=PARIS))
+    school = chat.config.establishments[0]
+    assert permanences_held(chat.db, school, *november) == 1
+    assert seats_booked(chat.db, school, *november) == 1

@@ -9,7 +9,7 @@ from commands.donnees import purge_cutoff, yearly_purge
 from storage import privacy
 from storage.establishments import record_member
 from storage.inbox import InboxItem, accept_batch, set_state
-from storage.jobs import queue_message
+from storage.jobs import queue_message, unsent_messages
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 
 MATRIX_ID = re.compile(r"@[a-z0-9._=/+\-]+:[a-z0-9.\-]+(:\d+)?", re.IGNORECASE)
@@ -26,6 +26,8 @@ ACTIVITY = [
     (REFERENT, "!permanence ouvrir jeudi 17h"),
     (PROF2, "!permanence réserver jeudi 17h"),
     (REFERENT, "!permanence fermer jeudi 17h"),
+    (REFERENT, "!enquete ouvrir https://enquetes.example.org/rupn 15/12 Usages du numérique"),
+    (PROF2, "!enquete fait"),
 ]
 
 
@@ -91,13 +93,11 @@ async def test_after_forgetting_the_id_appears_nowhere(chat):
 async def test_mes_donnees_sends_everything_privately(chat):
     await use_everything(chat)
     reply = await chat.say(PROF2, "!mes-donnees")
-    assert (
-        reply.body
-        == "Je vous ai envoyé vos données en message privé (un résumé et un fichier JSON)."
-    )
-    summary, document = chat.messenger.sent[-3], chat.messenger.sent[-2]
-    assert summary.room_id == document.room_id == f"!dm-{PROF2}"
-    assert "- Vos réservations de permanence numérique : 2" in summary.message.body
+    assert reply.body.startswith("Je vous envoie vos données en message privé")
+    summary, document = [m for m in unsent_messages(chat.db) if m.dm_user == PROF2][-2:]
+    assert "- Vos réservations de permanence numérique : 2" in summary.body
+    assert document.filename.startswith("mes-donnees-") and document.mimetype == "application/json"
+    assert reply.body.count("message privé") == 1 and "ENT" not in reply.body
     data = json.loads(document.data)
     bookings = data["données"]["permanence_bookings.user_id"]
     assert {b["subject"] for b in bookings} == {"ENT", None}

@@ -1,0 +1,240 @@
+"""``!enquete``: surveys with a deadline, and reminders to those who have not answered.
+
+A referent opens a survey (a link to a form) with a deadline. Everyone known in
+the room is reminded every week (Monday 9:00 by default) and the day before the
+deadline, until they say ``!enquete fait``; reminders stop at the deadline.
+Reminders ping people, so they go on school days only, except when the
+deadline is two days away or less: then a holiday reminder is the last chance.
+The academy may set a survey for the referents of every establishment in the
+config (``[[survey]]``); it works the same, with the referents as audience.
+
+The reminder job decides on the data as it stood at its scheduled time, so a
+reminder caught up after a restart mentions the same people.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated
+
+from bot.calendar import is_school_day
+from bot.config import WEEKDAYS
+from bot.converters import BadArgument, Converter, Number, Text, When
+from bot.dates import format_date_fr
+from bot.digest import SectionData, digest_figure, newsletter_section
+from bot.dispatch import Context, Role, command
+from bot.scheduler import JobContext, job, until_end_of_day
+from storage.surveys import (
+    Survey,
+    answer_count,
+    answers_by_survey,
+    audience,
+    close_survey,
+    has_answered,
+    mark_answered,
+    open_survey,
+    open_surveys,
+    still_to_answer,
+    survey_by_number,
+)
+
+LINK = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+\S*$")
+
+
+class Link(Converter):
+    """A web address (the survey's form)."""
+
+    label = "lien"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        url = words[0].text.strip("<>")
+        if not LINK.match(url):
+            shown = url if len(url) <= 40 else url[:39] + "…"
+            raise BadArgument(f"« {shown} » n'est pas un lien : il doit commencer par https://.")
+        return url, 1
+
+
+class Deadline(When):
+    """The last day to answer."""
+
+    label = "échéance"
+    example = "30 juin"
+
+
+@command(
+    "enquete",
+    aliases=("enquetes",),
+    help="Les enquêtes en cours : lien et échéance.",
+    examples=("!enquete",),
+)
+async def list_surveys(ctx: Context) -> None:
+    surveys = _my_surveys(ctx)
+    answered = {s.id for s in surveys if has_answered(ctx.db, s.id, ctx.sender)}
+    await ctx.reply("enquete/liste", surveys=surveys, answered=answered)
+
+
+@list_surveys.sub(
+    "ouvrir",
+    role="referent",
+    help="Ouvre une enquête ; ceux qui n'ont pas dit « fait » reçoivent des rappels.",
+    examples=("!enquete ouvrir https://framaforms.org/bilan 30 juin Bilan du numérique",),
+)
+async def open_new(
+    ctx: Context,
+    url: Link,
+    deadline: Deadline,
+    title: Annotated[Text, "titre"] | None = None,
+) -> None:
+    if deadline.date() < ctx.now.date():
+        raise BadArgument(f"L'échéance, {format_date_fr(deadline)}, est déjà passée.")
+    survey = open_survey(
+        ctx.db,
+        ctx.establishment.id,
+        title=title,
+        url=url,
+        deadline=deadline.date(),
+        opened_by=ctx.sender,
+        now=ctx.now,
+    )
+    await ctx.reply("enquete/ouverte", survey=survey)
+
+
+@list_surveys.sub(
+    "fait",
+    help="Dites que vous avez répondu : plus de rappel pour vous.",
+    examples=("!enquete fait", "!enquete fait 2"),
+)
+async def done(ctx: Context, number: Number | None = None) -> None:
+    survey = _chosen_survey(ctx, number)
+    first_time = mark_answered(ctx.db, survey.id, ctx.sender, ctx.now)
+    await ctx.reply("enquete/fait", survey=survey, first_time=first_time)
+
+
+@list_surveys.sub(
+    "état",
+    role=("referent", "principal"),
+    help="Combien ont répondu à chaque enquête en cours.",
+    examples=("!enquete état",),
+)
+async def progress(ctx: Context) -> None:
+    rows = [
+        (s, answer_count(ctx.db, s.id), len(audience(ctx.db, s, ctx.now)))
+        for s in open_surveys(ctx.db, ctx.establishment.id, ctx.now)
+    ]
+    await ctx.reply("enquete/etat", rows=rows)
+
+
+@list_surveys.sub(
+    "fermer",
+    role="referent",
+    help="Clôt une enquête avant son échéance : plus de rappel.",
+    examples=("!enquete fermer 2",),
+)
+async def close(ctx: Context, number: Number) -> None:
+    survey = _open_survey_numbered(ctx, number)
+    close_survey(ctx.db, survey.id, ctx.now)
+    await ctx.reply("enquete/fermee", survey=survey)
+
+
+def _chosen_survey(ctx: Context, number: int | None) -> Survey:
+    if number is not None:
+        return _open_survey_numbered(ctx, number)
+    surveys = _my_surveys(ctx)
+    if not surveys:
+        raise BadArgument("Aucune enquête n'est ouverte en ce moment.")
+    if len(surveys) > 1:
+        pending = [s for s in surveys if not has_answered(ctx.db, s.id, ctx.sender)]
+        if len(pending) != 1:
+            numbers = ", ".join(f"n° {s.number}" for s in surveys)
+            raise BadArgument(
+                f"Plusieurs enquêtes sont ouvertes ({numbers}) : précisez laquelle.",
+                example=f"!enquete fait {surveys[0].number}",
+            )
+        return pending[0]
+    return surveys[0]
+
+
+def _my_surveys(ctx: Context) -> list[Survey]:
+    # A survey for the referents (the academy's) is none of the teachers' business.
+    referent = ctx.role in (Role.REFERENT, Role.ADMIN)
+    surveys = open_surveys(ctx.db, ctx.establishment.id, ctx.now)
+    return [s for s in surveys if s.audience == "members" or referent]
+
+
+def _open_survey_numbered(ctx: Context, number: int) -> Survey:
+    survey = survey_by_number(ctx.db, ctx.establishment.id, number)
+    if survey is None:
+        raise BadArgument(f"Il n'y a pas d'enquête n° {number}.", example="!enquete")
+    if survey not in open_surveys(ctx.db, ctx.establishment.id, ctx.now):
+        raise BadArgument(f"L'enquête n° {number} est close.", example="!enquete")
+    return survey
+
+
+# -- reminders -------------------------------------------------------------------
+
+
+def _reminder_cron(establishment) -> dict:
+    hour, minute = establishment.survey_reminder_time.split(":")
+    return {"hour": int(hour), "minute": int(minute)}
+
+
+def reminder_due(survey: Survey, day, establishment) -> bool:
+    """Whether ``day`` is a reminder day for the survey (see the module docstring)."""
+    days_left = (survey.deadline - day).days
+    if days_left < 1:
+        return False  # reminders stop at the deadline
+    if days_left == 1:
+        return True  # the day before: always, it is the last chance
+    if day.weekday() != WEEKDAYS.index(establishment.survey_reminder_day):
+        return False
+    return days_left <= 2 or is_school_day(day, establishment.zone)
+
+
+@job("enquete", cron=_reminder_cron, catch_up=until_end_of_day)
+def remind(ctx: JobContext) -> None:
+    """Remind those who have not answered, once per survey and day (period ``<id>:<day>``)."""
+    at, day = ctx.scheduled_for, ctx.scheduled_for.date()
+    for survey in open_surveys(ctx.db, ctx.establishment.id, at):
+        if not reminder_due(survey, day, ctx.establishment):
+            continue
+        people = still_to_answer(ctx.db, survey, at)
+        if not people or not ctx.claim(f"{survey.id}:{day.isoformat()}"):
+            continue
+        message = ctx.render(
+            "enquete/rappel",
+            mentions=[p.user_id for p in people],
+            survey=survey,
+            people=people,
+            last=survey.deadline - day == timedelta(days=1),
+        )
+        ctx.post(message, key=f"{survey.id}-{day.isoformat()}")
+
+
+# -- newsletter and digest ------------------------------------------------------------
+
+
+@newsletter_section("enquetes", order=60)
+def surveys_in_letter(db, establishment, window) -> SectionData | None:
+    """The room's open surveys; news when one was not announced yet."""
+    surveys = [s for s in open_surveys(db, establishment.id, window.now) if s.audience == "members"]
+    if not surveys:
+        return None
+    announced = window.already_included("enquete")
+    return SectionData(
+        "enquete/lettre",
+        {"surveys": surveys, "announced": announced},
+        items={"enquete": [s.id for s in surveys]},
+        news=any(s.id not in announced for s in surveys),
+    )
+
+
+@digest_figure("enquetes", label="Enquêtes : réponses déclarées", order=90)
+def survey_answers(db, establishment, start, end) -> dict[str, int]:
+    """Answers declared during the period, per survey open then."""
+    counts: dict[str, int] = {}
+    for survey, count in answers_by_survey(db, establishment.id, start, end):
+        name = survey.title or f"Enquête n° {survey.number}"
+        counts[name] = counts.get(name, 0) + count
+    return counts

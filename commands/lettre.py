@@ -1,0 +1,165 @@
+"""``!lettre`` and ``!synthese``: the letters the bot writes on its own, and their jobs.
+
+- The weekly newsletter goes to the room on the establishment's day and time
+  (Friday 16:00 by default), never in school holidays, and only when a section
+  has news (bot/digest.py). Ledger period: the ISO week (``2026-W48``).
+  ``!lettre envoyer`` sends it at once; it does not take the week's period:
+  what it showed is recorded, so the scheduled letter only goes if something
+  new came since, and never repeats it.
+- The monthly digest goes on the 1st at 8:00, by direct message to each
+  principal, about the month just ended beside the one before. A month without
+  a single school day (August) gets none. Ledger period: the month covered
+  (``2026-10``, sent on 1 November). ``!synthese`` sends a principal the month
+  in progress at once, outside the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from bot.calendar import is_school_holiday
+from bot.config import WEEKDAYS, Establishment
+from bot.digest import (
+    compose_digest,
+    compose_letter,
+    month_has_school_day,
+    month_start,
+    record_letter,
+    render_digest,
+)
+from bot.dispatch import Context, command
+from bot.scheduler import JobContext, job, until_end_of_month
+from storage.newsletter import letter_exists
+
+CRON_DAYS = dict(zip(WEEKDAYS, ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), strict=True))
+
+
+def _letter_cron(establishment: Establishment) -> dict:
+    hour, minute = establishment.newsletter_time.split(":")
+    return {
+        "day_of_week": CRON_DAYS[establishment.newsletter_day],
+        "hour": int(hour),
+        "minute": int(minute),
+    }
+
+
+@job("lettre", cron=_letter_cron, catch_up=timedelta(hours=24))
+def weekly_letter(ctx: JobContext) -> None:
+    """Send the week's letter if it is a school week and something is new."""
+    at = ctx.scheduled_for
+    if is_school_holiday(at.date(), ctx.establishment.zone):
+        return
+    period = at.strftime("%G-W%V")
+    sections = ctx.registry.sections if ctx.registry else ()
+    letter = compose_letter(
+        ctx.db, ctx.establishment, sections, ctx.renderer, at=at, prefix=ctx.config.bot.prefix
+    )
+    if letter is None or not ctx.claim(period):
+        return
+    record_letter(ctx.db, ctx.establishment, letter, period, ctx.now)
+    ctx.post(letter.message, key=period)
+
+
+def next_letter_at(establishment: Establishment, now: datetime) -> datetime | None:
+    """When the scheduled letter is next due outside school holidays (within a year)."""
+    trigger = weekly_letter.trigger(establishment)
+    cursor = trigger.get_next_fire_time(None, now)
+    for _ in range(53):
+        if cursor is None or not is_school_holiday(cursor.date(), establishment.zone):
+            return cursor
+        cursor = trigger.get_next_fire_time(cursor, cursor + timedelta(seconds=1))
+    return None
+
+
+@command(
+    "lettre",
+    role="referent",
+    help="Quand part la prochaine lettre d'information.",
+    examples=("!lettre",),
+)
+async def letter_info(ctx: Context) -> None:
+    await ctx.reply("lettre/prochaine", next_at=next_letter_at(ctx.establishment, ctx.now))
+
+
+@letter_info.sub(
+    "aperçu",
+    help="Montre la lettre telle qu'elle partirait maintenant, sans l'envoyer.",
+    examples=("!lettre aperçu",),
+)
+async def preview(ctx: Context) -> None:
+    letter = _compose_now(ctx)
+    if letter is None:
+        await ctx.reply("lettre/rien", next_at=next_letter_at(ctx.establishment, ctx.now))
+        return
+    await ctx.reply("lettre/apercu", letter=letter.markdown)
+
+
+@letter_info.sub(
+    "envoyer",
+    help="Envoie la lettre maintenant dans le salon ; la lettre prévue ne la répétera pas.",
+    examples=("!lettre envoyer",),
+)
+async def send_now(ctx: Context) -> None:
+    period = f"manuel:{ctx.event_id}"
+    with ctx.db.atomic():
+        if letter_exists(ctx.db, ctx.establishment.id, period):
+            return  # sent before a restart; the outbox delivers it
+        letter = _compose_now(ctx)
+        if letter is not None:
+            record_letter(ctx.db, ctx.establishment, letter, period, ctx.now)
+            ctx.post(letter.message)
+    if letter is None:
+        await ctx.reply("lettre/rien", next_at=next_letter_at(ctx.establishment, ctx.now))
+
+
+def _compose_now(ctx: Context):
+    return compose_letter(
+        ctx.db,
+        ctx.establishment,
+        ctx.registry.sections,
+        ctx.renderer,
+        at=ctx.now,
+        prefix=ctx.config.bot.prefix,
+    )
+
+
+# -- monthly digest -------------------------------------------------------------
+
+
+def _recipient_key(user_id: str) -> str:
+    # The message key goes into the transaction id: a hash keeps the Matrix ID out of it.
+    return hashlib.sha256(user_id.encode()).hexdigest()[:12]
+
+
+@job("synthese", cron={"day": 1, "hour": 8, "minute": 0}, catch_up=until_end_of_month)
+def monthly_digest(ctx: JobContext) -> None:
+    """Send each principal the digest of the month just ended."""
+    month = month_start(ctx.scheduled_for.date(), -1)
+    principals = ctx.establishment.principals
+    if not principals or not month_has_school_day(month, ctx.establishment.zone):
+        return
+    period = month.strftime("%Y-%m")
+    if not ctx.claim(period):
+        return
+    figures = ctx.registry.figures if ctx.registry else ()
+    digest = compose_digest(ctx.db, ctx.establishment, figures, month)
+    message = render_digest(ctx.renderer, ctx.establishment, digest, ctx.config.bot.prefix)
+    for principal in principals:
+        ctx.post(message, key=f"{period}-{_recipient_key(principal)}", dm_user=principal)
+
+
+@command(
+    "synthese",
+    role="principal",
+    help="Vous envoie en message privé la synthèse du mois en cours (des totaux, aucun nom).",
+    examples=("!synthese",),
+)
+async def digest_now(ctx: Context) -> None:
+    month = month_start(ctx.now.date())
+    digest = compose_digest(ctx.db, ctx.establishment, ctx.registry.figures, month, until=ctx.now)
+    ctx.post(
+        render_digest(ctx.renderer, ctx.establishment, digest, ctx.config.bot.prefix),
+        dm_user=ctx.sender,
+    )
+    await ctx.reply("digest/envoyee", digest=digest)

@@ -1,0 +1,83 @@
+"""Newsletters sent and what each one showed, so nothing is announced twice.
+
+Families name what a letter showed by a kind (``veille``, ``enquete``…) and
+their own integer ids; the letter job records them in the transaction that
+queues the letter. A preview records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def letter_exists(db: sqlite_utils.Database, establishment_id: str, period: str) -> bool:
+    """Whether a letter was already sent for that period (a week, or a manual send)."""
+    row = db.execute(
+        "SELECT 1 FROM newsletters WHERE establishment_id = ? AND period = ?",
+        (establishment_id, period),
+    ).fetchone()
+    return row is not None
+
+
+def last_letter_at(
+    db: sqlite_utils.Database, establishment_id: str, before: datetime
+) -> datetime | None:
+    """The instant the latest letter's content was taken at, among those before ``before``."""
+    row = db.execute(
+        "SELECT max(as_of) FROM newsletters WHERE establishment_id = ? AND as_of < ?",
+        (establishment_id, _stamp(before)),
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row[0] else None
+
+
+def record_letter(
+    db: sqlite_utils.Database,
+    establishment_id: str,
+    period: str,
+    *,
+    as_of: datetime,
+    items: Mapping[str, Iterable[int]],
+    now: datetime,
+) -> int:
+    """Record a sent letter and the items it showed; returns the letter's id.
+
+    An item already shown by an earlier letter keeps that letter: it was
+    announced there.
+    """
+    cursor = db.execute(
+        "INSERT INTO newsletters (establishment_id, period, as_of, sent_at) VALUES (?, ?, ?, ?)",
+        (establishment_id, period, _stamp(as_of), _stamp(now)),
+    )
+    letter_id = cursor.lastrowid
+    for kind, ids in items.items():
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO newsletter_items (establishment_id, kind, item_id, letter_id)"
+            " VALUES (?, ?, ?, ?)",
+            [(establishment_id, kind, int(item_id), letter_id) for item_id in ids],
+        )
+    return letter_id
+
+
+def included_items(db: sqlite_utils.Database, establishment_id: str, kind: str) -> frozenset[int]:
+    """The ids of a kind that some letter already showed."""
+    rows = db.execute(
+        "SELECT item_id FROM newsletter_items WHERE establishment_id = ? AND kind = ?",
+        (establishment_id, kind),
+    ).fetchall()
+    return frozenset(row[0] for row in rows)
+
+
+def letter_periods(db: sqlite_utils.Database, establishment_id: str) -> list[str]:
+    """The periods letters were sent for, oldest first."""
+    rows = db.execute(
+        "SELECT period FROM newsletters WHERE establishment_id = ? ORDER BY as_of",
+        (establishment_id,),
+    ).fetchall()
+    return [row[0] for row in rows]

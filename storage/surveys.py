@@ -1,0 +1,250 @@
+"""Surveys with a deadline, who said they answered, and who still has to.
+
+Every question that a scheduled reminder asks takes an ``at`` instant: the
+answer is the one that held at that instant, so a reminder caught up late
+after a restart mentions exactly the people it would have mentioned on time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import sqlite_utils
+
+AUDIENCES = ("members", "referents")
+
+
+def stamp(moment: datetime) -> str:
+    """An aware instant as fixed-width UTC text, so instants compare as strings."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A survey of one establishment."""
+
+    id: int
+    establishment_id: str
+    number: int
+    title: str | None  # None: untitled, shown by its number
+    url: str
+    audience: str
+    opens_at: datetime
+    deadline: date
+    academy: bool
+    closed_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Survey:
+        """Build from a ``SELECT {COLUMNS}`` row."""
+        return cls(
+            id=row[0],
+            establishment_id=row[1],
+            number=row[2],
+            title=row[3],
+            url=row[4],
+            audience=row[5],
+            opens_at=datetime.fromisoformat(row[6]),
+            deadline=date.fromisoformat(row[7]),
+            academy=row[8] is not None,
+            closed_at=datetime.fromisoformat(row[9]) if row[9] else None,
+        )
+
+
+COLUMNS = (
+    "id, establishment_id, number, title, url, audience, opens_at, deadline, academy_key, closed_at"
+)
+
+
+@dataclass(frozen=True)
+class AcademySurvey:
+    """A survey the academy sets in the config for every establishment, as plain values."""
+
+    key: str
+    title: str
+    url: str
+    audience: str
+    opens_at: datetime
+    deadline: date
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a reminder mentions."""
+
+    user_id: str
+    display_name: str | None
+
+
+def open_survey(
+    db: sqlite_utils.Database,
+    establishment_id: str,
+    *,
+    title: str | None,
+    url: str,
+    deadline: date,
+    opened_by: str,
+    now: datetime,
+) -> Survey:
+    """Open a survey for everyone known in the establishment, from ``now`` to ``deadline``."""
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO surveys (establishment_id, number, title, url, audience, opens_at,"
+            " deadline, opened_by) VALUES (?, ?, ?, ?, 'members', ?, ?, ?)",
+            (
+                establishment_id,
+                _next_number(db, establishment_id),
+                title,
+                url,
+                stamp(now),
+                deadline.isoformat(),
+                opened_by,
+            ),
+        )
+        return get_survey(db, cursor.lastrowid)
+
+
+def _next_number(db: sqlite_utils.Database, establishment_id: str) -> int:
+    row = db.execute(
+        "SELECT coalesce(max(number), 0) + 1 FROM surveys WHERE establishment_id = ?",
+        (establishment_id,),
+    ).fetchone()
+    return row[0]
+
+
+def sync_academy_surveys(
+    db: sqlite_utils.Database,
+    establishment_id: str,
+    surveys: Iterable[AcademySurvey],
+    now: datetime,
+) -> None:
+    """Make the establishment's copy of each academy survey match the config.
+
+    A survey keeps its number and its answers when its title or dates change;
+    one removed from the config is closed (its answers stay for the digest).
+    """
+    keys = []
+    with db.atomic():
+        for s in surveys:
+            keys.append(s.key)
+            values = (s.title, s.url, s.audience, stamp(s.opens_at), s.deadline.isoformat())
+            updated = db.execute(
+                "UPDATE surveys SET title = ?, url = ?, audience = ?, opens_at = ?, deadline = ?,"
+                " closed_at = NULL WHERE establishment_id = ? AND academy_key = ?",
+                (*values, establishment_id, s.key),
+            )
+            if updated.rowcount == 0:
+                db.execute(
+                    "INSERT INTO surveys (establishment_id, number, title, url, audience,"
+                    " opens_at, deadline, academy_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (establishment_id, _next_number(db, establishment_id), *values, s.key),
+                )
+        # Not "NOT IN (NULL)", which matches nothing: no key left closes them all.
+        placeholders = ",".join("?" * len(keys)) or "''"
+        db.execute(
+            "UPDATE surveys SET closed_at = ? WHERE establishment_id = ?"
+            " AND academy_key IS NOT NULL AND closed_at IS NULL"
+            f" AND academy_key NOT IN ({placeholders})",
+            (stamp(now), establishment_id, *keys),
+        )
+
+
+def get_survey(db: sqlite_utils.Database, survey_id: int) -> Survey:
+    """One survey by its id."""
+    row = db.execute(f"SELECT {COLUMNS} FROM surveys WHERE id = ?", (survey_id,)).fetchone()
+    return Survey.from_row(row)
+
+
+def survey_by_number(
+    db: sqlite_utils.Database, establishment_id: str, number: int
+) -> Survey | None:
+    """The establishment's survey n° ``number``, open or not."""
+    row = db.execute(
+        f"SELECT {COLUMNS} FROM surveys WHERE establishment_id = ? AND number = ?",
+        (establishment_id, number),
+    ).fetchone()
+    return Survey.from_row(row) if row else None
+
+
+def open_surveys(db: sqlite_utils.Database, establishment_id: str, at: datetime) -> list[Survey]:
+    """Surveys open at ``at``: opened, not closed, and the deadline day not over.
+
+    The deadline is compared with the day of ``at`` in ``at``'s time zone, which
+    callers give in the establishment's zone.
+    """
+    rows = db.execute(
+        f"SELECT {COLUMNS} FROM surveys WHERE establishment_id = ? AND opens_at <= ?"
+        " AND deadline >= ? AND (closed_at IS NULL OR closed_at > ?) ORDER BY deadline, number",
+        (establishment_id, stamp(at), at.date().isoformat(), stamp(at)),
+    ).fetchall()
+    return [Survey.from_row(row) for row in rows]
+
+
+def close_survey(db: sqlite_utils.Database, survey_id: int, now: datetime) -> None:
+    """Close a survey before its deadline: no more reminders."""
+    db.execute("UPDATE surveys SET closed_at = ? WHERE id = ?", (stamp(now), survey_id))
+
+
+def mark_answered(db: sqlite_utils.Database, survey_id: int, user_id: str, now: datetime) -> bool:
+    """Note that someone answered; False if they had said so already."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO survey_answers (survey_id, user_id, answered_at) VALUES (?, ?, ?)",
+        (survey_id, user_id, stamp(now)),
+    )
+    return cursor.rowcount == 1
+
+
+def has_answered(db: sqlite_utils.Database, survey_id: int, user_id: str) -> bool:
+    """Whether someone said they answered the survey."""
+    row = db.execute(
+        "SELECT 1 FROM survey_answers WHERE survey_id = ? AND user_id = ?", (survey_id, user_id)
+    ).fetchone()
+    return row is not None
+
+
+def audience(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
+    """Who the survey is for, as known at ``at``: everyone known, or the referents."""
+    sql = "SELECT user_id, display_name, first_seen FROM members WHERE establishment_id = ?"
+    params = [survey.establishment_id]
+    if survey.audience == "referents":
+        sql += " AND role = 'referent'"
+    rows = db.execute(sql + " ORDER BY user_id", params).fetchall()
+    # first_seen is stored with its local offset: compared as instants, not text.
+    return [Person(u, name) for u, name, seen in rows if datetime.fromisoformat(seen) <= at]
+
+
+def still_to_answer(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
+    """The audience at ``at`` minus those who had said they answered by then."""
+    answered = {
+        row[0]
+        for row in db.execute(
+            "SELECT user_id FROM survey_answers WHERE survey_id = ? AND answered_at <= ?",
+            (survey.id, stamp(at)),
+        ).fetchall()
+    }
+    return [p for p in audience(db, survey, at) if p.user_id not in answered]
+
+
+def answer_count(db: sqlite_utils.Database, survey_id: int) -> int:
+    """How many people said they answered."""
+    row = db.execute(
+        "SELECT count(*) FROM survey_answers WHERE survey_id = ?", (survey_id,)
+    ).fetchone()
+    return row[0]
+
+
+def answers_by_survey(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> list[tuple[Survey, int]]:
+    """Answers declared in [start, end) per survey, for the surveys open then (0 included)."""
+    rows = db.execute(
+        f"SELECT {', '.join('s.' + c for c in COLUMNS.split(', '))}, count(a.user_id)"
+        " FROM surveys s LEFT JOIN survey_answers a ON a.survey_id = s.id"
+        " AND a.answered_at >= ? AND a.answered_at < ?"
+        " WHERE s.establishment_id = ? AND s.opens_at < ? AND s.deadline >= ?"
+        " GROUP BY s.id ORDER BY s.number",
+        (stamp(start), stamp(end), establishment_id, stamp(end), start.date().isoformat()),
+    ).fetchall()
+    return [(Survey.from_row(row[:-1]), row[-1]) for row in rows]
