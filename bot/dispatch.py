@@ -185,9 +185,12 @@ class Parameter:
         return f"[{label}]" if self.optional else f"<{label}>"
 
 
-@dataclass
+@dataclass(eq=False)
 class CommandSpec:
-    """A declared command or sub-command and everything ``!aide`` shows about it."""
+    """A declared command or sub-command and everything ``!aide`` shows about it.
+
+    Compared by identity: a spec is one declaration, listed under several keys.
+    """
 
     name: str
     handler: Handler
