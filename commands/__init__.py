@@ -7,7 +7,7 @@ import importlib
 from bot.dispatch import Registry
 
 # The order here is the order of ``!aide``.
-FAMILIES = ("aide", "statut")
+FAMILIES = ("aide", "formation", "statut")
 
 
 def load_registry() -> Registry:
