@@ -7,7 +7,7 @@ import importlib
 from bot.dispatch import Registry
 
 # The order here is the order of ``!aide``.
-FAMILIES = ("aide", "formation", "statut")
+FAMILIES = ("aide", "formation", "panne", "statut")
 
 
 def load_registry() -> Registry:
