@@ -191,7 +191,7 @@ async def test_two_simultaneous_votes_of_one_person_count_once(chat):
     assert find_need(chat.db, "clg-test", 1).votes == 2
 
 
-def test_votes_from_two_connections_at_once_count_once(tmp_path, db):
+def test_votes_from_two_connections_at_once_count_once(db):
     """The primary key, not the code path, guarantees one vote per person."""
     need = record_need(db, "clg-test", "Podcast", (), TEACHER, datetime.now(PARIS))
     path = db.execute("PRAGMA database_list").fetchone()[2]
