@@ -317,11 +317,11 @@ def poll_selections(content: dict) -> list[str]:
     return []
 
 
-# --- helpers -----------------------------------------------------------------------
+# --- state checks and lookups ---------------------------------------------------
 
 
 def _local_label(ctx: Context):
-    """A template helper: a stored (UTC) date shown in the establishment's time."""
+    """For templates: a stored (UTC) date shown in the establishment's time."""
     return lambda value: when_label(value.astimezone(ctx.now.tzinfo))
 
 

@@ -1,6 +1,6 @@
 """``!panne``: first-level self-help for a breakdown, then the way to the ticket portal.
 
-The referent is not the maintenance agent. A breakdown is classified by its
+The referent is not the maintenance technician. A breakdown is classified by its
 words (projector, network, printer, ENT, computer, tablet, sound), answered with
 the matching checklist and the local authority's ticket portal, and logged with
 a number so its ticket reference and repair can be followed.

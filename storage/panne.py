@@ -1,6 +1,6 @@
 """Breakdowns (pannes): classify a description, log it with a number, track its ticket.
 
-The referent is not the maintenance agent: the bot answers a breakdown with
+The referent is not the maintenance technician: the bot answers a breakdown with
 first-level self-help matched to the equipment and the local authority's
 ticket portal. What is logged here lets everyone see which breakdowns are still
 open and which already have a ticket.
