@@ -200,3 +200,128 @@ class WeeklySlot(Converter):
         place = " ".join(place_words)[:60] or None
         spec = WeeklySlotSpec(start.weekday(), start.time(), duration, capacity, place)
         return spec, len(words)
+
+
+# --- Dates still to come, lists of dates, text with #tags ----------------------------
+
+
+def when_label(value) -> str:
+    """« jeudi 3 décembre à 12h30 »; a date given without a time (midnight) reads
+    « jeudi 3 décembre 2026 »."""
+    from bot.dates import format_date_fr, format_datetime_fr
+
+    if (value.hour, value.minute) == (0, 0):
+        return format_date_fr(value)
+    return format_datetime_fr(value)
+
+
+def is_past(when, now) -> bool:
+    """Whether a date is over; a date alone (midnight, « aujourd'hui ») counts all day."""
+    if (when.hour, when.minute) == (0, 0):
+        return when.date() < now.date()
+    return when <= now
+
+
+class FutureWhen(When):
+    """A French date/time that is still to come; a past one is refused in French."""
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        when, used = super().consume(words, raw, ctx)
+        if is_past(when, ctx.now):
+            raise BadArgument(f"Cette date est déjà passée : {when_label(when)}.")
+        return when, used
+
+
+class DateChoices(Converter):
+    """Two or more dates still to come, separated by « | »: « jeudi 12h30 | vendredi 17h »."""
+
+    label = "date1 | date2 | …"
+    greedy = True
+    maximum: ClassVar[int] = 10
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        from bot.dates import parse_when
+
+        parts = [p.strip() for p in raw[words[0].start :].split("|")]
+        if any(not p for p in parts) or len(parts) < 2:
+            raise BadArgument("Proposez au moins deux dates, séparées par « | ».")
+        if len(parts) > cls.maximum:
+            raise BadArgument(f"Proposez au plus {cls.maximum} dates.")
+        dates = []
+        for part in parts:
+            when = parse_when(part, ctx.now)
+            if when is None:
+                raise BadArgument(
+                    f"Je ne comprends pas la date « {_short(part)} » (par exemple : mardi 12h30)."
+                )
+            if is_past(when, ctx.now):
+                raise BadArgument(f"La date « {_short(part)} » est déjà passée.")
+            if when in dates:
+                raise BadArgument(f"La date « {_short(part)} » est proposée deux fois.")
+            dates.append(when)
+        return tuple(dates), len(words)
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """Free text with the ``#tags`` and ``--options`` found in it."""
+
+    text: str
+    tags: tuple[str, ...]
+    flags: frozenset[str]
+
+
+_TAG_WORD = re.compile(r"^#([\w-]{1,40})[.,;:!?]*$")
+# Phones turn « -- » into a dash: « —nouveau » and « –nouveau » are the same option.
+_FLAG_WORD = re.compile(r"^(?:--|—|–)(\w[\w-]*)$")
+
+
+class TaggedText(Converter):
+    """Free text followed by ``#tags`` (« … #creation-contenus #pronote »).
+
+    Tags at the end are taken out of the text; a tag inside a sentence stays in it
+    and counts as a tag too. A subclass lists the ``--options`` it accepts in
+    ``flags``; they may stand anywhere and are taken out of the text.
+    """
+
+    label = "texte"
+    greedy = True
+    flags: ClassVar[frozenset[str]] = frozenset()
+    max_length: ClassVar[int] = 500
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        import unicodedata
+
+        kept, tags, flags = [], [], set()
+        for word in words:
+            flag = _FLAG_WORD.match(word.text)
+            if flag and cls.flags:
+                name = unicodedata.normalize("NFKD", flag.group(1).casefold())
+                name = "".join(c for c in name if not unicodedata.combining(c))
+                if name not in cls.flags:
+                    options = ", ".join(f"--{f}" for f in sorted(cls.flags))
+                    raise BadArgument(
+                        f"Je ne connais pas l'option « {_short(word.text)} »"
+                        f" (possible : {options})."
+                    )
+                flags.add(name)
+                continue
+            tag = _TAG_WORD.match(word.text)
+            if tag:
+                tags.append(tag.group(1))
+            kept.append((word, bool(tag)))
+        # Trailing tags are labels, not part of the sentence.
+        while kept and kept[-1][1]:
+            kept.pop()
+        text = " ".join(word.text for word, _ in kept)
+        if not text:
+            raise BadArgument("Il manque le texte (les #tags viennent après).")
+        if len(text) > cls.max_length:
+            raise BadArgument(
+                f"Le texte est trop long ({len(text)} caractères,"
+                f" {cls.max_length} au plus) : résumez-le."
+            )
+        return Tagged(text, tuple(tags), frozenset(flags)), len(words)

@@ -9,6 +9,7 @@ links or an ``@room`` ping; trusted fragments are wrapped in ``Markup``.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,10 @@ from bot.dates import format_date_fr, format_datetime_fr
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
-# Matrix events are limited to 65,536 bytes; body and HTML both travel in one.
-MAX_EVENT_TEXT_BYTES = 24_000
+# Matrix events are limited to 65,536 bytes. body and HTML travel together as JSON
+# with non-ASCII escaped (\u00e9 is 6 bytes), and encryption base64s that (x4/3):
+# 40,000 bytes of JSON leave room for both and the event's envelope.
+MAX_CONTENT_JSON_BYTES = 40_000
 TRUNCATION_MARK = "\n\n[… message tronqué : trop long pour un seul message]"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|#!+\-.()])")
@@ -114,14 +117,18 @@ class Renderer:
         return self.from_markdown(text, mentions)
 
     def from_markdown(self, text: str, mentions=()) -> Message:
-        """Build a Message from Markdown already escaped where needed."""
+        """Build a Message from Markdown already escaped where needed; too long, it is cut."""
         text = re.sub(r"\n{3,}", "\n\n", text).strip()
-        if len(text.encode()) > MAX_EVENT_TEXT_BYTES:
-            text = _cut_utf8(text, MAX_EVENT_TEXT_BYTES - len(TRUNCATION_MARK.encode()))
-            text += TRUNCATION_MARK
-        html = self.markdown.render(text).strip()
-        body = _MD_UNESCAPE.sub(r"\1", _MD_LINK.sub(_plain_link, text))
+        body, html = self._both(text)
+        keep = len(text)
+        while content_json_bytes(body, html) > MAX_CONTENT_JSON_BYTES and keep > 200:
+            keep = keep * 3 // 4
+            body, html = self._both(_cut_at_line(text, keep) + TRUNCATION_MARK)
         return Message(body=body, html=html, mentions=tuple(dict.fromkeys(mentions)))
+
+    def _both(self, text: str) -> tuple[str, str]:
+        html = self.markdown.render(text).strip()
+        return _MD_UNESCAPE.sub(r"\1", _MD_LINK.sub(_plain_link, text)), html
 
 
 def _plain_link(match: re.Match) -> str:
@@ -140,7 +147,12 @@ def french_number(value: float, decimals: int = 1) -> str:
     return f"{rounded:.{decimals}f}".rstrip("0").replace(".", ",")
 
 
-def _cut_utf8(text: str, limit: int) -> str:
-    cut = text.encode()[:limit].decode(errors="ignore")
+def content_json_bytes(body: str, html: str) -> int:
+    """Size of body + HTML as the client library serialises them (non-ASCII escaped)."""
+    return len(json.dumps({"body": body, "formatted_body": html}))
+
+
+def _cut_at_line(text: str, keep: int) -> str:
+    cut = text[:keep]
     # Cut at a line end so a half Markdown construct does not leak into the HTML.
-    return cut.rsplit("\n", 1)[0] if "\n" in cut else cut
+    return cut.rsplit("\n", 1)[0] if "\n" in cut[keep // 2 :] else cut

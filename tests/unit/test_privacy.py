@@ -28,6 +28,14 @@ ACTIVITY = [
     (REFERENT, "!permanence fermer jeudi 17h"),
     (REFERENT, "!enquete ouvrir https://enquetes.example.org/rupn 15/12 Usages du numérique"),
     (PROF2, "!enquete fait"),
+    (TEACHER, "!formation Utiliser Pronote pour le cahier de textes #environnement-numerique"),
+    (PROF2, "!formation +1 1"),
+    (PROF2, "!formation Créer des cartes mentales"),
+    (REFERENT, "!formation planifier 2 jeudi 3 décembre 12h30 CDI"),
+    (REFERENT, "!formation clore 1 vu en conseil pédagogique"),
+    (PROF2, "!panne vidéoprojecteur salle 12 ne s'allume pas"),
+    (PROF2, "!panne ticket 1 GLPI-4521"),
+    (REFERENT, "!panne résolue 1"),
 ]
 
 

@@ -1,4 +1,11 @@
-from bot.render import MAX_EVENT_TEXT_BYTES, Renderer, escape_markdown, link, mention
+from bot.render import (
+    MAX_CONTENT_JSON_BYTES,
+    Renderer,
+    content_json_bytes,
+    escape_markdown,
+    link,
+    mention,
+)
 
 
 def test_user_text_is_escaped_in_html_and_never_pings_the_room():
@@ -25,8 +32,8 @@ def test_links_and_mentions_are_trusted_markup():
 
 def test_long_messages_are_cut_with_a_clear_mark():
     renderer = Renderer()
-    message = renderer.from_markdown("\n".join(f"- ligne {i}" for i in range(10_000)))
-    assert len(message.body.encode()) <= MAX_EVENT_TEXT_BYTES
+    message = renderer.from_markdown("\n".join(f"- ligne é{i}" for i in range(10_000)))
+    assert content_json_bytes(message.body, message.html) <= MAX_CONTENT_JSON_BYTES
     assert message.body.endswith("[… message tronqué : trop long pour un seul message]")
     assert "tronqué" in message.html
 

@@ -1,0 +1,366 @@
+"""``!formation``: training needs, ranked by support, turned into sessions by the referent.
+
+Teachers write a need (``!formation <besoin> [#tag …]``); a need that looks like
+an open one is pointed out instead of being recorded twice. Colleagues support
+it with ``+1``. The referent plans a session, directly or from a date poll
+posted in the room, and everyone who asked or voted is mentioned; a need beyond
+the establishment is forwarded to the DANE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from bot.converters import (
+    BadArgument,
+    DateChoices,
+    FutureWhen,
+    Number,
+    TaggedText,
+    Text,
+    is_past,
+    when_label,
+)
+from bot.dispatch import Context, command, fold, listener
+from storage.formation import (
+    CLOSED,
+    CRCN_TAGS,
+    DANE,
+    OPEN,
+    PLANNED,
+    PollOption,
+    TrainingNeed,
+    attach_poll,
+    close_need,
+    find_need,
+    find_poll,
+    find_similar_need,
+    forward_to_dane,
+    needs_with_status,
+    normalize_tags,
+    plan_session,
+    poll_result,
+    record_need,
+    record_poll_response,
+    suggest_tags,
+    supporters,
+    upcoming_sessions,
+    vote,
+    withdraw_vote,
+)
+
+# The poll is sent as ``org.matrix.msc3381.poll.start``: every client that shows
+# polls (Element Web/Android/iOS and the Tchap apps built on them) reads that
+# type, while the stable ``m.poll.start`` type is unknown to older mobile
+# clients still in use in schools. The content carries both the unstable shape
+# and the stable ``m.poll`` one (MSC3381, Matrix spec v1.7), so a client that
+# reads either finds the question. Answers come back as either response type.
+POLL_START_TYPE = "org.matrix.msc3381.poll.start"
+POLL_END_TYPE = "org.matrix.msc3381.poll.end"
+POLL_RESPONSE_TYPES = ("m.poll.response", "org.matrix.msc3381.poll.response")
+MAX_PLACE_LENGTH = 60
+LIST_LIMIT = 15
+
+
+class NeedText(TaggedText):
+    """The text of a need, its ``#tags`` and ``--nouveau`` (record even if it looks known)."""
+
+    label = "besoin"
+    flags = frozenset({"nouveau"})
+    max_length = 300
+
+
+class NeedRef(Number):
+    """A training need of this establishment, by its number."""
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        number, used = super().consume(words, raw, ctx)
+        need = find_need(ctx.db, ctx.establishment.id, number)
+        if need is None:
+            raise BadArgument(
+                f"Le besoin n° {number} n'existe pas : « {ctx.config.bot.prefix}formation »"
+                " donne la liste."
+            )
+        return need, used
+
+
+class FromPoll:
+    """Marks « sondage » given instead of a date: take the date the poll chose."""
+
+
+class PlanDate(FutureWhen):
+    """A date still to come, or the word « sondage »."""
+
+    label = "date|sondage"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        if fold(words[0].text) == "sondage":
+            return FromPoll, 1
+        return super().consume(words, raw, ctx)
+
+
+@command(
+    "formation",
+    aliases=("formations",),
+    help="Les besoins de formation, classés par soutiens ; avec un texte, note votre besoin "
+    "(les thèmes CRCN sont proposés s'il n'y a pas de #tag).",
+    examples=(
+        "!formation",
+        "!formation Créer des capsules vidéo avec mes élèves",
+        "!formation Utiliser Pronote pour le cahier de textes #communication-collaboration",
+    ),
+    usage="[besoin] [#tag …] [--nouveau]",
+)
+async def training(ctx: Context, need: NeedText | None = None) -> None:
+    establishment = ctx.establishment.id
+    if need is None:
+        await ctx.reply(
+            "formation/liste",
+            needs=needs_with_status(ctx.db, establishment, OPEN),
+            sessions=upcoming_sessions(ctx.db, establishment, ctx.now),
+            forwarded=needs_with_status(ctx.db, establishment, DANE),
+            limit=LIST_LIMIT,
+            when=_local_label(ctx),
+        )
+        return
+    similar = (
+        None if "nouveau" in need.flags else find_similar_need(ctx.db, establishment, need.text)
+    )
+    if similar is not None:
+        await ctx.reply("formation/doublon", similar=similar, when=_local_label(ctx))
+        return
+    tags = normalize_tags(need.tags)
+    suggested = not tags
+    created = record_need(
+        ctx.db, establishment, need.text, tags or suggest_tags(need.text), ctx.sender, ctx.now
+    )
+    await ctx.reply("formation/enregistre", need=created, suggested=suggested, crcn=CRCN_TAGS)
+
+
+@training.sub(
+    "+1",
+    help="Soutient un besoin (une fois par personne).",
+    examples=("!formation +1 3",),
+)
+async def support(ctx: Context, need: NeedRef) -> None:
+    _require_status(ctx, need, OPEN)
+    added = vote(ctx.db, need.id, ctx.sender, ctx.now)
+    await ctx.reply("formation/vote", need=_reload(ctx, need), added=added)
+
+
+@training.sub("-1", help="Retire votre soutien à un besoin.", examples=("!formation -1 3",))
+async def withdraw(ctx: Context, need: NeedRef) -> None:
+    _require_status(ctx, need, OPEN, PLANNED)
+    removed = withdraw_vote(ctx.db, need.id, ctx.sender)
+    await ctx.reply("formation/retrait", need=_reload(ctx, need), removed=removed)
+
+
+@training.sub(
+    "planifier",
+    role="referent",
+    help="Planifie la session d'un besoin (ou prend la date choisie par le sondage) et "
+    "prévient ceux qui l'ont demandée ou soutenue.",
+    examples=("!formation planifier 3 jeudi 12h30 salle B12", "!formation planifier 3 sondage"),
+)
+async def plan(
+    ctx: Context,
+    need: NeedRef,
+    when: PlanDate,
+    place: Annotated[Text, "salle"] | None = None,
+) -> None:
+    _require_status(ctx, need, OPEN, PLANNED)
+    if place is not None and len(place) > MAX_PLACE_LENGTH:
+        raise BadArgument(f"Le lieu est trop long ({MAX_PLACE_LENGTH} caractères au plus).")
+    respondents: Sequence[str] = ()
+    from_poll = when is FromPoll
+    if from_poll:
+        when, respondents = _poll_choice(ctx, need)
+    moved = plan_session(ctx.db, need, when, place, ctx.sender, ctx.now, close_poll=from_poll)
+    people = [
+        p for p in dict.fromkeys([*supporters(ctx.db, need), *respondents]) if p != ctx.sender
+    ]
+    label = when_label(when.astimezone(ctx.now.tzinfo))
+    if from_poll:
+        text = ctx.render("formation/sondage_clos", need=need, label=label).body
+        await ctx.send_event(POLL_END_TYPE, poll_end_content(need.poll_event_id, text))
+    await ctx.reply(
+        "formation/planifie",
+        mentions=people,
+        need=need,
+        label=label,
+        place=place,
+        moved=moved,
+        from_poll=from_poll,
+        people=people,
+    )
+
+
+@training.sub(
+    "sondage",
+    role="referent",
+    help="Publie un sondage Matrix pour choisir la date de la session d'un besoin.",
+    examples=("!formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
+)
+async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
+    _require_status(ctx, need, OPEN)
+    options = [PollOption(f"date-{i}", d) for i, d in enumerate(dates, 1)]
+    question = ctx.render("formation/sondage_question", need=need).body
+    labels = [(o.id, when_label(o.starts_at)) for o in options]
+    event_id = await ctx.send_event(POLL_START_TYPE, poll_start_content(question, labels))
+    if event_id is None:
+        raise RuntimeError(f"poll for need {need.number} was not sent")
+    attach_poll(ctx.db, need, event_id, ctx.room_id, options, ctx.sender, ctx.now)
+    people = [p for p in supporters(ctx.db, need) if p != ctx.sender]
+    await ctx.reply(
+        "formation/sondage",
+        mentions=people,
+        need=need,
+        people=people,
+    )
+
+
+@training.sub(
+    "clore",
+    role="referent",
+    aliases=("fermer",),
+    help="Clôt un besoin (session faite, ou abandonné), avec une note facultative.",
+    examples=("!formation clore 3 session faite le 3 décembre",),
+)
+async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | None = None) -> None:
+    _require_status(ctx, need, OPEN, PLANNED, DANE)
+    close_need(ctx.db, need, note, ctx.sender, ctx.now)
+    await ctx.reply("formation/clos", need=need, note=note)
+
+
+@training.sub(
+    "dane",
+    role="referent",
+    help="Indique qu'un besoin dépasse l'établissement et a été transmis à la DANE.",
+    examples=("!formation dane 3",),
+)
+async def forward(ctx: Context, need: NeedRef) -> None:
+    _require_status(ctx, need, OPEN, PLANNED)
+    forward_to_dane(ctx.db, need, ctx.sender, ctx.now)
+    await ctx.reply("formation/dane", need=need)
+
+
+@listener(*POLL_RESPONSE_TYPES)
+async def record_poll_answer(ctx: Context, event: dict) -> None:
+    """Keep each person's latest answer to one of our date polls."""
+    content = event.get("content") or {}
+    poll_id = (content.get("m.relates_to") or {}).get("event_id")
+    found = find_poll(ctx.db, poll_id) if isinstance(poll_id, str) else None
+    if found is None or found.closed or found.room_id != ctx.room_id:
+        return
+    known = {o.id for o in found.options}
+    # max_selections is 1: the first known answer is the choice; none is a spoiled vote.
+    answers = [a for a in poll_selections(content) if a in known][:1]
+    record_poll_response(
+        ctx.db,
+        found.event_id,
+        event["sender"],
+        event["event_id"],
+        answers,
+        int(event.get("origin_server_ts") or 0),
+    )
+
+
+# --- Matrix poll events (MSC3381) ---------------------------------------------------
+
+
+def poll_start_content(question: str, answers: Sequence[tuple[str, str]]) -> dict:
+    """A single-choice, disclosed poll in both the unstable and the stable shape."""
+    fallback = "\n".join([question, *(f"{i}. {label}" for i, (_, label) in enumerate(answers, 1))])
+    return {
+        "org.matrix.msc3381.poll.start": {
+            "question": {"org.matrix.msc1767.text": question},
+            "kind": "org.matrix.msc3381.poll.disclosed",
+            "max_selections": 1,
+            "answers": [{"id": key, "org.matrix.msc1767.text": label} for key, label in answers],
+        },
+        "org.matrix.msc1767.text": fallback,
+        "m.poll": {
+            "question": {"m.text": [{"body": question}]},
+            "kind": "m.disclosed",
+            "max_selections": 1,
+            "answers": [{"m.id": key, "m.text": [{"body": label}]} for key, label in answers],
+        },
+        "m.text": [{"body": fallback}],
+    }
+
+
+def poll_end_content(poll_event_id: str | None, text: str) -> dict:
+    """Closes the poll in clients (sent by its author, the bot), with a text fallback."""
+    return {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": poll_event_id},
+        "org.matrix.msc3381.poll.end": {},
+        "org.matrix.msc1767.text": text,
+        "m.text": [{"body": text}],
+    }
+
+
+def poll_selections(content: dict) -> list[str]:
+    """The answer ids of a poll response, whichever shape the client used."""
+    for value in (
+        content.get("m.selections"),
+        (content.get("org.matrix.msc3381.poll.response") or {}).get("answers"),
+        (content.get("m.poll.response") or {}).get("answers"),
+    ):
+        if isinstance(value, list):
+            return [a for a in value if isinstance(a, str)]
+    return []
+
+
+# --- state checks and lookups ---------------------------------------------------
+
+
+def _local_label(ctx: Context):
+    """For templates: a stored (UTC) date shown in the establishment's time."""
+    return lambda value: when_label(value.astimezone(ctx.now.tzinfo))
+
+
+def _reload(ctx: Context, need: TrainingNeed) -> TrainingNeed:
+    return find_need(ctx.db, ctx.establishment.id, need.number) or need
+
+
+def _require_status(ctx: Context, need: TrainingNeed, *allowed: str) -> None:
+    """Refuse, before anything is written, an action that does not fit the need's state."""
+    if need.status in allowed:
+        return
+    n = need.number
+    if need.status == PLANNED:
+        at = when_label(need.session_at.astimezone(ctx.now.tzinfo))
+        raise BadArgument(f"Le besoin n° {n} est déjà planifié : session le {at}.")
+    if need.status == CLOSED:
+        raise BadArgument(f"Le besoin n° {n} est clos.")
+    raise BadArgument(f"Le besoin n° {n} a été transmis à la DANE.")
+
+
+def _poll_choice(ctx: Context, need: TrainingNeed):
+    """The date the need's poll chose and who answered it (refuses if there is none)."""
+    prefix = ctx.config.bot.prefix
+    found = find_poll(ctx.db, need.poll_event_id) if need.poll_event_id else None
+    if found is None:
+        raise BadArgument(
+            f"Aucun sondage n'a été lancé pour le besoin n° {need.number}.",
+            example=f"{prefix}formation sondage {need.number} jeudi 12h30 | vendredi 12h30",
+        )
+    result = poll_result(ctx.db, found)
+    winner = result.winner
+    if winner is None:
+        raise BadArgument(
+            f"Personne n'a encore répondu au sondage du besoin n° {need.number} :"
+            " attendez les réponses ou choisissez la date vous-même.",
+            example=f"{prefix}formation planifier {need.number} jeudi 12h30",
+        )
+    local = winner.starts_at.astimezone(ctx.now.tzinfo)
+    if is_past(local, ctx.now):
+        raise BadArgument(
+            f"La date choisie par le sondage ({when_label(local)}) est passée :"
+            " choisissez-en une autre.",
+            example=f"{prefix}formation planifier {need.number} jeudi 12h30",
+        )
+    return local, result.voters

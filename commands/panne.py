@@ -1,0 +1,139 @@
+"""``!panne``: first-level self-help for a breakdown, then the way to the ticket portal.
+
+The referent is not the maintenance technician. A breakdown is classified by its
+words (projector, network, printer, ENT, computer, tablet, sound), answered with
+the matching checklist and the local authority's ticket portal, and logged with
+a number so its ticket reference and repair can be followed.
+"""
+
+from __future__ import annotations
+
+from bot.converters import BadArgument, Number, Text
+from bot.dates import format_date_fr
+from bot.dispatch import Context, Role, command
+from storage.panne import (
+    Incident,
+    attach_ticket,
+    classify_breakdown,
+    find_incident,
+    open_incidents,
+    report_incident,
+    resolve_incident,
+    room_of,
+)
+
+EXAMPLE = "!panne vidéoprojecteur salle 12 ne s'allume pas"
+
+
+class BreakdownText(Text):
+    """What is broken, in the teacher's words: a few real words, not too long."""
+
+    label = "description"
+    max_length = 500
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        text, used = super().consume(words, raw, ctx)
+        if sum(c.isalpha() for c in text) < 3:
+            raise BadArgument(
+                "Décrivez la panne en quelques mots : l'appareil, la salle, ce qui ne marche pas.",
+                example=EXAMPLE,
+            )
+        if len(text) > cls.max_length:
+            raise BadArgument(
+                f"La description est trop longue ({cls.max_length} caractères au plus) :"
+                " l'essentiel suffit, les détails iront dans le ticket.",
+                example=EXAMPLE,
+            )
+        return text, used
+
+
+class IncidentRef(Number):
+    """A breakdown of this establishment, by its number."""
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        number, used = super().consume(words, raw, ctx)
+        incident = find_incident(ctx.db, ctx.establishment.id, number)
+        if incident is None:
+            raise BadArgument(
+                f"La panne n° {number} n'existe pas : « {ctx.config.bot.prefix}panne »"
+                " donne celles en cours."
+            )
+        return incident, used
+
+
+class TicketRef(Text):
+    """A ticket reference as the portal gave it (« GLPI-1234 », « 2026-0042 »)."""
+
+    label = "référence"
+    max_length = 60
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        text, used = super().consume(words, raw, ctx)
+        if len(text) > cls.max_length:
+            raise BadArgument(
+                f"Cette référence est trop longue ({cls.max_length} caractères au plus)."
+            )
+        return text, used
+
+
+@command(
+    "panne",
+    aliases=("pannes",),
+    help="Signale une panne : les vérifications à faire soi-même, puis le lien du portail "
+    "de tickets. Sans texte : les pannes en cours (les vôtres ; toutes pour les référents).",
+    examples=(EXAMPLE, "!panne"),
+)
+async def breakdown(ctx: Context, description: BreakdownText | None = None) -> None:
+    if description is None:
+        everyone = ctx.role in (Role.REFERENT, Role.ADMIN)
+        incidents = open_incidents(ctx.db, ctx.establishment.id, None if everyone else ctx.sender)
+        await ctx.reply("panne/liste", incidents=incidents, everyone=everyone, day=format_date_fr)
+        return
+    incident = report_incident(
+        ctx.db,
+        ctx.establishment.id,
+        description,
+        classify_breakdown(description),
+        ctx.sender,
+        ctx.now,
+    )
+    await ctx.reply(
+        "panne/signalee", incident=incident, room=room_of(description), day=format_date_fr
+    )
+
+
+@breakdown.sub(
+    "ticket",
+    help="Note la référence du ticket ouvert sur le portail de la collectivité.",
+    examples=("!panne ticket 4 GLPI-1234",),
+)
+async def ticket(ctx: Context, incident: IncidentRef, reference: TicketRef) -> None:
+    _require_open_and_own(ctx, incident)
+    attach_ticket(ctx.db, incident, reference, ctx.now)
+    await ctx.reply("panne/ticket", incident=incident, reference=reference)
+
+
+@breakdown.sub(
+    "résolue",
+    aliases=("resolu", "réparée", "reparee"),
+    help="Indique qu'une panne est réparée.",
+    examples=("!panne résolue 4",),
+)
+async def resolved(ctx: Context, incident: IncidentRef) -> None:
+    _require_open_and_own(ctx, incident)
+    resolve_incident(ctx.db, incident, ctx.sender, ctx.now)
+    await ctx.reply("panne/resolue", incident=incident)
+
+
+def _require_open_and_own(ctx: Context, incident: Incident) -> None:
+    """Only the reporter and the referents follow up a breakdown, and only an open one."""
+    if ctx.sender != incident.reporter and ctx.role not in (Role.REFERENT, Role.ADMIN):
+        raise BadArgument(
+            f"La panne n° {incident.number} a été signalée par quelqu'un d'autre :"
+            " seuls cette personne et les référents numériques peuvent la mettre à jour."
+        )
+    if not incident.open:
+        raise BadArgument(f"La panne n° {incident.number} est déjà résolue.")

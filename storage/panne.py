@@ -1,0 +1,268 @@
+"""Breakdowns (pannes): classify a description, log it with a number, track its ticket.
+
+The referent is not the maintenance technician: the bot answers a breakdown with
+first-level self-help matched to the equipment and the local authority's
+ticket portal. What is logged here lets everyone see which breakdowns are still
+open and which already have a ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from storage.formation import fold_words
+
+OTHER = "autre"
+
+# Per category: strong keywords (2 points) name the equipment, weak ones (1
+# point) only hint at it. « son » alone is weak because it is also « his/her »
+# (« son ordinateur ») ; « pas de son » is strong. Keywords are folded and
+# singular; phrases are matched word by word. The order settles exact ties that
+# also start at the same word.
+BREAKDOWN_KEYWORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "videoprojecteur": (
+        (
+            "videoprojecteur",
+            "video projecteur",
+            "videoproj",
+            "projecteur",
+            "projo",
+            "vp",
+            "vpi",
+            "tni",
+            "tbi",
+            "eni",
+            "tableau interactif",
+            "tableau numerique",
+            "ecran interactif",
+            "beamer",
+        ),
+        ("hdmi", "vga", "lampe", "telecommande", "stylet", "projection", "ecran", "image"),
+    ),
+    "reseau": (
+        ("reseau", "wifi", "wi fi", "internet", "borne", "ethernet", "prise reseau"),
+        ("connexion", "deconnecte", "lent", "lenteur", "site", "navigateur"),
+    ),
+    "imprimante": (
+        (
+            "imprimante",
+            "imprimer",
+            "impression",
+            "photocopieuse",
+            "photocopieur",
+            "copieur",
+            "toner",
+            "cartouche",
+            "bourrage",
+            "scanner",
+        ),
+        ("papier", "feuille", "scan"),
+    ),
+    "ent": (
+        (
+            "ent",
+            "pronote",
+            "educonnect",
+            "mot de passe",
+            "mdp",
+            "identifiant",
+            "compte bloque",
+            "cahier de texte",
+            "skolengo",
+            "ecole directe",
+            "elea",
+            "moodle",
+        ),
+        ("compte", "connecter", "connecte", "session expiree"),
+    ),
+    "ordinateur": (
+        (
+            "ordinateur",
+            "ordi",
+            "pc",
+            "poste",
+            "unite centrale",
+            "clavier",
+            "souris",
+            "windows",
+            "ecran noir",
+        ),
+        ("ecran", "demarre", "redemarre", "plante", "bloque", "session", "portable"),
+    ),
+    "tablette": (
+        ("tablette", "ipad", "classe mobile", "android"),
+        ("appli", "application", "chargeur"),
+    ),
+    "son": (
+        (
+            "pas de son",
+            "plus de son",
+            "le son",
+            "du son",
+            "haut parleur",
+            "enceinte",
+            "audio",
+            "volume",
+            "micro",
+            "casque",
+            "sono",
+        ),
+        ("son",),
+    ),
+}
+CATEGORIES = (*BREAKDOWN_KEYWORDS, OTHER)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
+
+
+def _first_hit(words: list[str], phrase: str) -> int | None:
+    parts = [_singular(p) for p in phrase.split()]
+    for i in range(len(words) - len(parts) + 1):
+        if words[i : i + len(parts)] == parts:
+            return i
+    return None
+
+
+def classify_breakdown(description: str) -> str:
+    """The equipment category of a breakdown description, or ``autre``.
+
+    Each category scores 2 per strong keyword and 1 per weak one found; the best
+    score wins, a tie goes to the category mentioned first.
+    """
+    words = [_singular(w) for w in fold_words(description)]
+    best: tuple[int, int, int] | None = None
+    chosen = OTHER
+    for order, (category, (strong, weak)) in enumerate(BREAKDOWN_KEYWORDS.items()):
+        score, first, covered = 0, len(words), set()
+        for points, phrases in ((2, strong), (1, weak)):
+            for phrase in phrases:
+                at = _first_hit(words, phrase)
+                # A weak word inside a strong phrase (« son » in « pas de son ») adds nothing.
+                if at is None or at in covered:
+                    continue
+                score += points
+                first = min(first, at)
+                covered.update(range(at, at + len(phrase.split())))
+        if score and (best is None or (-score, first, order) < best):
+            best, chosen = (-score, first, order), category
+    return chosen
+
+
+_ROOM = re.compile(r"\b(?:salle\s+|sal\.\s*)(?:n°\s*)?([A-Za-z0-9][\w.\-]{0,9})", re.I)
+_ROOM_CODE = re.compile(r"\b([A-Z]\d{1,3}|CDI|labo\w*|gymnase)\b", re.I)
+
+
+def room_of(description: str) -> str | None:
+    """The room a description names (« salle 12 », « en B12 », « au CDI »), if any."""
+    match = _ROOM.search(description) or _ROOM_CODE.search(description)
+    return match.group(1).rstrip(".-") if match else None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A logged breakdown."""
+
+    id: int
+    establishment_id: str
+    number: int
+    description: str
+    category: str
+    reporter: str
+    reported_at: datetime
+    ticket_ref: str | None
+    resolved_at: datetime | None
+    reporter_name: str | None = None
+
+    @property
+    def open(self) -> bool:
+        """Whether it still waits for a repair."""
+        return self.resolved_at is None
+
+
+_SELECT = """
+SELECT i.id, i.establishment_id, i.number, i.description, i.category, i.reporter,
+       i.reported_at, i.ticket_ref, i.resolved_at, m.display_name
+FROM incidents i
+LEFT JOIN members m ON m.establishment_id = i.establishment_id AND m.user_id = i.reporter
+"""
+
+
+def _incident(row) -> Incident:
+    return Incident(
+        id=row[0],
+        establishment_id=row[1],
+        number=row[2],
+        description=row[3],
+        category=row[4],
+        reporter=row[5],
+        reported_at=datetime.fromisoformat(row[6]),
+        ticket_ref=row[7],
+        resolved_at=datetime.fromisoformat(row[8]) if row[8] else None,
+        reporter_name=row[9],
+    )
+
+
+def report_incident(
+    db: sqlite_utils.Database,
+    establishment_id: str,
+    description: str,
+    category: str,
+    reporter: str,
+    now: datetime,
+) -> Incident:
+    """Log a breakdown with the next number of its establishment."""
+    with db.atomic():
+        # Reading max(number) inside the INSERT holds the write lock from the start.
+        incident_id = db.execute(
+            "INSERT INTO incidents (establishment_id, number, description, category, reporter,"
+            " reported_at) VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM incidents"
+            " WHERE establishment_id = ?), ?, ?, ?, ?) RETURNING id",
+            (establishment_id, establishment_id, description, category, reporter, now.isoformat()),
+        ).fetchone()[0]
+    return _incident(db.execute(_SELECT + " WHERE i.id = ?", (incident_id,)).fetchone())
+
+
+def find_incident(db: sqlite_utils.Database, establishment_id: str, number: int) -> Incident | None:
+    """The breakdown with this number in the establishment, or None."""
+    row = db.execute(
+        _SELECT + " WHERE i.establishment_id = ? AND i.number = ?", (establishment_id, number)
+    ).fetchone()
+    return _incident(row) if row else None
+
+
+def attach_ticket(
+    db: sqlite_utils.Database, incident: Incident, reference: str, now: datetime
+) -> None:
+    """Note the local authority's ticket reference (a new one replaces the old)."""
+    db.execute(
+        "UPDATE incidents SET ticket_ref = ?, ticket_at = ? WHERE id = ?",
+        (reference, now.isoformat(), incident.id),
+    )
+
+
+def resolve_incident(
+    db: sqlite_utils.Database, incident: Incident, resolved_by: str, now: datetime
+) -> None:
+    """Mark a breakdown repaired."""
+    db.execute(
+        "UPDATE incidents SET resolved_at = ?, resolved_by = ? WHERE id = ?",
+        (now.isoformat(), resolved_by, incident.id),
+    )
+
+
+def open_incidents(
+    db: sqlite_utils.Database, establishment_id: str, reporter: str | None = None
+) -> list[Incident]:
+    """Breakdowns not yet repaired, oldest first; only one person's when ``reporter`` is given."""
+    sql = _SELECT + " WHERE i.establishment_id = ? AND i.resolved_at IS NULL"
+    params: list[str] = [establishment_id]
+    if reporter is not None:
+        sql += " AND i.reporter = ?"
+        params.append(reporter)
+    return [_incident(r) for r in db.execute(sql + " ORDER BY i.number", params).fetchall()]
