@@ -59,6 +59,8 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Permanences numériques que vous avez annulées"),
     PersonalColumn("permanence_bookings", "user_id", "anonymise", "created_at", ("subject",),
                    label="Vos réservations de permanence numérique"),
+    PersonalColumn("veille_items", "author", "anonymise", "posted_at", ("comment",),
+                   label="Liens de veille que vous avez partagés"),
 ]  # fmt: skip
 
 # bot_state keys that embed a Matrix ID (the direct room with someone).
