@@ -200,3 +200,67 @@ class WeeklySlot(Converter):
         place = " ".join(place_words)[:60] or None
         spec = WeeklySlotSpec(start.weekday(), start.time(), duration, capacity, place)
         return spec, len(words)
+
+
+class Url(Converter):
+    """An http(s) address, returned in its normalised form (``bot.links.normalize_url``)."""
+
+    label = "url"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        from bot.links import normalize_url
+
+        try:
+            return normalize_url(words[0].text), 1
+        except ValueError as problem:
+            raise BadArgument(
+                f"{str(problem).rstrip('.')} (« {_short(words[0].text)} »)."
+            ) from None
+
+
+@dataclass(frozen=True)
+class TaggedText:
+    """Free text with its ``#mot`` tags taken out: ``text`` is None when only tags were given."""
+
+    text: str | None
+    tags: tuple[str, ...]
+
+
+# "#mot", "#numérique", "#e-sidoc", then punctuation that ends a sentence ("#ia,").
+_TAG = re.compile(r"#([^\W_][\w-]*)[.,;:!?]*")
+
+
+class Tags(Converter):
+    """The rest of the text, with ``#mot`` tags anywhere in it.
+
+    Tags are lower-cased with accents folded (« #Numérique » is « numerique »),
+    kept once each in the order given; the other words are the text.
+    """
+
+    label = "texte] [#tag ..."
+    greedy = True
+    max_tags: ClassVar[int] = 10
+    max_tag_chars: ClassVar[int] = 40
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        tags: list[str] = []
+        text: list[str] = []
+        for word in words:
+            found = _TAG.fullmatch(word.text)
+            if found is None:
+                text.append(word.text)
+                continue
+            # A few compatibility characters fold to several words (U+FDFA): one tag is one word.
+            tag = "".join(fold(found.group(1)).split())
+            if len(tag) > cls.max_tag_chars:
+                raise BadArgument(
+                    f"Le mot-clé « #{_short(found.group(1))} » est trop long "
+                    f"({cls.max_tag_chars} caractères au plus)."
+                )
+            if tag not in tags:
+                tags.append(tag)
+        if len(tags) > cls.max_tags:
+            raise BadArgument(f"{cls.max_tags} mots-clés au plus, s'il vous plaît.")
+        return TaggedText(" ".join(text) or None, tuple(tags)), len(words)
