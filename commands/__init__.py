@@ -7,7 +7,7 @@ import importlib
 from bot.dispatch import Registry
 
 # The order here is the order of ``!aide``.
-FAMILIES = ("aide", "permanence", "statut", "donnees")
+FAMILIES = ("aide", "permanence", "veille", "statut", "donnees")
 
 
 def load_registry() -> Registry:

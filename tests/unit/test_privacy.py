@@ -26,6 +26,12 @@ ACTIVITY = [
     (REFERENT, "!permanence ouvrir jeudi 17h"),
     (PROF2, "!permanence réserver jeudi 17h"),
     (REFERENT, "!permanence fermer jeudi 17h"),
+    # Internal addresses: the page is refused without any connection, the link is kept.
+    (REFERENT, "!veille http://localhost/veille/article?utm_source=x Pour la classe #ia"),
+    (REFERENT, "!veille http://localhost/veille/autre"),
+    (REFERENT, "!veille retirer 2"),
+    (TEACHER, "!veille"),
+    (PROF2, "!veille cherche classe"),
 ]
 
 
