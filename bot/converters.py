@@ -238,7 +238,7 @@ class Tags(Converter):
     kept once each in the order given; the other words are the text.
     """
 
-    label = "texte] [#tag ..."
+    label = "texte #tag"
     greedy = True
     max_tags: ClassVar[int] = 10
     max_tag_chars: ClassVar[int] = 40
