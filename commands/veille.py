@@ -34,7 +34,7 @@ SHARERS = frozenset({Role.REFERENT, Role.ADMIN})
 async def share(ctx: Context, url: Url | None = None, note: Tags | None = None) -> None:
     if url is None:
         items = store.recent_items(ctx.db, ctx.establishment.id)
-        await ctx.reply("veille/liste", items=items, **_helpers())
+        await ctx.reply("veille/liste", items=items, **_formatters())
         return
     if ctx.role not in SHARERS and not ctx.establishment.allow_teachers_veille:
         await ctx.reply("veille/reservee")
@@ -48,7 +48,7 @@ async def share(ctx: Context, url: Url | None = None, note: Tags | None = None) 
         )
     first = store.find_by_url(ctx.db, ctx.establishment.id, url)
     if first is not None:  # refused before fetching: no need to reach the site again
-        await ctx.reply("veille/doublon", item=first, **_helpers())
+        await ctx.reply("veille/doublon", item=first, **_formatters())
         return
     # Awaited outside any transaction: only this person's next command waits for it.
     fetched = await fetch_title(url, fetch_policy(ctx))
@@ -64,9 +64,9 @@ async def share(ctx: Context, url: Url | None = None, note: Tags | None = None) 
             now=ctx.now,
         )
     except store.DuplicateLink as duplicate:  # someone shared it while the page loaded
-        await ctx.reply("veille/doublon", item=duplicate.existing, **_helpers())
+        await ctx.reply("veille/doublon", item=duplicate.existing, **_formatters())
         return
-    await ctx.reply("veille/ajoute", item=item, error=fetched.error, **_helpers())
+    await ctx.reply("veille/ajoute", item=item, error=fetched.error, **_formatters())
 
 
 @share.sub(
@@ -82,7 +82,7 @@ async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
             example="!veille cherche numerique",
         )
     items = store.search_items(ctx.db, ctx.establishment.id, words)
-    await ctx.reply("veille/recherche", items=items, words=words[:60], **_helpers())
+    await ctx.reply("veille/recherche", items=items, words=words[:60], **_formatters())
 
 
 @share.sub(
@@ -113,5 +113,5 @@ def fetch_policy(ctx: Context) -> FetchPolicy:
     return FetchPolicy(allow_private=ctx.config.bot.allow_private_links)
 
 
-def _helpers() -> dict:
+def _formatters() -> dict:
     return {"day": format_date_fr, "is_anonymous": is_anonymous}
