@@ -82,7 +82,8 @@ async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
             example="!veille cherche numerique",
         )
     items = store.search_items(ctx.db, ctx.establishment.id, words)
-    await ctx.reply("veille/recherche", items=items, words=words[:60], **_formatters())
+    echo = " ".join(words.split())[:60]
+    await ctx.reply("veille/recherche", items=items, words=echo, **_formatters())
 
 
 @share.sub(
