@@ -266,14 +266,15 @@ class DateChoices(Converter):
 
 @dataclass(frozen=True)
 class Tagged:
-    """Free text with the ``#tags`` and ``--options`` found in it."""
+    """Free text with the ``#tags`` (folded: « #Numérique » is ``numerique``) and
+    ``--options`` found in it; ``text`` is None when only tags were given."""
 
-    text: str
-    tags: tuple[str, ...]
-    flags: frozenset[str]
+    text: str | None
+    tags: tuple[str, ...] = ()
+    flags: frozenset[str] = frozenset()
 
 
-_TAG_WORD = re.compile(r"^#([\w-]{1,40})[.,;:!?]*$")
+_TAG_WORD = re.compile(r"^#([^\W_][\w-]*)[.,;:!?]*$")
 # Phones turn « -- » into a dash: « —nouveau » and « –nouveau » are the same option.
 _FLAG_WORD = re.compile(r"^(?:--|—|–)(\w[\w-]*)$")
 
@@ -281,26 +282,28 @@ _FLAG_WORD = re.compile(r"^(?:--|—|–)(\w[\w-]*)$")
 class TaggedText(Converter):
     """Free text followed by ``#tags`` (« … #creation-contenus #pronote »).
 
-    Tags at the end are taken out of the text; a tag inside a sentence stays in it
+    Tags before or after the sentence are taken out of it; a tag inside stays in it
     and counts as a tag too. A subclass lists the ``--options`` it accepts in
-    ``flags``; they may stand anywhere and are taken out of the text.
+    ``flags``; they may stand anywhere and are taken out of the text. With
+    ``text_required`` False, tags alone are accepted (``Tagged.text`` is None).
     """
 
     label = "texte"
+    noun: ClassVar[str] = "texte"
     greedy = True
     flags: ClassVar[frozenset[str]] = frozenset()
     max_length: ClassVar[int] = 500
+    text_required: ClassVar[bool] = True
+    max_tags: ClassVar[int] = 10
+    max_tag_chars: ClassVar[int] = 40
 
     @classmethod
     def consume(cls, words, raw, ctx):
-        import unicodedata
-
         kept, tags, flags = [], [], set()
         for word in words:
             flag = _FLAG_WORD.match(word.text)
             if flag and cls.flags:
-                name = unicodedata.normalize("NFKD", flag.group(1).casefold())
-                name = "".join(c for c in name if not unicodedata.combining(c))
+                name = fold(flag.group(1))
                 if name not in cls.flags:
                     options = ", ".join(f"--{f}" for f in sorted(cls.flags))
                     raise BadArgument(
@@ -311,17 +314,46 @@ class TaggedText(Converter):
                 continue
             tag = _TAG_WORD.match(word.text)
             if tag:
-                tags.append(tag.group(1))
+                # A few compatibility characters fold to several words: one tag is one word.
+                folded = "".join(fold(tag.group(1)).split())
+                if len(folded) > cls.max_tag_chars:
+                    raise BadArgument(
+                        f"Le mot-clé « #{_short(tag.group(1))} » est trop long "
+                        f"({cls.max_tag_chars} caractères au plus)."
+                    )
+                if folded not in tags:
+                    tags.append(folded)
             kept.append((word, bool(tag)))
-        # Trailing tags are labels, not part of the sentence.
+        if len(tags) > cls.max_tags:
+            raise BadArgument(f"{cls.max_tags} mots-clés au plus, s'il vous plaît.")
+        # Leading and trailing tags are labels, not part of the sentence.
         while kept and kept[-1][1]:
             kept.pop()
-        text = " ".join(word.text for word, _ in kept)
-        if not text:
-            raise BadArgument("Il manque le texte (les #tags viennent après).")
-        if len(text) > cls.max_length:
+        while kept and kept[0][1]:
+            kept.pop(0)
+        text = " ".join(word.text for word, _ in kept) or None
+        if text is None and cls.text_required:
+            raise BadArgument(f"Il manque le {cls.noun} (les #tags viennent après).")
+        if text and len(text) > cls.max_length:
             raise BadArgument(
-                f"Le texte est trop long ({len(text)} caractères,"
+                f"Le {cls.noun} est trop long ({len(text)} caractères,"
                 f" {cls.max_length} au plus) : résumez-le."
             )
         return Tagged(text, tuple(tags), frozenset(flags)), len(words)
+
+
+class Url(Converter):
+    """An http(s) address, returned in its normalised form (``bot.links.normalize_url``)."""
+
+    label = "url"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        from bot.links import normalize_url
+
+        try:
+            return normalize_url(words[0].text), 1
+        except ValueError as problem:
+            raise BadArgument(
+                f"{str(problem).rstrip('.')} (« {_short(words[0].text)} »)."
+            ) from None

@@ -7,7 +7,17 @@ import importlib
 from bot.dispatch import Registry
 
 # The order here is the order of ``!aide``.
-FAMILIES = ("aide", "permanence", "formation", "panne", "lettre", "enquete", "statut", "donnees")
+FAMILIES = (
+    "aide",
+    "permanence",
+    "formation",
+    "veille",
+    "panne",
+    "lettre",
+    "enquete",
+    "statut",
+    "donnees",
+)
 
 
 def load_registry() -> Registry:

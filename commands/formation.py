@@ -22,6 +22,7 @@ from bot.converters import (
     is_past,
     when_label,
 )
+from bot.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.dispatch import Context, command, fold, listener
 from storage.formation import (
     CLOSED,
@@ -37,14 +38,17 @@ from storage.formation import (
     find_poll,
     find_similar_need,
     forward_to_dane,
+    needs_by_theme_between,
     needs_with_status,
     normalize_tags,
     plan_session,
     poll_result,
     record_need,
     record_poll_response,
+    sessions_between,
     suggest_tags,
     supporters,
+    top_needs,
     upcoming_sessions,
     vote,
     withdraw_vote,
@@ -364,3 +368,36 @@ def _poll_choice(ctx: Context, need: TrainingNeed):
             example=f"{prefix}formation planifier {need.number} jeudi 12h30",
         )
     return local, result.voters
+
+
+@newsletter_section("formation", order=30)
+def training_news(db, establishment, window: Window) -> SectionData | None:
+    """Sessions to come (news the first time a letter shows them) and the top needs."""
+    sessions = upcoming_sessions(db, establishment.id, window.now)
+    needs = top_needs(db, establishment.id, limit=3)
+    if not sessions and not needs:
+        return None
+    seen = window.already_included("formation-session")
+    fresh = [s for s in sessions if s.need_number not in seen]
+    return SectionData(
+        "formation/lettre",
+        {
+            "sessions": sessions,
+            "needs": needs,
+            "fresh": {s.need_number for s in fresh},
+            # Stored in UTC: shown in the establishment's time.
+            "when": lambda moment: when_label(moment.astimezone(establishment.tz)),
+        },
+        items={"formation-session": [s.need_number for s in fresh]},
+        news=bool(fresh),
+    )
+
+
+@digest_figure("besoins", label="Besoins de formation exprimés", order=20)
+def needs_by_theme(db, establishment, start, end) -> dict[str, int]:
+    return needs_by_theme_between(db, establishment.id, start, end)
+
+
+@digest_figure("sessions", label="Sessions de formation", order=21)
+def sessions_held(db, establishment, start, end) -> int:
+    return sessions_between(db, establishment.id, start, end)

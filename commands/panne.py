@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from bot.converters import BadArgument, Number, Text
 from bot.dates import format_date_fr
+from bot.digest import digest_figure
 from bot.dispatch import Context, Role, command
 from storage.panne import (
     Incident,
     attach_ticket,
+    breakdowns_by_category_between,
+    category_label,
     classify_breakdown,
     find_incident,
     open_incidents,
+    open_tickets_at,
     report_incident,
     resolve_incident,
     room_of,
@@ -90,7 +94,13 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
     if description is None:
         everyone = ctx.role in (Role.REFERENT, Role.ADMIN)
         incidents = open_incidents(ctx.db, ctx.establishment.id, None if everyone else ctx.sender)
-        await ctx.reply("panne/liste", incidents=incidents, everyone=everyone, day=format_date_fr)
+        await ctx.reply(
+            "panne/liste",
+            incidents=incidents,
+            everyone=everyone,
+            day=format_date_fr,
+            category_label=category_label,
+        )
         return
     incident = report_incident(
         ctx.db,
@@ -101,7 +111,11 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
         ctx.now,
     )
     await ctx.reply(
-        "panne/signalee", incident=incident, room=room_of(description), day=format_date_fr
+        "panne/signalee",
+        incident=incident,
+        room=room_of(description),
+        day=format_date_fr,
+        category_label=category_label,
     )
 
 
@@ -113,7 +127,9 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
 async def ticket(ctx: Context, incident: IncidentRef, reference: TicketRef) -> None:
     _require_open_and_own(ctx, incident)
     attach_ticket(ctx.db, incident, reference, ctx.now)
-    await ctx.reply("panne/ticket", incident=incident, reference=reference)
+    await ctx.reply(
+        "panne/ticket", incident=incident, reference=reference, category_label=category_label
+    )
 
 
 @breakdown.sub(
@@ -137,3 +153,13 @@ def _require_open_and_own(ctx: Context, incident: Incident) -> None:
         )
     if not incident.open:
         raise BadArgument(f"La panne n° {incident.number} est déjà résolue.")
+
+
+@digest_figure("pannes", label="Pannes signalées", order=40)
+def breakdowns(db, establishment, start, end) -> dict[str, int]:
+    return breakdowns_by_category_between(db, establishment.id, start, end)
+
+
+@digest_figure("tickets", label="Tickets encore ouverts en fin de mois", order=41)
+def open_tickets(db, establishment, start, end) -> int:
+    return open_tickets_at(db, establishment.id, end)

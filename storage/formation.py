@@ -33,6 +33,15 @@ CRCN_TAGS = (
     "environnement-numerique",
 )
 
+# How a theme reads in the principal's digest.
+CRCN_LABELS = {
+    "information-donnees": "Information et données",
+    "communication-collaboration": "Communication et collaboration",
+    "creation-contenus": "Création de contenus",
+    "protection-securite": "Protection et sécurité",
+    "environnement-numerique": "Environnement numérique",
+}
+
 # Words people type instead of the slug (« #securite », « #info »).
 TAG_ALIASES = {
     "information": "information-donnees",
@@ -669,3 +678,35 @@ def poll_result(db: sqlite_utils.Database, poll: TrainingPoll) -> PollResult:
         if valid:
             chosen.setdefault(valid[0], []).append(voter)
     return PollResult(poll, {k: tuple(v) for k, v in chosen.items()})
+
+
+def needs_by_theme_between(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Needs expressed in [start, end), by CRCN theme (a digest figure).
+
+    Each need counts once, under its first theme, so the themes add up to the total.
+    """
+    counts: dict[str, int] = {}
+    rows = db.execute(
+        "SELECT tags FROM training_needs WHERE establishment_id = ? AND created_at >= ?"
+        " AND created_at < ?",
+        (establishment_id, _utc(start), _utc(end)),
+    ).fetchall()
+    for (tags,) in rows:
+        first = tags.split()[0] if tags.split() else None
+        theme = CRCN_LABELS.get(first, "Autre thème" if first else "Sans thème")
+        counts[theme] = counts.get(theme, 0) + 1
+    return counts
+
+
+def sessions_between(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> int:
+    """Training sessions held (planned for a time) in [start, end) (a digest figure)."""
+    row = db.execute(
+        "SELECT count(*) FROM training_sessions WHERE establishment_id = ? AND starts_at >= ?"
+        " AND starts_at < ?",
+        (establishment_id, _utc(start), _utc(end)),
+    ).fetchone()
+    return row[0]

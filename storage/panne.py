@@ -116,6 +116,23 @@ BREAKDOWN_KEYWORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 CATEGORIES = (*BREAKDOWN_KEYWORDS, OTHER)
 
+# How a category reads in messages and in the principal's digest.
+CATEGORY_LABELS = {
+    "videoprojecteur": "vidéoprojecteur ou tableau interactif",
+    "reseau": "réseau ou wifi",
+    "imprimante": "imprimante ou copieur",
+    "ent": "ENT, Pronote ou compte",
+    "ordinateur": "ordinateur",
+    "tablette": "tablette",
+    "son": "son",
+    OTHER: "équipement",
+}
+
+
+def category_label(category: str) -> str:
+    """The French words for a breakdown category."""
+    return CATEGORY_LABELS.get(category, CATEGORY_LABELS[OTHER])
+
 
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
@@ -266,3 +283,25 @@ def open_incidents(
         sql += " AND i.reporter = ?"
         params.append(reporter)
     return [_incident(r) for r in db.execute(sql + " ORDER BY i.number", params).fetchall()]
+
+
+def breakdowns_by_category_between(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Breakdowns reported in [start, end), by category (a digest figure)."""
+    rows = db.execute(
+        "SELECT category, count(*) FROM incidents WHERE establishment_id = ? AND reported_at >= ?"
+        " AND reported_at < ? GROUP BY category ORDER BY count(*) DESC, category",
+        (establishment_id, start.isoformat(), end.isoformat()),
+    ).fetchall()
+    return {category_label(category): count for category, count in rows}
+
+
+def open_tickets_at(db: sqlite_utils.Database, establishment_id: str, moment: datetime) -> int:
+    """Breakdowns with a ticket still open at ``moment`` (a digest figure)."""
+    row = db.execute(
+        "SELECT count(*) FROM incidents WHERE establishment_id = ? AND ticket_ref IS NOT NULL"
+        " AND reported_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)",
+        (establishment_id, moment.isoformat(), moment.isoformat()),
+    ).fetchone()
+    return row[0]

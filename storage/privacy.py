@@ -81,6 +81,8 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Enquêtes que vous avez ouvertes"),
     PersonalColumn("survey_answers", "user_id", "anonymise", "answered_at",
                    label="Enquêtes auxquelles vous avez dit avoir répondu"),
+    PersonalColumn("veille_items", "author", "anonymise", "posted_at", ("comment",),
+                   label="Liens de veille que vous avez partagés"),
 ]  # fmt: skip
 
 # bot_state keys that embed a Matrix ID (the direct room with someone).

@@ -111,6 +111,12 @@ class ChatHarness:
     counter: int = 0
     outcome: object = None
 
+    def messenger_outbox(self):
+        """Messages queued by commands (notices to others, direct messages)."""
+        from storage.jobs import unsent_messages
+
+        return unsent_messages(self.db)
+
     async def say(self, sender: str, body: str, now: datetime | None = None) -> Message | None:
         """Dispatch ``body`` as ``sender``; returns the last message sent, if any."""
         self.counter += 1

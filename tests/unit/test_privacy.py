@@ -36,6 +36,12 @@ ACTIVITY = [
     (PROF2, "!panne vidéoprojecteur salle 12 ne s'allume pas"),
     (PROF2, "!panne ticket 1 GLPI-4521"),
     (REFERENT, "!panne résolue 1"),
+    # Internal addresses: the page is refused without any connection, the link is kept.
+    (REFERENT, "!veille http://localhost/veille/article?utm_source=x Pour la classe #ia"),
+    (REFERENT, "!veille http://localhost/veille/autre"),
+    (REFERENT, "!veille retirer 2"),
+    (TEACHER, "!veille"),
+    (PROF2, "!veille cherche classe"),
 ]
 
 

@@ -1,0 +1,142 @@
+"""``!veille``: the shared watch. Links referents share, their titles fetched safely.
+
+Tchap shows no link previews, so the bot reads each page's title (``bot.links``:
+public addresses only, bounded time and size) and keeps a numbered, searchable,
+de-duplicated list per establishment. Items wait for the next newsletter.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from bot.converters import BadArgument, Number, Tagged, TaggedText, Text, Url
+from bot.dates import format_date_fr
+from bot.digest import SectionData, Window, digest_figure, newsletter_section
+from bot.dispatch import Context, Role, command
+from bot.links import FetchPolicy, fetch_title
+from storage import veille as store
+from storage.privacy import is_anonymous
+
+MAX_COMMENT_CHARS = 500
+EXAMPLE_SHARE = "!veille https://eduscol.education.fr/ressource Pour la classe #ia"
+# Who may share when the establishment keeps !veille for its referents.
+SHARERS = frozenset({Role.REFERENT, Role.ADMIN})
+
+
+class Comment(TaggedText):
+    """What follows a shared link: an optional comment and ``#tags``."""
+
+    label = "commentaire #tag"
+    noun = "commentaire"
+    text_required = False
+
+
+@command(
+    "veille",
+    help=(
+        "Les 10 derniers liens de la veille partagée ; avec une adresse, partage un lien "
+        "(son titre est lu sur la page, il part dans la prochaine lettre d'information)."
+    ),
+    usage="[url] [commentaire] [#tag ...]",
+    examples=(EXAMPLE_SHARE, "!veille"),
+)
+async def share(ctx: Context, url: Url | None = None, note: Comment | None = None) -> None:
+    if url is None:
+        items = store.recent_items(ctx.db, ctx.establishment.id)
+        await ctx.reply("veille/liste", items=items, **_formatters())
+        return
+    if ctx.role not in SHARERS and not ctx.establishment.allow_teachers_veille:
+        await ctx.reply("veille/reservee")
+        return
+    note = note or Tagged(None)
+    if note.text and len(note.text) > MAX_COMMENT_CHARS:
+        raise BadArgument(
+            f"Le commentaire est trop long ({len(note.text)} caractères, "
+            f"{MAX_COMMENT_CHARS} au plus).",
+            example=EXAMPLE_SHARE,
+        )
+    first = store.find_by_url(ctx.db, ctx.establishment.id, url)
+    if first is not None:  # refused before fetching: no need to reach the site again
+        await ctx.reply("veille/doublon", item=first, **_formatters())
+        return
+    # Awaited outside any transaction: only this person's next command waits for it.
+    fetched = await fetch_title(url, fetch_policy(ctx))
+    try:
+        item = store.add_item(
+            ctx.db,
+            establishment_id=ctx.establishment.id,
+            normalized_url=url,
+            title=fetched.title,
+            comment=note.text,
+            tags=note.tags,
+            author=ctx.sender,
+            now=ctx.now,
+        )
+    except store.DuplicateLink as duplicate:  # someone shared it while the page loaded
+        await ctx.reply("veille/doublon", item=duplicate.existing, **_formatters())
+        return
+    await ctx.reply("veille/ajoute", item=item, error=fetched.error, **_formatters())
+
+
+@share.sub(
+    "cherche",
+    aliases=("chercher", "recherche", "rechercher"),
+    help="Cherche dans les titres, commentaires et mots-clés (accents facultatifs).",
+    examples=("!veille cherche numerique", "!veille cherche ia"),
+)
+async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
+    if not store.search_terms(words):
+        raise BadArgument(
+            "Indiquez au moins un mot à chercher (des lettres ou des chiffres).",
+            example="!veille cherche numerique",
+        )
+    items = store.search_items(ctx.db, ctx.establishment.id, words)
+    echo = " ".join(words.split())[:60]
+    await ctx.reply("veille/recherche", items=items, words=echo, **_formatters())
+
+
+@share.sub(
+    "retirer",
+    aliases=("supprimer", "enlever"),
+    help="Retire un lien de la veille (la personne qui l'a partagé ou un référent).",
+    examples=("!veille retirer 3",),
+)
+async def remove(ctx: Context, number: Number) -> None:
+    item = store.item_by_number(ctx.db, ctx.establishment.id, number)
+    if item is None:
+        raise BadArgument(
+            f"Le lien n° {number} n'existe pas. Tapez !veille pour voir les numéros.",
+            example="!veille retirer 3",
+        )
+    if item.author != ctx.sender and ctx.role not in SHARERS:
+        raise BadArgument(
+            f"Seuls la personne qui a partagé le lien n° {number} et les référents "
+            "numériques peuvent le retirer.",
+            example="!veille",
+        )
+    store.remove_item(ctx.db, item.id)
+    await ctx.reply("veille/retire", item=item)
+
+
+def fetch_policy(ctx: Context) -> FetchPolicy:
+    """How pages are fetched: internal addresses refused unless the test setting says so."""
+    return FetchPolicy(allow_private=ctx.config.bot.allow_private_links)
+
+
+def _formatters() -> dict:
+    return {"day": format_date_fr, "is_anonymous": is_anonymous}
+
+
+@newsletter_section("veille", order=10)
+def new_links(db, establishment, window: Window) -> SectionData | None:
+    """Links shared since the last letter (each announced once)."""
+    seen = window.already_included("veille")
+    fresh = [i for i in store.items_until(db, establishment.id, window.now) if i.id not in seen]
+    if not fresh:
+        return None
+    return SectionData("veille/lettre", {"items": fresh}, items={"veille": [i.id for i in fresh]})
+
+
+@digest_figure("veille", label="Liens de veille partagés", order=30)
+def links_shared(db, establishment, start, end) -> int:
+    return sum(1 for i in store.items_until(db, establishment.id, end) if i.posted_at >= start)

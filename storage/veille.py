@@ -1,0 +1,215 @@
+"""The shared watch ("veille"): links, their titles, full-text search and the newsletter queue.
+
+Each establishment keeps one list of links, de-duplicated on the normalised URL
+(the caller normalises it) and numbered 1, 2, 3… The newsletter announces each
+item once (it records what it showed: ``newsletter_items``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from storage.db import write_transaction
+
+# Search words beyond this are ignored: a long paste is not a better query.
+MAX_SEARCH_TERMS = 20
+_TOKEN = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: letters and digits
+
+_COLUMNS = (
+    "id, establishment_id, number, normalized_url, title, title_found, comment, tags,"
+    " author, posted_at"
+)
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """A shared link. ``title`` is the URL itself when ``title_found`` is False."""
+
+    id: int
+    establishment_id: str
+    number: int
+    url: str
+    title: str
+    title_found: bool
+    comment: str | None
+    tags: tuple[str, ...]
+    author: str
+    posted_at: datetime
+
+
+class DuplicateLink(Exception):
+    """The link was already shared in the establishment; ``existing`` is the first post."""
+
+    def __init__(self, existing: WatchItem):
+        super().__init__(existing.url)
+        self.existing = existing
+
+
+def _item(row) -> WatchItem:
+    return WatchItem(
+        id=row[0],
+        establishment_id=row[1],
+        number=row[2],
+        url=row[3],
+        title=row[4],
+        title_found=bool(row[5]),
+        comment=row[6],
+        tags=tuple(row[7].split()),
+        author=row[8],
+        posted_at=datetime.fromisoformat(row[9]),
+    )
+
+
+def find_by_url(
+    db: sqlite_utils.Database, establishment_id: str, normalized_url: str
+) -> WatchItem | None:
+    """The item already holding this normalised URL in the establishment, if any."""
+    row = db.execute(
+        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND normalized_url = ?",
+        (establishment_id, normalized_url),
+    ).fetchone()
+    return _item(row) if row else None
+
+
+def add_item(
+    db: sqlite_utils.Database,
+    *,
+    establishment_id: str,
+    normalized_url: str,
+    title: str | None,
+    comment: str | None,
+    tags: Iterable[str],
+    author: str,
+    now: datetime,
+) -> WatchItem:
+    """Store a link with the next short number; raises DuplicateLink if it is already there.
+
+    ``title`` None means no title could be read: the URL stands in for it. The
+    duplicate check, the number and the row are taken under the write lock, so two
+    people sharing the same link at once get one item and one refusal.
+    """
+    tag_text = " ".join(tags)
+    with write_transaction(db):
+        existing = find_by_url(db, establishment_id, normalized_url)
+        if existing is not None:
+            raise DuplicateLink(existing)
+        (number,) = db.execute(
+            "INSERT INTO veille_counters (establishment_id, last_number) VALUES (?, 1)"
+            " ON CONFLICT (establishment_id) DO UPDATE SET last_number = last_number + 1"
+            " RETURNING last_number",
+            (establishment_id,),
+        ).fetchone()
+        cursor = db.execute(
+            "INSERT INTO veille_items (establishment_id, number, normalized_url, title,"
+            " title_found, comment, tags, author, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                establishment_id,
+                number,
+                normalized_url,
+                title or normalized_url,
+                int(title is not None),
+                comment,
+                tag_text,
+                author,
+                now.isoformat(),
+            ),
+        )
+    return WatchItem(
+        id=cursor.lastrowid,
+        establishment_id=establishment_id,
+        number=number,
+        url=normalized_url,
+        title=title or normalized_url,
+        title_found=title is not None,
+        comment=comment,
+        tags=tuple(tag_text.split()),
+        author=author,
+        posted_at=now,
+    )
+
+
+def recent_items(
+    db: sqlite_utils.Database, establishment_id: str, limit: int = 10
+) -> list[WatchItem]:
+    """The last ``limit`` items shared in the establishment, newest first."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ?"
+        " ORDER BY number DESC LIMIT ?",
+        (establishment_id, limit),
+    ).fetchall()
+    return [_item(r) for r in rows]
+
+
+def item_by_number(
+    db: sqlite_utils.Database, establishment_id: str, number: int
+) -> WatchItem | None:
+    """The item with that short number in the establishment."""
+    row = db.execute(
+        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND number = ?",
+        (establishment_id, number),
+    ).fetchone()
+    return _item(row) if row else None
+
+
+def remove_item(db: sqlite_utils.Database, item_id: int) -> None:
+    """Delete an item (its search entry goes with it, through the trigger)."""
+    with write_transaction(db):
+        db.execute("DELETE FROM veille_items WHERE id = ?", (item_id,))
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search, as the index sees them: letters and digits, accents folded.
+
+    Empty when the text holds no letter or digit (nothing can match it).
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _TOKEN.findall(folded)[:MAX_SEARCH_TERMS]
+
+
+def fts_query(terms: Iterable[str]) -> str:
+    """An FTS5 query matching items that contain every term, each as a word prefix.
+
+    Terms come from ``search_terms`` (letters and digits only), and are quoted all
+    the same, so words such as ``OR``, ``NOT`` or ``NEAR`` are searched, not obeyed.
+    """
+    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+
+
+def search_items(
+    db: sqlite_utils.Database, establishment_id: str, text: str, limit: int = 10
+) -> list[WatchItem]:
+    """Items whose title, comment or tags contain every word of ``text`` (best first).
+
+    Accents and case are ignored and each word matches as a prefix (« outil » finds
+    « outils »). Any text is a valid search: one without letters or digits finds nothing.
+    """
+    terms = search_terms(text)
+    if not terms:
+        return []
+    rows = db["veille_items"].search(
+        fts_query(terms),
+        columns=[c.strip() for c in _COLUMNS.split(",")],
+        where="establishment_id = :establishment_id",
+        where_args={"establishment_id": establishment_id},
+        limit=limit,
+    )
+    return [_item(list(row.values())) for row in rows]
+
+
+def items_until(
+    db: sqlite_utils.Database, establishment_id: str, until: datetime
+) -> list[WatchItem]:
+    """Items shared up to ``until``, oldest first (the newsletter keeps those it showed)."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? ORDER BY number",
+        (establishment_id,),
+    ).fetchall()
+    # Compared as datetimes: stored offsets change with daylight saving time.
+    return [item for item in map(_item, rows) if item.posted_at <= until]

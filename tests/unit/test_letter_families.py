@@ -1,0 +1,47 @@
+"""The real newsletter and digest gather what every family contributes."""
+
+from datetime import datetime
+
+from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
+
+ACTIVITY = [
+    (REFERENT, "!permanence ouvrir mercredi 12h30 B12"),
+    # An internal address: the title is not fetched (no connection), the link is kept.
+    (REFERENT, "!veille http://localhost/ressources/capsules Capsules vidéo #creation"),
+    (TEACHER, "!formation Créer des capsules vidéo avec mes élèves"),
+    (REFERENT, "!formation planifier 1 jeudi 3 décembre 12h30 CDI"),
+    (TEACHER, "!formation Sécuriser les comptes ENT"),
+    (REFERENT, "!enquete ouvrir https://enquetes.example.org/rupn 15/12 Usages du numérique"),
+    (TEACHER, "!panne vidéoprojecteur salle 12 ne s'allume pas"),
+    (TEACHER, "!panne ticket 1 GLPI-4521"),
+]
+
+
+async def run(chat):
+    for sender, text in ACTIVITY:
+        await chat.say(sender, text)
+
+
+async def test_the_letter_has_a_section_from_each_family(chat):
+    await run(chat)
+    letter = (await chat.say(REFERENT, "!lettre aperçu")).body
+    assert "**Nouveau dans la veille**\n- http://localhost/ressources/capsules — Capsules" in letter
+    assert "- n° 1 : mercredi 25 novembre à 12h30, salle B12 — 5 places libres" in letter
+    assert "- jeudi 3 décembre à 12h30, salle CDI : Créer des capsules vidéo" in letter
+    assert "- n° 2 Sécuriser les comptes ENT — 1 soutien" in letter
+    assert "Usages du numérique (https://enquetes.example.org/rupn)" in letter
+
+
+async def test_the_digest_counts_each_family_without_names(chat):
+    await run(chat)
+    await chat.say(PRINCIPAL, "!synthese", now=datetime(2026, 11, 30, 18, tzinfo=PARIS))
+    (digest,) = [m for m in chat.messenger_outbox() if m.dm_user == PRINCIPAL]
+    for line in (
+        "**Liens de veille partagés** : 1",
+        "**Besoins de formation exprimés** : 2",
+        "**Pannes signalées** : 1",
+        "**Tickets encore ouverts en fin de mois** : 1",
+        "**Permanences numériques tenues** : 1",
+    ):
+        assert line in digest.body
+    assert "@" not in digest.body and "Créer des capsules" not in digest.body
