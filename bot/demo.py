@@ -18,6 +18,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
+
 from bot.calendar import is_school_day
 from bot.testbed import BotProcess, ChatUser, LocalSynapse, free_port, port_is_free
 
@@ -37,14 +39,40 @@ PEOPLE = {
 SCRIPT = (
     ("prof1", "!aide"),
     ("referent", "!permanence ouvrir mardi 12h30 45min 2 places B12"),
-    ("prof1", "!permanence"),
     ("prof1", "!permanence réserver 1 Pronote : le cahier de textes"),
     ("prof2", "!permanence réserver mardi 12h30"),
     ("principal", "!permanence réserver 1"),
     ("prof2", "!permanence annuler 1"),
+    ("prof2", "!formation Créer des capsules vidéo avec mes élèves"),
+    ("prof1", "!formation capsules vidéo pour les élèves"),
+    ("prof1", "!formation +1 1"),
+    ("prof1", "!panne vidéoprojecteur salle 12 ne s'allume pas"),
     ("prof2", "!permanance"),
     ("prof1", "!permanence ouvrir jeudi 17h"),
+    (
+        "referent",
+        "!veille {site}/ressources/outils?utm_source=lettre Des outils pour la classe #outils",
+    ),
+    ("referent", "!lettre aperçu"),
 )
+
+# A page the demo serves on loopback so that !veille can show a fetched title.
+ARTICLE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<meta property="og:title" content="Dix outils numériques pour la classe">
+<title>Ressources</title></head><body><p>Exemple de page.</p></body></html>"""
+
+
+async def serve_article() -> tuple[web.AppRunner, str]:
+    """Serve ARTICLE on a free loopback port; returns the runner and the base URL."""
+    app = web.Application()
+    app.router.add_get(
+        "/ressources/outils", lambda request: web.Response(text=ARTICLE, content_type="text/html")
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
 
 
 def say(line: str = "") -> None:
@@ -108,6 +136,8 @@ store_path = "data/store"
 [bot]
 database = "data/rupn.db"
 allowed_inviters = ["{accounts["referent"].user_id}"]
+# Demo only: lets !veille read the page the demo serves on 127.0.0.1.
+allow_private_links = true
 {f'simulated_start = "{simulated.isoformat()}"' if simulated else ""}
 
 [[establishment]]
@@ -186,6 +216,7 @@ async def main() -> None:
     synapse, accounts, room, config = setup(port, simulated)
     bot = BotProcess(config, DEMO / "bot.log")
     users: dict[str, ChatUser] = {}
+    site_runner, site = await serve_article()
     try:
         say("• Démarrage du bot (journal : .demo/bot.log) …")
         bot.start()
@@ -197,7 +228,7 @@ async def main() -> None:
         )
         say()
         for who, text in SCRIPT:
-            await play(users, room, who, text)
+            await play(users, room, who, text.format(site=site))
         say("─" * 72)
         say("Pour vous connecter avec un client Matrix (Element…) :")
         say(f"  serveur d'accueil : {synapse.url}")
@@ -211,6 +242,7 @@ async def main() -> None:
             await user.close()
         bot.stop()
         synapse.stop()
+        await site_runner.cleanup()
         say("• Bot et serveur arrêtés.")
 
 
