@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time as datetime_time
 from datetime import timedelta
@@ -95,6 +96,23 @@ class Number(Converter):
         if not 1 <= value <= cls.maximum:
             raise BadArgument(f"Le numéro {_short(word)} n'existe pas.")
         return value, 1
+
+
+class NumberedItem(Number):
+    """Something of this establishment designated by its short number (a need, a
+    breakdown…). A subclass gives ``find(db, establishment_id, number)`` and the
+    ``missing`` sentence, with ``{number}`` and ``{prefix}`` placeholders."""
+
+    find: ClassVar[Callable[..., object | None]]
+    missing: ClassVar[str]
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        number, used = super().consume(words, raw, ctx)
+        found = cls.find(ctx.db, ctx.establishment.id, number)
+        if found is None:
+            raise BadArgument(cls.missing.format(number=number, prefix=ctx.config.bot.prefix))
+        return found, used
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -16,7 +16,7 @@ from bot.converters import (
     BadArgument,
     DateChoices,
     FutureWhen,
-    Number,
+    NumberedItem,
     TaggedText,
     Text,
     is_past,
@@ -75,19 +75,11 @@ class NeedText(TaggedText):
     max_length = 300
 
 
-class NeedRef(Number):
+class NeedRef(NumberedItem):
     """A training need of this establishment, by its number."""
 
-    @classmethod
-    def consume(cls, words, raw, ctx):
-        number, used = super().consume(words, raw, ctx)
-        need = find_need(ctx.db, ctx.establishment.id, number)
-        if need is None:
-            raise BadArgument(
-                f"Le besoin n° {number} n'existe pas : « {ctx.config.bot.prefix}formation »"
-                " donne la liste."
-            )
-        return need, used
+    find = staticmethod(find_need)
+    missing = "Le besoin n° {number} n'existe pas : « {prefix}formation » donne la liste."
 
 
 class FromPoll:

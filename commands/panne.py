@@ -8,7 +8,7 @@ a number so its ticket reference and repair can be followed.
 
 from __future__ import annotations
 
-from bot.converters import BadArgument, Number, Text
+from bot.converters import BadArgument, NumberedItem, Text
 from bot.dates import format_date_fr
 from bot.digest import digest_figure
 from bot.dispatch import Context, Role, command
@@ -52,19 +52,11 @@ class BreakdownText(Text):
         return text, used
 
 
-class IncidentRef(Number):
+class IncidentRef(NumberedItem):
     """A breakdown of this establishment, by its number."""
 
-    @classmethod
-    def consume(cls, words, raw, ctx):
-        number, used = super().consume(words, raw, ctx)
-        incident = find_incident(ctx.db, ctx.establishment.id, number)
-        if incident is None:
-            raise BadArgument(
-                f"La panne n° {number} n'existe pas : « {ctx.config.bot.prefix}panne »"
-                " donne celles en cours."
-            )
-        return incident, used
+    find = staticmethod(find_incident)
+    missing = "La panne n° {number} n'existe pas : « {prefix}panne » donne celles en cours."
 
 
 class TicketRef(Text):

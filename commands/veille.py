@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from bot.converters import BadArgument, Number, Tagged, TaggedText, Text, Url
+from bot.converters import BadArgument, NumberedItem, Tagged, TaggedText, Text, Url
 from bot.dates import format_date_fr
 from bot.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.dispatch import Context, Role, command
@@ -21,6 +21,13 @@ MAX_COMMENT_CHARS = 500
 EXAMPLE_SHARE = "!veille https://eduscol.education.fr/ressource Pour la classe #ia"
 # Who may share when the establishment keeps !veille for its referents.
 SHARERS = frozenset({Role.REFERENT, Role.ADMIN})
+
+
+class LinkRef(NumberedItem):
+    """A shared link of this establishment, by its number."""
+
+    find = staticmethod(store.item_by_number)
+    missing = "Le lien n° {number} n'existe pas. Tapez {prefix}veille pour voir les numéros."
 
 
 class Comment(TaggedText):
@@ -101,13 +108,8 @@ async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
     help="Retire un lien de la veille (la personne qui l'a partagé ou un référent).",
     examples=("!veille retirer 3",),
 )
-async def remove(ctx: Context, number: Number) -> None:
-    item = store.item_by_number(ctx.db, ctx.establishment.id, number)
-    if item is None:
-        raise BadArgument(
-            f"Le lien n° {number} n'existe pas. Tapez !veille pour voir les numéros.",
-            example="!veille retirer 3",
-        )
+async def remove(ctx: Context, item: LinkRef) -> None:
+    number = item.number
     if item.author != ctx.sender and ctx.role not in SHARERS:
         raise BadArgument(
             f"Seuls la personne qui a partagé le lien n° {number} et les référents "
