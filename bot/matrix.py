@@ -157,6 +157,8 @@ class MatrixBot:
         self.ready = asyncio.Event()
         self.scheduler = None  # set by bot.app; started once the first sync is done
         self._flushing = asyncio.Lock()
+        self._sending = asyncio.Lock()
+        self._paused_until = 0.0  # loop time before which the homeserver asked us to wait
 
     @property
     def credentials_path(self) -> Path:
@@ -312,6 +314,8 @@ class MatrixBot:
     async def _on_error_response(self, resp: ErrorResponse) -> None:
         if resp.status_code == "M_LIMIT_EXCEEDED":
             self.rate_limited += 1
+            wait = (resp.retry_after_ms or 5000) / 1000
+            self._paused_until = max(self._paused_until, asyncio.get_running_loop().time() + wait)
             log.warning(
                 "rate limited by the homeserver (429 #%d), waiting %s ms as asked",
                 self.rate_limited,
@@ -614,10 +618,19 @@ class MatrixBot:
     async def send_event(
         self, room_id: str, event_type: str, content: dict, *, txn_id: str | None = None
     ) -> str | None:
-        """Send any room event (polls use ``m.poll.start``)."""
-        resp = await self.client.room_send(
-            room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
-        )
+        """Send any room event (polls use ``m.poll.start``).
+
+        One send at a time, and after a 429 nobody sends before ``retry_after_ms``:
+        concurrent senders retrying each on their own would hammer the homeserver
+        with requests bound to be refused (the bot must stay polite on Tchap).
+        """
+        async with self._sending:
+            pause = self._paused_until - asyncio.get_running_loop().time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            resp = await self.client.room_send(
+                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+            )
         if isinstance(resp, RoomSendResponse):
             return resp.event_id
         log.error(
