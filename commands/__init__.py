@@ -15,6 +15,7 @@ FAMILIES = (
     "panne",
     "lettre",
     "enquete",
+    "objectifs",
     "statut",
     "donnees",
 )
