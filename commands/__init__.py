@@ -16,6 +16,7 @@ FAMILIES = (
     "lettre",
     "enquete",
     "objectifs",
+    "bilan",
     "statut",
     "donnees",
 )

@@ -47,6 +47,7 @@ ACTIVITY = [
     (PRINCIPAL, "!objectifs point 1 Une session en décembre"),
     (REFERENT, "!objectifs atteint 2 tous les mardis"),
     (TEACHER, "!objectifs"),
+    (PRINCIPAL, "!bilan"),
 ]
 
 
