@@ -17,6 +17,7 @@ HTML by markdown-it with raw HTML disabled.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from commands.objectifs import (
 from storage import report as store
 from storage.establishments import display_names
 from storage.objectives import Objective, objectives_of_year
+
+log = logging.getLogger(__name__)
 
 # Matrix IDs anywhere in free text; display names are matched as whole words.
 _MATRIX_ID = r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?"
@@ -107,19 +110,20 @@ def build_report(ctx: Context, start_year: int) -> Report:
     db, establishment = ctx.db, ctx.establishment
     start, end, complete = year_range(start_year, ctx.now)
     mask = name_masker(display_names(db, establishment.id).values())
-    registered = sorted(ctx.registry.figures, key=lambda f: (f.order, f.name))
-    totals = {
-        f.name: _figure_total(f(db, establishment, start, end), f.label, mask) for f in registered
-    }
-    months = []
-    month = start.date()
-    while datetime(month.year, month.month, 1, tzinfo=start.tzinfo) < end:
-        first = datetime(month.year, month.month, 1, tzinfo=start.tzinfo)
-        following = month_start(month, 1)
-        last = min(end, datetime(following.year, following.month, 1, tzinfo=start.tzinfo))
-        row = tuple(_figure_total(f(db, establishment, first, last)).total for f in registered)
-        months.append((month_label(month), row))
-        month = following
+    months = _months(start, end)
+    totals: dict[str, FigureTotal] = {}
+    columns, series = [], []
+    for figure in sorted(ctx.registry.figures, key=lambda f: (f.order, f.name)):
+        try:
+            total = _figure_total(figure(db, establishment, start, end), figure.label, mask)
+            by_month = [_figure_total(figure(db, establishment, *m[1:])).total for m in months]
+        except Exception:
+            # One family's bug must not cost the referent the whole report.
+            log.exception("report figure %s failed for %s", figure.name, establishment.id)
+            continue
+        totals[figure.name] = total
+        columns.append(figure.label)
+        series.append(by_month)
     objectives = objectives_of_year(db, establishment.id, start_year)
     return Report(
         year=school_year_label(start_year),
@@ -132,16 +136,30 @@ def build_report(ctx: Context, start_year: int) -> Report:
         seats_offered=store.seats_offered(db, establishment.id, start, end),
         assistance=store.assistance_summary(db, establishment.id, start, end),
         objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
-        readings=readings_of(ctx, objectives, ctx.now),
+        readings=readings_of(ctx, objectives),
         notes=tuple(
             (o.number, n.created_at.astimezone(ctx.now.tzinfo).date(), mask(n.text))
             for o in objectives
             for n in o.notes
             if n.text
         ),
-        month_columns=tuple(f.label for f in registered),
-        months=tuple(months),
+        month_columns=tuple(columns),
+        months=tuple(
+            (label, tuple(values[i] for values in series)) for i, (label, *_) in enumerate(months)
+        ),
     )
+
+
+def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(« octobre 2026 », first instant, end) for each month from ``start`` until ``end``."""
+    months = []
+    month = start.date()
+    while (first := datetime(month.year, month.month, 1, tzinfo=start.tzinfo)) < end:
+        following = month_start(month, 1)
+        last = datetime(following.year, following.month, 1, tzinfo=start.tzinfo)
+        months.append((month_label(month), first, min(end, last)))
+        month = following
+    return months
 
 
 # --- rendering ----------------------------------------------------------------------

@@ -259,19 +259,16 @@ def read_indicator(
     )
 
 
-def readings_of(ctx_like, objectives: list[Objective], now: datetime) -> dict[int, Reading]:
-    """Each objective's indicator reading, by objective number, over its school year to ``now``.
-
-    ``ctx_like`` gives ``db``, ``establishment`` and ``registry``.
-    """
-    known = measures(ctx_like.registry)
+def readings_of(ctx: Context, objectives: list[Objective]) -> dict[int, Reading]:
+    """Each objective's indicator reading, by number, over its school year up to ``ctx.now``."""
+    known = measures(ctx.registry)
     readings = {}
     for objective in objectives:
         if objective.indicator is None:
             continue
-        start, end, _ = year_range(objective.school_year, now)
+        start, end, _ = year_range(objective.school_year, ctx.now)
         readings[objective.number] = read_indicator(
-            objective.indicator, known, ctx_like.db, ctx_like.establishment, start, end
+            objective.indicator, known, ctx.db, ctx.establishment, start, end
         )
     return readings
 
@@ -362,7 +359,7 @@ async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
         "objectifs/liste",
         year=school_year_label(year),
         objectives=objectives,
-        readings=readings_of(ctx, objectives, ctx.now),
+        readings=readings_of(ctx, objectives),
         can_manage=add.allows(ctx.role),
     )
 
@@ -392,7 +389,7 @@ async def add(ctx: Context, new: ObjectiveText) -> None:
         "objectifs/ajoute",
         objective=objective,
         year=school_year_label(year),
-        reading=readings_of(ctx, [objective], ctx.now).get(objective.number),
+        reading=readings_of(ctx, [objective]).get(objective.number),
     )
 
 
@@ -418,7 +415,7 @@ async def _change_status(ctx: Context, objective: Objective, status: str, why: s
             example=f"{ctx.config.bot.prefix}objectifs",
         )
     set_status(ctx.db, objective.id, status, ctx.sender, ctx.now, why)
-    reading = readings_of(ctx, [objective], ctx.now).get(objective.number)
+    reading = readings_of(ctx, [objective]).get(objective.number)
     await ctx.reply("objectifs/etat", objective=objective, status=status, note=why, reading=reading)
 
 

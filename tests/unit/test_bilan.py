@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.dispatch import Outcome
+from bot.digest import digest_figure
+from bot.dispatch import Outcome, Registry
 from commands.bilan import day_fr, duration_fr, name_masker
 from storage import privacy, report
 from storage.establishments import record_member
@@ -299,3 +300,16 @@ def test_names_and_matrix_ids_are_masked_as_whole_words():
     assert (
         mask("Claire et Clairefontaine, Li et lire") == "[nom masqué] et Clairefontaine, Li et lire"
     )
+
+
+async def test_a_failing_figure_leaves_the_rest_of_the_report(chat, caplog):
+    def broken(db, establishment, start, end):
+        raise RuntimeError("bug in a family")
+
+    figures = [*chat.registry.figures, digest_figure("casse", label="Chiffre cassé")(broken)]
+    chat.registry = Registry(chat.registry.commands, figures=figures)
+    await live_the_term(chat)
+    _, files = await ask_report(chat)
+    assert "Chiffre cassé" not in files[0][1]
+    assert table_row(files[0][1], "Permanences numériques tenues") == ["4"]
+    assert "report figure casse failed for clg-test" in caplog.text
