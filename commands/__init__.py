@@ -15,6 +15,8 @@ FAMILIES = (
     "panne",
     "lettre",
     "enquete",
+    "objectifs",
+    "bilan",
     "statut",
     "donnees",
 )

@@ -689,8 +689,9 @@ def needs_by_theme_between(
     """
     counts: dict[str, int] = {}
     rows = db.execute(
-        "SELECT tags FROM training_needs WHERE establishment_id = ? AND created_at >= ?"
-        " AND created_at < ?",
+        # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
+        "SELECT tags FROM training_needs WHERE establishment_id = ?"
+        " AND julianday(created_at) >= julianday(?) AND julianday(created_at) < julianday(?)",
         (establishment_id, _utc(start), _utc(end)),
     ).fetchall()
     for (tags,) in rows:
@@ -705,8 +706,8 @@ def sessions_between(
 ) -> int:
     """Training sessions held (planned for a time) in [start, end) (a digest figure)."""
     row = db.execute(
-        "SELECT count(*) FROM training_sessions WHERE establishment_id = ? AND starts_at >= ?"
-        " AND starts_at < ?",
+        "SELECT count(*) FROM training_sessions WHERE establishment_id = ?"
+        " AND julianday(starts_at) >= julianday(?) AND julianday(starts_at) < julianday(?)",
         (establishment_id, _utc(start), _utc(end)),
     ).fetchone()
     return row[0]

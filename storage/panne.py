@@ -290,8 +290,10 @@ def breakdowns_by_category_between(
 ) -> dict[str, int]:
     """Breakdowns reported in [start, end), by category (a digest figure)."""
     rows = db.execute(
-        "SELECT category, count(*) FROM incidents WHERE establishment_id = ? AND reported_at >= ?"
-        " AND reported_at < ? GROUP BY category ORDER BY count(*) DESC, category",
+        # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
+        "SELECT category, count(*) FROM incidents WHERE establishment_id = ?"
+        " AND julianday(reported_at) >= julianday(?) AND julianday(reported_at) < julianday(?)"
+        " GROUP BY category ORDER BY count(*) DESC, category",
         (establishment_id, start.isoformat(), end.isoformat()),
     ).fetchall()
     return {category_label(category): count for category, count in rows}
@@ -301,7 +303,8 @@ def open_tickets_at(db: sqlite_utils.Database, establishment_id: str, moment: da
     """Breakdowns with a ticket still open at ``moment`` (a digest figure)."""
     row = db.execute(
         "SELECT count(*) FROM incidents WHERE establishment_id = ? AND ticket_ref IS NOT NULL"
-        " AND reported_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)",
+        " AND julianday(reported_at) < julianday(?)"
+        " AND (resolved_at IS NULL OR julianday(resolved_at) >= julianday(?))",
         (establishment_id, moment.isoformat(), moment.isoformat()),
     ).fetchone()
     return row[0]

@@ -83,6 +83,14 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Enquêtes auxquelles vous avez dit avoir répondu"),
     PersonalColumn("veille_items", "author", "anonymise", "posted_at", ("comment",),
                    label="Liens de veille que vous avez partagés"),
+    # An objective's text is the establishment's (negotiated with the principal): it
+    # stays; a progress note is its author's words and goes with them.
+    PersonalColumn("objectives", "author", "anonymise", "created_at",
+                   label="Objectifs de l'année que vous avez notés"),
+    PersonalColumn("objectives", "updated_by", "anonymise", "status_at",
+                   label="Objectifs que vous avez dits atteints, abandonnés ou repris"),
+    PersonalColumn("objective_notes", "author", "anonymise", "created_at", ("text",),
+                   label="Vos points d'étape sur les objectifs"),
 ]  # fmt: skip
 
 # bot_state keys that embed a Matrix ID (the direct room with someone).

@@ -45,3 +45,15 @@ async def test_the_digest_counts_each_family_without_names(chat):
     ):
         assert line in digest.body
     assert "@" not in digest.body and "Créer des capsules" not in digest.body
+
+
+async def test_a_need_late_on_the_last_evening_counts_in_its_own_month(chat):
+    from commands.formation import needs_by_theme
+
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=PARIS)  # 22:30 UTC, still November in Paris
+    await chat.say(TEACHER, "!formation Utiliser la classe virtuelle", now=late)
+    school = chat.config.establishments[0]
+    november = (datetime(2026, 11, 1, tzinfo=PARIS), datetime(2026, 12, 1, tzinfo=PARIS))
+    december = (datetime(2026, 12, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS))
+    assert sum(needs_by_theme(chat.db, school, *november).values()) == 1
+    assert needs_by_theme(chat.db, school, *december) == {}

@@ -42,6 +42,12 @@ ACTIVITY = [
     (REFERENT, "!veille retirer 2"),
     (TEACHER, "!veille"),
     (PROF2, "!veille cherche classe"),
+    (REFERENT, "!objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=2"),
+    (PRINCIPAL, "!objectifs ajouter Ouvrir une permanence numérique"),
+    (PRINCIPAL, "!objectifs point 1 Une session en décembre"),
+    (REFERENT, "!objectifs atteint 2 tous les mardis"),
+    (TEACHER, "!objectifs"),
+    (PRINCIPAL, "!bilan"),
 ]
 
 

@@ -1,0 +1,261 @@
+"""``!bilan``: the school year's activity report (compte-rendu d'activités), from the data.
+
+The referent gives it to the principal at the end of the year; the academy's
+June survey asks for the same things, so its sections follow the survey: spreading
+information, training needs, accompaniment, steering (the year's objectives),
+assistance. It is uploaded to the room as two files with the same text: Markdown
+(to paste into a document) and a self-contained HTML page (to open in a browser
+or print). Numbers only: no Matrix ID and no display name is ever passed to the
+templates, so none can reach the files.
+
+The chat renderer (bot/render.py) is made for messages; a report is a document,
+so it has its own two Jinja environments: Markdown, where every value is
+escaped for a table cell, and HTML, autoescaped, around the Markdown turned into
+HTML by markdown-it with raw HTML disabled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from bot.dates import MONTH_NAMES
+from bot.digest import month_label, month_start
+from bot.dispatch import Context, command
+from bot.render import TEMPLATE_DIR, french_number
+from commands.objectifs import (
+    Reading,
+    SchoolYear,
+    current_school_year,
+    readings_of,
+    school_year_label,
+    year_range,
+)
+from storage import report as store
+from storage.establishments import display_names
+from storage.objectives import Objective, objectives_of_year
+
+log = logging.getLogger(__name__)
+
+# Matrix IDs anywhere in free text; display names are matched as whole words.
+_MATRIX_ID = r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?"
+NAME_MASK = "[nom masqué]"
+
+
+@dataclass(frozen=True)
+class FigureTotal:
+    """A digest figure over the whole period, with its parts when given by theme."""
+
+    label: str
+    total: int
+    parts: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows: counts, and the objectives (the referent's own text)."""
+
+    year: str
+    start: datetime
+    end: datetime  # exclusive; ``now`` while the year runs
+    complete: bool
+    totals: Mapping[str, FigureTotal]  # the digest figures, by name
+    newsletters: int
+    needs: store.NeedsSummary
+    seats_offered: int
+    assistance: store.AssistanceSummary
+    objectives: tuple[Objective, ...]
+    readings: Mapping[int, Reading]
+    notes: tuple[tuple[int, date, str], ...]  # (objective n°, day, text), oldest first
+    month_columns: tuple[str, ...]
+    months: tuple[tuple[str, tuple[int, ...]], ...]
+
+    @property
+    def last_day(self) -> date:
+        """The last day counted: 31 August, or today while the year runs."""
+        return (self.end - timedelta(days=1)).date() if self.complete else self.end.date()
+
+
+def name_masker(names: Iterable[str]) -> Callable[[str], str]:
+    """A function masking Matrix IDs and these display names (whole words, any case).
+
+    The report names nobody: the free text in it (objectives, progress notes,
+    survey titles) is the referent's, and may still name a colleague.
+    """
+    words = sorted({n.strip() for n in names if len(n.strip()) >= 3}, key=len, reverse=True)
+    alternatives = [_MATRIX_ID] + [rf"(?<!\w){re.escape(w)}(?!\w)" for w in words]
+    pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+    return lambda text: pattern.sub(NAME_MASK, text)
+
+
+def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> FigureTotal:
+    if isinstance(value, Mapping):
+        return FigureTotal(
+            label, sum(value.values()), tuple((mask(k), v) for k, v in value.items())
+        )
+    return FigureTotal(label, int(value))
+
+
+def build_report(ctx: Context, start_year: int) -> Report:
+    """Gather the report of a school year as it stands at ``ctx.now``."""
+    db, establishment = ctx.db, ctx.establishment
+    start, end, complete = year_range(start_year, ctx.now)
+    mask = name_masker(display_names(db, establishment.id).values())
+    months = _months(start, end)
+    totals: dict[str, FigureTotal] = {}
+    columns, series = [], []
+    for figure in sorted(ctx.registry.figures, key=lambda f: (f.order, f.name)):
+        try:
+            total = _figure_total(figure(db, establishment, start, end), figure.label, mask)
+            by_month = [_figure_total(figure(db, establishment, *m[1:])).total for m in months]
+        except Exception:
+            # One family's bug must not cost the referent the whole report.
+            log.exception("report figure %s failed for %s", figure.name, establishment.id)
+            continue
+        totals[figure.name] = total
+        columns.append(figure.label)
+        series.append(by_month)
+    objectives = objectives_of_year(db, establishment.id, start_year)
+    return Report(
+        year=school_year_label(start_year),
+        start=start,
+        end=end,
+        complete=complete,
+        totals=totals,
+        newsletters=store.newsletters_sent(db, establishment.id, start, end),
+        needs=store.needs_summary(db, establishment.id, start, end),
+        seats_offered=store.seats_offered(db, establishment.id, start, end),
+        assistance=store.assistance_summary(db, establishment.id, start, end),
+        objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
+        readings=readings_of(ctx, objectives),
+        notes=tuple(
+            (o.number, n.created_at.astimezone(ctx.now.tzinfo).date(), mask(n.text))
+            for o in objectives
+            for n in o.notes
+            if n.text
+        ),
+        month_columns=tuple(columns),
+        months=tuple(
+            (label, tuple(values[i] for values in series)) for i, (label, *_) in enumerate(months)
+        ),
+    )
+
+
+def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(« octobre 2026 », first instant, end) for each month from ``start`` until ``end``."""
+    months = []
+    month = start.date()
+    while (first := datetime(month.year, month.month, 1, tzinfo=start.tzinfo)) < end:
+        following = month_start(month, 1)
+        last = datetime(following.year, following.month, 1, tzinfo=start.tzinfo)
+        months.append((month_label(month), first, min(end, last)))
+        month = following
+    return months
+
+
+# --- rendering ----------------------------------------------------------------------
+
+# In a Markdown table cell or list item, these would be read as markup.
+_MD_CELL_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
+
+
+def _markdown_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    # One line, markup characters escaped: user text cannot break a table or add a link.
+    return _MD_CELL_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+
+
+def day_fr(value: date) -> str:
+    """« 1er septembre 2026 »."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def duration_fr(value: timedelta) -> str:
+    """« 40 min », « 5 h », « 2,5 jours »."""
+    hours = value.total_seconds() / 3600
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    if hours < 24:
+        return f"{french_number(hours)} h"
+    days = hours / 24
+    return f"{french_number(days)} jour{'s' if days >= 2 else ''}"
+
+
+def capitalised(text: str) -> str:
+    """« Imprimante ou copieur » (the rest unchanged: « ENT, Pronote ou compte »)."""
+    return text[:1].upper() + text[1:]
+
+
+def percent_fr(part: int, whole: int) -> str:
+    """« 67 % », « – » when there is nothing to divide by."""
+    return f"{french_number(100 * part / whole, 0)} %" if whole else "–"
+
+
+@cache
+def _environments() -> tuple[Environment, Environment, MarkdownIt]:
+    # Built once: templates are compiled on first use and kept.
+    loader = FileSystemLoader(str(TEMPLATE_DIR))
+    markdown = Environment(
+        loader=loader,
+        autoescape=False,
+        finalize=_markdown_value,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    markdown.filters.update(
+        nombre=french_number, jour=day_fr, duree=duration_fr, majuscule=capitalised
+    )
+    markdown.globals.update(pourcent=percent_fr)
+    html = Environment(loader=loader, autoescape=True, undefined=StrictUndefined)
+    return markdown, html, MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def render_report(report: Report, establishment, now: datetime) -> tuple[str, str]:
+    """The report as (Markdown, HTML page)."""
+    markdown_env, html_env, to_html = _environments()
+    text = markdown_env.get_template("bilan/bilan.md.j2").render(
+        report=report, establishment=establishment, now=now
+    )
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    page = html_env.get_template("bilan/bilan.html.j2").render(
+        title=f"Compte-rendu d'activités {report.year} : {establishment.name}",
+        body=Markup(to_html.render(text)),
+    )
+    return text, page
+
+
+# --- command ------------------------------------------------------------------------
+
+
+@command(
+    "bilan",
+    role=("referent", "principal"),
+    aliases=("compte-rendu", "cr"),
+    help="Le compte-rendu d'activités de l'année scolaire, en deux fichiers (Markdown et page"
+    " web), établi d'après ce que le bot a enregistré : des totaux, aucun nom.",
+    examples=("!bilan", "!bilan 2025-2026"),
+)
+async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:
+    start_year = current_school_year(ctx.now) if year is None else year
+    report = build_report(ctx, start_year)
+    markdown, html = render_report(report, ctx.establishment, ctx.now)
+    name = f"bilan-{report.year}-{ctx.establishment.id}"
+    await ctx.reply("bilan/envoye", report=report)
+    await ctx.send_file(f"{name}.md", markdown.encode(), "text/markdown")
+    await ctx.send_file(f"{name}.html", html.encode(), "text/html")

@@ -1,0 +1,466 @@
+"""``!objectifs``: the few priorities of the school year and how far they are.
+
+The referent negotiates them with the principal each September; either of them
+writes them down, adds progress notes (« points d'étape ») and says when one is
+reached or abandoned; everyone reads them. An objective may carry an indicator,
+a figure the bot already counts compared with a target (``indicateur:
+sessions>=6``, ``indicateur: besoins_traites>=80%``): its value is computed over
+the objective's school year, from 1 September to now, and shown beside it.
+
+The figures an indicator may use are the digest figures every family declares
+(``@digest_figure``) plus the derived ones in ``DERIVED`` below: the one place
+where a rate or a count that is not a digest figure is defined. ``!bilan``
+reads objectives and indicators through ``measures`` and ``read_indicator``.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from bot.calendar import school_year_of
+from bot.converters import BadArgument, Converter, Number, Text, fold
+from bot.dispatch import Context, command
+from bot.render import french_number
+from storage import report
+from storage.objectives import (
+    ABANDONED,
+    ACTIVE,
+    REACHED,
+    IndicatorSpec,
+    Objective,
+    add_note,
+    add_objective,
+    count_kept,
+    find_objective,
+    objectives_of_year,
+    set_status,
+)
+from storage.permanence import seats_booked_between
+
+# « Simples et en nombre limité » (the academy's advice): abandoned ones do not count.
+MAX_OBJECTIVES = 10
+MAX_OBJECTIVE_CHARS = 300
+MAX_NOTE_CHARS = 500
+MAX_TARGET = 1_000_000
+EXAMPLE_ADD = "!objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=6"
+MANAGERS = ("referent", "principal")
+
+
+# --- school years -------------------------------------------------------------------
+
+
+def school_year_label(start_year: int) -> str:
+    """« 2026-2027 »."""
+    return f"{start_year}-{start_year + 1}"
+
+
+def current_school_year(now: datetime) -> int:
+    """The year the school year containing ``now`` started in."""
+    return school_year_of(now.date())[0]
+
+
+def year_range(start_year: int, now: datetime) -> tuple[datetime, datetime, bool]:
+    """``[1 September, 1 September next)`` in ``now``'s time zone, cut at ``now`` while
+    the year runs; the flag says whether the year is over."""
+    start = datetime(start_year, 9, 1, tzinfo=now.tzinfo)
+    end = datetime(start_year + 1, 9, 1, tzinfo=now.tzinfo)
+    return start, min(end, now), now >= end
+
+
+_YEAR = re.compile(r"^([0-9]{4})[-/–—]([0-9]{4}|[0-9]{2})$")
+
+
+class SchoolYear(Converter):
+    """A school year that has begun: « 2025-2026 » (or « 2025/2026 », « 2025-26 »)."""
+
+    label = "année"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        text = words[0].text
+        match = _YEAR.match(text)
+        if match is None:
+            raise BadArgument(
+                f"Je ne comprends pas l'année « {_short(text)} » : écrivez-la ainsi : 2025-2026."
+            )
+        start, end = int(match.group(1)), int(match.group(2))
+        if len(match.group(2)) == 2:
+            end += start // 100 * 100
+        if end != start + 1:
+            raise BadArgument(
+                "Une année scolaire va de septembre à août d'une année à la suivante :"
+                " 2025-2026, par exemple."
+            )
+        if start > current_school_year(ctx.now):
+            raise BadArgument(f"L'année scolaire {school_year_label(start)} n'a pas commencé.")
+        if start < 2000:
+            raise BadArgument(f"Le bot n'a rien pour l'année {school_year_label(start)}.")
+        return start, 1
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- measures an indicator may use --------------------------------------------------
+
+Compute = Callable[..., float | None]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure an indicator may name: a count, or a rate in % (None when undefined)."""
+
+    name: str
+    label: str
+    percent: bool
+    compute: Compute  # (db, establishment, start, end) -> value
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return 100 * part / whole if whole else None
+
+
+def _needs_handled(db, establishment, start, end):
+    summary = report.needs_summary(db, establishment.id, start, end)
+    return _rate(summary.handled, summary.received)
+
+
+def _breakdowns_repaired(db, establishment, start, end):
+    return _rate(*report.breakdowns_resolved_rate(db, establishment.id, start, end))
+
+
+def _fill_rate(db, establishment, start, end):
+    booked = seats_booked_between(db, establishment.id, start, end)
+    return _rate(booked, report.seats_offered(db, establishment.id, start, end))
+
+
+def _letters(db, establishment, start, end):
+    return report.newsletters_sent(db, establishment.id, start, end)
+
+
+# What the digest does not count itself: a rate or a count worth an objective.
+DERIVED = (
+    Measure("lettres", "Lettres d'information envoyées", False, _letters),
+    # Handled: planned, closed or forwarded to the DANE (storage/report.py).
+    Measure("besoins_traites", "Part des besoins de formation traités", True, _needs_handled),
+    Measure("pannes_reparees", "Part des pannes signalées réparées", True, _breakdowns_repaired),
+    Measure("remplissage", "Taux de remplissage des permanences numériques", True, _fill_rate),
+)
+
+
+def _total(value) -> int:
+    return sum(value.values()) if isinstance(value, Mapping) else int(value)
+
+
+def measures(registry) -> dict[str, Measure]:
+    """Every figure an indicator may name: the digest's figures, then ``DERIVED``."""
+    found: dict[str, Measure] = {}
+    for figure in sorted(registry.figures, key=lambda f: (f.order, f.name)):
+        found[figure.name] = Measure(
+            figure.name,
+            figure.label,
+            False,
+            lambda db, est, start, end, f=figure: _total(f(db, est, start, end)),
+        )
+    for measure in DERIVED:
+        found.setdefault(measure.name, measure)
+    return found
+
+
+# --- indicators -----------------------------------------------------------------------
+
+OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+             "=": operator.eq}  # fmt: skip
+_OP_SPELLINGS = {"≥": ">=", "=>": ">=", "≤": "<=", "=<": "<=", "==": "="}
+OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+_INDICATOR_WORD = re.compile(r"\bindicateur\s*:", re.IGNORECASE)
+_INDICATOR = re.compile(r"^([a-z][a-z_]*)\s*(>=|=>|≥|<=|=<|≤|==|>|<|=)\s*([0-9]{1,9})\s*(%?)$")
+
+
+def parse_indicator(text: str, known: Mapping[str, Measure]) -> IndicatorSpec:
+    """« sessions>=6 », « besoins_traités ≥ 80 % » → IndicatorSpec; BadArgument otherwise."""
+    folded = re.sub(r"[\s\u00a0\u202f]+", " ", fold(text)).strip().replace("-", "_")
+    match = _INDICATOR.match(folded)
+    if match is None:
+        raise BadArgument(
+            "Écrivez l'indicateur ainsi : « indicateur: sessions>=6 » ou"
+            " « indicateur: besoins_traites>=80% ».",
+            example=EXAMPLE_ADD,
+        )
+    name, op, target, percent = match.groups()
+    measure = known.get(name)
+    if measure is None:
+        raise BadArgument(
+            f"Je ne connais pas le chiffre « {_short(name)} ». Chiffres possibles : "
+            + ", ".join(known)
+            + ".",
+            example=EXAMPLE_ADD,
+        )
+    value = int(target)
+    if percent and not measure.percent:
+        raise BadArgument(f"« {name} » est un nombre, pas un pourcentage : {name}>=6, par exemple.")
+    if measure.percent and value > 100:
+        raise BadArgument(f"« {name} » est un pourcentage : la cible va de 0 à 100.")
+    if value > MAX_TARGET:
+        raise BadArgument(f"La cible est trop grande ({MAX_TARGET} au plus).")
+    return IndicatorSpec(name, _OP_SPELLINGS.get(op, op), value, measure.percent)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An indicator's current value beside its target."""
+
+    name: str
+    label: str
+    op: str
+    target: int
+    percent: bool
+    value: float | None  # None: unknown figure, or a rate of nothing yet
+
+    @property
+    def met(self) -> bool:
+        """Whether the value satisfies the target."""
+        return self.value is not None and OPERATORS[self.op](self.value, self.target)
+
+    @property
+    def spec(self) -> str:
+        """« sessions ≥ 6 », « besoins_traites ≥ 80 % »."""
+        return f"{self.name} {OP_SIGNS[self.op]} {self.target}{' %' if self.percent else ''}"
+
+    @property
+    def shown(self) -> str:
+        """« 12 / 6 ✅ », « 40 % / 80 % », « 3 / ≤ 5 ✅ », « – / 80 % »."""
+        unit = " %" if self.percent else ""
+        value = "–" if self.value is None else french_number(self.value, 0) + unit
+        sign = "" if self.op == ">=" else OP_SIGNS[self.op] + " "
+        mark = " ✅" if self.met else ""
+        return f"{value} / {sign}{self.target}{unit}{mark}"
+
+
+def read_indicator(
+    spec: IndicatorSpec, known: Mapping[str, Measure], db, establishment, start, end
+) -> Reading:
+    """The indicator's value over ``[start, end)``."""
+    measure = known.get(spec.figure)
+    value = measure.compute(db, establishment, start, end) if measure else None
+    return Reading(
+        spec.figure,
+        measure.label if measure else "chiffre que le bot ne compte plus",
+        spec.op,
+        spec.target,
+        spec.percent,
+        value,
+    )
+
+
+def readings_of(ctx: Context, objectives: list[Objective]) -> dict[int, Reading]:
+    """Each objective's indicator reading, by number, over its school year up to ``ctx.now``."""
+    known = measures(ctx.registry)
+    readings = {}
+    for objective in objectives:
+        if objective.indicator is None:
+            continue
+        start, end, _ = year_range(objective.school_year, ctx.now)
+        readings[objective.number] = read_indicator(
+            objective.indicator, known, ctx.db, ctx.establishment, start, end
+        )
+    return readings
+
+
+# --- converters -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewObjective:
+    """What ``!objectifs ajouter`` asks for."""
+
+    text: str
+    indicator: IndicatorSpec | None
+
+
+class ObjectiveText(Converter):
+    """The objective's text, then optionally « indicateur: <chiffre><op><cible>[%] »."""
+
+    label = "objectif"
+    greedy = True
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        rest = raw[words[0].start :]
+        found = list(_INDICATOR_WORD.finditer(rest))
+        indicator = None
+        if found:
+            last = found[-1]
+            indicator = parse_indicator(rest[last.end() :], measures(ctx.registry))
+            rest = rest[: last.start()]
+        text = " ".join(rest.split()).rstrip(" ,;:-–—")
+        if not any(c.isalnum() for c in text):
+            raise BadArgument("Il manque le texte de l'objectif.", example=EXAMPLE_ADD)
+        if len(text) > MAX_OBJECTIVE_CHARS:
+            raise BadArgument(
+                f"L'objectif est trop long ({len(text)} caractères, {MAX_OBJECTIVE_CHARS} au"
+                " plus) : un objectif simple se dit en une phrase."
+            )
+        return NewObjective(text, indicator), len(words)
+
+
+class NoteText(Text):
+    """A progress note: one paragraph, spaces folded."""
+
+    label = "texte"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        text, used = super().consume(words, raw, ctx)
+        text = " ".join(text.split())
+        if len(text) > MAX_NOTE_CHARS:
+            raise BadArgument(
+                f"Le point d'étape est trop long ({len(text)} caractères,"
+                f" {MAX_NOTE_CHARS} au plus) : résumez-le."
+            )
+        return text, used
+
+
+class ObjectiveRef(Number):
+    """An objective of the current school year, by its number."""
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        number, used = super().consume(words, raw, ctx)
+        year = current_school_year(ctx.now)
+        objective = find_objective(ctx.db, ctx.establishment.id, year, number)
+        if objective is None:
+            raise BadArgument(
+                f"L'objectif n° {number} n'existe pas en {school_year_label(year)} :"
+                f" « {ctx.config.bot.prefix}objectifs » donne la liste."
+            )
+        return objective, used
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+@command(
+    "objectifs",
+    aliases=("objectif",),
+    help="Les objectifs de l'année scolaire, leurs indicateurs et leurs points d'étape.",
+    examples=("!objectifs", "!objectifs 2025-2026"),
+)
+async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
+    year = current_school_year(ctx.now) if year is None else year
+    objectives = objectives_of_year(ctx.db, ctx.establishment.id, year)
+    await ctx.reply(
+        "objectifs/liste",
+        year=school_year_label(year),
+        objectives=objectives,
+        readings=readings_of(ctx, objectives),
+        can_manage=add.allows(ctx.role),
+    )
+
+
+@list_objectives.sub(
+    "ajouter",
+    role=MANAGERS,
+    help="Ajoute un objectif de l'année, avec s'il y a lieu un indicateur que le bot compte.",
+    usage="<texte> [indicateur: <chiffre><op><cible>[%]]",
+    examples=(
+        EXAMPLE_ADD,
+        "!objectifs ajouter Traiter les besoins indicateur: besoins_traites>=80%",
+    ),
+)
+async def add(ctx: Context, new: ObjectiveText) -> None:
+    year = current_school_year(ctx.now)
+    if count_kept(ctx.db, ctx.establishment.id, year) >= MAX_OBJECTIVES:
+        raise BadArgument(
+            f"L'année {school_year_label(year)} a déjà {MAX_OBJECTIVES} objectifs : des objectifs"
+            " simples et en nombre limité se suivent mieux. Abandonnez-en un d'abord.",
+            example="!objectifs abandonné 3",
+        )
+    objective = add_objective(
+        ctx.db, ctx.establishment.id, year, new.text, new.indicator, ctx.sender, ctx.now
+    )
+    await ctx.reply(
+        "objectifs/ajoute",
+        objective=objective,
+        year=school_year_label(year),
+        reading=readings_of(ctx, [objective]).get(objective.number),
+    )
+
+
+@list_objectives.sub(
+    "point",
+    role=MANAGERS,
+    help="Note un point d'étape sur un objectif.",
+    examples=("!objectifs point 2 Trois collègues utilisent maintenant le cahier de textes",),
+)
+async def note(ctx: Context, objective: ObjectiveRef, text: NoteText) -> None:
+    add_note(ctx.db, objective.id, text, ctx.sender, ctx.now)
+    await ctx.reply("objectifs/point", objective=objective)
+
+
+STATUS_WORDS = {ACTIVE: "en cours", REACHED: "atteint", ABANDONED: "abandonné"}
+Why = Annotated[NoteText, "pourquoi"]
+
+
+async def _change_status(ctx: Context, objective: Objective, status: str, why: str | None) -> None:
+    if objective.status == status:
+        raise BadArgument(
+            f"L'objectif n° {objective.number} est déjà {STATUS_WORDS[status]}.",
+            example=f"{ctx.config.bot.prefix}objectifs",
+        )
+    set_status(ctx.db, objective.id, status, ctx.sender, ctx.now, why)
+    reading = readings_of(ctx, [objective]).get(objective.number)
+    await ctx.reply("objectifs/etat", objective=objective, status=status, note=why, reading=reading)
+
+
+@list_objectives.sub(
+    "atteint",
+    role=MANAGERS,
+    aliases=("atteindre",),
+    help="Dit un objectif atteint (un mot sur ce qui a marché, si vous voulez).",
+    examples=("!objectifs atteint 1", "!objectifs atteint 1 six sessions au lieu de quatre"),
+)
+async def reached(ctx: Context, objective: ObjectiveRef, why: Why | None = None) -> None:
+    await _change_status(ctx, objective, REACHED, why)
+
+
+@list_objectives.sub(
+    "abandonné",
+    role=MANAGERS,
+    aliases=("abandonner", "abandon"),
+    help="Abandonne un objectif (dites pourquoi : c'est utile au bilan).",
+    examples=("!objectifs abandonné 3 pas de créneau commun cette année",),
+)
+async def abandoned(ctx: Context, objective: ObjectiveRef, why: Why | None = None) -> None:
+    await _change_status(ctx, objective, ABANDONED, why)
+
+
+@list_objectives.sub(
+    "reprendre",
+    role=MANAGERS,
+    help="Remet en cours un objectif dit atteint ou abandonné.",
+    examples=("!objectifs reprendre 3",),
+)
+async def resume(ctx: Context, objective: ObjectiveRef) -> None:
+    await _change_status(ctx, objective, ACTIVE, None)
+
+
+@list_objectives.sub(
+    "indicateurs",
+    aliases=("indicateur", "chiffres"),
+    help="Les chiffres qu'un indicateur peut suivre, avec leur valeur depuis septembre.",
+    examples=("!objectifs indicateurs",),
+)
+async def indicators(ctx: Context) -> None:
+    start, end, _ = year_range(current_school_year(ctx.now), ctx.now)
+    values = [
+        (m, m.compute(ctx.db, ctx.establishment, start, end))
+        for m in measures(ctx.registry).values()
+    ]
+    await ctx.reply("objectifs/indicateurs", values=values, since=start)

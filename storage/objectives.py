@@ -1,0 +1,180 @@
+"""The year's objectives (objectifs) and their progress notes.
+
+An objective belongs to an establishment and a school year (``school_year``: the
+year it starts in, 2026 for 2026-2027) and has a short number within that year.
+It may carry an indicator, a figure the bot counts compared with a target; the
+figure's value is computed by the caller, this module only stores the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+ACTIVE, REACHED, ABANDONED = "active", "reached", "abandoned"
+STATUSES = (ACTIVE, REACHED, ABANDONED)
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """``figure op target``: « sessions >= 6 »; ``percent`` when the target is a rate."""
+
+    figure: str
+    op: str
+    target: int
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    """A progress note; ``text`` is None once its author asked to be forgotten."""
+
+    text: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Objective:
+    """An objective with its notes, oldest first."""
+
+    id: int
+    establishment_id: str
+    school_year: int
+    number: int
+    text: str
+    indicator: IndicatorSpec | None
+    status: str
+    created_at: datetime
+    status_at: datetime | None
+    notes: tuple[Note, ...] = ()
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+_SELECT = """
+SELECT id, establishment_id, school_year, number, text, indicator_figure, indicator_op,
+       indicator_target, indicator_percent, status, created_at, status_at
+FROM objectives
+"""
+
+
+def _objective(db: sqlite_utils.Database, row) -> Objective:
+    (id_, est, year, number, text, figure, op, target, percent, status, created, changed) = row
+    notes = db.execute(
+        "SELECT text, created_at FROM objective_notes WHERE objective_id = ?"
+        " ORDER BY created_at, id",
+        (id_,),
+    ).fetchall()
+    return Objective(
+        id=id_,
+        establishment_id=est,
+        school_year=year,
+        number=number,
+        text=text,
+        indicator=IndicatorSpec(figure, op, target, bool(percent)) if figure else None,
+        status=status,
+        created_at=datetime.fromisoformat(created),
+        status_at=datetime.fromisoformat(changed) if changed else None,
+        notes=tuple(Note(t, datetime.fromisoformat(at)) for t, at in notes),
+    )
+
+
+def add_objective(
+    db: sqlite_utils.Database,
+    establishment_id: str,
+    school_year: int,
+    text: str,
+    indicator: IndicatorSpec | None,
+    author: str,
+    now: datetime,
+) -> Objective:
+    """Store an objective with the next number of its establishment's school year."""
+    with db.atomic():
+        # One statement reads max(number) and inserts: two writers cannot share a number.
+        objective_id = db.execute(
+            "INSERT INTO objectives (establishment_id, school_year, number, text,"
+            " indicator_figure, indicator_op, indicator_target, indicator_percent,"
+            " author, created_at)"
+            " VALUES (?, ?, (SELECT coalesce(max(number), 0) + 1 FROM objectives"
+            " WHERE establishment_id = ? AND school_year = ?), ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                establishment_id,
+                school_year,
+                establishment_id,
+                school_year,
+                text,
+                indicator.figure if indicator else None,
+                indicator.op if indicator else None,
+                indicator.target if indicator else None,
+                int(bool(indicator and indicator.percent)),
+                author,
+                _stamp(now),
+            ),
+        ).fetchone()[0]
+    return _objective(db, db.execute(_SELECT + " WHERE id = ?", (objective_id,)).fetchone())
+
+
+def objectives_of_year(
+    db: sqlite_utils.Database, establishment_id: str, school_year: int
+) -> list[Objective]:
+    """The objectives of a school year, by number."""
+    rows = db.execute(
+        _SELECT + " WHERE establishment_id = ? AND school_year = ? ORDER BY number",
+        (establishment_id, school_year),
+    ).fetchall()
+    return [_objective(db, row) for row in rows]
+
+
+def find_objective(
+    db: sqlite_utils.Database, establishment_id: str, school_year: int, number: int
+) -> Objective | None:
+    """The objective with this number in the establishment's school year, or None."""
+    row = db.execute(
+        _SELECT + " WHERE establishment_id = ? AND school_year = ? AND number = ?",
+        (establishment_id, school_year, number),
+    ).fetchone()
+    return _objective(db, row) if row else None
+
+
+def count_kept(db: sqlite_utils.Database, establishment_id: str, school_year: int) -> int:
+    """Objectives of the year not abandoned (the few the year is judged on)."""
+    row = db.execute(
+        "SELECT count(*) FROM objectives WHERE establishment_id = ? AND school_year = ?"
+        " AND status != ?",
+        (establishment_id, school_year, ABANDONED),
+    ).fetchone()
+    return row[0]
+
+
+def add_note(
+    db: sqlite_utils.Database, objective_id: int, text: str, author: str, now: datetime
+) -> None:
+    """Write a progress note on an objective."""
+    db.execute(
+        "INSERT INTO objective_notes (objective_id, text, author, created_at) VALUES (?, ?, ?, ?)",
+        (objective_id, text, author, _stamp(now)),
+    )
+
+
+def set_status(
+    db: sqlite_utils.Database,
+    objective_id: int,
+    status: str,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    """Mark an objective active, reached or abandoned, with an optional note saying why."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown objective status {status!r}")
+    with db.atomic():
+        db.execute(
+            "UPDATE objectives SET status = ?, status_at = ?, updated_by = ? WHERE id = ?",
+            (status, _stamp(now), by, objective_id),
+        )
+        if note:
+            add_note(db, objective_id, note, by, now)

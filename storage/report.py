@@ -1,0 +1,184 @@
+"""Figures for the yearly activity report that the monthly digest does not give.
+
+Counts only, over ``[start, end)`` (aware datetimes): no function here returns
+who did what. The families store their instants in different shapes (local ISO
+time with its offset, UTC ISO, ``…Z``), so every comparison goes through
+SQLite's ``julianday()``, which reads all of them as the same instant.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from storage.formation import CLOSED, CRCN_LABELS, DANE, PLANNED
+from storage.permanence import utc_key
+
+HANDLED_STATUSES = (PLANNED, CLOSED, DANE)
+NO_THEME, OTHER_THEME = "Sans thème", "Autre thème"
+
+
+def _between(column: str) -> str:
+    return f"julianday({column}) >= julianday(?) AND julianday({column}) < julianday(?)"
+
+
+def _bounds(start: datetime, end: datetime) -> tuple[str, str]:
+    return start.isoformat(), end.isoformat()
+
+
+def theme_of(tags: str) -> str:
+    """A need's theme as the digest shows it: its first tag's CRCN domain."""
+    first = tags.split()[0] if tags.split() else None
+    if first is None:
+        return NO_THEME
+    return CRCN_LABELS.get(first, OTHER_THEME)
+
+
+# --- spreading information ----------------------------------------------------------
+
+
+def newsletters_sent(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> int:
+    """Newsletters sent in [start, end), the weekly ones and those sent by hand."""
+    row = db.execute(
+        f"SELECT count(*) FROM newsletters WHERE establishment_id = ? AND {_between('sent_at')}",
+        (establishment_id, *_bounds(start, end)),
+    ).fetchone()
+    return row[0]
+
+
+# --- training needs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeCounts:
+    """Training needs of one CRCN domain: expressed, handled, sessions held."""
+
+    theme: str
+    received: int = 0
+    handled: int = 0
+    sessions: int = 0
+
+
+@dataclass(frozen=True)
+class NeedsSummary:
+    """Needs expressed in the period and what became of them, overall and by domain.
+
+    ``handled``: those planned, closed or forwarded to the DANE before the end;
+    ``planned``/``closed``/``forwarded`` split it; ``sessions``: sessions held.
+    """
+
+    received: int
+    handled: int
+    planned: int
+    closed: int
+    forwarded: int
+    sessions: int
+    themes: tuple[ThemeCounts, ...]
+
+
+def needs_summary(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> NeedsSummary:
+    """What the training-needs section of the report shows."""
+    bounds = _bounds(start, end)
+    marks = ",".join("?" * len(HANDLED_STATUSES))
+    # A need is handled if its last change (planned, closed, forwarded) came before the end.
+    needs = db.execute(
+        f"SELECT tags, status, status IN ({marks}) AND julianday(status_at) < julianday(?)"
+        f" FROM training_needs WHERE establishment_id = ? AND {_between('created_at')}",
+        (*HANDLED_STATUSES, end.isoformat(), establishment_id, *bounds),
+    ).fetchall()
+    rows: dict[str, dict[str, int]] = {}
+    by_status = dict.fromkeys(HANDLED_STATUSES, 0)
+    for tags, status, handled in needs:
+        counts = rows.setdefault(theme_of(tags), {"received": 0, "handled": 0, "sessions": 0})
+        counts["received"] += 1
+        if handled:
+            counts["handled"] += 1
+            by_status[status] += 1
+    sessions = db.execute(
+        "SELECT n.tags FROM training_sessions s JOIN training_needs n ON n.id = s.need_id"
+        f" WHERE s.establishment_id = ? AND {_between('s.starts_at')}",
+        (establishment_id, *bounds),
+    ).fetchall()
+    for (tags,) in sessions:
+        counts = rows.setdefault(theme_of(tags), {"received": 0, "handled": 0, "sessions": 0})
+        counts["sessions"] += 1
+    order = {label: i for i, label in enumerate([*CRCN_LABELS.values(), OTHER_THEME, NO_THEME])}
+    themes = tuple(
+        ThemeCounts(theme, **counts)
+        for theme, counts in sorted(rows.items(), key=lambda item: order.get(item[0], 99))
+    )
+    return NeedsSummary(
+        received=len(needs),
+        handled=sum(by_status.values()),
+        planned=by_status[PLANNED],
+        closed=by_status[CLOSED],
+        forwarded=by_status[DANE],
+        sessions=len(sessions),
+        themes=themes,
+    )
+
+
+# --- accompaniment ----------------------------------------------------------------------
+
+
+def seats_offered(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> int:
+    """Seats offered by the permanences held in [start, end) (the fill rate's denominator)."""
+    row = db.execute(
+        "SELECT coalesce(sum(capacity), 0) FROM permanence_slots WHERE establishment_id = ?"
+        " AND cancelled_at IS NULL AND starts_utc >= ? AND starts_utc < ?",
+        (establishment_id, utc_key(start), utc_key(end)),
+    ).fetchone()
+    return row[0]
+
+
+# --- assistance --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssistanceSummary:
+    """Breakdowns reported in the period: how many, with a ticket, repaired, and how fast."""
+
+    reported: int
+    tickets_opened: int
+    resolved: int
+    median_resolution: timedelta | None
+
+
+def assistance_summary(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> AssistanceSummary:
+    """Breakdowns reported in [start, end); a ticket or a repair counts if before ``end``.
+
+    The median time to resolution is over the breakdowns of the period that were
+    repaired before ``end`` (None when none was).
+    """
+    rows = db.execute(
+        "SELECT reported_at, ticket_at, resolved_at FROM incidents"
+        f" WHERE establishment_id = ? AND {_between('reported_at')}",
+        (establishment_id, *_bounds(start, end)),
+    ).fetchall()
+    tickets, delays = 0, []
+    for reported, ticket_at, resolved in rows:
+        if ticket_at and datetime.fromisoformat(ticket_at) < end:
+            tickets += 1
+        if resolved and datetime.fromisoformat(resolved) < end:
+            delays.append(datetime.fromisoformat(resolved) - datetime.fromisoformat(reported))
+    median = statistics.median(delays) if delays else None
+    return AssistanceSummary(len(rows), tickets, len(delays), median)
+
+
+def breakdowns_resolved_rate(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(breakdowns repaired, breakdowns reported) in the period, for a rate."""
+    summary = assistance_summary(db, establishment_id, start, end)
+    return summary.resolved, summary.reported
