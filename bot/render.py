@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,14 +50,23 @@ def escape_markdown(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _finalize(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, Markup):
-        return str(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    return escape_markdown(value)
+def finalize_with(escape: Callable[[str], str]) -> Callable[[object], object]:
+    """A Jinja ``finalize``: None prints nothing, Markup and numbers print as they are,
+    anything else goes through ``escape`` (user text never becomes markup)."""
+
+    def finalize(value: object) -> object:
+        if value is None:
+            return ""
+        if isinstance(value, Markup):
+            return str(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        return escape(str(value))
+
+    return finalize
+
+
+_finalize = finalize_with(escape_markdown)
 
 
 def mention(user_id: str, display_name: str | None = None) -> Markup:

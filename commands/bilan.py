@@ -31,7 +31,7 @@ from markupsafe import Markup
 from bot.dates import MONTH_NAMES
 from bot.digest import month_label, month_start
 from bot.dispatch import Context, command
-from bot.render import TEMPLATE_DIR, french_number
+from bot.render import TEMPLATE_DIR, finalize_with, french_number
 from commands.objectifs import (
     Reading,
     SchoolYear,
@@ -168,15 +168,12 @@ def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetim
 _MD_CELL_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
 
 
-def _markdown_value(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, Markup):
-        return str(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
+def _escape_cell(text: str) -> str:
     # One line, markup characters escaped: user text cannot break a table or add a link.
-    return _MD_CELL_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+    return _MD_CELL_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+
+
+_markdown_value = finalize_with(_escape_cell)
 
 
 def day_fr(value: date) -> str:
