@@ -15,6 +15,7 @@ from bot.render import Renderer
 from bot.scheduler import Scheduler
 from commands import load_registry
 from storage import migrate, open_database
+from storage.db import BackgroundCheckpoints
 from storage.establishments import EstablishmentRow, sync_establishments
 from storage.surveys import AcademySurvey, sync_academy_surveys
 
@@ -79,6 +80,7 @@ def simulated_clock(start: datetime, real: Callable[[], datetime]) -> Callable[[
 async def run_bot(config: Config) -> None:
     """Run until SIGINT/SIGTERM; commands not answered yet stay in the inbox for next start."""
     bot = build_bot(config)
+    checkpoints = BackgroundCheckpoints(bot.db).start()
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -91,4 +93,5 @@ async def run_bot(config: Config) -> None:
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(bot.close(), 10)
+        checkpoints.stop()
         bot.db.close()

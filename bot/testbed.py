@@ -67,10 +67,21 @@ class Account:
 class LocalSynapse:
     """A Synapse homeserver in ``workdir``, listening on 127.0.0.1."""
 
-    def __init__(self, workdir: Path, *, relaxed_rate_limits: bool = True, port: int | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        relaxed_rate_limits: bool = True,
+        port: int | None = None,
+        overrides: dict | None = None,
+    ):
+        """``overrides`` sets homeserver.yaml keys last; a ``None`` value removes the key so
+        Synapse's built-in default applies (the benchmarks keep the default message rate
+        with ``{"rc_message": None}`` while raising the rest)."""
         self.workdir = Path(workdir)
         self.relaxed = relaxed_rate_limits
         self.port = port or free_port()
+        self.overrides = dict(overrides or {})
         self.process: subprocess.Popen | None = None
 
     @property
@@ -137,6 +148,11 @@ class LocalSynapse:
             config["rc_login"] = {k: RELAXED for k in ("address", "account", "failed_attempts")}
             config["rc_joins"] = {"local": RELAXED, "remote": RELAXED}
             config["rc_invites"] = {"per_room": RELAXED, "per_user": RELAXED, "per_issuer": RELAXED}
+        for key, value in self.overrides.items():
+            if value is None:
+                config.pop(key, None)
+            else:
+                config[key] = value
         self.config_path.write_text(yaml.safe_dump(config))
         self._quiet_logging()
 

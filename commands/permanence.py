@@ -254,7 +254,12 @@ def ics_calendar(ctx: Context, slots: list[store.Slot]) -> bytes:
             f"Réserver : !permanence réserver {slot.number}",
         )
         cal.add_component(event)
-    cal.add_missing_timezones()
+    # Only the offsets of the weeks shown: the default range (1970-2038) took most
+    # of the time of the command and of the file.
+    cal.add_missing_timezones(
+        first_date=slots[0].starts_at.date(),
+        last_date=slots[-1].ends_at.date() + timedelta(days=1),
+    )
     return cal.to_ical()
 
 

@@ -1,0 +1,200 @@
+"""Handling time inside the bot, at the scale of an académie, without a homeserver.
+
+The bot is built by ``bot.app.build_bot`` on a copy of the seeded database and
+a configuration of every establishment, exactly as ``rupn-bot run`` builds it;
+only its transport is replaced by one that records instead of sending. Each
+command then takes the bot's own path: stored in the inbox with the sync token
+(``storage.inbox.accept_batch``) and the handled-events pruning the sync loop
+does, then ``MatrixBot._answer`` (context, role, dispatch, conversion, storage,
+template, reply, member bookkeeping, outbox flush). The time measured runs from
+the inbox write, when the event has been received, to the first send call of
+the reply: what a person waits for, minus the network.
+
+Logging is on at INFO into a file and WAL checkpoints are taken by a thread
+(``storage.db.BackgroundCheckpoints``), as ``rupn-bot run`` does. Each probe is typed once
+before measuring (the first render of a template compiles it), then families
+take turns so that none runs on a warmer cache than another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from bench.seed import COMMANDS, NOW, academy_config, fill, fresh_copy, sender_for
+from bench.stats import summary
+from bot.app import build_bot
+from bot.dispatch import Outcome
+from storage import inbox
+from storage.db import BackgroundCheckpoints
+
+HANDLED_RETENTION = timedelta(days=30)
+
+
+@dataclass
+class FamilyTimes:
+    """Handling times of one family, in nanoseconds, per line typed."""
+
+    samples: list[int] = field(default_factory=list)
+    by_command: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    outcomes: Counter = field(default_factory=Counter)
+
+
+class RecordingTransport:
+    """Takes the place of the Matrix side: notes when the first message leaves."""
+
+    def __init__(self) -> None:
+        self.first_send_ns: int | None = None
+        self.sent = 0
+
+    def _note(self) -> str:
+        if self.first_send_ns is None:
+            self.first_send_ns = time.perf_counter_ns()
+        self.sent += 1
+        return f"$bench-sent-{self.sent}"
+
+    async def send_message(self, room_id, message, *, reply_to=None, txn_id=None):
+        return self._note()
+
+    async def send_file(self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None):
+        return self._note()
+
+    async def send_event(self, room_id, event_type, content, *, txn_id=None):
+        return self._note()
+
+    async def direct_room(self, user_id):
+        return f"!bench-dm-{user_id}"
+
+
+def offline_bot(database: Path, count: int):
+    """The real bot on ``database``, its transport replaced by a RecordingTransport."""
+    config = academy_config(count, database=database)
+    bot = build_bot(config, clock=lambda: NOW)
+    transport = RecordingTransport()
+    for name in ("send_message", "send_file", "send_event", "direct_room"):
+        setattr(bot, name, getattr(transport, name))
+    bot.client = SimpleNamespace(user_id=config.matrix.user_id, rooms={})
+    bot.rooms = {e.room: e for e in config.establishments}
+    outcomes: list[Outcome] = []
+    handle = bot.dispatcher.handle
+
+    async def handle_and_note(ctx, body):
+        outcome = await handle(ctx, body)
+        outcomes.append(outcome)
+        return outcome
+
+    bot.dispatcher.handle = handle_and_note
+    return bot, transport, outcomes
+
+
+@contextlib.contextmanager
+def production_logging(path: Path):
+    """INFO lines to a file with the bot's format, as ``rupn-bot run`` logs them."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    level, others = root.level, list(root.handlers)
+    for other in others:
+        root.removeHandler(other)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(level)
+        for other in others:
+            root.addHandler(other)
+
+
+async def measure(
+    seeded: Path,
+    workdir: Path,
+    count: int,
+    per_family: int = 1000,
+    seed: int = 11,
+    background_checkpoints: bool = True,
+) -> dict[str, FamilyTimes]:
+    """Type ``per_family`` lines of every family of ``COMMANDS``; their handling times."""
+    database = fresh_copy(seeded, workdir / "handling.db")
+    with production_logging(workdir / "handling.log"):
+        return await _measure(database, count, per_family, seed, background_checkpoints)
+
+
+async def _measure(database, count, per_family, seed, background_checkpoints):
+    bot, transport, outcomes = offline_bot(database, count)
+    checkpoints = BackgroundCheckpoints(bot.db).start() if background_checkpoints else None
+    rng = random.Random(seed)
+    establishments = list(bot.config.establishments)
+    counter = 0
+
+    async def type_line(family: str, line: str, sender: str, establishment) -> tuple[int, Outcome]:
+        nonlocal counter
+        counter += 1
+        item = inbox.InboxItem(
+            f"$bench-{counter}", establishment.room, sender, line, 1_800_000_000_000 + counter
+        )
+        transport.first_send_ns = None
+        start = time.perf_counter_ns()
+        inbox.accept_batch(bot.db, [item], f"s{counter}", NOW)
+        inbox.prune_handled(bot.db, NOW, HANDLED_RETENTION)
+        await bot._answer(item)
+        if transport.first_send_ns is None:
+            raise RuntimeError(f"{line!r} was not answered")
+        return transport.first_send_ns - start, outcomes[-1]
+
+    async def type_probe(family, probe, times: FamilyTimes | None) -> int:
+        establishment = rng.choice(establishments)
+        sender = sender_for(probe.role, establishment.id, rng)
+        lines = fill(probe, family, bot.db, establishment.id, NOW, rng)
+        for line, template in zip(lines, probe.lines, strict=True):
+            elapsed, outcome = await type_line(family, line, sender, establishment)
+            if times is not None:
+                times.samples.append(elapsed)
+                times.by_command[template].append(elapsed)
+                times.outcomes[outcome.value] += 1
+        return len(lines)
+
+    try:
+        for family, probes in COMMANDS.items():  # warm-up: templates compiled, caches filled
+            for probe in probes:
+                await type_probe(family, probe, None)
+        results = {family: FamilyTimes() for family in COMMANDS}
+        cursors = dict.fromkeys(COMMANDS, 0)
+        while any(len(results[f].samples) < per_family for f in COMMANDS):
+            for family, probes in COMMANDS.items():
+                if len(results[family].samples) >= per_family:
+                    continue
+                probe = probes[cursors[family] % len(probes)]
+                cursors[family] += 1
+                await type_probe(family, probe, results[family])
+                await asyncio.sleep(0)
+    finally:
+        if checkpoints is not None:
+            checkpoints.stop()
+        bot.db.close()
+    return results
+
+
+def describe(results: dict[str, FamilyTimes]) -> list[str]:
+    """Notes: per command line, p50/p99 and outcomes."""
+    lines = []
+    for family, times in results.items():
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(times.outcomes.items()))
+        lines.append(f"- {family}: {len(times.samples)} commands ({outcomes})")
+        for command, samples in times.by_command.items():
+            s = summary([x / 1e6 for x in samples])
+            lines.append(
+                f"    - `{command}`: n={s.count} p50 {s.p50:.2f} ms, p99 {s.p99:.2f} ms,"
+                f" max {s.max:.2f} ms"
+            )
+    return lines

@@ -1,0 +1,493 @@
+"""One académie after a school year: the seeded database and the commands the benchmarks type.
+
+Every benchmark works on the same data: ``ESTABLISHMENTS`` establishments of
+one holiday zone, each with a school year of activity up to ``NOW`` (a school
+Friday at 16:00, when the weekly newsletter goes out). The database is built
+once by the seeders below, in one transaction of ``executemany`` calls, and
+cached in ``bench/.cache/``; the cache key is made of the source of the modules
+holding the seeders, the migrations and the number of establishments, so
+changing any of them builds a new file and nothing has to be bumped by hand.
+
+How a command family plugs in (three registries, keyed by the family's name):
+
+1. ``SEEDERS["formation"] = seed_formation``: a function of a ``Seeding`` that
+   inserts the family's rows for every establishment with
+   ``seeding.insert(table, columns, rows)``. Aim for what a busy establishment
+   holds in June: ``seeding.teachers[establishment_id]`` are its members,
+   ``seeding.school_days`` the days with classes from September to four weeks
+   after ``NOW``, ``seeding.rng`` the only source of chance (the file must be the
+   same at every build). Seeders run in the order of the dict.
+2. ``COMMANDS["formation"] = [Probe(...), ...]``: representative commands. A
+   ``Probe`` is one or more lines typed in a row by one person of a role, e.g.
+   ``Probe(("!formation +1 {need}",))``; the handling benchmark reports p50/p99
+   per family over all its lines, and the burst types the teachers' probes
+   whose ``burst`` is true.
+3. ``VALUES["formation"] = values_formation``, only if lines hold
+   ``{placeholders}``: ``(db, establishment_id, now, rng) -> dict`` picking live
+   values (a need's number, a slot's number) just before a probe is typed.
+
+A family whose module is absent (not merged yet) must not be listed: the probes
+would all be answered "unknown command".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import random
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from bot.calendar import is_school_day
+from bot.config import Config, Establishment, parse_config
+from storage import migrate, open_database
+from storage.db import available_migrations
+from storage.establishments import EstablishmentRow, sync_establishments
+
+PARIS = ZoneInfo("Europe/Paris")
+ESTABLISHMENTS = 430
+ZONE = "B"  # one académie, one holiday zone
+# A school Friday at 16:00: the newsletter's hour; a year of data lies behind it.
+NOW = datetime(2027, 6, 11, 16, 0, tzinfo=PARIS)
+YEAR_START = date(2026, 9, 1)
+GENERATED_AHEAD = timedelta(weeks=4)  # as commands/permanence.py keeps ahead
+TEACHERS_PER_ESTABLISHMENT = 40
+CACHE_DIR = Path(__file__).resolve().parent / ".cache"
+SERVER = "localhost"
+
+
+def establishment_id(index: int) -> str:
+    """``etab-001`` … ``etab-430``."""
+    return f"etab-{index:03d}"
+
+
+def referent_of(eid: str) -> str:
+    return f"@ref-{eid}:{SERVER}"
+
+
+def principal_of(eid: str) -> str:
+    return f"@dir-{eid}:{SERVER}"
+
+
+_KINDS = ("Collège", "Collège", "Collège", "Lycée", "Lycée professionnel")
+_NAMES = (
+    "Jean Moulin", "Marie Curie", "Victor Hugo", "Jules Ferry", "Louise Michel", "Jean Jaurès",
+    "Simone Veil", "Albert Camus", "George Sand", "Pierre Mendès France", "Lucie Aubrac",
+    "Jacques Prévert", "Condorcet", "Olympe de Gouges", "Paul Éluard", "Émile Zola",
+    "Germaine Tillion", "Jean Zay", "Antoine de Saint-Exupéry", "Colette", "Louis Pasteur",
+)  # fmt: skip
+_TOWNS = (
+    "Rennes", "Nantes", "Angers", "Le Mans", "Brest", "Quimper", "Vannes", "Lorient", "Laval",
+    "Saint-Brieuc", "Cholet", "Saint-Nazaire", "Lannion", "Vitré", "Fougères", "Redon",
+)  # fmt: skip
+_FIRST = (
+    "Camille", "Julien", "Sophie", "Nicolas", "Claire", "Thomas", "Émilie", "Antoine", "Laure",
+    "Mathieu", "Hélène", "Karim", "Nadia", "Yann", "Gaëlle", "Olivier", "Inès", "Loïc",
+)  # fmt: skip
+_LAST = (
+    "Martin", "Bernard", "Le Goff", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèvre",
+    "Garcia", "Bertrand", "Roux", "Fournier", "Morel", "Girard", "Guéguen", "Le Roux", "Benali",
+)  # fmt: skip
+_SUBJECTS = (None, None, "Pronote", "ENT", "tableau numérique", "Capytale", "tablettes", "PIX")
+
+
+def academy_raw_config(
+    count: int = ESTABLISHMENTS,
+    *,
+    database: str | Path,
+    rooms: Mapping[str, str] | None = None,
+    matrix: Mapping[str, object] | None = None,
+    bot: Mapping[str, object] | None = None,
+) -> dict:
+    """The configuration of an académie as parsed TOML: ``count`` establishments.
+
+    ``rooms`` maps establishment ids to real room ids; the others get a made-up id
+    (fine in-process, where nothing joins them).
+    """
+    rooms = rooms or {}
+    rng = random.Random(7)
+    establishments = []
+    for index in range(1, count + 1):
+        eid = establishment_id(index)
+        name = f"{rng.choice(_KINDS)} {rng.choice(_NAMES)} — {rng.choice(_TOWNS)}"
+        establishments.append(
+            {
+                "id": eid,
+                "name": name,
+                "room": rooms.get(eid, f"!bench-{eid}"),
+                "zone": ZONE,
+                "timezone": "Europe/Paris",
+                "referents": [referent_of(eid)],
+                "principals": [principal_of(eid)],
+                "ticket_url": "https://support.example.org/glpi",
+            }
+        )
+    return {
+        "matrix": dict(
+            matrix
+            or {
+                "homeserver": "http://127.0.0.1:9",
+                "user_id": f"@rupn:{SERVER}",
+                "password": "unused",
+                "store_path": "store",
+            }
+        ),
+        "bot": {"database": str(database), **(bot or {})},
+        "establishment": establishments,
+    }
+
+
+def academy_config(count: int = ESTABLISHMENTS, *, database: str | Path, **kwargs) -> Config:
+    """``academy_raw_config`` validated by the bot's own config parser."""
+    raw = academy_raw_config(count, database=database, **kwargs)
+    return parse_config(raw, Path(database).resolve().parent)
+
+
+def to_toml(raw: Mapping) -> str:
+    """TOML for a config made of tables, arrays of tables, strings, numbers and lists."""
+
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v)
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(str(v), ensure_ascii=False)  # a valid TOML basic string
+
+    lines = []
+    for key, section in raw.items():
+        tables = section if isinstance(section, list) else [section]
+        for table in tables:
+            lines.append(f"[[{key}]]" if isinstance(section, list) else f"[{key}]")
+            lines += [f"{k} = {value(v)}" for k, v in table.items()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+# -- seeding -----------------------------------------------------------------
+
+
+@dataclass
+class Seeding:
+    """What a seeder works with; see the module docstring."""
+
+    db: sqlite_utils.Database
+    establishments: tuple[Establishment, ...]
+    now: datetime
+    rng: random.Random
+    teachers: dict[str, list[str]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+        """Insert many rows at once; returns how many."""
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        count = self.db.conn.executemany(sql, rows).rowcount
+        self.rows[table] = self.rows.get(table, 0) + count
+        return count
+
+    @cached_property
+    def school_days(self) -> list[date]:
+        """Days with classes from the start of the year to four weeks after ``now``."""
+        days, day = [], YEAR_START
+        last = (self.now + GENERATED_AHEAD).date()
+        while day <= last:
+            if is_school_day(day, ZONE):
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+
+def utc_key(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seed_members(s: Seeding) -> None:
+    """Teachers who used the bot, with display names; a month of handled command ids."""
+    members, handled = [], []
+    recent = [d for d in s.school_days if s.now.date() - timedelta(days=30) <= d < s.now.date()]
+    for e in s.establishments:
+        number = int(e.id.rsplit("-", 1)[1])
+        people = [f"@prof-{number:03d}-{n:02d}:{SERVER}" for n in range(1, 41)]
+        s.teachers[e.id] = people
+        for user_id in people:
+            name = f"{s.rng.choice(_FIRST)} {s.rng.choice(_LAST)}"
+            first_seen = datetime.combine(s.rng.choice(s.school_days[:60]), time(10), PARIS)
+            members.append((e.id, user_id, "teacher", name, first_seen.isoformat()))
+        # handled_events keeps 30 days (bot/matrix.py HANDLED_RETENTION): ~6 commands a day.
+        for day in recent:
+            for k in range(6):
+                at = datetime.combine(day, time(8 + k, s.rng.randrange(60)), PARIS)
+                event_id = f"$seed-{e.id}-{day:%m%d}-{k}"
+                handled.append((event_id, e.room, s.rng.choice(people), at.isoformat()))
+    s.insert(
+        "members", ("establishment_id", "user_id", "role", "display_name", "first_seen"), members
+    )
+    s.insert("handled_events", ("event_id", "room_id", "sender", "handled_at"), handled)
+
+
+SERIES_COLUMNS = (
+    "id", "establishment_id", "weekday", "start_time", "duration_minutes", "capacity", "place",
+    "opened_by", "opened_at",
+)  # fmt: skip
+SLOT_COLUMNS = (
+    "id", "establishment_id", "series_id", "number", "starts_at", "starts_utc", "ends_utc",
+    "capacity", "place", "cancelled_at", "cancelled_by",
+)  # fmt: skip
+OUTBOX_COLUMNS = (
+    "establishment_id", "body", "html", "mentions", "txn_id", "created_at", "sent_at", "event_id",
+)  # fmt: skip
+
+
+def seed_permanence(s: Seeding) -> None:
+    """Two weekly series per establishment since September, their slots and bookings.
+
+    One series on a day from Monday to Thursday at lunch time, one on Friday at
+    17:00. Slots exist up to four weeks ahead, as the calendar job keeps them;
+    past slots were booked (with waitlists and cancellations) and reminded;
+    upcoming ones have seats left. Today's 17:00 slot has people booked and is
+    not reminded yet, so a scheduler run at ``NOW`` owes one message per
+    establishment: the same shape as the newsletter.
+    """
+    series_rows, slot_rows, booking_rows, ledger_rows, outbox_rows = [], [], [], [], []
+    series_id = slot_id = booking_id = 0
+    opened = datetime.combine(YEAR_START + timedelta(days=6), time(9), PARIS)
+    month_ago = s.now - timedelta(days=30)
+    for e in s.establishments:
+        people, referent = s.teachers[e.id], e.referents[0]
+        plans = [
+            (s.rng.randrange(4), time(s.rng.choice((12, 13)), s.rng.choice((0, 30))), 45),
+            (4, time(17, 0), 60),
+        ]
+        slots = []
+        for weekday, start, minutes in plans:
+            series_id += 1
+            capacity, place = s.rng.choice((4, 5, 6)), s.rng.choice((None, "CDI", "B12", "salle 8"))
+            series_rows.append(
+                (
+                    series_id,
+                    e.id,
+                    weekday,
+                    f"{start:%H:%M}",
+                    minutes,
+                    capacity,
+                    place,
+                    referent,
+                    opened.isoformat(),
+                )
+            )
+            for day in s.school_days:
+                if day.weekday() == weekday and day >= opened.date():
+                    starts = datetime.combine(day, start, PARIS)
+                    slots.append((starts, series_id, minutes, capacity, place))
+        slots.sort()
+        for number, (starts, sid, minutes, capacity, place) in enumerate(slots, 1):
+            slot_id += 1
+            cancelled = s.rng.random() < 0.03 and starts.date() != s.now.date()
+            slot_rows.append(
+                (slot_id, e.id, sid, number, starts.isoformat(), utc_key(starts))
+                + (utc_key(starts + timedelta(minutes=minutes)), capacity, place)
+                + ((opened.isoformat(), referent) if cancelled else (None, None))
+            )
+            past = starts <= s.now
+            today = starts.date() == s.now.date() and not past
+            wanted = s.rng.randint(0, capacity + 2) if past else s.rng.randint(0, capacity - 1)
+            wanted = max(wanted, 2) if today else wanted
+            booked = 0
+            for user_id in s.rng.sample(people, wanted):
+                booking_id += 1
+                status = "booked" if booked < capacity else "waiting"
+                if past and s.rng.random() < 0.1:
+                    status = "cancelled"
+                booked += status == "booked"
+                stamp = (starts - timedelta(days=s.rng.randint(1, 6))).isoformat()
+                subject = s.rng.choice(_SUBJECTS)
+                booking_rows.append((booking_id, slot_id, user_id, subject, status, stamp, stamp))
+            if past and booked and not cancelled:
+                key = f"creneau-{slot_id}"
+                reminded = starts - timedelta(hours=2)
+                ledger_rows.append(("permanence-rappel", e.id, key, reminded.isoformat()))
+                if reminded >= month_ago:  # sent messages are kept 30 days
+                    outbox_rows.append(
+                        (
+                            e.id,
+                            "Rappel — permanence numérique",
+                            "<p>Rappel</p>",
+                            "[]",
+                            f"rupn-job-permanence-rappel-{e.id}-{key}",
+                            reminded.isoformat(),
+                            reminded.isoformat(),
+                            f"$seed-rappel-{slot_id}",
+                        )
+                    )
+    s.insert(
+        "permanence_series",
+        SERIES_COLUMNS,
+        series_rows,
+    )
+    s.insert(
+        "permanence_slots",
+        SLOT_COLUMNS,
+        slot_rows,
+    )
+    s.insert(
+        "permanence_bookings",
+        ("id", "slot_id", "user_id", "subject", "status", "created_at", "updated_at"),
+        booking_rows,
+    )
+    s.insert("job_runs", ("job", "establishment_id", "period", "ran_at"), ledger_rows)
+    s.insert(
+        "outbox",
+        OUTBOX_COLUMNS,
+        outbox_rows,
+    )
+
+
+Seeder = Callable[[Seeding], None]
+SEEDERS: dict[str, Seeder] = {
+    "membres": seed_members,  # first: the others book, vote and post as these people
+    "permanence": seed_permanence,
+}
+
+
+# -- what the benchmarks type -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Lines one person of ``role`` types in a row, sharing the same placeholder values."""
+
+    lines: tuple[str, ...]
+    role: str = "teacher"  # "teacher", "referent" or "principal"
+    burst: bool = True  # typed in the burst too (teachers' probes only)
+
+
+COMMANDS: dict[str, list[Probe]] = {
+    "aide": [
+        Probe(("!aide",)),
+        Probe(("!aide permanence",)),
+        Probe(("!aide",), role="referent"),
+    ],
+    "permanence": [
+        Probe(("!permanence",)),
+        Probe(("!permanence réserver {slot} Pronote", "!permanence annuler {slot}")),
+        Probe(("!permanence réserver {slot_date}", "!permanence annuler {slot}")),
+        Probe(("!permanence mes",)),
+        Probe(("!permanence ics",), burst=False),
+        Probe(("!permanence ouvrir mercredi 16h10 45min 4 places CDI",), role="referent"),
+        Probe(("!permanence fermer {slot}",), role="referent"),
+    ],
+    "statut": [
+        Probe(("!statut",), role="referent"),
+        Probe(("!statut",), role="principal"),
+    ],
+}
+
+
+def values_permanence(db, eid: str, now: datetime, rng: random.Random) -> dict[str, str]:
+    """An open slot of the next two weeks: its number and its date as people type it."""
+    rows = db.execute(
+        "SELECT number, starts_at FROM permanence_slots WHERE establishment_id = ?"
+        " AND cancelled_at IS NULL AND starts_utc > ? AND starts_utc <= ?",
+        (eid, utc_key(now), utc_key(now + timedelta(weeks=2))),
+    ).fetchall()
+    if not rows:
+        return {"slot": "9999", "slot_date": "demain 10h"}
+    number, starts_at = rng.choice(rows)
+    starts = datetime.fromisoformat(starts_at)
+    return {"slot": str(number), "slot_date": f"{starts.day}/{starts.month} {starts:%Hh%M}"}
+
+
+Values = Callable[[sqlite_utils.Database, str, datetime, random.Random], dict[str, str]]
+VALUES: dict[str, Values] = {"permanence": values_permanence}
+
+
+def sender_for(role: str, eid: str, rng: random.Random) -> str:
+    """Someone of that role in the establishment (teachers from the seeded members)."""
+    if role == "referent":
+        return referent_of(eid)
+    if role == "principal":
+        return principal_of(eid)
+    number = int(eid.rsplit("-", 1)[1])
+    return f"@prof-{number:03d}-{rng.randint(1, TEACHERS_PER_ESTABLISHMENT):02d}:{SERVER}"
+
+
+def fill(probe: Probe, family: str, db, eid: str, now: datetime, rng) -> list[str]:
+    """The probe's lines with their placeholders replaced by live values."""
+    values = VALUES[family](db, eid, now, rng) if family in VALUES else {}
+    return [line.format(**values) for line in probe.lines]
+
+
+# -- the cached file ---------------------------------------------------------------
+
+
+def cache_key(count: int) -> str:
+    """Changes whenever what the file would contain may change."""
+    digest = hashlib.sha256(f"{count}|{NOW.isoformat()}|{','.join(SEEDERS)}".encode())
+    modules = {inspect.getmodule(seeder) for seeder in SEEDERS.values()}
+    for source in sorted(inspect.getsource(module) for module in modules):
+        digest.update(source.encode())
+    for _number, name, sql in available_migrations():
+        digest.update(name.encode() + sql.encode())
+    return digest.hexdigest()[:16]
+
+
+def seeded_database(count: int = ESTABLISHMENTS, cache_dir: Path = CACHE_DIR) -> tuple[Path, dict]:
+    """The path of the seeded file (built if needed) and its row counts per table."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"academie-{count}-{cache_key(count)}.db"
+    if not path.exists():
+        for old in cache_dir.glob(f"academie-{count}-*.db*"):
+            old.unlink()
+        build(path, count)
+    return path, table_counts(path)
+
+
+def build(path: Path, count: int) -> None:
+    """Write the seeded database to ``path`` (through a partial file)."""
+    partial = path.with_name(path.name + ".partial")
+    for leftover in path.parent.glob(partial.name + "*"):
+        leftover.unlink()
+    db = open_database(partial)
+    migrate(db)
+    config = academy_config(count, database=partial)
+    seeding = Seeding(db, config.establishments, NOW, random.Random(2027))
+    db.conn.execute("BEGIN IMMEDIATE")
+    sync_establishments(
+        db,
+        [
+            EstablishmentRow(e.id, e.name, e.room, e.zone, e.timezone, e.referents, e.principals)
+            for e in config.establishments
+        ],
+        datetime.combine(YEAR_START, time(8), PARIS),
+    )
+    for seeder in SEEDERS.values():
+        seeder(seeding)
+    db.conn.execute("COMMIT")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    partial.replace(path)
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    db = sqlite_utils.Database(path)
+    try:
+        return {t: db[t].count for t in db.table_names() if t != "schema_migrations"}
+    finally:
+        db.close()
+
+
+def fresh_copy(seeded: Path, target: Path) -> Path:
+    """A private copy of the seeded file for one benchmark (they write to it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded, target)
+    return target
