@@ -7,10 +7,12 @@ promoted on cancellation; booked people get a reminder before the slot.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Timezone
 
 from bot.calendar import holiday_name, is_school_day
 from bot.converters import BadArgument, SlotRef, Text, WeeklySlot, WeeklySlotSpec
@@ -232,35 +234,79 @@ def _start_time(spec):
 
 
 def ics_calendar(ctx: Context, slots: list[store.Slot]) -> bytes:
-    """An iCalendar file of the occurrences, in the establishment's time zone."""
-    cal = Calendar()
-    cal.add("prodid", "-//rupn-bot//permanence numérique//FR")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"Permanence numérique — {ctx.establishment.name}")
-    cal.add("x-wr-timezone", ctx.establishment.timezone)
-    tz = ctx.establishment.tz
+    """An iCalendar file (RFC 5545) of the occurrences, in the establishment's time zone.
+
+    The lines are written here: icalendar 7 folds every content line character by
+    character, which made this the slowest command of the bot (2.5 ms of its 3 ms,
+    ``make bench``). The time-zone block still comes from icalendar, once per zone
+    and year (``_vtimezone``).
+    """
+    establishment = ctx.establishment
+    tz, tzid = establishment.tz, establishment.timezone
+    stamp = ctx.now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//rupn-bot//permanence numérique//FR",
+        f"X-WR-CALNAME:{_ics_text(f'Permanence numérique — {establishment.name}')}",
+        f"X-WR-TIMEZONE:{_ics_text(tzid)}",
+    ]
+    events = []
     for slot in slots:
-        event = Event()
-        event.add("uid", f"permanence-{ctx.establishment.id}-{slot.number}@rupn-bot")
-        event.add("summary", f"Permanence numérique (n° {slot.number})")
-        event.add("dtstart", slot.starts_at.astimezone(tz))
-        event.add("dtend", slot.ends_at.astimezone(tz))
-        event.add("dtstamp", ctx.now)
+        events += [
+            "BEGIN:VEVENT",
+            f"UID:permanence-{establishment.id}-{slot.number}@rupn-bot",
+            f"SUMMARY:{_ics_text(f'Permanence numérique (n° {slot.number})')}",
+            f"DTSTART;TZID={tzid}:{slot.starts_at.astimezone(tz):%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={tzid}:{slot.ends_at.astimezone(tz):%Y%m%dT%H%M%S}",
+            f"DTSTAMP:{stamp}",
+        ]
         if slot.place:
-            event.add("location", slot.place)
-        event.add(
-            "description",
+            events.append(f"LOCATION:{_ics_text(slot.place)}")
+        description = (
             f"Places libres : {slot.seats_left} sur {slot.capacity}. "
-            f"Réserver : !permanence réserver {slot.number}",
+            f"Réserver : !permanence réserver {slot.number}"
         )
-        cal.add_component(event)
-    # Only the offsets of the weeks shown: the default range (1970-2038) took most
-    # of the time of the command and of the file.
-    cal.add_missing_timezones(
-        first_date=slots[0].starts_at.date(),
-        last_date=slots[-1].ends_at.date() + timedelta(days=1),
+        events += [f"DESCRIPTION:{_ics_text(description)}", "END:VEVENT"]
+    zone = _vtimezone(tzid, slots[0].starts_at.year, slots[-1].ends_at.year)
+    text = "\r\n".join([*map(_ics_fold, lines), zone, *map(_ics_fold, events), "END:VCALENDAR", ""])
+    return text.encode()
+
+
+def _ics_text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 wants (backslash, semicolon, comma, newline)."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
     )
-    return cal.to_ical()
+
+
+def _ics_fold(line: str, limit: int = 75) -> str:
+    """Fold a content line longer than 75 octets, never inside a UTF-8 character."""
+    if len(line.encode()) <= limit:
+        return line
+    parts, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode())
+        if current and size + width > (limit if not parts else limit - 1):
+            parts.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+@lru_cache(maxsize=32)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> str:
+    """The VTIMEZONE block of a zone for whole calendar years, already folded."""
+    block = Timezone.from_tzinfo(
+        ZoneInfo(tzid), first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+    return block.to_ical().decode().rstrip("\r\n")
 
 
 @job("permanence-calendrier", cron={"hour": 2, "minute": 0}, catch_up=timedelta(hours=24))

@@ -2,12 +2,14 @@
 
 import sqlite3
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from icalendar import Calendar
 
 from bot.scheduler import Scheduler
-from commands.permanence import extend_calendar, remind_booked_people
+from commands.permanence import extend_calendar, ics_calendar, remind_booked_people
 from storage import open_database
 from storage import permanence as store
 from storage.jobs import unsent_messages
@@ -174,6 +176,37 @@ async def test_ics_calendar_has_the_time_zone_and_room(chat):
     assert "BEGIN:VTIMEZONE" in text and "TZID:Europe/Paris" in text
     assert "DTSTART;TZID=Europe/Paris:20261124T123000" in text
     assert "LOCATION:B12" in text and text.count("BEGIN:VEVENT") == 4
+
+
+def test_ics_file_reads_back_with_icalendar(config):
+    establishment = config.establishments[0]
+    place = "B12, bâtiment Jean Jaurès; 2e étage — entre le CDI et la salle des professeurs"
+    slots = [
+        store.Slot(
+            1, n, 1, establishment.id, start, start + timedelta(hours=1), 5, place, False, 2, 0
+        )
+        for n, start in (
+            (3, datetime(2027, 3, 23, 12, 30, tzinfo=PARIS)),  # before the clocks go forward
+            (4, datetime(2027, 3, 30, 12, 30, tzinfo=PARIS)),  # after
+        )
+    ]
+    ctx = SimpleNamespace(establishment=establishment, now=datetime(2027, 3, 20, 9, tzinfo=PARIS))
+    data = ics_calendar(ctx, slots)
+
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    calendar = Calendar.from_ical(data)
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Paris"
+    events = calendar.walk("VEVENT")
+    assert [e.decoded("DTSTART") for e in events] == [s.starts_at for s in slots]
+    assert [e.decoded("DTSTART").utcoffset() for e in events] == [
+        timedelta(hours=1),
+        timedelta(hours=2),
+    ]
+    assert str(events[0]["LOCATION"]) == place
+    assert str(events[1]["DESCRIPTION"]) == (
+        "Places libres : 3 sur 5. Réserver : !permanence réserver 4"
+    )
+    assert events[0].decoded("DTSTAMP") == datetime(2027, 3, 20, 8, tzinfo=UTC)
 
 
 def test_ten_people_racing_for_the_last_seat_get_one_booking(tmp_path, db):
