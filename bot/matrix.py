@@ -64,7 +64,10 @@ FATAL_ERRCODES = {
     "M_USER_DEACTIVATED": "the bot's account was deactivated",
 }
 SYNC_FILTER = {
-    "room": {"timeline": {"limit": 100}},
+    # Members are loaded lazily: with hundreds of rooms, full member lists made the
+    # first sync slow, and nio fetches a room's members itself before its first
+    # encrypted send (members_synced).
+    "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": True}},
     "presence": {"not_types": ["*"]},
 }
 MAX_BACKOFF_S = 30.0
