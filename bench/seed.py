@@ -228,11 +228,11 @@ def seed_members(s: Seeding) -> None:
             for k in range(6):
                 at = datetime.combine(day, time(8 + k, s.rng.randrange(60)), PARIS)
                 event_id = f"$seed-{e.id}-{day:%m%d}-{k}"
-                handled.append((event_id, e.room, s.rng.choice(people), at.isoformat()))
+                handled.append((event_id, e.room, at.isoformat()))
     s.insert(
         "members", ("establishment_id", "user_id", "role", "display_name", "first_seen"), members
     )
-    s.insert("handled_events", ("event_id", "room_id", "sender", "handled_at"), handled)
+    s.insert("handled_events", ("event_id", "room_id", "handled_at"), handled)
 
 
 SERIES_COLUMNS = (
