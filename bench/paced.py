@@ -126,7 +126,7 @@ async def run(
         bot_id = accounts["rupn"].user_id
         seen: dict[str, tuple[str, str]] = {}  # event id -> (room, body)
         first_room = rooms[ids[0]]
-        ask = result.queued > SYNAPSE_DEFAULT_BURST + 4  # only when there is a queue to wait in
+        ask = result.queued >= 4  # only when there is a queue to wait in
         while loop.time() < deadline:
             await user.sync_once(timeout_ms=1000)
             for room_id, event in user.events:
@@ -136,7 +136,7 @@ async def run(
                     seen[event.event_id] = (room_id, getattr(event, "body", ""))
             user.events.clear()
             left = _unsent(database)
-            if ask and asked is None and result.queued - left >= SYNAPSE_DEFAULT_BURST + 2:
+            if ask and asked is None and result.queued - left >= 2:
                 asked_at = time.perf_counter()
                 asked = await user.say(first_room, "!aide")
             if asked and result.reply_during_flush_s is None and user.replies_to(asked):
