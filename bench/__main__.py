@@ -300,7 +300,7 @@ class Run:
                     1,
                     f"reply time, {kind} room: rupn-bot `{label.split()[1]}` "
                     f"({s.count}; median / p95)",
-                    f"{s.p50:.0f} / {s.p95:.0f} ms = {ratio:.2f}× echo",
+                    f"{s.p50:.0f} / {s.p95:.0f} ms = {ratio:.3f}× echo",
                     f"median ≤ {REPLY_RATIO}× echo",
                     ratio <= REPLY_RATIO,
                 )
