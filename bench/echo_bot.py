@@ -23,7 +23,9 @@ from pathlib import Path
 
 from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomMessageText, SyncResponse
 
-SYNC_FILTER = {"room": {"timeline": {"limit": 100}}, "presence": {"not_types": ["*"]}}
+# The same filter as rupn-bot, whatever it becomes: the floor must sync like the bot.
+from bot.matrix import SYNC_FILTER
+
 READY = "echo bot ready"
 
 

@@ -26,8 +26,8 @@ How a command family plugs in (three registries, keyed by the family's name):
    ``{placeholders}``: ``(db, establishment_id, now, rng) -> dict`` picking live
    values (a need's number, a slot's number) just before a probe is typed.
 
-A family whose module is absent (not merged yet) must not be listed: the probes
-would all be answered "unknown command".
+A family whose module is absent (not merged yet) must not be listed: its probes
+would all be answered "unknown command", and the table marks such a family KO.
 """
 
 from __future__ import annotations
