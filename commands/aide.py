@@ -17,8 +17,12 @@ from bot.dispatch import Context, command
 async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = None) -> None:
     words = (topic or "").removeprefix(ctx.config.bot.prefix).split()
     if not words:
-        visible = ctx.registry.visible_to(ctx.role)
-        await ctx.reply("aide/liste", commands=visible, role=ctx.role)
+        # The list depends only on the role and the establishment: rendered once each.
+        key = ("aide", ctx.role, ctx.establishment.id)
+        if key not in ctx.registry.rendered:
+            visible = ctx.registry.visible_to(ctx.role)
+            ctx.registry.rendered[key] = ctx.render("aide/liste", commands=visible, role=ctx.role)
+        await ctx.send(ctx.registry.rendered[key])
         return
     name = words[0]
     spec = ctx.registry.find(name)
