@@ -24,7 +24,8 @@ from pathlib import Path
 from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomMessageText, SyncResponse
 
 # The same filter as rupn-bot, whatever it becomes: the floor must sync like the bot.
-from bot.matrix import SYNC_FILTER
+from bot.matrix import SYNC_FILTER, exchange_keys
+from bot.testbed import stop_process
 
 READY = "echo bot ready"
 
@@ -58,13 +59,7 @@ async def serve(homeserver: str, user_id: str, device_id: str, token: str, store
             task.add_done_callback(tasks.discard)
 
     async def keys() -> None:
-        if client.should_upload_keys:
-            await client.keys_upload()
-        if client.should_query_keys:
-            await client.keys_query()
-        if client.should_claim_keys:
-            await client.keys_claim(client.get_users_for_key_claiming())
-        await client.send_to_device_messages()
+        await exchange_keys(client)
 
     try:
         await client.sync(timeout=0, full_state=True, sync_filter=SYNC_FILTER)
@@ -126,13 +121,7 @@ class EchoBotProcess:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 if __name__ == "__main__":

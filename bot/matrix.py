@@ -107,6 +107,17 @@ def save_credentials(path: Path, credentials: Credentials) -> None:
     os.replace(tmp, path)
 
 
+async def exchange_keys(client: AsyncClient) -> None:
+    """Do the end-to-end key chores a sync leaves: upload, query, claim, to-device."""
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())
+    await client.send_to_device_messages()
+
+
 def utc_now() -> datetime:
     """The real clock; tests and benchmarks inject another."""
     return datetime.now(UTC)
@@ -372,14 +383,7 @@ class MatrixBot:
         )
 
     async def _exchange_keys(self) -> None:
-        client = self.client
-        if client.should_upload_keys:
-            await client.keys_upload()
-        if client.should_query_keys:
-            await client.keys_query()
-        if client.should_claim_keys:
-            await client.keys_claim(client.get_users_for_key_claiming())
-        await client.send_to_device_messages()
+        await exchange_keys(self.client)
 
     async def _backfill(self, room_id: str, prev_batch: str | None, since: str) -> list:
         """Events between the previous sync and a limited timeline, oldest first."""

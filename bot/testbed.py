@@ -34,6 +34,8 @@ from nio import (
     RoomSendResponse,
 )
 
+from bot.matrix import exchange_keys
+
 RELAXED = {"per_second": 1000, "burst_count": 1000}
 
 
@@ -42,6 +44,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(
+    process: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 15
+) -> int | None:
+    """Signal a child process, kill it if it lingers, wait for it; its exit code."""
+    if process is None or process.poll() is not None:
+        return None
+    process.send_signal(sig)
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
 
 
 def port_is_free(port: int) -> bool:
@@ -186,13 +202,7 @@ class LocalSynapse:
 
     def stop(self) -> None:
         """Stop Synapse (SIGTERM, then SIGKILL) and wait for it."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
 
     def remove(self) -> None:
@@ -324,14 +334,7 @@ class ChatUser:
         await self.client.close()
 
     async def _keys(self) -> None:
-        c = self.client
-        if c.should_upload_keys:
-            await c.keys_upload()
-        if c.should_query_keys:
-            await c.keys_query()
-        if c.should_claim_keys:
-            await c.keys_claim(c.get_users_for_key_claiming())
-        await c.send_to_device_messages()
+        await exchange_keys(self.client)
 
     async def sync_once(self, timeout_ms: int = 500) -> None:
         """One sync; notices and other events are collected."""
@@ -462,11 +465,4 @@ class BotProcess:
 
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         """Stop the bot (SIGTERM by default, SIGKILL for a crash) and wait for it."""
-        if not self.process or self.process.poll() is not None:
-            return None
-        self.process.send_signal(sig)
-        try:
-            return self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
+        return stop_process(self.process, sig, timeout=20)

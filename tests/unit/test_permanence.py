@@ -209,19 +209,24 @@ def test_ics_file_reads_back_with_icalendar(config):
     assert events[0].decoded("DTSTAMP") == datetime(2027, 3, 20, 8, tzinfo=UTC)
 
 
-def test_ten_people_racing_for_the_last_seat_get_one_booking(tmp_path, db):
+def one_tuesday_slot(db, capacity: int) -> None:
+    """A series with one occurrence, slot 1, on Tuesday 24 November 12:30."""
     series = store.open_series(
         db,
         establishment_id="clg-test",
         weekday=1,
         start_time=datetime(2026, 1, 1, 12, 30).time(),
         duration=timedelta(hours=1),
-        capacity=1,
+        capacity=capacity,
         place=None,
         opened_by=REFERENT,
         now=datetime(2026, 11, 23, 9, 0, tzinfo=PARIS),
     )
     store.add_occurrences(db, series, [datetime(2026, 11, 24, 12, 30, tzinfo=PARIS)])
+
+
+def test_ten_people_racing_for_the_last_seat_get_one_booking(tmp_path, db):
+    one_tuesday_slot(db, capacity=1)
     path = db.execute("PRAGMA database_list").fetchone()[2]
     barrier = threading.Barrier(10)
     outcomes = []
@@ -248,18 +253,7 @@ def test_ten_people_racing_for_the_last_seat_get_one_booking(tmp_path, db):
 
 
 def test_the_database_refuses_a_second_live_booking(db):
-    series = store.open_series(
-        db,
-        establishment_id="clg-test",
-        weekday=1,
-        start_time=datetime(2026, 1, 1, 12, 30).time(),
-        duration=timedelta(hours=1),
-        capacity=3,
-        place=None,
-        opened_by=REFERENT,
-        now=datetime(2026, 11, 23, 9, 0, tzinfo=PARIS),
-    )
-    store.add_occurrences(db, series, [datetime(2026, 11, 24, 12, 30, tzinfo=PARIS)])
+    one_tuesday_slot(db, capacity=3)
     db.execute(
         "INSERT INTO permanence_bookings (slot_id, user_id, status, created_at, updated_at)"
         " VALUES (1, 'x', 'booked', '', '')"
