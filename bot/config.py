@@ -168,6 +168,20 @@ class _Checker:
                 )
         return tuple(good)
 
+    def weekday(self, table: dict, key: str, path: str, default: str) -> str:
+        """A French weekday name (« vendredi »), lower-cased."""
+        day = self.get(table, key, path, str, default=default).lower()
+        if day not in WEEKDAYS:
+            self.problem(f"{path}.{key}", f"expected one of {', '.join(WEEKDAYS)}")
+        return day
+
+    def clock_time(self, table: dict, key: str, path: str, default: str) -> str:
+        """A time of day written HH:MM."""
+        value = self.get(table, key, path, str, default=default)
+        if not HHMM.match(value):
+            self.problem(f"{path}.{key}", f"expected HH:MM (e.g. {default})")
+        return value
+
     def unknown_keys(self, table: dict, known: set[str], path: str) -> None:
         for key in sorted(set(table) - known):
             self.problem(f"{path}.{key}" if path else key, "unknown setting")
@@ -322,19 +336,11 @@ def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None
     reminder = c.get(table, "reminder_hours", p, float, default=2.0)
     if not 0 < reminder <= 72:
         c.problem(f"{p}.reminder_hours", "expected a number of hours between 0 and 72")
-    day = c.get(table, "newsletter_day", p, str, default="vendredi").lower()
-    if day not in WEEKDAYS:
-        c.problem(f"{p}.newsletter_day", f"expected one of {', '.join(WEEKDAYS)}")
-    time = c.get(table, "newsletter_time", p, str, default="16:00")
-    if not HHMM.match(time):
-        c.problem(f"{p}.newsletter_time", "expected HH:MM (e.g. 16:00)")
+    day = c.weekday(table, "newsletter_day", p, default="vendredi")
+    time = c.clock_time(table, "newsletter_time", p, default="16:00")
     veille = c.get(table, "allow_teachers_veille", p, bool, default=False)
-    survey_day = c.get(table, "survey_reminder_day", p, str, default="lundi").lower()
-    if survey_day not in WEEKDAYS:
-        c.problem(f"{p}.survey_reminder_day", f"expected one of {', '.join(WEEKDAYS)}")
-    survey_time = c.get(table, "survey_reminder_time", p, str, default="09:00")
-    if not HHMM.match(survey_time):
-        c.problem(f"{p}.survey_reminder_time", "expected HH:MM (e.g. 09:00)")
+    survey_day = c.weekday(table, "survey_reminder_day", p, default="lundi")
+    survey_time = c.clock_time(table, "survey_reminder_time", p, default="09:00")
     c.unknown_keys(
         table,
         {
