@@ -5,11 +5,12 @@ second per user after a burst of 10; everything else is raised for set-up).
 The scheduler's Friday 16:00 pass (``bench.scheduler_scale``) queues its
 messages for a sample of establishments; then rupn-bot is started on that
 database and sends its outbox as it does after any restart, meeting 429s and
-waiting as told. A reader in every room counts what arrives (Synapse's files in memory, as in
-``bench/world.py``); a teacher types
-``!aide`` in the middle of it. The sample is sized for about ``target``
-messages: at 0.2/s, all 430 establishments would take half an hour, and the
-time for them is extrapolated from the pace measured. The bot's joins of the
+waiting as told. A reader in every room, and each establishment's principal
+(who accepts the bot's direct room: the monthly digest is a direct message),
+count what arrives (Synapse's files in memory, as in ``bench/world.py``); a
+teacher types ``!aide`` in the middle of it. The sample is sized for about
+``target`` messages: at 0.2/s, all 430 establishments would take an hour and
+a half, and the time for them is extrapolated from the pace measured. The bot's joins of the
 sample's rooms, seconds before, use up the burst allowance (membership events
 count as messages), so every message of the sample is paced; the
 extrapolation credits the full allowance of a bot that has been idle.
@@ -26,8 +27,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from nio import MegolmEvent, RoomMessage
+
 from bench.scheduler_scale import run_every_job
-from bench.seed import NOW, academy_config, academy_raw_config, fresh_copy, to_toml
+from bench.seed import (
+    NOW,
+    academy_config,
+    academy_raw_config,
+    fresh_copy,
+    principal_of,
+    to_toml,
+)
 from bench.world import BOT_PASSWORD_ENV, FAST_HASHING, _parallel, create_room
 from bot.testbed import BotProcess, ChatUser, LocalSynapse
 
@@ -83,10 +93,11 @@ async def run(
     synapse.start()
     bot = None
     try:
-        names = ["rupn", "dane", "lecteur"]
-        accounts = dict(zip(names, _parallel(synapse.register, names), strict=True))
-        reader = accounts["lecteur"]
         ids = [f"etab-{i:03d}" for i in range(1, n + 1)]
+        # Principals exist, as in production: their digest waits until they join.
+        principals = [principal_of(eid).split(":")[0][1:] for eid in ids]
+        names = ["rupn", "dane", "lecteur", *principals]
+        accounts = dict(zip(names, _parallel(synapse.register, names), strict=True))
         created = _parallel(lambda eid: create_room(synapse, accounts["dane"], eid, False), ids)
         rooms = dict(zip(ids, created, strict=True))
         joins = [(accounts[who], room) for room in rooms.values() for who in ("rupn", "lecteur")]
@@ -111,8 +122,12 @@ async def run(
         )
         config_path = workdir / "paced" / "bot.toml"
         config_path.write_text(to_toml(raw), encoding="utf-8")
-        user = ChatUser(synapse.url, reader, ramdir / "clients" / "lecteur")
-        await user.start()
+        readers = [
+            ChatUser(synapse.url, accounts[name], ramdir / "clients" / name)
+            for name in ("lecteur", *principals)
+        ]
+        await asyncio.gather(*(reader.start() for reader in readers))
+        user = readers[0]
         bot = BotProcess(
             config_path,
             workdir / "paced" / "bot.log",
@@ -128,13 +143,14 @@ async def run(
         first_room = rooms[ids[0]]
         ask = result.queued >= 4  # only when there is a queue to wait in
         while loop.time() < deadline:
-            await user.sync_once(timeout_ms=1000)
-            for room_id, event in user.events:
-                source = getattr(event, "source", None) or {}
-                relates = source.get("content", {}).get("m.relates_to")
-                if getattr(event, "sender", None) == bot_id and not relates:
-                    seen[event.event_id] = (room_id, getattr(event, "body", ""))
-            user.events.clear()
+            await asyncio.gather(*(reader.sync_once(timeout_ms=1000) for reader in readers))
+            for reader in readers[1:]:
+                await reader.accept_invites()
+            for reader in readers:
+                for room_id, event in reader.events:
+                    if _scheduled_message(event, bot_id):
+                        seen[event.event_id] = (room_id, getattr(event, "body", event.event_id))
+                reader.events.clear()
             left = _unsent(database)
             if ask and asked is None and result.queued - left >= 2:
                 asked_at = time.perf_counter()
@@ -145,7 +161,7 @@ async def run(
             if left == 0 and len(seen) >= result.queued and answered:
                 break
         await starting
-        await user.close()
+        await asyncio.gather(*(reader.close() for reader in readers))
         result.delivered = len(seen)
         result.duplicates = len(seen) - len(set(seen.values()))
         result.unsent_left = _unsent(database)
@@ -156,6 +172,16 @@ async def run(
         if bot is not None:
             bot.stop()
         synapse.stop()
+
+
+def _scheduled_message(event, bot_id: str) -> bool:
+    """A message the bot posted on its own (not an answer, not a room's set-up state)."""
+    if getattr(event, "sender", None) != bot_id:
+        return False
+    if not isinstance(event, RoomMessage | MegolmEvent):
+        return False
+    content = (getattr(event, "source", None) or {}).get("content", {})
+    return "m.relates_to" not in content
 
 
 def _unsent(database: Path) -> int:
