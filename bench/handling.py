@@ -10,6 +10,10 @@ template, reply, member bookkeeping, outbox flush). The time measured runs from
 the inbox write, when the event has been received, to the first send call of
 the reply: what a person waits for, minus the network.
 
+Sharing a link (``!veille <url>``) reads the page's title on the web before
+answering; here that read answers at once with a title, as sending does:
+network time is not handling time, and the benchmark has no network.
+
 Logging is on at INFO into a file and WAL checkpoints are taken by a thread
 (``storage.db.BackgroundCheckpoints``), as ``rupn-bot run`` does. Each probe is typed once
 before measuring (the first render of a template compiles it), then families
@@ -29,10 +33,12 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import commands.veille
 from bench.seed import COMMANDS, NOW, academy_config, fill, fresh_copy, sender_for
 from bench.stats import summary
 from bot.app import build_bot
 from bot.dispatch import Outcome
+from bot.links import TitleResult, normalize_url
 from storage import inbox
 from storage.db import BackgroundCheckpoints
 
@@ -96,6 +102,21 @@ def offline_bot(database: Path, count: int):
 
 
 @contextlib.contextmanager
+def offline_titles():
+    """Page titles of shared links answered at once, without the network."""
+    fetch = commands.veille.fetch_title
+
+    async def offline_fetch(url, policy, session=None) -> TitleResult:
+        return TitleResult("Ressource partagée", normalize_url(url), None)
+
+    commands.veille.fetch_title = offline_fetch
+    try:
+        yield
+    finally:
+        commands.veille.fetch_title = fetch
+
+
+@contextlib.contextmanager
 def production_logging(path: Path):
     """INFO lines to a file with the bot's format, as ``rupn-bot run`` logs them."""
     handler = logging.FileHandler(path, encoding="utf-8")
@@ -126,7 +147,7 @@ async def measure(
 ) -> dict[str, FamilyTimes]:
     """Type ``per_family`` lines of every family of ``COMMANDS``; their handling times."""
     database = fresh_copy(seeded, workdir / "handling.db")
-    with production_logging(workdir / "handling.log"):
+    with production_logging(workdir / "handling.log"), offline_titles():
         return await _measure(database, count, per_family, seed, background_checkpoints)
 
 

@@ -49,10 +49,11 @@ import sqlite_utils
 
 from bot.calendar import is_school_day
 from bot.config import Config, Establishment, parse_config
+from bot.links import normalize_url
 from storage import migrate, open_database
 from storage.db import available_migrations
 from storage.establishments import EstablishmentRow, sync_establishments
-from storage.formation import suggest_tags
+from storage.formation import fold_words, suggest_tags
 
 PARIS = ZoneInfo("Europe/Paris")
 ESTABLISHMENTS = 430
@@ -502,11 +503,97 @@ def seed_formation(s: Seeding) -> None:
     s.insert("training_sessions", SESSION_COLUMNS, session_rows)
 
 
+# Where referents find what they share, and what about (title, folded #tags).
+WATCH_SITES = (
+    ("eduscol.education.fr", "Éduscol"), ("www.reseau-canope.fr", "Réseau Canopé"),
+    ("www.cnil.fr", "CNIL"), ("pix.fr", "Pix"), ("www.lumni.fr", "Lumni"),
+    ("www.clemi.fr", "CLEMI"),
+    ("www.cafepedagogique.net", "Le Café pédagogique"), ("www.ludomag.com", "Ludomag"),
+    ("portail.apps.education.fr", "Apps Éducation"),
+    ("www.education.gouv.fr", "Ministère de l'Éducation nationale"),
+    ("numerique.ac-rennes.fr", "DANE de Rennes"),
+    ("www.internetsanscrainte.fr", "Internet Sans Crainte"),
+)  # fmt: skip
+WATCH_TOPICS = (
+    ("L'intelligence artificielle en classe : repères", ("ia",)),
+    ("Cadre d'usage de l'IA en éducation", ("ia", "cadre")),
+    ("Enseigner les mathématiques avec le numérique", ("maths",)),
+    ("Protéger les données personnelles des élèves", ("rgpd",)),
+    ("Prévenir le cyberharcèlement au collège", ("harcelement",)),
+    ("Éducation aux médias et à l'information : ressources", ("emi",)),
+    ("Démarrer avec Capytale", ("python", "capytale")),
+    ("Pix : certifier les compétences numériques", ("pix",)),
+    ("Créer des capsules vidéo pédagogiques", ("video",)),
+    ("Podcasts et webradio à l'école", ("podcast",)),
+    ("Numérique responsable et sobriété", ("sobriete",)),
+    ("Tutoriels Nextcloud et outils collaboratifs", ("nextcloud", "tutoriel")),
+    ("Classe inversée : retours d'expérience", ("pedagogie",)),
+    ("Accessibilité numérique et élèves à besoins particuliers", ("inclusion",)),
+    ("Jeux sérieux et escape games pédagogiques", ("jeux",)),
+    ("Programmer des robots au collège", ("robotique",)),
+    ("Bien utiliser l'ENT avec les familles", ("ent", "parents")),
+    ("Droit d'auteur et images libres de droits", ("droit",)),
+    ("Évaluer avec des outils numériques", ("evaluation",)),
+    ("Premiers pas avec le tableur et les données", ("donnees",)),
+    ("Temps d'écran : conseils aux parents", ("parents", "ecrans")),
+    ("Identité numérique : activités pour la classe", ("identite",)),
+)
+WATCH_COMMENTS = (
+    None, None, None, "À tester avec les 5e", "Utile pour le conseil pédagogique",
+    "Pour la réunion avec les parents", "Court et clair, parfait en AP", "Merci à la DANE",
+    "Voir surtout la deuxième partie", "Des idées pour la semaine du numérique",
+)  # fmt: skip
+# What people search the watch for (each finds seeded items).
+WATCH_SEARCHES = (
+    "ia", "numerique", "harcèlement", "capytale", "parents", "vidéo", "données", "ENT", "pix",
+    "conseil pédagogique",
+)  # fmt: skip
+WATCH_COLUMNS = (
+    "id", "establishment_id", "number", "normalized_url", "title", "title_found", "comment",
+    "tags", "author", "posted_at",
+)  # fmt: skip
+
+
+def seed_veille(s: Seeding) -> None:
+    """Eighty to a hundred and fifty shared links per establishment, numbered as shared.
+
+    Shared by the referent (teachers may not share by default), most with a
+    title read from the page, some with a comment and tags; a few were removed
+    since, so numbers have gaps and the counter is past the last one. The
+    full-text index is filled by the migration's triggers, row by row.
+    """
+    item_rows, counters = [], []
+    item_id = 0
+    pages = []
+    for host, site in WATCH_SITES:
+        for topic, tags in WATCH_TOPICS:
+            slug = "-".join(fold_words(topic))
+            url = normalize_url(f"https://{host}/ressources/{slug}/")
+            pages.append((url, f"{topic} — {site}", tags))
+    for e in s.establishments:
+        referent = e.referents[0]
+        count = s.rng.randint(80, 150)
+        shared = sorted(s.during_class(d) for d in s.rng.choices(s.past_days, k=count))
+        number = 0
+        for (url, title, tags), at in zip(s.rng.sample(pages, count), shared, strict=True):
+            item_id += 1
+            number += 1 + (s.rng.random() < 0.03)  # a removed link leaves its number unused
+            found = s.rng.random() < 0.95
+            kept = tags[: s.rng.randint(0, len(tags))]
+            comment = s.rng.choice(WATCH_COMMENTS)
+            row = (item_id, e.id, number, url, title if found else url, int(found), comment)
+            item_rows.append((*row, " ".join(kept), referent, local_stamp(at)))
+        counters.append((e.id, number + (s.rng.random() < 0.03)))
+    s.insert("veille_items", WATCH_COLUMNS, item_rows)
+    s.insert("veille_counters", ("establishment_id", "last_number"), counters)
+
+
 Seeder = Callable[[Seeding], None]
 SEEDERS: dict[str, Seeder] = {
     "membres": seed_members,  # first: the others book, vote and post as these people
     "permanence": seed_permanence,
     "formation": seed_formation,
+    "veille": seed_veille,
 }
 
 
@@ -544,6 +631,16 @@ COMMANDS: dict[str, list[Probe]] = {
         Probe(("!formation +1 {need}", "!formation -1 {need}")),
         Probe(("!formation",), role="referent"),
         Probe(("!formation planifier {planned_need} jeudi 12h30 salle B12",), role="referent"),
+    ],
+    "veille": [
+        Probe(("!veille",)),
+        Probe(("!veille cherche {search}",)),
+        # The page title is read on the web: bench/handling.py answers it at once.
+        Probe(
+            ("!veille {new_url} À lire avant le conseil pédagogique #ia", "!veille retirer {next}"),
+            role="referent",
+        ),
+        Probe(("!veille {shared_url}",), role="referent"),  # already shared: refused, no fetch
     ],
     "statut": [
         Probe(("!statut",), role="referent"),
@@ -583,8 +680,28 @@ def values_formation(db, eid: str, now: datetime, rng: random.Random) -> dict[st
     }
 
 
+def values_veille(db, eid: str, now: datetime, rng: random.Random) -> dict[str, str]:
+    """Words to search, a link not shared yet and the number it will get, a shared link."""
+    urls = db.execute(
+        "SELECT normalized_url FROM veille_items WHERE establishment_id = ?", (eid,)
+    ).fetchall()
+    last = db.execute(
+        "SELECT last_number FROM veille_counters WHERE establishment_id = ?", (eid,)
+    ).fetchone()
+    return {
+        "search": rng.choice(WATCH_SEARCHES),
+        "new_url": f"https://www.reseau-canope.fr/notice/ressource-{rng.randrange(10**6)}",
+        "next": str((last[0] if last else 0) + 1),
+        "shared_url": rng.choice(urls)[0] if urls else "https://eduscol.education.fr",
+    }
+
+
 Values = Callable[[sqlite_utils.Database, str, datetime, random.Random], dict[str, str]]
-VALUES: dict[str, Values] = {"permanence": values_permanence, "formation": values_formation}
+VALUES: dict[str, Values] = {
+    "permanence": values_permanence,
+    "formation": values_formation,
+    "veille": values_veille,
+}
 
 
 def sender_for(role: str, eid: str, rng: random.Random) -> str:
