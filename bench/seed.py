@@ -656,6 +656,60 @@ def seed_panne(s: Seeding) -> None:
     s.insert("incidents", INCIDENT_COLUMNS, rows)
 
 
+SURVEY_TITLES = (
+    "Usages du numérique en classe", "Besoins en équipement", "Bilan des tablettes",
+    "ENT : votre avis", "Vos attentes de formation pour l'an prochain",
+    "Permanences numériques : vos retours", None, None,
+)  # fmt: skip
+# Deadlines of the surveys still open at NOW: none tomorrow, whose reminder went out this morning.
+OPEN_DEADLINES = (date(2027, 6, 18), date(2027, 6, 25), date(2027, 6, 30), date(2027, 7, 2))
+SURVEY_COLUMNS = (
+    "id", "establishment_id", "number", "title", "url", "audience", "opens_at", "deadline",
+    "opened_by", "closed_at",
+)  # fmt: skip
+
+
+def seed_enquete(s: Seeding) -> None:
+    """Three to six surveys per establishment, one or two still open, and who answered.
+
+    Opened by the referent for everyone in the room; past ones ran two to five
+    weeks (a few closed early), with a third to most of the teachers saying they
+    answered; the open ones started in the last weeks and are still filling up.
+    """
+    survey_rows, answer_rows = [], []
+    survey_id = 0
+    spring = date(2027, 5, 1)
+    for e in s.establishments:
+        people, referent = s.teachers[e.id], e.referents[0]
+        current = s.rng.randint(1, 2)
+        past = s.rng.randint(3, 6) - current
+        days = sorted(s.rng.sample([d for d in s.past_days if d < spring], past))
+        days += sorted(s.rng.sample([d for d in s.past_days if d >= date(2027, 5, 17)], current))
+        for number, day in enumerate(days, 1):
+            survey_id += 1
+            opens = s.during_class(day)
+            if number <= past:
+                deadline = min(day + timedelta(days=s.rng.randint(14, 35)), date(2027, 5, 28))
+                share = s.rng.uniform(0.35, 0.85)
+            else:
+                deadline, share = s.rng.choice(OPEN_DEADLINES), s.rng.uniform(0.1, 0.5)
+            closed = None
+            if number <= past and s.rng.random() < 0.1:
+                closed = datetime.combine(deadline - timedelta(days=3), time(18), PARIS)
+            title = s.rng.choice(SURVEY_TITLES)
+            slug = "-".join(fold_words(title or "enquete"))
+            url = f"https://framaforms.org/{slug}-{s.rng.randrange(10**8)}"
+            closed_at = utc_stamp(closed, "microseconds") if closed else None
+            row = (survey_id, e.id, number, title, url, "members", utc_stamp(opens, "microseconds"))
+            survey_rows.append((*row, deadline.isoformat(), referent, closed_at))
+            until = closed or datetime.combine(deadline, time(23, 59), PARIS)
+            for user_id in s.rng.sample(people, round(share * len(people))):
+                answered = s.before_now(opens, until)
+                answer_rows.append((survey_id, user_id, utc_stamp(answered, "microseconds")))
+    s.insert("surveys", SURVEY_COLUMNS, survey_rows)
+    s.insert("survey_answers", ("survey_id", "user_id", "answered_at"), answer_rows)
+
+
 Seeder = Callable[[Seeding], None]
 SEEDERS: dict[str, Seeder] = {
     "membres": seed_members,  # first: the others book, vote and post as these people
@@ -663,6 +717,7 @@ SEEDERS: dict[str, Seeder] = {
     "formation": seed_formation,
     "veille": seed_veille,
     "panne": seed_panne,
+    "enquete": seed_enquete,
 }
 
 
@@ -721,6 +776,19 @@ COMMANDS: dict[str, list[Probe]] = {
         Probe(("!panne",)),
         Probe(("!panne",), role="referent"),
         Probe(("!panne ticket {open} GLPI-{ticket}",), role="referent"),
+    ],
+    "enquete": [
+        Probe(("!enquete",)),
+        Probe(("!enquete fait {survey}",)),
+        Probe(("!enquete état",), role="referent"),
+        Probe(
+            (
+                "!enquete ouvrir https://framaforms.org/usages-ent 30 juin Usages de l'ENT",
+                "!enquete fermer {next}",
+            ),
+            role="referent",
+        ),
+        Probe(("!enquete état",), role="principal"),
     ],
     "statut": [
         Probe(("!statut",), role="referent"),
@@ -790,12 +858,27 @@ def values_panne(db, eid: str, now: datetime, rng: random.Random) -> dict[str, s
     }
 
 
+def values_enquete(db, eid: str, now: datetime, rng: random.Random) -> dict[str, str]:
+    """A survey open now, and the number the next survey will get."""
+    rows = db.execute(
+        "SELECT number, deadline >= ? AND closed_at IS NULL FROM surveys"
+        " WHERE establishment_id = ?",
+        (now.date().isoformat(), eid),
+    ).fetchall()
+    still_open = [number for number, running in rows if running] or [9999]
+    return {
+        "survey": str(rng.choice(still_open)),
+        "next": str(max((number for number, _ in rows), default=0) + 1),
+    }
+
+
 Values = Callable[[sqlite_utils.Database, str, datetime, random.Random], dict[str, str]]
 VALUES: dict[str, Values] = {
     "permanence": values_permanence,
     "formation": values_formation,
     "veille": values_veille,
     "panne": values_panne,
+    "enquete": values_enquete,
 }
 
 
