@@ -951,9 +951,17 @@ COMMANDS: dict[str, list[Probe]] = {
         Probe(("!lettre aperçu",), role="referent"),  # the letter the job would send at NOW
         Probe(("!synthese",), role="principal"),  # the month so far, by direct message
     ],
+    "bilan": [  # the year's report, uploaded as two files
+        Probe(("!bilan",), role="referent"),
+        Probe(("!bilan",), role="principal"),
+    ],
     "statut": [
         Probe(("!statut",), role="referent"),
         Probe(("!statut",), role="principal"),
+    ],
+    "donnees": [
+        Probe(("!mes-donnees",), burst=False),  # the export goes by direct message
+        Probe(("!oublie-moi",)),  # only asks for confirmation: nothing is erased
     ],
 }
 
