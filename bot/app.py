@@ -49,7 +49,7 @@ def build_bot(config: Config, clock: Callable[[], datetime] = utc_now) -> Matrix
         db,
         renderer,
         clock,
-        after_run=bot.flush_outbox,
+        after_run=bot.request_flush,
         tick=timedelta(seconds=config.bot.tick_seconds),
         registry=registry,
     )

@@ -30,12 +30,18 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     ErrorResponse,
+    Event,
     InviteMemberEvent,
+    JoinedRoomsResponse,
     JoinError,
     LoginResponse,
+    MatrixRoom,
     MegolmEvent,
     MessageDirection,
     RoomCreateResponse,
+    RoomEncryptionEvent,
+    RoomGetStateResponse,
+    RoomMemberEvent,
     RoomMessagesResponse,
     RoomMessageText,
     RoomPreset,
@@ -171,6 +177,10 @@ class MatrixBot:
         self.ready = asyncio.Event()
         self.scheduler = None  # set by bot.app; started once the first sync is done
         self._flushing = asyncio.Lock()
+        self._flusher: asyncio.Task | None = None
+        self._device_restored = False
+        self._state_unknown: set[str] = set()  # rooms restored without their state yet
+        self._flush_again = False
         self._sending = asyncio.Lock()
         self._paused_until = 0.0  # loop time before which the homeserver asked us to wait
 
@@ -203,6 +213,7 @@ class MatrixBot:
         self.client = client
         if stored:
             client.restore_login(stored.user_id, stored.device_id, stored.access_token)
+            self._device_restored = True
             log.info("reusing device %s for %s", stored.device_id, m.user_id)
             return client
         token = m.resolve_access_token()
@@ -252,10 +263,14 @@ class MatrixBot:
         token = inbox.get_state(self.db, inbox.SYNC_TOKEN)
         first_ever = token is None
         backoff = 1.0
-        full_state = True  # nio keeps rooms in memory only: rebuild them on start
+        # nio keeps rooms in memory only. A full-state sync rebuilds them, but for
+        # hundreds of rooms it was most of the start-up: after a restart on the
+        # same device, the rooms are listed and their state loaded when needed.
+        full_state = first_ever or not self._device_restored or not await self._restore_rooms()
+        starting = True
         while not self._stopping.is_set():
             resp = await client.sync(
-                timeout=0 if full_state else 30_000,
+                timeout=0 if starting else 30_000,
                 since=token,
                 full_state=full_state,
                 sync_filter=SYNC_FILTER,
@@ -274,7 +289,7 @@ class MatrixBot:
                 client.note_reachable()
             backoff = 1.0
             await self._on_sync(resp, token, skip_timeline=first_ever)
-            if full_state:
+            if starting:
                 await self._join_configured_rooms()
                 self._answer_pending()
                 # In the background: a caught-up run may open a direct room, and
@@ -282,14 +297,52 @@ class MatrixBot:
                 self._track(asyncio.create_task(self._start_scheduler()))
                 self.ready.set()
                 log.info("ready: serving %d room(s)", len(self.rooms))
-            token, full_state, first_ever = resp.next_batch, False, False
+            token, full_state, first_ever, starting = resp.next_batch, False, False, False
             async with self._synced:
                 self._synced.notify_all()
         await self.drain()
 
+    async def _restore_rooms(self) -> bool:
+        """Know the rooms the bot is in without their state; False if they cannot be listed.
+
+        Whether a room is encrypted comes from nio's store (it records every
+        encrypted room it has seen), and ``_room_with_state`` loads the rest
+        before anything is sent there, so nothing goes out in clear by mistake.
+        """
+        resp = await self.client.joined_rooms()
+        if not isinstance(resp, JoinedRoomsResponse):
+            log.warning("cannot list joined rooms (%s): full state sync", resp)
+            return False
+        for room_id in resp.rooms:
+            if room_id not in self.client.rooms:
+                encrypted = room_id in self.client.encrypted_rooms
+                self.client.rooms[room_id] = MatrixRoom(room_id, self.client.user_id, encrypted)
+                self._state_unknown.add(room_id)
+        return True
+
+    async def _room_with_state(self, room_id: str) -> MatrixRoom | None:
+        """nio's room, its state (encryption, members) loaded if the start-up skipped it."""
+        room = self.client.rooms.get(room_id)
+        if room is None or room_id not in self._state_unknown:
+            return room
+        resp = await self.client.room_get_state(room_id)
+        if not isinstance(resp, RoomGetStateResponse):
+            raise RuntimeError(f"cannot read the state of {room_id}: {resp}")
+        for raw in resp.events:
+            event = Event.parse_event(raw)
+            if isinstance(event, RoomMemberEvent):
+                room.handle_membership(event)
+            else:
+                room.handle_event(event)
+            if isinstance(event, RoomEncryptionEvent):
+                self.client.encrypted_rooms.add(room_id)
+        room.members_synced = True  # the state holds every member
+        self._state_unknown.discard(room_id)
+        return room
+
     async def _start_scheduler(self) -> None:
         try:
-            await self.flush_outbox()  # what a previous run queued and could not send
+            self.request_flush()  # what a previous run queued and could not send
             if self.scheduler is not None:
                 caught_up = await self.scheduler.catch_up()
                 if caught_up:
@@ -353,7 +406,7 @@ class MatrixBot:
             self._spawn(item)
         inbox.prune_handled(self.db, now, HANDLED_RETENTION)
         if self.ready.is_set():
-            self._flush_soon()  # e.g. a principal just joined the direct room
+            self._flush_if_queued()  # e.g. a principal just joined the direct room
 
     async def _notify_listeners(self, room_id: str, events: list) -> None:
         listeners = self.registry.listeners
@@ -448,7 +501,7 @@ class MatrixBot:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)
             inbox.mark_handled(self.db, item, self.clock())
         if ctx.sent:
-            await self.flush_outbox()
+            self.request_flush()
 
     def _remember_member(self, establishment, item, role, now) -> None:
         room = self.client.rooms.get(item.room_id)
@@ -517,6 +570,8 @@ class MatrixBot:
             establishments = {e.id: room for room, e in self.rooms.items()}
             waiting: set[str] = set()  # recipients whose earlier message still waits
             for message in outbox.unsent_messages(self.db):
+                if self._stopping.is_set():
+                    break  # the rest goes after the restart, with the same transaction ids
                 room_id = message.room_id or establishments.get(message.establishment_id or "")
                 if message.dm_user:
                     if message.dm_user in waiting:
@@ -549,16 +604,39 @@ class MatrixBot:
         """The direct room with a user if they have joined it; otherwise invite and wait."""
         try:
             room_id = await self.direct_room(user_id)
+            room = await self._room_with_state(room_id)
         except (RuntimeError, TimeoutError) as error:
             log.warning("direct message to %s kept for later: %s", user_id, error)
             return None
-        room = self.client.rooms.get(room_id)
         joined = room is not None and user_id in room.users and user_id not in room.invited_users
         return room_id if joined else None
 
-    def _flush_soon(self) -> None:
-        if not self._flushing.locked() and outbox.has_unsent(self.db):
-            self._track(asyncio.create_task(self.flush_outbox()))
+    def request_flush(self) -> None:
+        """Have the outbox sent in the background; a flush under way goes on to new messages.
+
+        Callers never wait for it: at the homeserver's pace a queue of
+        newsletters takes minutes, and neither a command's answer nor the
+        scheduler should be held up by it.
+        """
+        self._flush_again = True
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_until_done())
+            self._track(self._flusher)
+
+    async def _flush_until_done(self) -> None:
+        while self._flush_again and not self._stopping.is_set():
+            self._flush_again = False
+            try:
+                sent = await self.flush_outbox()
+            except Exception:
+                log.exception("could not send the outbox; it stays queued")
+                return
+            # A full batch means more are queued behind it.
+            self._flush_again |= sent >= outbox.UNSENT_BATCH
+
+    def _flush_if_queued(self) -> None:
+        if (self._flusher is None or self._flusher.done()) and outbox.has_unsent(self.db):
+            self.request_flush()
 
     async def send_message(
         self,
@@ -592,7 +670,11 @@ class MatrixBot:
         txn_id: str | None = None,
     ) -> str | None:
         """Upload a file (encrypted in encrypted rooms) and post it as ``m.file``."""
-        room = self.client.rooms.get(room_id)
+        try:
+            room = await self._room_with_state(room_id)
+        except RuntimeError as error:
+            log.error("upload of %s not attempted: %s", filename, error)
+            return None
         encrypt = bool(room and room.encrypted)
         upload, keys = await self.client.upload(
             io.BytesIO(data),
@@ -631,6 +713,11 @@ class MatrixBot:
         concurrent senders retrying each on their own would hammer the homeserver
         with requests bound to be refused (the bot must stay polite on Tchap).
         """
+        try:
+            await self._room_with_state(room_id)
+        except RuntimeError as error:
+            log.error("could not send %s to %s: %s", event_type, room_id, error)
+            return None
         async with self._sending:
             pause = self._paused_until - asyncio.get_running_loop().time()
             if pause > 0:
@@ -649,7 +736,7 @@ class MatrixBot:
         """The encrypted direct-message room with a user, created once and reused."""
         key = f"dm:{user_id}"
         room_id = inbox.get_state(self.db, key)
-        room = self.client.rooms.get(room_id) if room_id else None
+        room = await self._room_with_state(room_id) if room_id else None
         if room is not None and user_id in room.users:  # joined, or still invited
             return room_id
         resp = await self.client.room_create(

@@ -15,8 +15,9 @@ once, if it is still within the job's ``catch_up`` window.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -73,8 +74,17 @@ class Job:
         """The APScheduler trigger for this job in the establishment's time zone."""
         if self.every is not None:
             return IntervalTrigger(seconds=(tick or self.every).total_seconds(), timezone=UTC)
-        fields = self.cron(establishment) if callable(self.cron) else dict(self.cron or {})
-        return CronTrigger(timezone=establishment.tz, **fields)
+        return CronTrigger(timezone=establishment.tz, **self._cron_fields(establishment))
+
+    def timing(self, establishment: Establishment) -> Hashable:
+        """Equal for two establishments whose runs of this job fall at the same instants."""
+        if self.every is not None:
+            return "every"
+        fields = tuple(sorted(self._cron_fields(establishment).items()))
+        return (fields, establishment.timezone)
+
+    def _cron_fields(self, establishment: Establishment) -> CronFields:
+        return self.cron(establishment) if callable(self.cron) else dict(self.cron or {})
 
     def last_due(self, establishment: Establishment, now: datetime) -> datetime | None:
         """The latest scheduled time at or before ``now`` within the catch-up window."""
@@ -170,7 +180,7 @@ class Scheduler:
         db: sqlite_utils.Database,
         renderer: Renderer,
         clock: Callable[[], datetime],
-        after_run: Callable[[], Awaitable[None]] | None = None,
+        after_run: Callable[[], None] | None = None,
         tick: timedelta | None = None,
         registry: Registry | None = None,
     ) -> None:
@@ -185,25 +195,50 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
 
     def start(self) -> None:
-        """Register every (job, establishment) with APScheduler and start it."""
+        """Register each job with APScheduler once per distinct timing, and start it.
+
+        Establishments whose runs fall at the same instants share one trigger:
+        an académie is hundreds of establishments with the same few timings,
+        and one APScheduler job per (job, establishment) made start-up and
+        every wake-up hundreds of times the work.
+        """
         self._aps = AsyncIOScheduler(timezone=UTC)
-        for establishment in self.config.establishments:
-            for item in self.jobs:
-                self._aps.add_job(
-                    self.run,
-                    item.trigger(establishment, self.tick),
-                    args=[item, establishment],
-                    id=f"{item.name}:{establishment.id}",
-                    coalesce=True,
-                    max_instances=1,
-                    misfire_grace_time=300,
-                )
+        groups = self.timing_groups()
+        for item, establishments in groups:
+            self._aps.add_job(
+                self.run_for,
+                item.trigger(establishments[0], self.tick),
+                args=[item, establishments],
+                id=f"{item.name}:{establishments[0].id}",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=300,
+            )
         self._aps.start()
         log.info(
-            "scheduler started: %d job(s) × %d establishment(s)",
+            "scheduler started: %d job(s) × %d establishment(s), %d trigger(s)",
             len(self.jobs),
             len(self.config.establishments),
+            len(groups),
         )
+
+    def timing_groups(self) -> list[tuple[Job, list[Establishment]]]:
+        """For each job, the establishments grouped by timing, in configuration order."""
+        groups = []
+        for item in self.jobs:
+            by_timing: dict[Hashable, list[Establishment]] = {}
+            for establishment in self.config.establishments:
+                by_timing.setdefault(item.timing(establishment), []).append(establishment)
+            groups += [(item, establishments) for establishments in by_timing.values()]
+        return groups
+
+    async def run_for(self, item: Job, establishments: Iterable[Establishment]) -> int:
+        """Run a job for several establishments, letting commands be answered in between."""
+        count = 0
+        for establishment in establishments:
+            count += await self.run(item, establishment)
+            await asyncio.sleep(0)
+        return count
 
     def shutdown(self) -> None:
         """Stop firing jobs."""
@@ -220,13 +255,15 @@ class Scheduler:
         if first_start is None:
             set_state(self.db, FIRST_START, self.clock().isoformat())
             return 0
-        count = 0
-        for establishment in self.config.establishments:
-            now = self.clock().astimezone(establishment.tz)
-            for item in self.jobs:
-                due = item.last_due(establishment, now)
-                if due is not None and due >= datetime.fromisoformat(first_start):
-                    count += await self.run(item, establishment, scheduled_for=due)
+        count, first = 0, datetime.fromisoformat(first_start)
+        now = self.clock()
+        for item, establishments in self.timing_groups():
+            due = item.last_due(establishments[0], now.astimezone(establishments[0].tz))
+            if due is None or due < first:
+                continue
+            for establishment in establishments:
+                count += await self.run(item, establishment, scheduled_for=due)
+                await asyncio.sleep(0)  # commands typed meanwhile are answered
         return count
 
     async def run(
@@ -253,5 +290,5 @@ class Scheduler:
         if ctx.posted:
             log.info("job %s for %s queued %d message(s)", item.name, establishment.id, ctx.posted)
             if self.after_run:
-                await self.after_run()
+                self.after_run()
         return ctx.posted

@@ -100,7 +100,11 @@ def queue_message(
     )
 
 
-def unsent_messages(db: sqlite_utils.Database, limit: int = 500) -> list[OutgoingMessage]:
+# Messages read from the outbox at a time; the sender comes back for the next batch.
+UNSENT_BATCH = 500
+
+
+def unsent_messages(db: sqlite_utils.Database, limit: int = UNSENT_BATCH) -> list[OutgoingMessage]:
     """Queued messages not sent yet, oldest first."""
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
