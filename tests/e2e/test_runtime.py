@@ -8,6 +8,8 @@ import stat
 import subprocess
 import sys
 
+from tests.e2e.test_bilan import wait_event
+
 
 async def test_aide_is_answered_as_a_notice_reply(world, users, room):
     prof = await users("prof1")
@@ -72,6 +74,31 @@ async def test_command_sent_while_stopped_is_answered_once_after_restart(world, 
     assert world.bot.log_text().count("with new device") == 1
     assert bot_devices(world) == devices_before
     assert device_before in devices_before
+
+
+async def test_after_a_restart_replies_and_direct_messages_stay_encrypted(world, users):
+    """A restart skips the full-state sync: rooms must still be known as encrypted."""
+    name = world.more_teachers(len(world.teachers) + 1)[-1]
+    teacher = await users(name)
+    room = world.encrypted_room
+    await teacher.ask(room, "!panne le vidéoprojecteur de la salle 3 ne s'allume plus")
+    await teacher.ask(room, "!mes-donnees")
+    title = "Vos données dans rupn-bot"
+    served = {world.plain_room, world.encrypted_room}
+    dm, _ = await wait_event(
+        teacher, lambda r, e: r not in served and title in getattr(e, "body", "")
+    )
+
+    world.bot.stop()
+    world.bot.start()
+    teacher.events.clear()
+
+    reply = await teacher.ask(room, "!aide")
+    assert reply.was_encrypted
+    await teacher.ask(room, "!mes-donnees")
+    again, summary = await wait_event(teacher, lambda r, e: title in getattr(e, "body", ""))
+    assert again == dm  # the same direct room, known again after the restart
+    assert getattr(summary, "decrypted", False)
 
 
 def bot_devices(world) -> set[str]:
