@@ -43,6 +43,14 @@ class Message:
     html: str
     mentions: tuple[str, ...] = field(default=())
 
+    def followed_by(self, other: Message) -> Message:
+        """This message and then ``other``, as one (a cached part after a fresh one)."""
+        return Message(
+            body=f"{self.body}\n\n{other.body}",
+            html=f"{self.html}\n{other.html}",
+            mentions=tuple(dict.fromkeys(self.mentions + other.mentions)),
+        )
+
 
 def escape_markdown(value: object) -> str:
     """Escape user text so Markdown prints it literally and it never pings the room."""

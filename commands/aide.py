@@ -16,13 +16,15 @@ from bot.dispatch import Context, command
 )
 async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = None) -> None:
     words = (topic or "").removeprefix(ctx.config.bot.prefix).split()
+    # What follows depends only on the role (the registry never changes while
+    # the bot runs): rendered once per role, not for each of 430 establishments.
+    rendered = ctx.registry.rendered
     if not words:
-        # The list depends only on the role and the establishment: rendered once each.
-        key = ("aide", ctx.role, ctx.establishment.id)
-        if key not in ctx.registry.rendered:
+        key = ("aide", ctx.role)
+        if key not in rendered:
             visible = ctx.registry.visible_to(ctx.role)
-            ctx.registry.rendered[key] = ctx.render("aide/liste", commands=visible, role=ctx.role)
-        await ctx.send(ctx.registry.rendered[key])
+            rendered[key] = ctx.render("aide/liste", commands=visible, role=ctx.role)
+        await ctx.send(ctx.render("aide/titre").followed_by(rendered[key]))
         return
     name = words[0]
     spec = ctx.registry.find(name)
@@ -30,5 +32,8 @@ async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = No
         suggestion = ctx.registry.suggest(name, ctx.role)
         hint = f" Vouliez-vous dire « {suggestion.name} » ?" if suggestion else ""
         raise BadArgument(f"Je ne connais pas la commande « {name[:40]} ».{hint}")
-    subs = [s for s in spec.sub_commands if s.allows(ctx.role)]
-    await ctx.reply("aide/commande", spec=spec, subs=subs, role=ctx.role)
+    key = ("aide", ctx.role, spec.name)
+    if key not in rendered:
+        subs = [s for s in spec.sub_commands if s.allows(ctx.role)]
+        rendered[key] = ctx.render("aide/commande", spec=spec, subs=subs, role=ctx.role)
+    await ctx.send(rendered[key])
