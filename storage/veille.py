@@ -193,14 +193,18 @@ def search_items(
     terms = search_terms(text)
     if not terms:
         return []
-    rows = db["veille_items"].search(
-        fts_query(terms),
-        columns=[c.strip() for c in _COLUMNS.split(",")],
-        where="establishment_id = :establishment_id",
-        where_args={"establishment_id": establishment_id},
-        limit=limit,
-    )
-    return [_item(list(row.values())) for row in rows]
+    # The index holds the links of every establishment. bm25() is the default rank,
+    # computed here only for this establishment's matches: ``ORDER BY rank`` would
+    # have FTS5 rank and sort every match of the académie before the join filters them.
+    columns = ", ".join(f"v.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = db.execute(
+        f"SELECT {columns} FROM veille_items_fts JOIN veille_items v"
+        " ON v.id = veille_items_fts.rowid"
+        " WHERE veille_items_fts MATCH ? AND v.establishment_id = ?"
+        " ORDER BY bm25(veille_items_fts) LIMIT ?",
+        (fts_query(terms), establishment_id, limit),
+    ).fetchall()
+    return [_item(row) for row in rows]
 
 
 def items_until(
