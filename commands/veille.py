@@ -141,4 +141,4 @@ def new_links(db, establishment, window: Window) -> SectionData | None:
 
 @digest_figure("veille", label="Liens de veille partagés", order=30)
 def links_shared(db, establishment, start, end) -> int:
-    return sum(1 for i in store.items_until(db, establishment.id, end) if i.posted_at >= start)
+    return store.count_between(db, establishment.id, start, end)

@@ -217,3 +217,16 @@ def items_until(
     ).fetchall()
     # Compared as datetimes: stored offsets change with daylight saving time.
     return [item for item in map(_item, rows) if item.posted_at <= until]
+
+
+def count_between(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> int:
+    """How many items were shared from ``start`` up to ``end`` included (a digest figure)."""
+    row = db.execute(
+        # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
+        "SELECT count(*) FROM veille_items WHERE establishment_id = ?"
+        " AND julianday(posted_at) >= julianday(?) AND julianday(posted_at) <= julianday(?)",
+        (establishment_id, start.isoformat(), end.isoformat()),
+    ).fetchone()
+    return row[0]
