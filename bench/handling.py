@@ -8,7 +8,11 @@ command then takes the bot's own path: stored in the inbox with the sync token
 does, then ``MatrixBot._answer`` (context, role, dispatch, conversion, storage,
 template, reply, member bookkeeping, outbox flush). The time measured runs from
 the inbox write, when the event has been received, to the first send call of
-the reply: what a person waits for, minus the network.
+the reply: what a person waits for, minus the network. The outbox flush the
+bot starts in the background after answering (notices to others, direct
+messages) is awaited before the next command is typed: left running, it would
+be counted in the next command's time, whatever its family, or even send
+first and stop that command's clock early.
 
 Sharing a link (``!veille <url>``) reads the page's title on the web before
 answering; here that read answers at once with a title, as sending does:
@@ -169,9 +173,11 @@ async def _measure(database, count, per_family, seed, background_checkpoints):
         inbox.accept_batch(bot.db, [item], f"s{counter}", NOW)
         inbox.prune_handled(bot.db, NOW, HANDLED_RETENTION)
         await bot._answer(item)
-        if transport.first_send_ns is None:
+        sent_ns = transport.first_send_ns
+        await bot.drain()  # the background outbox flush, before the next command is timed
+        if sent_ns is None:
             raise RuntimeError(f"{line!r} was not answered")
-        return transport.first_send_ns - start, outcomes[-1]
+        return sent_ns - start, outcomes[-1]
 
     async def type_probe(family, probe, times: FamilyTimes | None) -> int:
         establishment = rng.choice(establishments)
