@@ -163,6 +163,9 @@ def remove_item(db: sqlite_utils.Database, item_id: int) -> None:
         db.execute("DELETE FROM veille_items WHERE id = ?", (item_id,))
 
 
+MIN_PREFIX = 3  # shorter search words match whole words only
+
+
 def search_terms(text: str) -> list[str]:
     """The words of a search, as the index sees them: letters and digits, accents folded.
 
@@ -173,13 +176,26 @@ def search_terms(text: str) -> list[str]:
     return _TOKEN.findall(folded)[:MAX_SEARCH_TERMS]
 
 
-def fts_query(terms: Iterable[str]) -> str:
-    """An FTS5 query matching items that contain every term, each as a word prefix.
+def fts_query(terms: Iterable[str], establishment_id: str | None = None) -> str:
+    """An FTS5 query matching items that contain every term.
 
-    Terms come from ``search_terms`` (letters and digits only), and are quoted all
-    the same, so words such as ``OR``, ``NOT`` or ``NEAR`` are searched, not obeyed.
+    Terms of ``MIN_PREFIX`` characters or more match as word prefixes, shorter ones
+    as whole words. Terms come from ``search_terms`` (letters and digits only) and
+    are quoted all the same, so words such as ``OR``, ``NOT`` or ``NEAR`` are
+    searched, not obeyed. They are looked for in the title, comment and tags only;
+    with ``establishment_id`` the index itself keeps that establishment's items.
     """
-    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+    # A prefix of one or two letters matches a good part of the académie's
+    # vocabulary (« e* »: 16 ms); such short words are matched whole (« ia »).
+    words = " ".join(_quoted(term) + ("*" if len(term) >= MIN_PREFIX else "") for term in terms)
+    query = f"{{title comment tags}} : ({words})"
+    if establishment_id is None:
+        return query
+    return f"establishment_id : {_quoted(establishment_id)} AND {query}"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def search_items(
@@ -187,22 +203,20 @@ def search_items(
 ) -> list[WatchItem]:
     """Items whose title, comment or tags contain every word of ``text`` (best first).
 
-    Accents and case are ignored and each word matches as a prefix (« outil » finds
-    « outils »). Any text is a valid search: one without letters or digits finds nothing.
+    Accents and case are ignored and each word of three letters or more matches as a
+    prefix (« outil » finds « outils »). Any text is a valid search: one without letters or digits finds nothing.
     """
     terms = search_terms(text)
     if not terms:
         return []
-    # The index holds the links of every establishment. bm25() is the default rank,
-    # computed here only for this establishment's matches: ``ORDER BY rank`` would
-    # have FTS5 rank and sort every match of the académie before the join filters them.
     columns = ", ".join(f"v.{c.strip()}" for c in _COLUMNS.split(","))
     rows = db.execute(
         f"SELECT {columns} FROM veille_items_fts JOIN veille_items v"
         " ON v.id = veille_items_fts.rowid"
         " WHERE veille_items_fts MATCH ? AND v.establishment_id = ?"
-        " ORDER BY bm25(veille_items_fts) LIMIT ?",
-        (fts_query(terms), establishment_id, limit),
+        # bm25 weights: the establishment column matches every item alike.
+        " ORDER BY bm25(veille_items_fts, 1.0, 1.0, 1.0, 0.0) LIMIT ?",
+        (fts_query(terms, establishment_id), establishment_id, limit),
     ).fetchall()
     return [_item(row) for row in rows]
 
