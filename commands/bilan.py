@@ -11,7 +11,7 @@ templates, so none can reach the files.
 The chat renderer (bot/render.py) is made for messages; a report is a document,
 so it has its own two Jinja environments: Markdown, where every value is
 escaped for a table cell, and HTML, autoescaped, around the Markdown turned into
-HTML by markdown-it with raw HTML disabled.
+HTML by ``bot.render.markdown_to_html``, which never passes raw HTML through.
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from bot.dates import MONTH_NAMES
 from bot.digest import month_label, month_start
 from bot.dispatch import Context, command
-from bot.render import TEMPLATE_DIR, finalize_with, french_number
+from bot.render import TEMPLATE_DIR, finalize_with, french_number, markdown_to_html
 from commands.objectifs import (
     Reading,
     SchoolYear,
@@ -204,7 +203,7 @@ def percent_fr(part: int, whole: int) -> str:
 
 
 @cache
-def _environments() -> tuple[Environment, Environment, MarkdownIt]:
+def _environments() -> tuple[Environment, Environment]:
     # Built once: templates are compiled on first use and kept.
     loader = FileSystemLoader(str(TEMPLATE_DIR))
     markdown = Environment(
@@ -220,19 +219,19 @@ def _environments() -> tuple[Environment, Environment, MarkdownIt]:
     )
     markdown.globals.update(pourcent=percent_fr)
     html = Environment(loader=loader, autoescape=True, undefined=StrictUndefined)
-    return markdown, html, MarkdownIt("commonmark", {"html": False}).enable("table")
+    return markdown, html
 
 
 def render_report(report: Report, establishment, now: datetime) -> tuple[str, str]:
     """The report as (Markdown, HTML page)."""
-    markdown_env, html_env, to_html = _environments()
+    markdown_env, html_env = _environments()
     text = markdown_env.get_template("bilan/bilan.md.j2").render(
         report=report, establishment=establishment, now=now
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     page = html_env.get_template("bilan/bilan.html.j2").render(
         title=f"Compte-rendu d'activités {report.year} : {establishment.name}",
-        body=Markup(to_html.render(text)),
+        body=Markup(markdown_to_html(text, hard_breaks=False)),
     )
     return text, page
 

@@ -204,7 +204,8 @@ def search_items(
     """Items whose title, comment or tags contain every word of ``text`` (best first).
 
     Accents and case are ignored and each word of three letters or more matches as a
-    prefix (« outil » finds « outils »). Any text is a valid search: one without letters or digits finds nothing.
+    prefix (« outil » finds « outils »). Any text is a valid search: one without
+    letters or digits finds nothing.
     """
     terms = search_terms(text)
     if not terms:
