@@ -40,7 +40,7 @@ from types import SimpleNamespace
 import commands.veille
 from bench.seed import COMMANDS, NOW, academy_config, fill, fresh_copy, sender_for
 from bench.stats import summary
-from bot.app import build_bot
+from bot.app import build_bot, settle_memory
 from bot.dispatch import Outcome
 from bot.links import TitleResult, normalize_url
 from storage import inbox
@@ -102,6 +102,7 @@ def offline_bot(database: Path, count: int):
         return outcome
 
     bot.dispatcher.handle = handle_and_note
+    settle_memory()  # as rupn-bot run does once the bot is built
     return bot, transport, outcomes
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -71,6 +72,17 @@ def academy_surveys(config: Config, establishment: Establishment) -> list[Academ
     ]
 
 
+def settle_memory() -> None:
+    """Take what start-up built out of the garbage collector's rounds.
+
+    Full collections walked every object of nio, the templates and the registry
+    at each round: 40 to 80 ms during which nobody was answered, the tail of the
+    handling times. Those objects live as long as the process anyway.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def simulated_clock(start: datetime, real: Callable[[], datetime]) -> Callable[[], datetime]:
     """A clock that starts at ``start`` and then runs at the real clock's pace."""
     origin = real()
@@ -80,6 +92,7 @@ def simulated_clock(start: datetime, real: Callable[[], datetime]) -> Callable[[
 async def run_bot(config: Config) -> None:
     """Run until SIGINT/SIGTERM; commands not answered yet stay in the inbox for next start."""
     bot = build_bot(config)
+    settle_memory()
     checkpoints = BackgroundCheckpoints(bot.db).start()
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
