@@ -51,8 +51,7 @@ async def my_data(ctx: Context) -> None:
     remember_sender=False,
 )
 async def forget_me(ctx: Context) -> None:
-    found = privacy.export_user(ctx.db, ctx.sender)
-    await ctx.reply("donnees/oubli_demande", count=sum(len(rows) for rows in found.values()))
+    await ctx.reply("donnees/oubli_demande", count=privacy.count_user_rows(ctx.db, ctx.sender))
 
 
 @forget_me.sub("confirmer", aliases=("oui",), help="Confirme l'effacement de vos données.")

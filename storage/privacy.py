@@ -97,6 +97,13 @@ PERSONAL_DATA: list[PersonalColumn] = [
 PERSONAL_STATE_PREFIXES = ("dm:",)
 
 
+def _personal_state_keys(db: sqlite_utils.Database, user_id: str) -> list[str]:
+    keys = [prefix + user_id for prefix in PERSONAL_STATE_PREFIXES]
+    marks = ", ".join("?" * len(keys))
+    rows = db.execute(f"SELECT key FROM bot_state WHERE key IN ({marks})", keys).fetchall()
+    return [key for (key,) in rows]
+
+
 def _matches(column: PersonalColumn) -> str:
     # A JSON list of IDs is matched on the quoted ID: '"@a:b"' cannot match '@a:bc'.
     if column.json_list:
@@ -111,26 +118,35 @@ def _needle(column: PersonalColumn, user_id: str) -> str:
 def export_user(db: sqlite_utils.Database, user_id: str) -> dict[str, list[dict]]:
     """Every row that holds the person's ID, by ``table.column``; empty lists left out."""
     found: dict[str, list[dict]] = {}
-    tables = set(db.table_names())
-    for column in PERSONAL_DATA:
-        if column.table not in tables or column.transient:
-            continue
-        rows = list(
-            db.query(
-                f"SELECT * FROM {column.table} WHERE {_matches(column)}",
-                [_needle(column, user_id)],
-            )
+    for column in _kept_columns(db):
+        cursor = db.conn.execute(
+            f"SELECT * FROM {column.table} WHERE {_matches(column)}", [_needle(column, user_id)]
         )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         if rows:
             found[f"{column.table}.{column.column}"] = rows
-    state = [
-        {"key": key}
-        for (key,) in db.execute("SELECT key FROM bot_state").fetchall()
-        if any(key == prefix + user_id for prefix in PERSONAL_STATE_PREFIXES)
-    ]
+    state = [{"key": key} for key in _personal_state_keys(db, user_id)]
     if state:
         found["bot_state.key"] = state
     return found
+
+
+def count_user_rows(db: sqlite_utils.Database, user_id: str) -> int:
+    """How many rows ``export_user`` would return (what ``!oublie-moi`` announces)."""
+    count = sum(
+        db.conn.execute(
+            f"SELECT count(*) FROM {column.table} WHERE {_matches(column)}",
+            [_needle(column, user_id)],
+        ).fetchone()[0]
+        for column in _kept_columns(db)
+    )
+    return count + len(_personal_state_keys(db, user_id))
+
+
+def _kept_columns(db: sqlite_utils.Database) -> list[PersonalColumn]:
+    tables = set(db.table_names())
+    return [c for c in PERSONAL_DATA if c.table in tables and not c.transient]
 
 
 def forget_user(db: sqlite_utils.Database, user_id: str) -> dict[str, int]:
