@@ -1142,5 +1142,7 @@ def table_counts(path: Path) -> dict[str, int]:
 def fresh_copy(seeded: Path, target: Path) -> Path:
     """A private copy of the seeded file for one benchmark (they write to it)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (target.with_name(target.name + s) for s in ("-wal", "-shm")):
+        leftover.unlink(missing_ok=True)  # another database's journal would corrupt the copy
     shutil.copyfile(seeded, target)
     return target
