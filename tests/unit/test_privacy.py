@@ -1,5 +1,6 @@
 """!mes-donnees, !oublie-moi and the yearly purge cover every personal column."""
 
+import dataclasses
 import json
 import re
 from datetime import UTC, date, datetime
@@ -165,6 +166,11 @@ async def test_yearly_purge_anonymises_old_rows_once(chat, caplog):
     with caplog.at_level("INFO"):
         await scheduler.run(yearly_purge, chat.config.establishments[0])
         await scheduler.run(yearly_purge, chat.config.establishments[0])  # same year: nothing
+        # The purge covers the whole database: another establishment's run only records.
+        other = dataclasses.replace(chat.config.establishments[0], id="clg-autre")
+        await scheduler.run(yearly_purge, other)
+    ran_for = {row[0] for row in chat.db.execute("SELECT establishment_id FROM job_runs")}
+    assert {"clg-test", "clg-autre"} <= ran_for
     assert privacy.export_user(chat.db, TEACHER) == {}
     kept_series = privacy.export_user(chat.db, REFERENT)["permanence_series.opened_by"]
     assert [series["start_time"] for series in kept_series] == ["17:00"]
