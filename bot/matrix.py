@@ -78,6 +78,7 @@ SYNC_FILTER = {
 }
 MAX_BACKOFF_S = 30.0
 HANDLED_RETENTION = timedelta(days=30)
+FLUSH_RETRY_S = 60.0  # how often messages that could not go are tried again
 
 
 class FatalMatrixError(Exception):
@@ -178,6 +179,8 @@ class MatrixBot:
         self.scheduler = None  # set by bot.app; started once the first sync is done
         self._flushing = asyncio.Lock()
         self._flusher: asyncio.Task | None = None
+        self._dm_waiting: set[str] = set()  # recipients who have not joined their direct room
+        self._flushed_at = 0.0
         self._device_restored = False
         self._state_unknown: set[str] = set()  # rooms restored without their state yet
         self._flush_again = False
@@ -406,7 +409,7 @@ class MatrixBot:
             self._spawn(item)
         inbox.prune_handled(self.db, now, HANDLED_RETENTION)
         if self.ready.is_set():
-            self._flush_if_queued()  # e.g. a principal just joined the direct room
+            self._flush_if_sendable(resp)
 
     async def _notify_listeners(self, room_id: str, events: list) -> None:
         listeners = self.registry.listeners
@@ -586,7 +589,7 @@ class MatrixBot:
                     event_id = await self.send_file(
                         room_id,
                         message.filename,
-                        message.data or b"",
+                        outbox.file_data(self.db, message.id),
                         message.mimetype or "",
                         txn_id=message.txn_id,
                     )
@@ -598,6 +601,8 @@ class MatrixBot:
                 outbox.mark_sent(self.db, message.id, event_id, self.clock())
                 sent += 1
             outbox.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
+            self._dm_waiting = waiting
+            self._flushed_at = asyncio.get_running_loop().time()
         return sent
 
     async def _joined_direct_room(self, user_id: str) -> str | None:
@@ -634,9 +639,36 @@ class MatrixBot:
             # A full batch means more are queued behind it.
             self._flush_again |= sent >= outbox.UNSENT_BATCH
 
-    def _flush_if_queued(self) -> None:
-        if (self._flusher is None or self._flusher.done()) and outbox.has_unsent(self.db):
+    def _flush_if_sendable(self, resp: SyncResponse) -> None:
+        """After a sync, send what waits if some of it may go now.
+
+        A direct message waits for its recipient to join; reading the outbox at
+        every sync for that (a sync returns at every message in any of hundreds
+        of rooms) cost more than the rest of the sync. So: room messages left
+        by a failed send, a waiting recipient who just joined, or once a minute.
+        """
+        if self._flusher is not None and not self._flusher.done():
+            return
+        overdue = asyncio.get_running_loop().time() - self._flushed_at >= FLUSH_RETRY_S
+        if (
+            outbox.has_unsent(self.db, rooms_only=True)
+            or self._waiting_recipient_joined(resp)
+            or (overdue and outbox.has_unsent(self.db))
+        ):
             self.request_flush()
+
+    def _waiting_recipient_joined(self, resp: SyncResponse) -> bool:
+        if not self._dm_waiting:
+            return False
+        for info in resp.rooms.join.values():
+            for event in (*info.state, *info.timeline.events):
+                if (
+                    isinstance(event, RoomMemberEvent)
+                    and event.membership == "join"
+                    and event.state_key in self._dm_waiting
+                ):
+                    return True
+        return False
 
     async def send_message(
         self,

@@ -58,7 +58,6 @@ class OutgoingMessage:
     txn_id: str
     filename: str | None = None
     mimetype: str | None = None
-    data: bytes | None = None
 
 
 def queue_message(
@@ -105,13 +104,24 @@ UNSENT_BATCH = 500
 
 
 def unsent_messages(db: sqlite_utils.Database, limit: int = UNSENT_BATCH) -> list[OutgoingMessage]:
-    """Queued messages not sent yet, oldest first."""
+    """Queued messages not sent yet, oldest first; files without their bytes (``file_data``).
+
+    Direct messages can wait long for their recipient, and the outbox is read
+    after every command that queues something: reading every waiting file's
+    bytes each time made that read the slowest part of such commands.
+    """
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
-        " mimetype, data FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+        " mimetype FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
         (limit,),
     ).fetchall()
     return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:]) for row in rows]
+
+
+def file_data(db: sqlite_utils.Database, message_id: int) -> bytes:
+    """The bytes of a queued file."""
+    row = db.execute("SELECT data FROM outbox WHERE id = ?", (message_id,)).fetchone()
+    return (row[0] if row else None) or b""
 
 
 def mark_sent(db: sqlite_utils.Database, message_id: int, event_id: str, now: datetime) -> None:
@@ -130,6 +140,7 @@ def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int
     return cursor.rowcount
 
 
-def has_unsent(db: sqlite_utils.Database) -> bool:
-    """Whether any queued message still waits to be sent."""
-    return db.execute("SELECT 1 FROM outbox WHERE sent_at IS NULL LIMIT 1").fetchone() is not None
+def has_unsent(db: sqlite_utils.Database, *, rooms_only: bool = False) -> bool:
+    """Whether any queued message still waits to be sent (to a room, with ``rooms_only``)."""
+    where = "sent_at IS NULL" + (" AND dm_user IS NULL" if rooms_only else "")
+    return db.execute(f"SELECT 1 FROM outbox WHERE {where} LIMIT 1").fetchone() is not None

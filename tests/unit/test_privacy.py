@@ -10,7 +10,7 @@ from commands.donnees import purge_cutoff, yearly_purge
 from storage import privacy
 from storage.establishments import record_member
 from storage.inbox import InboxItem, accept_batch, set_state
-from storage.jobs import queue_message, unsent_messages
+from storage.jobs import file_data, queue_message, unsent_messages
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 
 MATRIX_ID = re.compile(r"@[a-z0-9._=/+\-]+:[a-z0-9.\-]+(:\d+)?", re.IGNORECASE)
@@ -119,7 +119,7 @@ async def test_mes_donnees_sends_everything_privately(chat):
     assert "- Vos réservations de permanence numérique : 2" in summary.body
     assert document.filename.startswith("mes-donnees-") and document.mimetype == "application/json"
     assert reply.body.count("message privé") == 1 and "ENT" not in reply.body
-    data = json.loads(document.data)
+    data = json.loads(file_data(chat.db, document.id))
     bookings = data["données"]["permanence_bookings.user_id"]
     assert {b["subject"] for b in bookings} == {"ENT", None}
     assert "members.user_id" in data["données"] and "bot_state.key" in data["données"]
