@@ -571,18 +571,21 @@ class MatrixBot:
         sent = 0
         async with self._flushing:
             establishments = {e.id: room for room, e in self.rooms.items()}
-            waiting: set[str] = set()  # recipients whose earlier message still waits
-            for message in outbox.unsent_messages(self.db):
+            # Recipients who have not joined are checked once, and their messages
+            # are not even read: some wait for days.
+            direct_rooms, waiting = {}, set()
+            for user_id in outbox.waiting_recipients(self.db):
+                room_id = await self._joined_direct_room(user_id)
+                if room_id is None:
+                    waiting.add(user_id)
+                else:
+                    direct_rooms[user_id] = room_id
+            for message in outbox.unsent_messages(self.db, skip_recipients=waiting):
                 if self._stopping.is_set():
                     break  # the rest goes after the restart, with the same transaction ids
                 room_id = message.room_id or establishments.get(message.establishment_id or "")
                 if message.dm_user:
-                    if message.dm_user in waiting:
-                        continue
-                    room_id = await self._joined_direct_room(message.dm_user)
-                    if room_id is None:
-                        waiting.add(message.dm_user)
-                        continue
+                    room_id = direct_rooms.get(message.dm_user)
                 if room_id is None:
                     continue
                 if message.filename:

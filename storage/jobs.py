@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -103,19 +104,38 @@ def queue_message(
 UNSENT_BATCH = 500
 
 
-def unsent_messages(db: sqlite_utils.Database, limit: int = UNSENT_BATCH) -> list[OutgoingMessage]:
+def unsent_messages(
+    db: sqlite_utils.Database,
+    limit: int = UNSENT_BATCH,
+    *,
+    skip_recipients: Collection[str] = (),
+) -> list[OutgoingMessage]:
     """Queued messages not sent yet, oldest first; files without their bytes (``file_data``).
 
     Direct messages can wait long for their recipient, and the outbox is read
-    after every command that queues something: reading every waiting file's
-    bytes each time made that read the slowest part of such commands.
+    after every command that queues something: those of ``skip_recipients``
+    (who have not joined their direct room) are left unread, and so are the
+    bytes of files.
     """
+    skipped = list(skip_recipients)
+    marks = ", ".join("?" * len(skipped))
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
-        " mimetype FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
-        (limit,),
+        " mimetype FROM outbox WHERE sent_at IS NULL"
+        + (f" AND (dm_user IS NULL OR dm_user NOT IN ({marks}))" if skipped else "")
+        + " ORDER BY id LIMIT ?",
+        (*skipped, limit),
     ).fetchall()
     return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:]) for row in rows]
+
+
+def waiting_recipients(db: sqlite_utils.Database) -> list[str]:
+    """People with direct messages not sent yet, in the order of their first one."""
+    rows = db.execute(
+        "SELECT dm_user FROM outbox WHERE sent_at IS NULL AND dm_user IS NOT NULL"
+        " GROUP BY dm_user ORDER BY min(id)"
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def file_data(db: sqlite_utils.Database, message_id: int) -> bytes:
