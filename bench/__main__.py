@@ -331,8 +331,8 @@ def startup_phases(log: str, launched: float) -> str:
     return (
         f"- start-up phases: {stamps['restored'] - launched:.2f} s to the stored device restored"
         f" (interpreter, imports, database, configuration), then"
-        f" {stamps['ready'] - stamps['restored']:.2f} s to ready (rooms, first sync with the"
-        " full state of every room, keys, scheduler catch-up and start)"
+        f" {stamps['ready'] - stamps['restored']:.2f} s to ready (joined rooms listed, a sync"
+        " from the stored token, keys; the scheduler starts right after)"
     )
 
 
