@@ -106,8 +106,8 @@ def _personal_state_keys(db: sqlite_utils.Database, user_id: str) -> list[str]:
 
 def _matches(column: PersonalColumn) -> str:
     # A JSON list of IDs is matched on the quoted ID: '"@a:b"' cannot match '@a:bc'.
-    if column.json_list:
-        return f"instr({column.column}, ?) > 0"
+    if column.json_list:  # the first condition lets SQLite use a partial index
+        return f"{column.column} <> '[]' AND instr({column.column}, ?) > 0"
     return f"{column.column} = ?"
 
 
