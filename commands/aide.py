@@ -22,8 +22,13 @@ async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = No
     if not words:
         key = ("aide", ctx.role)
         if key not in rendered:
-            visible = ctx.registry.visible_to(ctx.role)
-            rendered[key] = ctx.render("aide/liste", commands=visible, role=ctx.role)
+            # Sub-commands by their usage only: their help is in « !aide <commande> »,
+            # and a long list is slower to send and to read in a busy room.
+            entries = [
+                (spec, [s for s in spec.sub_commands if s.allows(ctx.role)])
+                for spec in ctx.registry.visible_to(ctx.role)
+            ]
+            rendered[key] = ctx.render("aide/liste", entries=entries, role=ctx.role)
         await ctx.send(ctx.render("aide/titre").followed_by(rendered[key]))
         return
     name = words[0]
