@@ -232,11 +232,16 @@ class Scheduler:
             groups += [(item, establishments) for establishments in by_timing.values()]
         return groups
 
-    async def run_for(self, item: Job, establishments: Iterable[Establishment]) -> int:
+    async def run_for(
+        self,
+        item: Job,
+        establishments: Iterable[Establishment],
+        scheduled_for: datetime | None = None,
+    ) -> int:
         """Run a job for several establishments, letting commands be answered in between."""
         count = 0
         for establishment in establishments:
-            count += await self.run(item, establishment)
+            count += await self.run(item, establishment, scheduled_for=scheduled_for)
             await asyncio.sleep(0)
         return count
 
@@ -259,11 +264,8 @@ class Scheduler:
         now = self.clock()
         for item, establishments in self.timing_groups():
             due = item.last_due(establishments[0], now.astimezone(establishments[0].tz))
-            if due is None or due < first:
-                continue
-            for establishment in establishments:
-                count += await self.run(item, establishment, scheduled_for=due)
-                await asyncio.sleep(0)  # commands typed meanwhile are answered
+            if due is not None and due >= first:
+                count += await self.run_for(item, establishments, scheduled_for=due)
         return count
 
     async def run(
