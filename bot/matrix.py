@@ -627,9 +627,12 @@ class MatrixBot:
         scheduler should be held up by it.
         """
         self._flush_again = True
-        if self._flusher is None or self._flusher.done():
+        if not self._flush_running():
             self._flusher = asyncio.create_task(self._flush_until_done())
             self._track(self._flusher)
+
+    def _flush_running(self) -> bool:
+        return self._flusher is not None and not self._flusher.done()
 
     async def _flush_until_done(self) -> None:
         while self._flush_again and not self._stopping.is_set():
@@ -650,7 +653,7 @@ class MatrixBot:
         of rooms) cost more than the rest of the sync. So: room messages left
         by a failed send, a waiting recipient who just joined, or once a minute.
         """
-        if self._flusher is not None and not self._flusher.done():
+        if self._flush_running():
             return
         overdue = asyncio.get_running_loop().time() - self._flushed_at >= FLUSH_RETRY_S
         if (
