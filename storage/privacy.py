@@ -104,24 +104,22 @@ def _personal_state_keys(db: sqlite_utils.Database, user_id: str) -> list[str]:
     return [key for (key,) in rows]
 
 
-def _matches(column: PersonalColumn) -> str:
-    # A JSON list of IDs is matched on the quoted ID: '"@a:b"' cannot match '@a:bc'.
-    if column.json_list:  # the first condition lets SQLite use a partial index
-        return f"{column.column} <> '[]' AND instr({column.column}, ?) > 0"
-    return f"{column.column} = ?"
-
-
-def _needle(column: PersonalColumn, user_id: str) -> str:
-    return json.dumps(user_id) if column.json_list else user_id
+def _person_filter(column: PersonalColumn, user_id: str) -> tuple[str, list[str]]:
+    """The WHERE clause and its parameters selecting one person's rows by ``column``."""
+    if column.json_list:
+        # A JSON list of IDs is matched on the quoted ID: '"@a:b"' cannot match
+        # '@a:bc'. The first condition lets SQLite use a partial index.
+        clause = f"{column.column} <> '[]' AND instr({column.column}, ?) > 0"
+        return clause, [json.dumps(user_id)]
+    return f"{column.column} = ?", [user_id]
 
 
 def export_user(db: sqlite_utils.Database, user_id: str) -> dict[str, list[dict]]:
     """Every row that holds the person's ID, by ``table.column``; empty lists left out."""
     found: dict[str, list[dict]] = {}
     for column in _kept_columns(db):
-        cursor = db.conn.execute(
-            f"SELECT * FROM {column.table} WHERE {_matches(column)}", [_needle(column, user_id)]
-        )
+        clause, params = _person_filter(column, user_id)
+        cursor = db.conn.execute(f"SELECT * FROM {column.table} WHERE {clause}", params)
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         if rows:
@@ -134,13 +132,12 @@ def export_user(db: sqlite_utils.Database, user_id: str) -> dict[str, list[dict]
 
 def count_user_rows(db: sqlite_utils.Database, user_id: str) -> int:
     """How many rows ``export_user`` would return (what ``!oublie-moi`` announces)."""
-    count = sum(
-        db.conn.execute(
-            f"SELECT count(*) FROM {column.table} WHERE {_matches(column)}",
-            [_needle(column, user_id)],
+    count = 0
+    for column in _kept_columns(db):
+        clause, params = _person_filter(column, user_id)
+        count += db.conn.execute(
+            f"SELECT count(*) FROM {column.table} WHERE {clause}", params
         ).fetchone()[0]
-        for column in _kept_columns(db)
-    )
     return count + len(_personal_state_keys(db, user_id))
 
 
@@ -152,7 +149,7 @@ def _kept_columns(db: sqlite_utils.Database) -> list[PersonalColumn]:
 def forget_user(db: sqlite_utils.Database, user_id: str) -> dict[str, int]:
     """Anonymise or delete every personal row of one person, in one transaction."""
     token = ANONYMOUS_PREFIX + secrets.token_hex(4)
-    return _erase(db, lambda c: (f"{_matches(c)}", [_needle(c, user_id)]), token, user_id)
+    return _erase(db, lambda c: _person_filter(c, user_id), token, user_id)
 
 
 def purge_before(db: sqlite_utils.Database, cutoff: datetime) -> dict[str, int]:
