@@ -46,8 +46,7 @@ from storage.objectives import Objective, objectives_of_year
 log = logging.getLogger(__name__)
 
 # Matrix IDs anywhere in free text; display names are matched as whole words.
-_MATRIX_ID = r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?"
-_MATRIX_ID_PATTERN = re.compile(_MATRIX_ID)
+_MATRIX_ID = re.compile(r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?")
 NAME_MASK = "[nom masqué]"
 
 
@@ -95,7 +94,7 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
     folded = [(word, word.casefold()) for word in words]
 
     def mask(text: str) -> str:
-        text = _MATRIX_ID_PATTERN.sub(NAME_MASK, text)
+        text = _MATRIX_ID.sub(NAME_MASK, text)
         # One pattern of every member's name took 3 to 6 ms to compile, for texts
         # that mostly name nobody: only the names the text contains go into it.
         lowered = text.casefold()
