@@ -29,7 +29,7 @@ from pathlib import Path
 
 from nio import MegolmEvent, RoomMessage
 
-from bench.scheduler_scale import run_every_job
+from bench.scheduler_scale import run_every_job, unsent
 from bench.seed import (
     NOW,
     academy_config,
@@ -38,7 +38,7 @@ from bench.seed import (
     principal_of,
     to_toml,
 )
-from bench.world import BOT_PASSWORD_ENV, FAST_HASHING, _parallel, create_room
+from bench.world import BOT_PASSWORD_ENV, FAST_HASHING, _parallel
 from bot.testbed import BotProcess, ChatUser, LocalSynapse
 
 SYNAPSE_DEFAULT_RATE = 0.2  # rc_message.per_second when homeserver.yaml does not set it
@@ -98,7 +98,9 @@ async def run(
         principals = [principal_of(eid).split(":")[0][1:] for eid in ids]
         names = ["rupn", "dane", "lecteur", *principals]
         accounts = dict(zip(names, _parallel(synapse.register, names), strict=True))
-        created = _parallel(lambda eid: create_room(synapse, accounts["dane"], eid, False), ids)
+        created = _parallel(
+            lambda eid: synapse.create_room(accounts["dane"], eid, public=True), ids
+        )
         rooms = dict(zip(ids, created, strict=True))
         joins = [(accounts[who], room) for room in rooms.values() for who in ("rupn", "lecteur")]
         _parallel(lambda pair: synapse.join(*pair), joins)
@@ -151,7 +153,7 @@ async def run(
                     if _scheduled_message(event, bot_id):
                         seen[event.event_id] = (room_id, getattr(event, "body", event.event_id))
                 reader.events.clear()
-            left = _unsent(database)
+            left = unsent(database)
             if ask and asked is None and result.queued - left >= 2:
                 asked_at = time.perf_counter()
                 asked = await user.say(first_room, "!aide")
@@ -164,7 +166,7 @@ async def run(
         await asyncio.gather(*(reader.close() for reader in readers))
         result.delivered = len(seen)
         result.duplicates = len(seen) - len(set(seen.values()))
-        result.unsent_left = _unsent(database)
+        result.unsent_left = unsent(database)
         result.sent_at = _sent_times(database)
         result.rate_limited = bot.log_text().count("rate limited by the homeserver")
         return result
@@ -182,14 +184,6 @@ def _scheduled_message(event, bot_id: str) -> bool:
         return False
     content = (getattr(event, "source", None) or {}).get("content", {})
     return "m.relates_to" not in content
-
-
-def _unsent(database: Path) -> int:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def _sent_times(database: Path) -> list[float]:

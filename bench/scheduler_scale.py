@@ -11,6 +11,7 @@ homeserver's pace is ``bench/paced.py``.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +64,6 @@ async def _run_every_job(config: Config) -> JobsRun:
 
 def unsent(database: Path) -> int:
     """Messages waiting in the outbox of a database."""
-    import sqlite3
-
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         return conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]

@@ -114,10 +114,12 @@ def _populate(synapse, workdir, ramdir, seeded, count, burst_clients, timings) -
     ids = [establishment_id(i) for i in range(1, count + 1)]
     plain = {ids[0]} | set(ids[2 : 2 + burst_clients // 2])
     burst = list(zip(bursters, ids[2:], strict=False))
-    created = _parallel(lambda eid: create_room(synapse, owner, eid, eid not in plain), ids)
+    created = _parallel(
+        lambda eid: synapse.create_room(owner, eid, encrypted=eid not in plain, public=True), ids
+    )
     rooms = dict(zip(ids, created, strict=True))
     echo_rooms = {
-        kind: create_room(synapse, owner, f"echo-{kind}", kind == "encrypted")
+        kind: synapse.create_room(owner, f"echo-{kind}", encrypted=kind == "encrypted", public=True)
         for kind in ("plain", "encrypted")
     }
     typed_in = {ids[0], ids[1]} | {eid for _client, eid in burst}
@@ -171,24 +173,6 @@ def _populate(synapse, workdir, ramdir, seeded, count, burst_clients, timings) -
         echo=echo,
         timings=timings,
     )
-
-
-def create_room(synapse: LocalSynapse, owner: Account, name: str, encrypted: bool) -> str:
-    """A room anyone on the homeserver may join (no invitation events to create)."""
-    state = [
-        {
-            "type": "m.room.encryption",
-            "state_key": "",
-            "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-        }
-    ]
-    reply = synapse.api(
-        "POST",
-        "/_matrix/client/v3/createRoom",
-        {"name": name, "preset": "public_chat", "initial_state": state if encrypted else []},
-        token=owner.access_token,
-    )
-    return reply["room_id"]
 
 
 def rss_kib(pid: int) -> tuple[int, int]:

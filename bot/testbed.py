@@ -264,8 +264,14 @@ class LocalSynapse:
         )
         return Account(reply["user_id"], password, reply["access_token"], reply["device_id"])
 
-    def create_room(self, owner: Account, name: str, invite=(), encrypted: bool = False) -> str:
-        """Create a private room (optionally encrypted) and invite people."""
+    def create_room(
+        self, owner: Account, name: str, invite=(), encrypted: bool = False, public: bool = False
+    ) -> str:
+        """Create a room (optionally encrypted) and invite people.
+
+        A private room by default; a ``public`` one anyone on the homeserver may
+        join without an invitation (the benchmarks create hundreds).
+        """
         state = []
         if encrypted:
             state.append(
@@ -280,7 +286,7 @@ class LocalSynapse:
             "/_matrix/client/v3/createRoom",
             {
                 "name": name,
-                "preset": "private_chat",
+                "preset": "public_chat" if public else "private_chat",
                 "invite": list(invite),
                 "initial_state": state,
             },
