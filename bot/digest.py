@@ -7,7 +7,7 @@ commands: a function in the family's module, collected by the Registry.
     def new_links(db, establishment, window) -> SectionData | None: ...
 
     @digest_figure("veille", label="Liens de veille partagés", order=50)
-    def links_shared(db, establishment, start, end) -> int: ...
+    def links_shared(db, establishment, periods) -> list[int]: ...
 
 **Newsletter.** Each section returns what it shows (a template and its values)
 or None when it has nothing. A section is either *news* (new links, a newly
@@ -22,16 +22,18 @@ Sections see the data as it stood at ``window.now``, the letter's scheduled
 time, and must ignore anything created after it: a letter sent late after a
 restart then says exactly what it would have said on time.
 
-**Digest.** Each figure counts something over ``[start, end)`` (aware
+**Digest.** Each figure counts something over periods ``[start, end)`` (aware
 datetimes in the establishment's time zone), as an int or as counts by theme
-(a dict). The digest shows the month, the month before, and a small trend line
-over the school year so far. Only counts: never who did what.
+(a dict), for every period asked in one go: the digest needs a whole school
+year month by month, and one query for all months costs what one month did
+(storage/periods.py). The digest shows the month, the month before, and a small
+trend line over the school year so far. Only counts: never who did what.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,7 @@ from markupsafe import Markup
 from bot.calendar import is_school_day, school_year_of
 from bot.dates import MONTH_NAMES
 from storage import newsletter as letters
+from storage.periods import Period
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -199,22 +202,31 @@ def record_letter(
 # -- digest ------------------------------------------------------------------------
 
 FigureValue = int | Mapping[str, int]
+# (db, establishment, periods) -> one value per period, in order.
 FigureProvider = Callable[
-    ["sqlite_utils.Database", "Establishment", datetime, datetime], FigureValue
+    ["sqlite_utils.Database", "Establishment", Sequence[Period]], Sequence[FigureValue]
 ]
 
 
 @dataclass(frozen=True)
 class DigestFigure:
-    """A declared digest figure; calling it calls the provider."""
+    """A declared digest figure: its provider counts any number of periods at once."""
 
     name: str
     label: str
     order: int
     provider: FigureProvider
 
+    def over(self, db, establishment, periods: Sequence[Period]) -> list[FigureValue]:
+        """The figure for each of ``periods``, in order."""
+        values = list(self.provider(db, establishment, periods))
+        if len(values) != len(periods):
+            raise ValueError(f"figure {self.name}: {len(values)} values for {len(periods)} periods")
+        return values
+
     def __call__(self, db, establishment, start, end) -> FigureValue:
-        return self.provider(db, establishment, start, end)
+        """The figure over ``[start, end)``."""
+        return self.over(db, establishment, [(start, end)])[0]
 
 
 def digest_figure(name: str, *, label: str, order: int = 100) -> Callable[[FigureProvider], Any]:
@@ -292,11 +304,11 @@ def compose_digest(
         end = datetime(nxt.year, nxt.month, 1, tzinfo=tz)
         return start, min(end, until) if until is not None else end
 
+    periods = [bounds(month_start(month, -1)), *map(bounds, months)]
     lines = []
     for figure in sorted(figures, key=lambda f: (f.order, f.name)):
         try:
-            series = [figure(db, establishment, *bounds(m)) for m in months]
-            previous = figure(db, establishment, *bounds(month_start(month, -1)))
+            previous, *series = figure.over(db, establishment, periods)
         except Exception:
             log.exception("digest figure %s failed for %s", figure.name, establishment.id)
             continue

@@ -123,17 +123,17 @@ def build_report(ctx: Context, start_year: int) -> Report:
     months = _months(start, end)
     totals: dict[str, FigureTotal] = {}
     columns, series = [], []
+    periods = [(start, end), *(m[1:] for m in months)]
     for figure in sorted(ctx.registry.figures, key=lambda f: (f.order, f.name)):
         try:
-            total = _figure_total(figure(db, establishment, start, end), figure.label, mask)
-            by_month = [_figure_total(figure(db, establishment, *m[1:])).total for m in months]
+            year, *by_month = figure.over(db, establishment, periods)
         except Exception:
             # One family's bug must not cost the referent the whole report.
             log.exception("report figure %s failed for %s", figure.name, establishment.id)
             continue
-        totals[figure.name] = total
+        totals[figure.name] = _figure_total(year, figure.label, mask)
         columns.append(figure.label)
-        series.append(by_month)
+        series.append([_figure_total(value).total for value in by_month])
     objectives = objectives_of_year(db, establishment.id, start_year)
     return Report(
         year=school_year_label(start_year),

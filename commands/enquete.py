@@ -28,7 +28,7 @@ from bot.scheduler import JobContext, job, until_end_of_day
 from storage.surveys import (
     Survey,
     answer_count,
-    answers_by_survey,
+    answers_per_period,
     audience,
     close_survey,
     has_answered,
@@ -231,10 +231,13 @@ def surveys_in_letter(db, establishment, window) -> SectionData | None:
 
 
 @digest_figure("enquetes", label="Enquêtes : réponses déclarées", order=90)
-def survey_answers(db, establishment, start, end) -> dict[str, int]:
-    """Answers declared during the period, per survey open then."""
-    counts: dict[str, int] = {}
-    for survey, count in answers_by_survey(db, establishment.id, start, end):
-        name = survey.title or f"Enquête n° {survey.number}"
-        counts[name] = counts.get(name, 0) + count
+def survey_answers(db, establishment, periods) -> list[dict[str, int]]:
+    """Answers declared during each period, per survey open then."""
+    by_period = answers_per_period(db, establishment.id, periods)
+    counts: list[dict[str, int]] = [{} for _ in by_period]
+    for period_counts, answers in zip(counts, by_period, strict=True):
+        for survey, count in answers:
+            # Two surveys with the same title count as one line.
+            name = survey.title or f"Enquête n° {survey.number}"
+            period_counts[name] = period_counts.get(name, 0) + count
     return counts

@@ -38,14 +38,14 @@ from storage.formation import (
     find_poll,
     find_similar_need,
     forward_to_dane,
-    needs_by_theme_between,
+    needs_by_theme_per_period,
     needs_with_status,
     normalize_tags,
     plan_session,
     poll_result,
     record_need,
     record_poll_response,
-    sessions_between,
+    sessions_per_period,
     suggest_tags,
     supporters,
     top_needs,
@@ -386,10 +386,10 @@ def training_news(db, establishment, window: Window) -> SectionData | None:
 
 
 @digest_figure("besoins", label="Besoins de formation exprimés", order=20)
-def needs_by_theme(db, establishment, start, end) -> dict[str, int]:
-    return needs_by_theme_between(db, establishment.id, start, end)
+def needs_by_theme(db, establishment, periods) -> list[dict[str, int]]:
+    return needs_by_theme_per_period(db, establishment.id, periods)
 
 
 @digest_figure("sessions", label="Sessions de formation", order=21)
-def sessions_held(db, establishment, start, end) -> int:
-    return sessions_between(db, establishment.id, start, end)
+def sessions_held(db, establishment, periods) -> list[int]:
+    return sessions_per_period(db, establishment.id, periods)

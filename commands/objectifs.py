@@ -40,7 +40,7 @@ from storage.objectives import (
     objectives_of_year,
     set_status,
 )
-from storage.permanence import seats_booked_between
+from storage.permanence import seats_booked_per_period
 
 # « Simples et en nombre limité » (the academy's advice): abandoned ones do not count.
 MAX_OBJECTIVES = 10
@@ -136,7 +136,7 @@ def _breakdowns_repaired(db, establishment, start, end):
 
 
 def _fill_rate(db, establishment, start, end):
-    booked = seats_booked_between(db, establishment.id, start, end)
+    [booked] = seats_booked_per_period(db, establishment.id, [(start, end)])
     return _rate(booked, report.seats_offered(db, establishment.id, start, end))
 
 

@@ -15,12 +15,12 @@ from bot.dispatch import Context, Role, command
 from storage.panne import (
     Incident,
     attach_ticket,
-    breakdowns_by_category_between,
+    breakdowns_by_category_per_period,
     category_label,
     classify_breakdown,
     find_incident,
     open_incidents,
-    open_tickets_at,
+    open_tickets_per_period,
     report_incident,
     resolve_incident,
     room_of,
@@ -148,10 +148,10 @@ def _require_open_and_own(ctx: Context, incident: Incident) -> None:
 
 
 @digest_figure("pannes", label="Pannes signalées", order=40)
-def breakdowns(db, establishment, start, end) -> dict[str, int]:
-    return breakdowns_by_category_between(db, establishment.id, start, end)
+def breakdowns(db, establishment, periods) -> list[dict[str, int]]:
+    return breakdowns_by_category_per_period(db, establishment.id, periods)
 
 
 @digest_figure("tickets", label="Tickets encore ouverts en fin de mois", order=41)
-def open_tickets(db, establishment, start, end) -> int:
-    return open_tickets_at(db, establishment.id, end)
+def open_tickets(db, establishment, periods) -> list[int]:
+    return open_tickets_per_period(db, establishment.id, periods)

@@ -348,10 +348,10 @@ def next_week_slots(db, establishment, window: Window) -> SectionData | None:
 
 
 @digest_figure("permanences", label="Permanences numériques tenues", order=10)
-def permanences_held(db, establishment, start, end) -> int:
-    return store.held_between(db, establishment.id, start, end)
+def permanences_held(db, establishment, periods) -> list[int]:
+    return store.held_per_period(db, establishment.id, periods)
 
 
 @digest_figure("places", label="Places réservées en permanence", order=11)
-def seats_booked(db, establishment, start, end) -> int:
-    return store.seats_booked_between(db, establishment.id, start, end)
+def seats_booked(db, establishment, periods) -> list[int]:
+    return store.seats_booked_per_period(db, establishment.id, periods)

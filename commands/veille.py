@@ -140,5 +140,5 @@ def new_links(db, establishment, window: Window) -> SectionData | None:
 
 
 @digest_figure("veille", label="Liens de veille partagés", order=30)
-def links_shared(db, establishment, start, end) -> int:
-    return store.count_between(db, establishment.id, start, end)
+def links_shared(db, establishment, periods) -> list[int]:
+    return store.shared_per_period(db, establishment.id, periods)

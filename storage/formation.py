@@ -22,6 +22,13 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from storage.periods import (
+    Period,
+    count_per_period,
+    counts_by_key_per_period,
+    select_per_period,
+)
+
 # --- CRCN tags ----------------------------------------------------------------------
 
 # The five domains of the national digital-skills framework, as short tag slugs.
@@ -680,34 +687,43 @@ def poll_result(db: sqlite_utils.Database, poll: TrainingPoll) -> PollResult:
     return PollResult(poll, {k: tuple(v) for k, v in chosen.items()})
 
 
-def needs_by_theme_between(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> dict[str, int]:
-    """Needs expressed in [start, end), by CRCN theme (a digest figure).
+def needs_by_theme_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[dict[str, int]]:
+    """Needs expressed in each period, by CRCN theme (a digest figure).
 
     Each need counts once, under its first theme, so the themes add up to the total.
     """
-    counts: dict[str, int] = {}
-    rows = db.execute(
+    rows = select_per_period(
+        db,
+        periods,
+        _utc,
         # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
-        "SELECT tags FROM training_needs WHERE establishment_id = ?"
-        " AND julianday(created_at) >= julianday(?) AND julianday(created_at) < julianday(?)",
-        (establishment_id, _utc(start), _utc(end)),
-    ).fetchall()
-    for (tags,) in rows:
-        first = tags.split()[0] if tags.split() else None
-        theme = CRCN_LABELS.get(first, "Autre thème" if first else "Sans thème")
-        counts[theme] = counts.get(theme, 0) + 1
-    return counts
+        "SELECT p.n, t.tags, count(*) FROM periods p JOIN training_needs t"
+        " ON t.establishment_id = ? AND julianday(t.created_at) >= julianday(p.lo)"
+        " AND julianday(t.created_at) < julianday(p.hi) GROUP BY p.n, t.tags",
+        [establishment_id],
+    )
+    return counts_by_key_per_period(
+        ((n, _theme_label(tags), count) for n, tags, count in rows), len(periods)
+    )
 
 
-def sessions_between(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> int:
-    """Training sessions held (planned for a time) in [start, end) (a digest figure)."""
-    row = db.execute(
-        "SELECT count(*) FROM training_sessions WHERE establishment_id = ?"
-        " AND julianday(starts_at) >= julianday(?) AND julianday(starts_at) < julianday(?)",
-        (establishment_id, _utc(start), _utc(end)),
-    ).fetchone()
-    return row[0]
+def _theme_label(tags: str) -> str:
+    first = tags.split(maxsplit=1)[0] if tags.strip() else None
+    return CRCN_LABELS.get(first, "Autre thème" if first else "Sans thème")
+
+
+def sessions_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[int]:
+    """Training sessions held (planned for a time) in each period (a digest figure)."""
+    return count_per_period(
+        db,
+        periods,
+        _utc,
+        "SELECT count(*) FROM training_sessions t WHERE t.establishment_id = ?"
+        " AND julianday(t.starts_at) >= julianday(p.lo)"
+        " AND julianday(t.starts_at) < julianday(p.hi)",
+        [establishment_id],
+    )

@@ -9,12 +9,14 @@ open and which already have a ticket.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
 
 from storage.formation import fold_words
+from storage.periods import Period, count_per_period, counts_by_key_per_period, select_per_period
 
 OTHER = "autre"
 
@@ -285,26 +287,36 @@ def open_incidents(
     return [_incident(r) for r in db.execute(sql + " ORDER BY i.number", params).fetchall()]
 
 
-def breakdowns_by_category_between(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> dict[str, int]:
-    """Breakdowns reported in [start, end), by category (a digest figure)."""
-    rows = db.execute(
+def breakdowns_by_category_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[dict[str, int]]:
+    """Breakdowns reported in each period, by category, most frequent first (a digest figure)."""
+    rows = select_per_period(
+        db,
+        periods,
+        datetime.isoformat,
         # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
-        "SELECT category, count(*) FROM incidents WHERE establishment_id = ?"
-        " AND julianday(reported_at) >= julianday(?) AND julianday(reported_at) < julianday(?)"
-        " GROUP BY category ORDER BY count(*) DESC, category",
-        (establishment_id, start.isoformat(), end.isoformat()),
-    ).fetchall()
-    return {category_label(category): count for category, count in rows}
+        "SELECT p.n, i.category, count(*) FROM periods p JOIN incidents i"
+        " ON i.establishment_id = ? AND julianday(i.reported_at) >= julianday(p.lo)"
+        " AND julianday(i.reported_at) < julianday(p.hi)"
+        " GROUP BY p.n, i.category ORDER BY p.n, count(*) DESC, i.category",
+        [establishment_id],
+    )
+    return counts_by_key_per_period(
+        ((n, category_label(category), count) for n, category, count in rows), len(periods)
+    )
 
 
-def open_tickets_at(db: sqlite_utils.Database, establishment_id: str, moment: datetime) -> int:
-    """Breakdowns with a ticket still open at ``moment`` (a digest figure)."""
-    row = db.execute(
-        "SELECT count(*) FROM incidents WHERE establishment_id = ? AND ticket_ref IS NOT NULL"
-        " AND julianday(reported_at) < julianday(?)"
-        " AND (resolved_at IS NULL OR julianday(resolved_at) >= julianday(?))",
-        (establishment_id, moment.isoformat(), moment.isoformat()),
-    ).fetchone()
-    return row[0]
+def open_tickets_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[int]:
+    """Breakdowns with a ticket still open at the end of each period (a digest figure)."""
+    return count_per_period(
+        db,
+        periods,
+        datetime.isoformat,
+        "SELECT count(*) FROM incidents i WHERE i.establishment_id = ?"
+        " AND i.ticket_ref IS NOT NULL AND julianday(i.reported_at) < julianday(p.hi)"
+        " AND (i.resolved_at IS NULL OR julianday(i.resolved_at) >= julianday(p.hi))",
+        [establishment_id],
+    )

@@ -6,13 +6,14 @@ people read) and ``starts_utc`` (``YYYY-MM-DDTHH:MM:SSZ``, what is compared).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import sqlite_utils
 
 from storage.db import write_transaction
+from storage.periods import Period, count_per_period
 
 BOOKED, WAITING, CANCELLED = "booked", "waiting", "cancelled"
 
@@ -377,26 +378,30 @@ def slots_to_remind(
     return [_slot(r) for r in rows]
 
 
-def held_between(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> int:
-    """Occurrences that took place (not cancelled) in [start, end): a digest figure."""
-    row = db.execute(
-        "SELECT count(*) FROM permanence_slots WHERE establishment_id = ? AND cancelled_at IS NULL"
-        " AND starts_utc >= ? AND starts_utc < ?",
-        (establishment_id, utc_key(start), utc_key(end)),
-    ).fetchone()
-    return row[0]
+def held_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[int]:
+    """Occurrences that took place (not cancelled) in each period: a digest figure."""
+    return count_per_period(
+        db,
+        periods,
+        utc_key,
+        "SELECT count(*) FROM permanence_slots s WHERE s.establishment_id = ?"
+        " AND s.cancelled_at IS NULL AND s.starts_utc >= p.lo AND s.starts_utc < p.hi",
+        [establishment_id],
+    )
 
 
-def seats_booked_between(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> int:
-    """Seats held in occurrences that took place in [start, end): a digest figure."""
-    row = db.execute(
-        "SELECT count(*) FROM permanence_bookings b JOIN permanence_slots s ON s.id = b.slot_id"
-        " WHERE s.establishment_id = ? AND s.cancelled_at IS NULL AND b.status = 'booked'"
-        " AND s.starts_utc >= ? AND s.starts_utc < ?",
-        (establishment_id, utc_key(start), utc_key(end)),
-    ).fetchone()
-    return row[0]
+def seats_booked_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[int]:
+    """Seats held in occurrences that took place in each period: a digest figure."""
+    return count_per_period(
+        db,
+        periods,
+        utc_key,
+        "SELECT count(*) FROM permanence_slots s JOIN permanence_bookings b"
+        " ON b.slot_id = s.id AND b.status = 'booked' WHERE s.establishment_id = ?"
+        " AND s.cancelled_at IS NULL AND s.starts_utc >= p.lo AND s.starts_utc < p.hi",
+        [establishment_id],
+    )

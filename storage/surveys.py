@@ -7,11 +7,13 @@ after a restart mentions exactly the people it would have mentioned on time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlite_utils
+
+from storage.periods import Period, select_per_period
 
 AUDIENCES = ("members", "referents")
 
@@ -235,16 +237,22 @@ def answer_count(db: sqlite_utils.Database, survey_id: int) -> int:
     return row[0]
 
 
-def answers_by_survey(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> list[tuple[Survey, int]]:
-    """Answers declared in [start, end) per survey, for the surveys open then (0 included)."""
-    rows = db.execute(
-        f"SELECT {', '.join('s.' + c for c in COLUMNS.split(', '))}, count(a.user_id)"
-        " FROM surveys s LEFT JOIN survey_answers a ON a.survey_id = s.id"
-        " AND a.answered_at >= ? AND a.answered_at < ?"
-        " WHERE s.establishment_id = ? AND s.opens_at < ? AND s.deadline >= ?"
-        " GROUP BY s.id ORDER BY s.number",
-        (stamp(start), stamp(end), establishment_id, stamp(end), start.date().isoformat()),
-    ).fetchall()
-    return [(Survey.from_row(row[:-1]), row[-1]) for row in rows]
+def answers_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[list[tuple[Survey, int]]]:
+    """For each period, answers declared in it per survey open then (0 included)."""
+    rows = select_per_period(
+        db,
+        periods,
+        stamp,
+        f"SELECT p.n, {', '.join('s.' + c for c in COLUMNS.split(', '))},"
+        " (SELECT count(*) FROM survey_answers a WHERE a.survey_id = s.id"
+        " AND a.answered_at >= p.lo AND a.answered_at < p.hi)"
+        " FROM periods p JOIN surveys s ON s.establishment_id = ?"
+        " AND s.opens_at < p.hi AND s.deadline >= p.lo_day ORDER BY p.n, s.number",
+        [establishment_id],
+    )
+    answers: list[list[tuple[Survey, int]]] = [[] for _ in periods]
+    for n, *survey, count in rows:
+        answers[n].append((Survey.from_row(survey), count))
+    return answers

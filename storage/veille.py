@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
 
 from storage.db import write_transaction
+from storage.periods import Period, count_per_period
 
 # Search words beyond this are ignored: a long paste is not a better query.
 MAX_SEARCH_TERMS = 20
@@ -234,14 +235,17 @@ def items_until(
     return [item for item in map(_item, rows) if item.posted_at <= until]
 
 
-def count_between(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> int:
-    """How many items were shared from ``start`` up to ``end`` included (a digest figure)."""
-    row = db.execute(
+def shared_per_period(
+    db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
+) -> list[int]:
+    """How many items were shared in each period (a digest figure)."""
+    return count_per_period(
+        db,
+        periods,
+        datetime.isoformat,
         # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
-        "SELECT count(*) FROM veille_items WHERE establishment_id = ?"
-        " AND julianday(posted_at) >= julianday(?) AND julianday(posted_at) <= julianday(?)",
-        (establishment_id, start.isoformat(), end.isoformat()),
-    ).fetchone()
-    return row[0]
+        "SELECT count(*) FROM veille_items v WHERE v.establishment_id = ?"
+        " AND julianday(v.posted_at) >= julianday(p.lo)"
+        " AND julianday(v.posted_at) < julianday(p.hi)",
+        [establishment_id],
+    )

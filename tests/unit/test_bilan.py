@@ -303,7 +303,7 @@ def test_names_and_matrix_ids_are_masked_as_whole_words():
 
 
 async def test_a_failing_figure_leaves_the_rest_of_the_report(chat, caplog):
-    def broken(db, establishment, start, end):
+    def broken(db, establishment, periods):
         raise RuntimeError("bug in a family")
 
     figures = [*chat.registry.figures, digest_figure("casse", label="Chiffre cassé")(broken)]

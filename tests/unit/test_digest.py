@@ -67,17 +67,21 @@ def upcoming_slots(db, establishment, window):
 
 
 @digest_figure("essai-veille", label="Liens de veille partagés", order=10)
-def links_shared(db, establishment, start, end):
-    rows = db.execute("SELECT created_at FROM essai_veille").fetchall()
-    return sum(start <= datetime.fromisoformat(c) < end for (c,) in rows)
+def links_shared(db, establishment, periods):
+    created = [
+        datetime.fromisoformat(c) for (c,) in db.execute("SELECT created_at FROM essai_veille")
+    ]
+    return [sum(start <= c < end for c in created) for start, end in periods]
 
 
 @digest_figure("essai-pannes", label="Pannes signalées", order=20)
-def breakdowns(db, establishment, start, end):
-    counts: dict[str, int] = {}
-    for category, created in db.execute("SELECT category, created_at FROM essai_pannes"):
-        if start <= datetime.fromisoformat(created) < end:
-            counts[category] = counts.get(category, 0) + 1
+def breakdowns(db, establishment, periods):
+    rows = db.execute("SELECT category, created_at FROM essai_pannes").fetchall()
+    counts: list[dict[str, int]] = [{} for _ in periods]
+    for by_category, (start, end) in zip(counts, periods, strict=True):
+        for category, created in rows:
+            if start <= datetime.fromisoformat(created) < end:
+                by_category[category] = by_category.get(category, 0) + 1
     return counts
 
 

@@ -57,3 +57,32 @@ async def test_a_need_late_on_the_last_evening_counts_in_its_own_month(chat):
     december = (datetime(2026, 12, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS))
     assert sum(needs_by_theme(chat.db, school, *november).values()) == 1
     assert needs_by_theme(chat.db, school, *december) == {}
+
+
+async def test_what_happens_at_midnight_counts_in_one_month_only(chat):
+    # Months are [start, end): an item at 0:00 on 1 December is December's, and the
+    # months of a figure add up to its total over the term.
+    midnight = datetime(2026, 12, 1, tzinfo=PARIS)
+    for sender, text in [*ACTIVITY, (TEACHER, "!enquete fait 1")]:
+        await chat.say(sender, text, now=midnight)
+    school = chat.config.establishments[0]
+    november = (datetime(2026, 11, 1, tzinfo=PARIS), midnight)
+    december = (midnight, datetime(2027, 1, 1, tzinfo=PARIS))
+    term = (datetime(2026, 9, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS))
+    counted = {}
+    for figure in chat.registry.figures:
+        values = [
+            sum(v.values()) if isinstance(v, dict) else v
+            for v in figure.over(chat.db, school, [november, december, term])
+        ]
+        counted[figure.name] = values
+    assert counted.pop("tickets") == [0, 1, 1]  # still open at the end of December
+    assert counted == {
+        "permanences": [0, 3, 3],  # weekly from 2 December, none in the holidays
+        "places": [0, 0, 0],
+        "besoins": [0, 2, 2],
+        "sessions": [0, 1, 1],
+        "veille": [0, 1, 1],
+        "pannes": [0, 1, 1],
+        "enquetes": [0, 1, 1],
+    }

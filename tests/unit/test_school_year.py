@@ -138,11 +138,11 @@ def new_links(db, establishment, window):
 
 
 @digest_figure("essai-veille", label="Liens de veille partagés", order=10)
-def links_shared(db, establishment, start, end):
+def links_shared(db, establishment, periods):
     created = [
         datetime.fromisoformat(c) for (c,) in db.execute("SELECT created_at FROM essai_veille")
     ]
-    return sum(start <= c < end for c in created)
+    return [sum(start <= c < end for c in created) for start, end in periods]
 
 
 def planned_links() -> list[datetime]:
