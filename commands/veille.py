@@ -132,8 +132,7 @@ def _formatters() -> dict:
 @newsletter_section("veille", order=10)
 def new_links(db, establishment, window: Window) -> SectionData | None:
     """Links shared since the last letter (each announced once)."""
-    seen = window.already_included("veille")
-    fresh = [i for i in store.items_until(db, establishment.id, window.now) if i.id not in seen]
+    fresh = store.unannounced_until(db, establishment.id, window.now)
     if not fresh:
         return None
     return SectionData("veille/lettre", {"items": fresh}, items={"veille": [i.id for i in fresh]})

@@ -7,6 +7,7 @@ queues the letter. A preview records nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -72,6 +73,21 @@ def included_items(db: sqlite_utils.Database, establishment_id: str, kind: str) 
         (establishment_id, kind),
     ).fetchall()
     return frozenset(row[0] for row in rows)
+
+
+def not_announced(alias: str, kind: str) -> str:
+    """An SQL condition: row ``alias`` (with ``establishment_id`` and ``id``) is in no letter.
+
+    For a section that wants only what is new: reading all of a year's items to
+    drop those already shown took most of a letter's time.
+    """
+    if not re.fullmatch(r"[a-z_]+", alias) or not re.fullmatch(r"[a-z-]+", kind):
+        raise ValueError(f"not an alias and a kind: {alias!r}, {kind!r}")
+    return (
+        "NOT EXISTS (SELECT 1 FROM newsletter_items n"
+        f" WHERE n.establishment_id = {alias}.establishment_id AND n.kind = '{kind}'"
+        f" AND n.item_id = {alias}.id)"
+    )
 
 
 def letter_periods(db: sqlite_utils.Database, establishment_id: str) -> list[str]:

@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.db import write_transaction
+from storage.newsletter import not_announced
 from storage.periods import Period, count_per_period
 
 # Search words beyond this are ignored: a long paste is not a better query.
@@ -223,16 +224,18 @@ def search_items(
     return [_item(row) for row in rows]
 
 
-def items_until(
+def unannounced_until(
     db: sqlite_utils.Database, establishment_id: str, until: datetime
 ) -> list[WatchItem]:
-    """Items shared up to ``until``, oldest first (the newsletter keeps those it showed)."""
+    """Items shared up to ``until`` that no newsletter showed yet, oldest first."""
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? ORDER BY number",
-        (establishment_id,),
+        f"SELECT {_COLUMNS} FROM veille_items v WHERE v.establishment_id = ?"
+        # julianday(): stored offsets change with daylight saving time.
+        " AND julianday(v.posted_at) <= julianday(?)"
+        f" AND {not_announced('v', 'veille')} ORDER BY v.number",
+        (establishment_id, until.isoformat()),
     ).fetchall()
-    # Compared as datetimes: stored offsets change with daylight saving time.
-    return [item for item in map(_item, rows) if item.posted_at <= until]
+    return [_item(row) for row in rows]
 
 
 def shared_per_period(
