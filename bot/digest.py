@@ -16,7 +16,9 @@ out only when at least one section has news, so a week with nothing new sends
 nothing rather than the same reminders again. A section also names the items
 it shows (``items={"veille": [ids]}``); the sending job records them with the
 letter, in its transaction, and ``window.already_included(kind)`` gives them
-back to later letters, so an item is announced once. A preview records nothing.
+back to later letters, so an item is announced once; a section with many items
+asks SQLite instead, with ``storage.newsletter.not_announced``. A preview
+records nothing.
 
 Sections see the data as it stood at ``window.now``, the letter's scheduled
 time, and must ignore anything created after it: a letter sent late after a

@@ -615,8 +615,9 @@ async def test_the_author_or_a_referent_may_remove_and_numbers_are_not_reused(
 
 
 async def test_the_newsletter_announces_each_link_once(chat, monkeypatch):
-    from bot.digest import Window
+    from bot.digest import letter_window
     from commands.veille import new_links
+    from storage.newsletter import record_letter
 
     offline_fetch(monkeypatch)
     for n in (1, 2, 3):
@@ -624,13 +625,17 @@ async def test_the_newsletter_announces_each_link_once(chat, monkeypatch):
     school = chat.config.establishments[0]
     friday = datetime(2026, 11, 27, 16, tzinfo=PARIS)
 
-    def window(shown):
-        return Window(now=friday, since=None, ahead_start=friday.date(), ahead_end=friday.date(),
-                      lookup=lambda kind: frozenset(shown))  # fmt: skip
+    def numbers_in_letter():
+        section = new_links(chat.db, school, letter_window(chat.db, school, friday))
+        return section and [i.number for i in section.values["items"]]
 
-    section = new_links(chat.db, school, window(set()))
-    assert [i.number for i in section.values["items"]] == [1, 2, 3]
+    section = new_links(chat.db, school, letter_window(chat.db, school, friday))
+    assert numbers_in_letter() == [1, 2, 3]
     assert section.news and set(section.items["veille"]) == {i.id for i in section.values["items"]}
-    shown = {i.id for i in section.values["items"][:2]}
-    assert [i.number for i in new_links(chat.db, school, window(shown)).values["items"]] == [3]
-    assert new_links(chat.db, school, window(set(section.items["veille"]))) is None
+    first_two = [i.id for i in section.values["items"][:2]]
+    record_letter(
+        chat.db, school.id, "2026-W47", as_of=friday, items={"veille": first_two}, now=friday
+    )
+    assert numbers_in_letter() == [3]
+    record_letter(chat.db, school.id, "2026-W48", as_of=friday, items=section.items, now=friday)
+    assert numbers_in_letter() is None
