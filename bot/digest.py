@@ -212,12 +212,18 @@ FigureProvider = Callable[
 
 @dataclass(frozen=True)
 class DigestFigure:
-    """A declared digest figure: its provider counts any number of periods at once."""
+    """A declared digest figure: its provider counts any number of periods at once.
+
+    Most figures count what happened during a period, so a year is the sum of its
+    months. A ``snapshot`` figure is a level at each period's end (tickets still
+    open): a year is its last month.
+    """
 
     name: str
     label: str
     order: int
     provider: FigureProvider
+    snapshot: bool = False
 
     def over(self, db, establishment, periods: Sequence[Period]) -> list[FigureValue]:
         """The figure for each of ``periods``, in order."""
@@ -230,12 +236,28 @@ class DigestFigure:
         """The figure over ``[start, end)``."""
         return self.over(db, establishment, [(start, end)])[0]
 
+    def combine(self, values: Sequence[FigureValue]) -> FigureValue:
+        """The figure over consecutive periods, from its value in each of them, in order."""
+        if self.snapshot:
+            return values[-1] if values else 0
+        if not any(isinstance(v, Mapping) for v in values):
+            return sum(values)
+        combined: dict[str, int] = {}
+        for value in values:
+            for key, count in value.items() if isinstance(value, Mapping) else ():
+                combined[key] = combined.get(key, 0) + count
+        # Most first, as a provider gives them.
+        return dict(sorted(combined.items(), key=lambda item: (-item[1], item[0])))
 
-def digest_figure(name: str, *, label: str, order: int = 100) -> Callable[[FigureProvider], Any]:
-    """Declare a digest figure: ``label`` is its French name, figures appear by ``order``."""
+
+def digest_figure(
+    name: str, *, label: str, order: int = 100, snapshot: bool = False
+) -> Callable[[FigureProvider], Any]:
+    """Declare a digest figure: ``label`` is its French name, figures appear by ``order``;
+    ``snapshot`` for a level at the end of each period rather than a count during it."""
 
     def decorate(provider: FigureProvider) -> DigestFigure:
-        return DigestFigure(name, label, order, provider)
+        return DigestFigure(name, label, order, provider, snapshot)
 
     return decorate
 
@@ -306,11 +328,15 @@ def compose_digest(
         end = datetime(nxt.year, nxt.month, 1, tzinfo=tz)
         return start, min(end, until) if until is not None else end
 
-    periods = [bounds(month_start(month, -1)), *map(bounds, months)]
+    # The month before is in the series, except in September.
+    previous_month = month_start(month, -1)
+    asked = months if previous_month in months else [previous_month, *months]
     lines = []
     for figure in sorted(figures, key=lambda f: (f.order, f.name)):
         try:
-            previous, *series = figure.over(db, establishment, periods)
+            found = figure.over(db, establishment, [bounds(m) for m in asked])
+            values = dict(zip(asked, found, strict=True))
+            series, previous = [values[m] for m in months], values[previous_month]
         except Exception:
             log.exception("digest figure %s failed for %s", figure.name, establishment.id)
             continue

@@ -123,10 +123,11 @@ def build_report(ctx: Context, start_year: int) -> Report:
     months = _months(start, end)
     totals: dict[str, FigureTotal] = {}
     columns, series = [], []
-    periods = [(start, end), *(m[1:] for m in months)]
+    periods = [(first, end) for _, first, end in months]
     for figure in sorted(ctx.registry.figures, key=lambda f: (f.order, f.name)):
         try:
-            year, *by_month = figure.over(db, establishment, periods)
+            by_month = figure.over(db, establishment, periods)
+            year = figure.combine(by_month)
         except Exception:
             # One family's bug must not cost the referent the whole report.
             log.exception("report figure %s failed for %s", figure.name, establishment.id)

@@ -152,6 +152,6 @@ def breakdowns(db, establishment, periods) -> list[dict[str, int]]:
     return breakdowns_by_category_per_period(db, establishment.id, periods)
 
 
-@digest_figure("tickets", label="Tickets encore ouverts en fin de mois", order=41)
+@digest_figure("tickets", label="Tickets encore ouverts en fin de mois", order=41, snapshot=True)
 def open_tickets(db, establishment, periods) -> list[int]:
     return open_tickets_per_period(db, establishment.id, periods)

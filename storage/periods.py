@@ -54,7 +54,7 @@ def select_per_period(
     ``lo`` and ``hi`` are each period's bounds as ``stored`` writes them, ``lo_day``
     its first day in its own time zone (for date columns), ``n`` its index.
     """
-    head, values = _periods_table(tuple(periods), stored)
+    head, values = _periods_table(tuple((start, end) for start, end in periods), stored)
     return db.execute(f"{head} {select}", [*values, *params]).fetchall()
 
 
