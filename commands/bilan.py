@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -177,11 +177,15 @@ def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetim
 
 # In a Markdown table cell or list item, these would be read as markup.
 _MD_CELL_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
+_SPACES = re.compile(r"\s+")
 
 
+# A report prints about 90 strings, mostly the same labels and month names in
+# every report: escaped once, not twice per report.
+@lru_cache(maxsize=1024)
 def _escape_cell(text: str) -> str:
     # One line, markup characters escaped: user text cannot break a table or add a link.
-    return _MD_CELL_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+    return _MD_CELL_SPECIAL.sub(r"\\\1", _SPACES.sub(" ", text))
 
 
 _markdown_value = finalize_with(_escape_cell)

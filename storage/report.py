@@ -161,18 +161,20 @@ def assistance_summary(
     The median time to resolution is over the breakdowns of the period that were
     repaired before ``end`` (None when none was).
     """
+    until = end.isoformat()
     rows = db.execute(
-        "SELECT reported_at, ticket_at, resolved_at FROM incidents"
-        f" WHERE establishment_id = ? AND {_between('reported_at')}",
-        (establishment_id, *_bounds(start, end)),
+        # Per breakdown: a ticket opened before the end? The delay to a repair before it,
+        # in days (julianday() reads every stored offset as the same instant).
+        "SELECT ticket_at IS NOT NULL AND julianday(ticket_at) < julianday(?),"
+        " CASE WHEN julianday(resolved_at) < julianday(?)"
+        " THEN julianday(resolved_at) - julianday(reported_at) END"
+        f" FROM incidents WHERE establishment_id = ? AND {_between('reported_at')}",
+        (until, until, establishment_id, *_bounds(start, end)),
     ).fetchall()
-    tickets, delays = 0, []
-    for reported, ticket_at, resolved in rows:
-        if ticket_at and datetime.fromisoformat(ticket_at) < end:
-            tickets += 1
-        if resolved and datetime.fromisoformat(resolved) < end:
-            delays.append(datetime.fromisoformat(resolved) - datetime.fromisoformat(reported))
-    median = statistics.median(delays) if delays else None
+    tickets = sum(ticket for ticket, _ in rows)
+    delays = [days for _, days in rows if days is not None]
+    # Rounded to the second: julianday() differences carry float noise below it.
+    median = timedelta(seconds=round(statistics.median(delays) * 86400)) if delays else None
     return AssistanceSummary(len(rows), tickets, len(delays), median)
 
 
