@@ -331,10 +331,11 @@ def compose_digest(
     # The month before is in the series, except in September.
     previous_month = month_start(month, -1)
     asked = months if previous_month in months else [previous_month, *months]
+    periods = [bounds(m) for m in asked]
     lines = []
     for figure in sorted(figures, key=lambda f: (f.order, f.name)):
         try:
-            found = figure.over(db, establishment, [bounds(m) for m in asked])
+            found = figure.over(db, establishment, periods)
             values = dict(zip(asked, found, strict=True))
             series, previous = [values[m] for m in months], values[previous_month]
         except Exception:

@@ -147,7 +147,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
         seats_offered=store.seats_offered(db, establishment.id, start, end),
         assistance=store.assistance_summary(db, establishment.id, start, end),
         objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
-        readings=readings_of(ctx, objectives),
+        readings=readings_of(ctx, objectives, {n: t.total for n, t in totals.items()}),
         notes=tuple(
             (o.number, n.created_at.astimezone(ctx.now.tzinfo).date(), mask(n.text))
             for o in objectives

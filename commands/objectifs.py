@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Annotated
 
 from bot.calendar import school_year_of
@@ -244,11 +245,20 @@ class Reading:
 
 
 def read_indicator(
-    spec: IndicatorSpec, known: Mapping[str, Measure], db, establishment, start, end
+    spec: IndicatorSpec,
+    known: Mapping[str, Measure],
+    db,
+    establishment,
+    start,
+    end,
+    counted: Mapping[str, float] = MappingProxyType({}),
 ) -> Reading:
-    """The indicator's value over ``[start, end)``."""
+    """The indicator's value over ``[start, end)``; ``counted`` holds values already known."""
     measure = known.get(spec.figure)
-    value = measure.compute(db, establishment, start, end) if measure else None
+    if spec.figure in counted:
+        value = counted[spec.figure]
+    else:
+        value = measure.compute(db, establishment, start, end) if measure else None
     return Reading(
         spec.figure,
         measure.label if measure else "chiffre que le bot ne compte plus",
@@ -259,8 +269,15 @@ def read_indicator(
     )
 
 
-def readings_of(ctx: Context, objectives: list[Objective]) -> dict[int, Reading]:
-    """Each objective's indicator reading, by number, over its school year up to ``ctx.now``."""
+def readings_of(
+    ctx: Context,
+    objectives: list[Objective],
+    counted: Mapping[str, float] = MappingProxyType({}),
+) -> dict[int, Reading]:
+    """Each objective's indicator reading, by number, over its school year up to ``ctx.now``.
+
+    ``counted``: figures already counted over that school year (the report has them).
+    """
     known = measures(ctx.registry)
     readings = {}
     for objective in objectives:
@@ -268,7 +285,7 @@ def readings_of(ctx: Context, objectives: list[Objective]) -> dict[int, Reading]
             continue
         start, end, _ = year_range(objective.school_year, ctx.now)
         readings[objective.number] = read_indicator(
-            objective.indicator, known, ctx.db, ctx.establishment, start, end
+            objective.indicator, known, ctx.db, ctx.establishment, start, end, counted
         )
     return readings
 
