@@ -32,6 +32,7 @@ from bot.digest import month_label, month_start
 from bot.dispatch import Context, command
 from bot.render import TEMPLATE_DIR, finalize_with, french_number, markdown_to_html
 from commands.objectifs import (
+    PeriodCounts,
     Reading,
     SchoolYear,
     current_school_year,
@@ -124,6 +125,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
     totals: dict[str, FigureTotal] = {}
     columns, series = [], []
     periods = [(first, end) for _, first, end in months]
+    counts = PeriodCounts(db, establishment, start, end)
     for figure in sorted(ctx.registry.figures, key=lambda f: (f.order, f.name)):
         try:
             by_month = figure.over(db, establishment, periods)
@@ -133,6 +135,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
             log.exception("report figure %s failed for %s", figure.name, establishment.id)
             continue
         totals[figure.name] = _figure_total(year, figure.label, mask)
+        counts.figures[figure.name] = totals[figure.name].total
         columns.append(figure.label)
         series.append([_figure_total(value).total for value in by_month])
     objectives = objectives_of_year(db, establishment.id, start_year)
@@ -142,12 +145,12 @@ def build_report(ctx: Context, start_year: int) -> Report:
         end=end,
         complete=complete,
         totals=totals,
-        newsletters=store.newsletters_sent(db, establishment.id, start, end),
-        needs=store.needs_summary(db, establishment.id, start, end),
-        seats_offered=store.seats_offered(db, establishment.id, start, end),
-        assistance=store.assistance_summary(db, establishment.id, start, end),
+        newsletters=counts.newsletters,
+        needs=counts.needs,
+        seats_offered=counts.seats_offered,
+        assistance=counts.assistance,
         objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
-        readings=readings_of(ctx, objectives, {n: t.total for n, t in totals.items()}),
+        readings=readings_of(ctx, objectives, counts),
         notes=tuple(
             (o.number, n.created_at.astimezone(ctx.now.tzinfo).date(), mask(n.text))
             for o in objectives

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import MappingProxyType
+from functools import cached_property
 from typing import Annotated
 
 from bot.calendar import school_year_of
@@ -110,7 +110,55 @@ def _short(text: str, limit: int = 40) -> str:
 
 # --- measures an indicator may use --------------------------------------------------
 
-Compute = Callable[..., float | None]
+
+class PeriodCounts:
+    """What an establishment did over ``[start, end)``, for indicators and the report.
+
+    Each count is asked of SQLite when first read, then kept: the activity report
+    and its objectives' indicators read the same ones over the same school year.
+    """
+
+    def __init__(self, db, establishment, start: datetime, end: datetime):
+        self.db, self.establishment, self.start, self.end = db, establishment, start, end
+        self.figures: dict[str, int] = {}  # digest figures' totals, by name
+
+    def figure(self, figure) -> int:
+        """A digest figure's total over the period."""
+        if figure.name not in self.figures:
+            value = figure(self.db, self.establishment, self.start, self.end)
+            self.figures[figure.name] = _total(value)
+        return self.figures[figure.name]
+
+    def _over(self, count):
+        return count(self.db, self.establishment.id, self.start, self.end)
+
+    @cached_property
+    def newsletters(self) -> int:
+        """Newsletters sent."""
+        return self._over(report.newsletters_sent)
+
+    @cached_property
+    def needs(self) -> report.NeedsSummary:
+        """Training needs expressed and what became of them."""
+        return self._over(report.needs_summary)
+
+    @cached_property
+    def seats_offered(self) -> int:
+        """Seats offered by the permanences held."""
+        return self._over(report.seats_offered)
+
+    @cached_property
+    def seats_booked(self) -> int:
+        """Seats booked in the permanences held."""
+        return seats_booked_per_period(self.db, self.establishment.id, [(self.start, self.end)])[0]
+
+    @cached_property
+    def assistance(self) -> report.AssistanceSummary:
+        """Breakdowns reported, with a ticket, repaired."""
+        return self._over(report.assistance_summary)
+
+
+Compute = Callable[[PeriodCounts], float | None]
 
 
 @dataclass(frozen=True)
@@ -120,29 +168,27 @@ class Measure:
     name: str
     label: str
     percent: bool
-    compute: Compute  # (db, establishment, start, end) -> value
+    compute: Compute
 
 
 def _rate(part: int, whole: int) -> float | None:
     return 100 * part / whole if whole else None
 
 
-def _needs_handled(db, establishment, start, end):
-    summary = report.needs_summary(db, establishment.id, start, end)
-    return _rate(summary.handled, summary.received)
+def _needs_handled(counts: PeriodCounts) -> float | None:
+    return _rate(counts.needs.handled, counts.needs.received)
 
 
-def _breakdowns_repaired(db, establishment, start, end):
-    return _rate(*report.breakdowns_resolved_rate(db, establishment.id, start, end))
+def _breakdowns_repaired(counts: PeriodCounts) -> float | None:
+    return _rate(counts.assistance.resolved, counts.assistance.reported)
 
 
-def _fill_rate(db, establishment, start, end):
-    [booked] = seats_booked_per_period(db, establishment.id, [(start, end)])
-    return _rate(booked, report.seats_offered(db, establishment.id, start, end))
+def _fill_rate(counts: PeriodCounts) -> float | None:
+    return _rate(counts.seats_booked, counts.seats_offered)
 
 
-def _letters(db, establishment, start, end):
-    return report.newsletters_sent(db, establishment.id, start, end)
+def _letters(counts: PeriodCounts) -> int:
+    return counts.newsletters
 
 
 # What the digest does not count itself: a rate or a count worth an objective.
@@ -167,7 +213,7 @@ def measures(registry) -> dict[str, Measure]:
             figure.name,
             figure.label,
             False,
-            lambda db, est, start, end, f=figure: _total(f(db, est, start, end)),
+            lambda counts, f=figure: counts.figure(f),
         )
     for measure in DERIVED:
         found.setdefault(measure.name, measure)
@@ -245,20 +291,11 @@ class Reading:
 
 
 def read_indicator(
-    spec: IndicatorSpec,
-    known: Mapping[str, Measure],
-    db,
-    establishment,
-    start,
-    end,
-    counted: Mapping[str, float] = MappingProxyType({}),
+    spec: IndicatorSpec, known: Mapping[str, Measure], counts: PeriodCounts
 ) -> Reading:
-    """The indicator's value over ``[start, end)``; ``counted`` holds values already known."""
+    """The indicator's value over the period of ``counts``."""
     measure = known.get(spec.figure)
-    if spec.figure in counted:
-        value = counted[spec.figure]
-    else:
-        value = measure.compute(db, establishment, start, end) if measure else None
+    value = measure.compute(counts) if measure else None
     return Reading(
         spec.figure,
         measure.label if measure else "chiffre que le bot ne compte plus",
@@ -270,13 +307,11 @@ def read_indicator(
 
 
 def readings_of(
-    ctx: Context,
-    objectives: list[Objective],
-    counted: Mapping[str, float] = MappingProxyType({}),
+    ctx: Context, objectives: list[Objective], counts: PeriodCounts | None = None
 ) -> dict[int, Reading]:
     """Each objective's indicator reading, by number, over its school year up to ``ctx.now``.
 
-    ``counted``: figures already counted over that school year (the report has them).
+    ``counts``: what was already counted over one of those years (the report's).
     """
     known = measures(ctx.registry)
     readings = {}
@@ -284,9 +319,9 @@ def readings_of(
         if objective.indicator is None:
             continue
         start, end, _ = year_range(objective.school_year, ctx.now)
-        readings[objective.number] = read_indicator(
-            objective.indicator, known, ctx.db, ctx.establishment, start, end, counted
-        )
+        if counts is None or (counts.start, counts.end) != (start, end):
+            counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
+        readings[objective.number] = read_indicator(objective.indicator, known, counts)
     return readings
 
 
@@ -476,8 +511,6 @@ async def resume(ctx: Context, objective: ObjectiveRef) -> None:
 )
 async def indicators(ctx: Context) -> None:
     start, end, _ = year_range(current_school_year(ctx.now), ctx.now)
-    values = [
-        (m, m.compute(ctx.db, ctx.establishment, start, end))
-        for m in measures(ctx.registry).values()
-    ]
+    counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
+    values = [(m, m.compute(counts)) for m in measures(ctx.registry).values()]
     await ctx.reply("objectifs/indicateurs", values=values, since=start)

@@ -176,11 +176,3 @@ def assistance_summary(
     # Rounded to the second: julianday() differences carry float noise below it.
     median = timedelta(seconds=round(statistics.median(delays) * 86400)) if delays else None
     return AssistanceSummary(len(rows), tickets, len(delays), median)
-
-
-def breakdowns_resolved_rate(
-    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
-) -> tuple[int, int]:
-    """(breakdowns repaired, breakdowns reported) in the period, for a rate."""
-    summary = assistance_summary(db, establishment_id, start, end)
-    return summary.resolved, summary.reported
