@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 # Matrix IDs anywhere in free text; display names are matched as whole words.
 _MATRIX_ID = re.compile(r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?")
+_WORD = re.compile(r"\w+")
 NAME_MASK = "[nom masqué]"
 
 
@@ -92,20 +93,36 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
     survey titles) is the referent's, and may still name a colleague.
     """
     words = sorted({n.strip() for n in names if len(n.strip()) >= 3}, key=len, reverse=True)
-    folded = [(word, word.casefold()) for word in words]
+    # A name can only be in a text that has its first word: most texts (themes,
+    # survey titles) have none, and are let through after one look at their words.
+    by_first_word: dict[str, list[tuple[str, str]]] = {}
+    for word in words:
+        key = word.casefold()
+        first = _WORD.match(key)
+        by_first_word.setdefault(first.group() if first else "", []).append((word, key))
 
     def mask(text: str) -> str:
         text = _MATRIX_ID.sub(NAME_MASK, text)
+        lowered = text.casefold()
+        candidates = [*by_first_word.get("", ())]
+        for found in set(_WORD.findall(lowered)) & by_first_word.keys():
+            candidates += by_first_word[found]
         # One pattern of every member's name took 3 to 6 ms to compile, for texts
         # that mostly name nobody: only the names the text contains go into it.
-        lowered = text.casefold()
-        present = [word for word, key in folded if key in lowered]
+        present = [word for word, key in candidates if key in lowered]
         if not present:
             return text
+        present.sort(
+            key=len, reverse=True
+        )  # the longest name first: « Anne Marie » before « Anne »
         alternatives = [rf"(?<!\w){re.escape(w)}(?!\w)" for w in present]
         return re.sub("|".join(alternatives), NAME_MASK, text, flags=re.IGNORECASE)
 
     return mask
+
+
+def _total(value) -> int:
+    return sum(value.values()) if isinstance(value, Mapping) else int(value)
 
 
 def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> FigureTotal:
@@ -137,7 +154,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
         totals[figure.name] = _figure_total(year, figure.label, mask)
         counts.figures[figure.name] = totals[figure.name].total
         columns.append(figure.label)
-        series.append([_figure_total(value).total for value in by_month])
+        series.append([_total(value) for value in by_month])
     objectives = objectives_of_year(db, establishment.id, start_year)
     return Report(
         year=school_year_label(start_year),

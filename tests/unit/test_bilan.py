@@ -6,10 +6,12 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.digest import digest_figure
 from bot.dispatch import Outcome, Registry
-from commands.bilan import day_fr, duration_fr, name_masker
+from commands.bilan import NAME_MASK, day_fr, duration_fr, name_masker
 from storage import privacy, report
 from storage.establishments import record_member
 from storage.formation import record_need
@@ -300,6 +302,22 @@ def test_names_and_matrix_ids_are_masked_as_whole_words():
     assert (
         mask("Claire et Clairefontaine, Li et lire") == "[nom masqué] et Clairefontaine, Li et lire"
     )
+
+
+_NAME = st.text(alphabet="abcdéèçAÉ-' ", min_size=3, max_size=14).filter(
+    lambda n: n.strip() and n.strip()[0].isalpha() and len(n.strip()) >= 3
+)
+
+
+@given(
+    names=st.lists(_NAME, min_size=1, max_size=5),
+    before=st.sampled_from(["", "Vu avec ", "(", "« "]),
+    after=st.sampled_from(["", " hier", ".", " »", "-Marie"]),
+)
+def test_a_name_is_masked_wherever_it_stands_in_the_text(names, before, after):
+    named = names[0].strip()
+    masked = name_masker(names)(f"{before}{named.upper()}{after}")
+    assert NAME_MASK in masked and named.upper() not in masked
 
 
 async def test_a_failing_figure_leaves_the_rest_of_the_report(chat, caplog):
