@@ -16,7 +16,12 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.formation import fold_words
-from storage.periods import Period, count_per_period, counts_by_key_per_period, select_per_period
+from storage.periods import (
+    Period,
+    counts_by_key_per_period,
+    counts_per_period,
+    select_per_period,
+)
 
 OTHER = "autre"
 
@@ -311,12 +316,18 @@ def open_tickets_per_period(
     db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
 ) -> list[int]:
     """Breakdowns with a ticket still open at the end of each period (a digest figure)."""
-    return count_per_period(
+    rows = select_per_period(
         db,
         periods,
         datetime.isoformat,
-        "SELECT count(*) FROM incidents i WHERE i.establishment_id = ?"
-        " AND i.ticket_ref IS NOT NULL AND julianday(i.reported_at) < julianday(p.hi)"
-        " AND (i.resolved_at IS NULL OR julianday(i.resolved_at) >= julianday(p.hi))",
+        # Every ticket ever opened is compared with every period's end: their times,
+        # and the ends, are read once (MATERIALIZED) rather than once per comparison.
+        "SELECT e.n, count(t.reported) FROM ends e LEFT JOIN tickets t ON t.reported < e.hi"
+        " AND (t.resolved IS NULL OR t.resolved >= e.hi) GROUP BY e.n",
         [establishment_id],
+        tables="ends AS MATERIALIZED (SELECT n, julianday(hi) AS hi FROM periods),"
+        " tickets AS MATERIALIZED (SELECT julianday(reported_at) AS reported,"
+        " julianday(resolved_at) AS resolved FROM incidents"
+        " WHERE establishment_id = ? AND ticket_ref IS NOT NULL)",
     )
+    return counts_per_period(rows, len(periods))

@@ -48,13 +48,19 @@ def select_per_period(
     stored: Callable[[datetime], str],
     select: str,
     params: Sequence = (),
+    *,
+    tables: str = "",
 ) -> list[tuple]:
     """The rows of ``select``, which reads ``periods(n, lo, hi, lo_day)`` (see above).
 
     ``lo`` and ``hi`` are each period's bounds as ``stored`` writes them, ``lo_day``
     its first day in its own time zone (for date columns), ``n`` its index.
+    ``tables``: more common table expressions (``name AS (…)``) for ``select``;
+    their parameters come first in ``params``.
     """
     head, values = _periods_table(tuple((start, end) for start, end in periods), stored)
+    if tables:
+        head = f"{head}, {tables}"
     return db.execute(f"{head} {select}", [*values, *params]).fetchall()
 
 
