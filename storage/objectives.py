@@ -62,13 +62,23 @@ FROM objectives
 """
 
 
-def _objective(db: sqlite_utils.Database, row) -> Objective:
+def _objectives(db: sqlite_utils.Database, rows) -> list[Objective]:
+    # Notes of all the objectives in one query, not one query per objective.
+    ids = [row[0] for row in rows]
+    notes: dict[int, list[Note]] = {objective_id: [] for objective_id in ids}
+    if ids:
+        found = db.execute(
+            "SELECT objective_id, text, created_at FROM objective_notes"
+            f" WHERE objective_id IN ({', '.join('?' * len(ids))}) ORDER BY created_at, id",
+            ids,
+        )
+        for objective_id, text, at in found:
+            notes[objective_id].append(Note(text, datetime.fromisoformat(at)))
+    return [_objective(row, notes[row[0]]) for row in rows]
+
+
+def _objective(row, notes: list[Note]) -> Objective:
     (id_, est, year, number, text, figure, op, target, percent, status, created, changed) = row
-    notes = db.execute(
-        "SELECT text, created_at FROM objective_notes WHERE objective_id = ?"
-        " ORDER BY created_at, id",
-        (id_,),
-    ).fetchall()
     return Objective(
         id=id_,
         establishment_id=est,
@@ -79,7 +89,7 @@ def _objective(db: sqlite_utils.Database, row) -> Objective:
         status=status,
         created_at=datetime.fromisoformat(created),
         status_at=datetime.fromisoformat(changed) if changed else None,
-        notes=tuple(Note(t, datetime.fromisoformat(at)) for t, at in notes),
+        notes=tuple(notes),
     )
 
 
@@ -115,7 +125,7 @@ def add_objective(
                 _stamp(now),
             ),
         ).fetchone()[0]
-    return _objective(db, db.execute(_SELECT + " WHERE id = ?", (objective_id,)).fetchone())
+    return _objectives(db, [db.execute(_SELECT + " WHERE id = ?", (objective_id,)).fetchone()])[0]
 
 
 def objectives_of_year(
@@ -126,7 +136,7 @@ def objectives_of_year(
         _SELECT + " WHERE establishment_id = ? AND school_year = ? ORDER BY number",
         (establishment_id, school_year),
     ).fetchall()
-    return [_objective(db, row) for row in rows]
+    return _objectives(db, rows)
 
 
 def find_objective(
@@ -137,7 +147,7 @@ def find_objective(
         _SELECT + " WHERE establishment_id = ? AND school_year = ? AND number = ?",
         (establishment_id, school_year, number),
     ).fetchone()
-    return _objective(db, row) if row else None
+    return _objectives(db, [row])[0] if row else None
 
 
 def count_kept(db: sqlite_utils.Database, establishment_id: str, school_year: int) -> int:
