@@ -240,11 +240,11 @@ class DigestFigure:
         """The figure over consecutive periods, from its value in each of them, in order."""
         if self.snapshot:
             return values[-1] if values else 0
-        if not any(isinstance(v, Mapping) for v in values):
+        if all(isinstance(v, int) for v in values):
             return sum(values)
         combined: dict[str, int] = {}
         for value in values:
-            for key, count in value.items() if isinstance(value, Mapping) else ():
+            for key, count in () if isinstance(value, int) else value.items():
                 combined[key] = combined.get(key, 0) + count
         # Most first, as a provider gives them.
         return dict(sorted(combined.items(), key=lambda item: (-item[1], item[0])))
@@ -351,8 +351,10 @@ def compose_digest(
     )
 
 
-def _total(value: FigureValue) -> int:
-    return sum(value.values()) if isinstance(value, Mapping) else int(value)
+def figure_total(value: FigureValue) -> int:
+    """A figure's value as one number (the sum of its parts when given by theme)."""
+    # isinstance(int) first: a check against the Mapping ABC cost more than the sum.
+    return value if isinstance(value, int) else sum(value.values())
 
 
 def _line(label: str, series: list[FigureValue], previous: FigureValue) -> FigureLine:
@@ -365,9 +367,9 @@ def _line(label: str, series: list[FigureValue], previous: FigureValue) -> Figur
         parts = tuple((k, now_by.get(k, 0), before_by.get(k, 0)) for k in themes)
     return FigureLine(
         label=label,
-        current=_total(current),
-        previous=_total(previous),
-        trend=sparkline(_total(v) for v in series),
+        current=figure_total(current),
+        previous=figure_total(previous),
+        trend=sparkline(figure_total(v) for v in series),
         parts=parts,
     )
 

@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.dates import MONTH_NAMES
-from bot.digest import month_label, month_start
+from bot.digest import figure_total, month_label, month_start
 from bot.dispatch import Context, command
 from bot.render import TEMPLATE_DIR, finalize_with, french_number, markdown_to_html
 from commands.objectifs import (
@@ -121,12 +121,8 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
     return mask
 
 
-def _total(value) -> int:
-    return sum(value.values()) if isinstance(value, Mapping) else int(value)
-
-
 def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> FigureTotal:
-    if isinstance(value, Mapping):
+    if not isinstance(value, int):
         return FigureTotal(
             label, sum(value.values()), tuple((mask(k), v) for k, v in value.items())
         )
@@ -154,7 +150,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
         totals[figure.name] = _figure_total(year, figure.label, mask)
         counts.figures[figure.name] = totals[figure.name].total
         columns.append(figure.label)
-        series.append([_total(value) for value in by_month])
+        series.append([figure_total(value) for value in by_month])
     objectives = objectives_of_year(db, establishment.id, start_year)
     return Report(
         year=school_year_label(start_year),

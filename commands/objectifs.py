@@ -25,6 +25,7 @@ from typing import Annotated
 
 from bot.calendar import school_year_of
 from bot.converters import BadArgument, Converter, Number, Text, fold
+from bot.digest import figure_total
 from bot.dispatch import Context, command
 from bot.render import french_number
 from storage import report
@@ -126,7 +127,7 @@ class PeriodCounts:
         """A digest figure's total over the period."""
         if figure.name not in self.figures:
             value = figure(self.db, self.establishment, self.start, self.end)
-            self.figures[figure.name] = _total(value)
+            self.figures[figure.name] = figure_total(value)
         return self.figures[figure.name]
 
     def _over(self, count):
@@ -199,10 +200,6 @@ DERIVED = (
     Measure("pannes_reparees", "Part des pannes signalées réparées", True, _breakdowns_repaired),
     Measure("remplissage", "Taux de remplissage des permanences numériques", True, _fill_rate),
 )
-
-
-def _total(value) -> int:
-    return sum(value.values()) if isinstance(value, Mapping) else int(value)
 
 
 def measures(registry) -> dict[str, Measure]:
