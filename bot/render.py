@@ -134,6 +134,8 @@ class Renderer:
     def __init__(self, template_dir: Path = TEMPLATE_DIR):
         self.env = Environment(
             loader=FileSystemLoader(str(template_dir)),
+            # Templates ship with the code: no stat() of the file before each use.
+            auto_reload=False,
             autoescape=False,
             finalize=_finalize,
             undefined=StrictUndefined,

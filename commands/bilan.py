@@ -240,6 +240,7 @@ def _environments() -> tuple[Environment, Environment]:
     loader = FileSystemLoader(str(TEMPLATE_DIR))
     markdown = Environment(
         loader=loader,
+        auto_reload=False,  # templates ship with the code: no stat() before each use
         autoescape=False,
         finalize=_markdown_value,
         undefined=StrictUndefined,
@@ -250,7 +251,7 @@ def _environments() -> tuple[Environment, Environment]:
         nombre=french_number, jour=day_fr, duree=duration_fr, majuscule=capitalised
     )
     markdown.globals.update(pourcent=percent_fr)
-    html = Environment(loader=loader, autoescape=True, undefined=StrictUndefined)
+    html = Environment(loader=loader, auto_reload=False, autoescape=True, undefined=StrictUndefined)
     return markdown, html
 
 
