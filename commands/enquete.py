@@ -236,8 +236,8 @@ def survey_answers(db, establishment, periods) -> list[dict[str, int]]:
     by_period = answers_per_period(db, establishment.id, periods)
     counts: list[dict[str, int]] = [{} for _ in by_period]
     for period_counts, answers in zip(counts, by_period, strict=True):
-        for survey, count in answers:
+        for number, title, count in answers:
             # Two surveys with the same title count as one line.
-            name = survey.title or f"Enquête n° {survey.number}"
+            name = title or f"Enquête n° {number}"
             period_counts[name] = period_counts.get(name, 0) + count
     return counts

@@ -239,20 +239,20 @@ def answer_count(db: sqlite_utils.Database, survey_id: int) -> int:
 
 def answers_per_period(
     db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
-) -> list[list[tuple[Survey, int]]]:
-    """For each period, answers declared in it per survey open then (0 included)."""
+) -> list[list[tuple[int, str | None, int]]]:
+    """For each period, (number, title, answers declared in it) of the surveys open then."""
     rows = select_per_period(
         db,
         periods,
         stamp,
-        f"SELECT p.n, {', '.join('s.' + c for c in COLUMNS.split(', '))},"
+        "SELECT p.n, s.number, s.title,"
         " (SELECT count(*) FROM survey_answers a WHERE a.survey_id = s.id"
         " AND a.answered_at >= p.lo AND a.answered_at < p.hi)"
         " FROM periods p JOIN surveys s ON s.establishment_id = ?"
         " AND s.opens_at < p.hi AND s.deadline >= p.lo_day ORDER BY p.n, s.number",
         [establishment_id],
     )
-    answers: list[list[tuple[Survey, int]]] = [[] for _ in periods]
-    for n, *survey, count in rows:
-        answers[n].append((Survey.from_row(survey), count))
+    answers: list[list[tuple[int, str | None, int]]] = [[] for _ in periods]
+    for n, number, title, count in rows:
+        answers[n].append((number, title, count))
     return answers
