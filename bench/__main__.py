@@ -156,7 +156,10 @@ class Run:
                 f"p99 < {HANDLING_P99_MS:g} ms",
                 s.p99 < HANDLING_P99_MS and not wrong,
             )
-        self.report.notes.append("- handling, per command (inbox write to reply send call):")
+        self.report.notes.append(
+            "- handling, per command (inbox write to reply send call; then to the"
+            " handler's end, every message of the answer sent or queued):"
+        )
         self.report.notes += ["  " + line for line in handling.describe(results)]
 
     async def scheduler(self) -> None:

@@ -12,7 +12,9 @@ the reply: what a person waits for, minus the network. The outbox flush the
 bot starts in the background after answering (notices to others, direct
 messages) is awaited before the next command is typed: left running, it would
 be counted in the next command's time, whatever its family, or even send
-first and stop that command's clock early.
+first and stop that command's clock early. The notes also give, per command,
+the time to the end of the answer: every message of it sent or queued and the
+event marked handled (``!bilan`` sends its two files after its reply).
 
 Sharing a link (``!veille <url>``) reads the page's title on the web before
 answering; here that read answers at once with a title, as sending does:
@@ -55,6 +57,8 @@ class FamilyTimes:
 
     samples: list[int] = field(default_factory=list)
     by_command: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # From the inbox write to the handler's end: every message of the answer sent.
+    complete_by_command: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     outcomes: Counter = field(default_factory=Counter)
 
 
@@ -163,7 +167,9 @@ async def _measure(database, count, per_family, seed, background_checkpoints):
     establishments = list(bot.config.establishments)
     counter = 0
 
-    async def type_line(family: str, line: str, sender: str, establishment) -> tuple[int, Outcome]:
+    async def type_line(
+        family: str, line: str, sender: str, establishment
+    ) -> tuple[int, int, Outcome]:
         nonlocal counter
         counter += 1
         item = inbox.InboxItem(
@@ -174,21 +180,23 @@ async def _measure(database, count, per_family, seed, background_checkpoints):
         inbox.accept_batch(bot.db, [item], f"s{counter}", NOW)
         inbox.prune_handled(bot.db, NOW, HANDLED_RETENTION)
         await bot._answer(item)
+        done_ns = time.perf_counter_ns()
         sent_ns = transport.first_send_ns
         await bot.drain()  # the background outbox flush, before the next command is timed
         if sent_ns is None:
             raise RuntimeError(f"{line!r} was not answered")
-        return sent_ns - start, outcomes[-1]
+        return sent_ns - start, done_ns - start, outcomes[-1]
 
     async def type_probe(family, probe, times: FamilyTimes | None) -> int:
         establishment = rng.choice(establishments)
         sender = sender_for(probe.role, establishment.id, rng)
         lines = fill(probe, family, bot.db, establishment.id, NOW, rng)
         for line, template in zip(lines, probe.lines, strict=True):
-            elapsed, outcome = await type_line(family, line, sender, establishment)
+            elapsed, complete, outcome = await type_line(family, line, sender, establishment)
             if times is not None:
                 times.samples.append(elapsed)
                 times.by_command[template].append(elapsed)
+                times.complete_by_command[template].append(complete)
                 times.outcomes[outcome.value] += 1
         return len(lines)
 
@@ -214,15 +222,17 @@ async def _measure(database, count, per_family, seed, background_checkpoints):
 
 
 def describe(results: dict[str, FamilyTimes]) -> list[str]:
-    """Notes: per command line, p50/p99 and outcomes."""
+    """Notes: per command line, p50/p99 to the reply and to the handler's end, outcomes."""
     lines = []
     for family, times in results.items():
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(times.outcomes.items()))
         lines.append(f"- {family}: {len(times.samples)} commands ({outcomes})")
         for command, samples in times.by_command.items():
             s = summary([x / 1e6 for x in samples])
+            done = summary([x / 1e6 for x in times.complete_by_command[command]])
             lines.append(
                 f"    - `{command}`: n={s.count} p50 {s.p50:.2f} ms, p99 {s.p99:.2f} ms,"
-                f" max {s.max:.2f} ms"
+                f" max {s.max:.2f} ms; whole answer sent: p50 {done.p50:.2f} ms,"
+                f" p99 {done.p99:.2f} ms"
             )
     return lines
