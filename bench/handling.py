@@ -4,9 +4,9 @@ The bot is built by ``bot.app.build_bot`` on a copy of the seeded database and
 a configuration of every establishment, exactly as ``rupn-bot run`` builds it;
 only its transport is replaced by one that records instead of sending. Each
 command then takes the bot's own path: stored in the inbox with the sync token
-(``storage.inbox.accept_batch``) and the handled-events pruning the sync loop
-does, then ``MatrixBot._answer`` (context, role, dispatch, conversion, storage,
-template, reply, member bookkeeping, outbox flush). The time measured runs from
+as the sync loop does (``MatrixBot.accept_commands``), then ``MatrixBot._answer``
+(context, role, dispatch, conversion, storage, template, reply, member
+bookkeeping, outbox flush). The time measured runs from
 the inbox write, when the event has been received, to the first send call of
 the reply: what a person waits for, minus the network. The outbox flush the
 bot starts in the background after answering (notices to others, direct
@@ -35,7 +35,6 @@ import random
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -47,8 +46,6 @@ from bot.dispatch import Outcome
 from bot.links import TitleResult, normalize_url
 from storage import inbox
 from storage.db import BackgroundCheckpoints
-
-HANDLED_RETENTION = timedelta(days=30)
 
 
 @dataclass
@@ -177,8 +174,7 @@ async def _measure(database, count, per_family, seed, background_checkpoints):
         )
         transport.first_send_ns = None
         start = time.perf_counter_ns()
-        inbox.accept_batch(bot.db, [item], f"s{counter}", NOW)
-        inbox.prune_handled(bot.db, NOW, HANDLED_RETENTION)
+        bot.accept_commands([item], f"s{counter}")
         await bot._answer(item)
         done_ns = time.perf_counter_ns()
         sent_ns = transport.first_send_ns

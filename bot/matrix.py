@@ -78,6 +78,8 @@ SYNC_FILTER = {
 }
 MAX_BACKOFF_S = 30.0
 HANDLED_RETENTION = timedelta(days=30)
+# Forgetting what is older than the retention is a write: once an hour is enough.
+PRUNE_EVERY = timedelta(hours=1)
 FLUSH_RETRY_S = 60.0  # how often messages that could not go are tried again
 
 
@@ -181,6 +183,7 @@ class MatrixBot:
         self._flusher: asyncio.Task | None = None
         self._dm_waiting: set[str] = set()  # recipients who have not joined their direct room
         self._flushed_at = 0.0
+        self._pruned_at: dict[str, datetime] = {}  # by table: when it was last pruned
         self._device_restored = False
         self._state_unknown: set[str] = set()  # rooms restored without their state yet
         self._flush_again = False
@@ -404,10 +407,8 @@ class MatrixBot:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
             await self._notify_listeners(room_id, events)
             items += [item for event in events if (item := self._as_command(room_id, event))]
-        now = self.clock()
-        for item in inbox.accept_batch(self.db, items, resp.next_batch, now):
+        for item in self.accept_commands(items, resp.next_batch):
             self._spawn(item)
-        inbox.prune_handled(self.db, now, HANDLED_RETENTION)
         if self.ready.is_set():
             self._flush_if_sendable(resp)
 
@@ -570,7 +571,6 @@ class MatrixBot:
         """
         sent = 0
         async with self._flushing:
-            establishments = {e.id: room for room, e in self.rooms.items()}
             # Recipients who have not joined are checked once, and their messages
             # are not even read: some wait for days.
             direct_rooms, waiting = {}, set()
@@ -583,9 +583,10 @@ class MatrixBot:
             for message in outbox.unsent_messages(self.db, skip_recipients=waiting):
                 if self._stopping.is_set():
                     break  # the rest goes after the restart, with the same transaction ids
-                room_id = message.room_id or establishments.get(message.establishment_id or "")
                 if message.dm_user:
                     room_id = direct_rooms.get(message.dm_user)
+                else:
+                    room_id = message.room_id or self._room_of(message.establishment_id)
                 if room_id is None:
                     continue
                 if message.filename:
@@ -603,10 +604,32 @@ class MatrixBot:
                     break  # keep the order: retry from here next time
                 outbox.mark_sent(self.db, message.id, event_id, self.clock())
                 sent += 1
-            outbox.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
+            if self._prune_due("outbox"):
+                outbox.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
             self._dm_waiting = waiting
             self._flushed_at = asyncio.get_running_loop().time()
         return sent
+
+    def _room_of(self, establishment_id: str | None) -> str | None:
+        return next((room for room, e in self.rooms.items() if e.id == establishment_id), None)
+
+    def accept_commands(self, items: list[inbox.InboxItem], next_batch: str):
+        """Store a sync's commands with its token in one transaction; those new to answer.
+
+        Handled event ids older than the retention are forgotten once an hour.
+        """
+        accepted = inbox.accept_batch(self.db, items, next_batch, self.clock())
+        if self._prune_due("handled"):
+            inbox.prune_handled(self.db, self.clock(), HANDLED_RETENTION)
+        return accepted
+
+    def _prune_due(self, table: str) -> bool:
+        now = self.clock()
+        last = self._pruned_at.get(table)
+        if last is not None and now - last < PRUNE_EVERY:
+            return False
+        self._pruned_at[table] = now
+        return True
 
     async def _joined_direct_room(self, user_id: str) -> str | None:
         """The direct room with a user if they have joined it; otherwise invite and wait."""
