@@ -26,10 +26,12 @@ restart then says exactly what it would have said on time.
 
 **Digest.** Each figure counts something over periods ``[start, end)`` (aware
 datetimes in the establishment's time zone), as an int or as counts by theme
-(a dict), for every period asked in one go: the digest needs a whole school
-year month by month, and one query for all months costs what one month did
-(storage/periods.py). The digest shows the month, the month before, and a small
-trend line over the school year so far. Only counts: never who did what.
+(a dict), for every period asked in one go: the digest and ``!bilan`` need a
+school year month by month, one query for all the months rather than one per
+month (storage/periods.py). A year is the sum of its months, or the last month
+for a ``snapshot`` figure (tickets still open at the end of the period). The
+digest shows the month, the month before, and a small trend line over the
+school year so far. Only counts: never who did what.
 """
 
 from __future__ import annotations
