@@ -705,13 +705,19 @@ def needs_by_theme_per_period(
         [establishment_id],
     )
     return counts_by_key_per_period(
-        ((n, _theme_label(tags), count) for n, tags, count in rows), len(periods)
+        ((n, theme_of(tags), count) for n, tags, count in rows), len(periods)
     )
 
 
-def _theme_label(tags: str) -> str:
+NO_THEME, OTHER_THEME = "Sans thème", "Autre thème"
+
+
+def theme_of(tags: str) -> str:
+    """A need's theme as the digest and the report show it: its first tag's CRCN domain."""
     first = tags.split(maxsplit=1)[0] if tags.strip() else None
-    return CRCN_LABELS.get(first, "Autre thème" if first else "Sans thème")
+    if first is None:
+        return NO_THEME
+    return CRCN_LABELS.get(first, OTHER_THEME)
 
 
 def sessions_per_period(

@@ -378,6 +378,13 @@ def slots_to_remind(
     return [_slot(r) for r in rows]
 
 
+# A permanence that took place in period p (slots are stored in UTC, text order).
+_HELD_IN_PERIOD = (
+    "s.establishment_id = ? AND s.cancelled_at IS NULL"
+    " AND s.starts_utc >= p.lo AND s.starts_utc < p.hi"
+)
+
+
 def held_per_period(
     db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
 ) -> list[int]:
@@ -386,8 +393,7 @@ def held_per_period(
         db,
         periods,
         utc_key,
-        "SELECT count(*) FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.cancelled_at IS NULL AND s.starts_utc >= p.lo AND s.starts_utc < p.hi",
+        f"SELECT count(*) FROM permanence_slots s WHERE {_HELD_IN_PERIOD}",
         [establishment_id],
     )
 
@@ -401,7 +407,6 @@ def seats_booked_per_period(
         periods,
         utc_key,
         "SELECT count(*) FROM permanence_slots s JOIN permanence_bookings b"
-        " ON b.slot_id = s.id AND b.status = 'booked' WHERE s.establishment_id = ?"
-        " AND s.cancelled_at IS NULL AND s.starts_utc >= p.lo AND s.starts_utc < p.hi",
+        f" ON b.slot_id = s.id AND b.status = 'booked' WHERE {_HELD_IN_PERIOD}",
         [establishment_id],
     )

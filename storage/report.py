@@ -14,11 +14,18 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from storage.formation import CLOSED, CRCN_LABELS, DANE, PLANNED
+from storage.formation import (
+    CLOSED,
+    CRCN_LABELS,
+    DANE,
+    NO_THEME,
+    OTHER_THEME,
+    PLANNED,
+    theme_of,
+)
 from storage.permanence import utc_key
 
 HANDLED_STATUSES = (PLANNED, CLOSED, DANE)
-NO_THEME, OTHER_THEME = "Sans thème", "Autre thème"
 
 
 def _between(column: str) -> str:
@@ -27,14 +34,6 @@ def _between(column: str) -> str:
 
 def _bounds(start: datetime, end: datetime) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
-
-
-def theme_of(tags: str) -> str:
-    """A need's theme as the digest shows it: its first tag's CRCN domain."""
-    first = tags.split()[0] if tags.split() else None
-    if first is None:
-        return NO_THEME
-    return CRCN_LABELS.get(first, OTHER_THEME)
 
 
 # --- spreading information ----------------------------------------------------------
