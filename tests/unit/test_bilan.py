@@ -155,6 +155,19 @@ async def test_the_report_counts_the_year_section_by_section(chat):
     assert "décembre 2026" not in md
 
 
+async def test_a_ticket_open_for_months_counts_once_at_the_end_of_the_year(chat):
+    await chat.say(TEACHER, "!panne vidéoprojecteur salle 12 ne s'allume pas", now=at(9, 10))
+    await chat.say(TEACHER, "!panne ticket 1 GLPI-4521", now=at(9, 11))
+    _, files = await ask_report(chat)
+    md = files[0][1]
+    # Open at the end of each month: a level, not a count; the year is the last month.
+    assert table_row(md, "Tickets encore ouverts au 23 novembre 2026") == ["1"]
+    assert [table_row(md, month)[6] for month in ("septembre 2026", "novembre 2026")] == [
+        "1",
+        "1",
+    ]
+
+
 async def test_the_report_names_nobody(chat):
     await live_the_term(chat)
     _, files = await ask_report(chat, sender=PRINCIPAL)
