@@ -28,6 +28,7 @@ from bot.converters import BadArgument, Converter, Number, Text, fold
 from bot.digest import figure_total
 from bot.dispatch import Context, command
 from bot.render import french_number
+from commands import permanence
 from storage import report
 from storage.objectives import (
     ABANDONED,
@@ -42,7 +43,6 @@ from storage.objectives import (
     objectives_of_year,
     set_status,
 )
-from storage.permanence import seats_booked_per_period
 
 # « Simples et en nombre limité » (the academy's advice): abandoned ones do not count.
 MAX_OBJECTIVES = 10
@@ -149,11 +149,6 @@ class PeriodCounts:
         return self._over(report.seats_offered)
 
     @cached_property
-    def seats_booked(self) -> int:
-        """Seats booked in the permanences held."""
-        return seats_booked_per_period(self.db, self.establishment.id, [(self.start, self.end)])[0]
-
-    @cached_property
     def assistance(self) -> report.AssistanceSummary:
         """Breakdowns reported, with a ticket, repaired."""
         return self._over(report.assistance_summary)
@@ -185,7 +180,8 @@ def _breakdowns_repaired(counts: PeriodCounts) -> float | None:
 
 
 def _fill_rate(counts: PeriodCounts) -> float | None:
-    return _rate(counts.seats_booked, counts.seats_offered)
+    # The seats booked are the digest figure's: counted once when both are read.
+    return _rate(counts.figure(permanence.seats_booked), counts.seats_offered)
 
 
 def _letters(counts: PeriodCounts) -> int:
