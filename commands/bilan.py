@@ -112,9 +112,8 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
         present = [word for word, key in candidates if key in lowered]
         if not present:
             return text
-        present.sort(
-            key=len, reverse=True
-        )  # the longest name first: « Anne Marie » before « Anne »
+        # The longest name first: « Anne Marie » before « Anne ».
+        present.sort(key=len, reverse=True)
         alternatives = [rf"(?<!\w){re.escape(w)}(?!\w)" for w in present]
         return re.sub("|".join(alternatives), NAME_MASK, text, flags=re.IGNORECASE)
 
