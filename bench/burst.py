@@ -23,7 +23,7 @@ from nio import MegolmEvent
 from bench.seed import COMMANDS, fill
 from bench.stats import summary
 from bench.world import MORNING, World, cpu_seconds
-from bot.testbed import ChatUser
+from tests.support.testbed import ChatUser
 
 
 @dataclass

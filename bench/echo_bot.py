@@ -25,7 +25,7 @@ from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomMessageText, Syn
 
 # The same filter as rupn-bot, whatever it becomes: the floor must sync like the bot.
 from bot.matrix import SYNC_FILTER, exchange_keys
-from bot.testbed import stop_process
+from tests.support.testbed import stop_process
 
 READY = "echo bot ready"
 

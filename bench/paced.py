@@ -39,7 +39,7 @@ from bench.seed import (
     to_toml,
 )
 from bench.world import BOT_PASSWORD_ENV, FAST_HASHING, _parallel
-from bot.testbed import BotProcess, ChatUser, LocalSynapse
+from tests.support.testbed import BotProcess, ChatUser, LocalSynapse
 
 SYNAPSE_DEFAULT_RATE = 0.2  # rc_message.per_second when homeserver.yaml does not set it
 SYNAPSE_DEFAULT_BURST = 10

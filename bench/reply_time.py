@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bench.world import World, cpu_seconds
-from bot.testbed import ChatUser
+from tests.support.testbed import ChatUser
 
 KINDS = ("plain", "encrypted")
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from bench.echo_bot import EchoBotProcess
 from bench.seed import NOW, academy_raw_config, establishment_id, fresh_copy, to_toml
-from bot.testbed import Account, BotProcess, LocalSynapse
+from tests.support.testbed import Account, BotProcess, LocalSynapse
 
 BOT_PASSWORD_ENV = "RUPN_BENCH_BOT_PASSWORD"
 # Passwords hashed with 4 bcrypt rounds, not 12: registering 60 accounts is set-up.

@@ -23,6 +23,7 @@ ESTABLISHMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 SURVEY_AUDIENCES = ("referents", "members")
+LOG_FORMATS = ("text", "json")
 # An academy survey without an opening date opens four weeks (four reminders) before its deadline.
 SURVEY_DEFAULT_OPEN_DAYS = 28
 
@@ -44,18 +45,36 @@ class MatrixConfig:
     store_path: Path
     password: str | None = None
     password_env: str | None = None
+    password_file: Path | None = None
     access_token_env: str | None = None
+    access_token_file: Path | None = None
     device_name: str = "rupn-bot"
 
     def resolve_password(self) -> str | None:
-        """The password, read from the environment variable when one is named."""
+        """The password, from its file or environment variable when one is named."""
+        if self.password_file:
+            return read_secret(self.password_file)
         if self.password_env:
             return os.environ.get(self.password_env)
         return self.password
 
     def resolve_access_token(self) -> str | None:
-        """An access token given through the environment, if any."""
+        """An access token given through a file or the environment, if any."""
+        if self.access_token_file:
+            return read_secret(self.access_token_file)
         return os.environ.get(self.access_token_env) if self.access_token_env else None
+
+
+def read_secret(path: Path) -> str:
+    """A secret kept in a file of its own (systemd ``LoadCredential``, container secrets).
+
+    The trailing newline editors add is not part of it. Raises ConfigError, naming
+    the file but never its content, when the file cannot be read.
+    """
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot read the secret ({error.strerror})"]) from None
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,8 @@ class BotConfig:
     allowed_inviters: tuple[str, ...] = ()
     admins: tuple[str, ...] = ()
     log_level: str = "INFO"
+    # "text": one readable line per event; "json": one object per line for a log collector.
+    log_format: str = "text"
     # Tests serve pages from loopback; production must never reach internal hosts.
     allow_private_links: bool = False
     # Tests and demo only: the clock starts at this instant and runs at normal speed.
@@ -135,12 +156,16 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        # Every key a table is read for, by table path: the known settings are exactly
+        # those the parser reads, so validation cannot drift from what is used.
+        self.read: dict[str, set[str]] = {}
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
 
     def get(self, table: dict, key: str, path: str, kind: type, *, required=False, default=None):
         full = f"{path}.{key}" if path else key
+        self.read.setdefault(path, set()).add(key)
         if key not in table:
             if required:
                 self.problem(full, "missing")
@@ -182,8 +207,9 @@ class _Checker:
             self.problem(f"{path}.{key}", f"expected HH:MM (e.g. {default})")
         return value
 
-    def unknown_keys(self, table: dict, known: set[str], path: str) -> None:
-        for key in sorted(set(table) - known):
+    def unknown_keys(self, table: dict, path: str) -> None:
+        """Report the keys of ``table`` that the parser never read."""
+        for key in sorted(set(table) - self.read.get(path, set())):
             self.problem(f"{path}.{key}" if path else key, "unknown setting")
 
 
@@ -203,6 +229,11 @@ def _resolve(base: Path, value: str) -> Path:
     return path if path.is_absolute() else (base / path)
 
 
+def _secret_path(base: Path, value: str | None) -> Path | None:
+    # "${CREDENTIALS_DIRECTORY}/rupn-password" names systemd's per-service credentials.
+    return _resolve(base, os.path.expandvars(value)) if value else None
+
+
 def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
     p = "matrix"
     homeserver = c.get(table, "homeserver", p, str, required=True)
@@ -213,24 +244,18 @@ def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
         c.problem(f"{p}.user_id", f"expected a Matrix ID like @bot:serveur, got {user_id!r}")
     password = c.get(table, "password", p, str)
     password_env = c.get(table, "password_env", p, str)
+    password_file = c.get(table, "password_file", p, str)
     token_env = c.get(table, "access_token_env", p, str)
-    if not (password or password_env or token_env):
-        c.problem(p, "one of password, password_env or access_token_env is required")
+    token_file = c.get(table, "access_token_file", p, str)
+    if not (password or password_env or password_file or token_env or token_file):
+        c.problem(
+            p,
+            "one of password, password_env, password_file, access_token_env "
+            "or access_token_file is required",
+        )
     store = c.get(table, "store_path", p, str, default="data/store")
     device_name = c.get(table, "device_name", p, str, default="rupn-bot")
-    c.unknown_keys(
-        table,
-        {
-            "homeserver",
-            "user_id",
-            "password",
-            "password_env",
-            "access_token_env",
-            "store_path",
-            "device_name",
-        },
-        p,
-    )
+    c.unknown_keys(table, p)
     if not (homeserver and user_id):
         return None
     return MatrixConfig(
@@ -239,7 +264,9 @@ def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
         store_path=_resolve(base, store),
         password=password,
         password_env=password_env,
+        password_file=_secret_path(base, password_file),
         access_token_env=token_env,
+        access_token_file=_secret_path(base, token_file),
         device_name=device_name,
     )
 
@@ -260,6 +287,10 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         c.problem(f"{p}.log_level", "expected DEBUG, INFO, WARNING or ERROR")
         level = "INFO"
+    log_format = c.get(table, "log_format", p, str, default="text")
+    if log_format not in LOG_FORMATS:
+        c.problem(f"{p}.log_format", f"expected one of {', '.join(LOG_FORMATS)}")
+        log_format = "text"
     allow_private = c.get(table, "allow_private_links", p, bool, default=False)
     simulated = c.get(table, "simulated_start", p, str)
     simulated_start = None
@@ -277,26 +308,14 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
     tick = c.get(table, "tick_seconds", p, float, default=60.0)
     if not 0.1 <= tick <= 3600:
         c.problem(f"{p}.tick_seconds", "expected a number of seconds between 0.1 and 3600")
-    c.unknown_keys(
-        table,
-        {
-            "database",
-            "prefix",
-            "allowed_inviters",
-            "admins",
-            "log_level",
-            "allow_private_links",
-            "simulated_start",
-            "tick_seconds",
-        },
-        p,
-    )
+    c.unknown_keys(table, p)
     return BotConfig(
         database=_resolve(base, database),
         prefix=prefix,
         allowed_inviters=tuple(x for x in inviters if isinstance(x, str)),
         admins=admins,
         log_level=level,
+        log_format=log_format,
         allow_private_links=allow_private,
         simulated_start=simulated_start,
         tick_seconds=tick,
@@ -341,26 +360,7 @@ def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None
     veille = c.get(table, "allow_teachers_veille", p, bool, default=False)
     survey_day = c.weekday(table, "survey_reminder_day", p, default="lundi")
     survey_time = c.clock_time(table, "survey_reminder_time", p, default="09:00")
-    c.unknown_keys(
-        table,
-        {
-            "id",
-            "name",
-            "room",
-            "zone",
-            "timezone",
-            "referents",
-            "principals",
-            "ticket_url",
-            "reminder_hours",
-            "newsletter_day",
-            "newsletter_time",
-            "allow_teachers_veille",
-            "survey_reminder_day",
-            "survey_reminder_time",
-        },
-        p,
-    )
+    c.unknown_keys(table, p)
     if not (eid and name and room and zone):
         return None
     return Establishment(
@@ -383,6 +383,7 @@ def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None
 
 def _date(c: _Checker, table: dict, key: str, path: str, *, required=False) -> date | None:
     # TOML has dates (deadline = 2027-06-30); a quoted "2027-06-30" is accepted too.
+    c.read.setdefault(path, set()).add(key)
     value = table.get(key)
     if value is None:
         if required:
@@ -417,7 +418,7 @@ def _survey(c: _Checker, table: dict, index: int) -> SurveyConfig | None:
     audience = c.get(table, "audience", p, str, default="referents")
     if audience not in SURVEY_AUDIENCES:
         c.problem(f"{p}.audience", f"expected one of {', '.join(SURVEY_AUDIENCES)}")
-    c.unknown_keys(table, {"title", "url", "deadline", "opens", "audience"}, p)
+    c.unknown_keys(table, p)
     if not (title and title.strip() and url and deadline):
         return None
     opens = opens or deadline - timedelta(days=SURVEY_DEFAULT_OPEN_DAYS)
@@ -455,12 +456,11 @@ def parse_config(raw: dict[str, Any], base: Path) -> Config:
             c.problem(f"survey[{i}].url", f"same survey as survey[{seen_urls[s.url]}]")
         seen_urls.setdefault(s.url, i)
     surveys = [s for _, s in numbered]
-    known = {"matrix", "bot", "establishment", "survey"}
-    c.unknown_keys(raw, known, "")
+    c.unknown_keys(raw, "")
     if c.problems:
         raise ConfigError(c.problems)
     assert matrix is not None
-    extra = {k: raw[k] for k in raw if k not in known}
+    extra = {k: raw[k] for k in raw if k not in c.read[""]}
     return Config(
         matrix=matrix,
         bot=bot,

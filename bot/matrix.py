@@ -544,7 +544,8 @@ class MatrixBot:
                 ),
                 None,
             )
-            if room_id in self.rooms and inviter and self._may_invite(inviter):
+            establishment = self.rooms.get(room_id)
+            if establishment and inviter and self._may_invite(inviter, establishment):
                 await self.client.join(room_id)
                 self._joined_on_invite.add(room_id)
                 log.info("joined %s on invitation from %s", room_id, inviter)
@@ -556,7 +557,16 @@ class MatrixBot:
                     inviter,
                 )
 
-    def _may_invite(self, user_id: str) -> bool:
+    def _may_invite(self, user_id: str, establishment: Establishment) -> bool:
+        """The establishment's own people and the admins, plus ``allowed_inviters``' patterns.
+
+        The referent who creates the staff room is the one who invites the bot:
+        a config that names them needs nothing more to be joined.
+        """
+        if user_id in (*establishment.referents, *establishment.principals):
+            return True
+        if user_id in self.config.bot.admins:
+            return True
         patterns = self.config.bot.allowed_inviters
         return any(fnmatch.fnmatchcase(user_id, pattern) for pattern in patterns)
 

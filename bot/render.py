@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import cmarkgfm
@@ -23,7 +24,9 @@ from markupsafe import Markup
 
 from bot.dates import format_date_fr, format_datetime_fr
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+# The templates are package data of ``templates``: found the same way from a source
+# checkout and from an installed wheel.
+TEMPLATE_DIR = Path(str(resources.files("templates")))
 
 # Matrix events are limited to 65,536 bytes. body and HTML travel together as JSON
 # with non-ASCII escaped (\u00e9 is 6 bytes), and encryption base64s that (x4/3):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.testbed import Account, BotProcess, ChatUser, LocalSynapse
+from tests.support.testbed import Account, BotProcess, ChatUser, LocalSynapse
 
 PEOPLE = ("referent", "prof1", "prof2", "principal", "outsider")
 SIMULATED_START = "2026-11-24T09:00:00+01:00"
@@ -84,7 +84,6 @@ store_path = "data/store"
 
 [bot]
 database = "data/rupn.db"
-allowed_inviters = ["@referent:localhost"]
 log_level = "INFO"
 allow_private_links = true
 # A school Tuesday in zone B, whatever day the tests run; reminders checked twice a second.

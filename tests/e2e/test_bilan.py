@@ -16,7 +16,7 @@ import re
 from nio import MemoryDownloadResponse
 from nio.crypto.attachments import decrypt_attachment
 
-from bot.testbed import ChatUser
+from tests.support.testbed import ChatUser
 
 
 async def wait_event(user: ChatUser, predicate, timeout: float = 30):

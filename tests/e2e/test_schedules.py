@@ -12,7 +12,7 @@ import asyncio
 
 from nio import RoomMessageNotice
 
-from bot.testbed import ChatUser
+from tests.support.testbed import ChatUser
 
 
 async def wait_notice(user: ChatUser, predicate, timeout: float = 30):

@@ -1,8 +1,19 @@
 import copy
+import re
+from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import (
+    ConfigError,
+    _bot,
+    _Checker,
+    _establishment,
+    _matrix,
+    _survey,
+    load_config,
+    parse_config,
+)
 from tests.conftest import MINIMAL_CONFIG
 
 
@@ -70,7 +81,8 @@ def test_duplicate_ids_and_missing_credentials_are_reported(tmp_path):
     with pytest.raises(ConfigError) as error:
         parse_config(raw, tmp_path)
     assert error.value.problems == [
-        "matrix: one of password, password_env or access_token_env is required",
+        "matrix: one of password, password_env, password_file, access_token_env "
+        "or access_token_file is required",
         "establishment[2].id: duplicate of establishment[1]",
     ]
 
@@ -98,3 +110,72 @@ def test_unreadable_file_is_one_clear_problem(tmp_path):
     assert "invalid TOML" in error.value.problems[0]
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "absent.toml")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def documented_settings(text: str) -> dict[str, set[str]]:
+    """Each table's keys in a commented TOML file, commented-out examples included."""
+    keys: dict[str, set[str]] = {}
+    table = ""
+    for line in text.splitlines():
+        line = line.strip().removeprefix("# ").strip()
+        if header := re.fullmatch(r"\[\[?([a-z_]+)\]\]?", line):
+            table = header.group(1)
+        elif key := re.match(r"^([a-z_]+) = ", line):
+            keys.setdefault(table, set()).add(key.group(1))
+    return keys
+
+
+def known_settings(tmp_path) -> dict[str, set[str]]:
+    """The keys the parser reads, by table: exactly the ones it accepts."""
+    checker = _Checker()
+    _matrix(checker, {}, tmp_path)
+    _bot(checker, {}, tmp_path)
+    _establishment(checker, {}, 1)
+    _survey(checker, {}, 1)
+    return {path.split("[")[0]: keys for path, keys in checker.read.items()}
+
+
+def test_the_settings_documented_are_exactly_the_settings_accepted(tmp_path):
+    documented = documented_settings((ROOT / "config.example.toml").read_text())
+    known = known_settings(tmp_path)
+    assert "retention_months" in known["bot"]
+    for table in ("matrix", "bot", "establishment", "survey"):
+        assert documented[table] == known[table], table
+
+
+def test_the_example_and_the_readme_smallest_file_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("RUPN_BOT_PASSWORD", "x")
+    assert load_config(ROOT / "config.example.toml").establishments[0].id == "clg-jean-moulin"
+    readme = (ROOT / "README.md").read_text()
+    smallest = readme.split("The smallest working file:", 1)[1].split("```toml", 1)[1]
+    (tmp_path / "rupn.toml").write_text(smallest.split("```", 1)[0])
+    config = load_config(tmp_path / "rupn.toml")
+    assert config.bot.allowed_inviters == ()  # the establishment's own people may invite
+
+
+def test_secrets_can_come_from_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path / "creds"))
+    (tmp_path / "creds").mkdir()
+    (tmp_path / "creds" / "rupn-password").write_text("s3cret\n")
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    del raw["matrix"]["password"]
+    raw["matrix"]["password_file"] = "${CREDENTIALS_DIRECTORY}/rupn-password"
+    raw["matrix"]["access_token_file"] = "token.txt"
+    config = parse_config(raw, tmp_path)
+    assert config.matrix.resolve_password() == "s3cret"
+    with pytest.raises(ConfigError) as error:
+        config.matrix.resolve_access_token()
+    assert error.value.problems[0].startswith(f"{tmp_path / 'token.txt'}: cannot read")
+
+
+def test_log_format_is_text_or_json(tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["bot"]["log_format"] = "json"
+    assert parse_config(raw, tmp_path).bot.log_format == "json"
+    raw["bot"]["log_format"] = "xml"
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, tmp_path)
+    assert error.value.problems == ["bot.log_format: expected one of text, json"]

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.calendar import is_school_day
-from bot.testbed import BotProcess, ChatUser, LocalSynapse, free_port, port_is_free
+from tests.support.testbed import BotProcess, ChatUser, LocalSynapse, free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 PARIS = ZoneInfo("Europe/Paris")

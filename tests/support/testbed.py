@@ -1,4 +1,4 @@
-"""A throw-away local Synapse and scripted chat users, for the demo, tests and benchmarks.
+"""A throw-away local Synapse and scripted chat users, for the tests, the demo and the benchmarks.
 
 Synapse is started from the installed ``matrix-synapse`` package on a free
 loopback port in a directory of its own; users are registered through the
@@ -457,7 +457,7 @@ class BotProcess:
             stderr=open(self.log_path, "ab"),  # noqa: SIM115
             env={**os.environ, **(self.env or {})},
             start_new_session=True,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=Path(__file__).resolve().parents[2],
         )
         deadline = time.monotonic() + timeout
         while self.log_text().count("ready: serving") <= already:
