@@ -37,6 +37,7 @@ from nio import (
 from bot.matrix import exchange_keys
 
 RELAXED = {"per_second": 1000, "burst_count": 1000}
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -439,10 +440,20 @@ def _reply_of(event) -> Reply:
 class BotProcess:
     """``rupn-bot run`` as a real child process, so tests can stop, kill and restart it."""
 
-    def __init__(self, config_path: Path, log_path: Path, env: dict | None = None):
+    def __init__(
+        self,
+        config_path: Path,
+        log_path: Path,
+        env: dict | None = None,
+        executable: list[str] | None = None,
+        cwd: Path = REPOSITORY,
+    ):
+        """``executable`` runs another ``rupn-bot`` (an installed wheel's) from ``cwd``."""
         self.config_path = config_path
         self.log_path = log_path
         self.env = env
+        self.executable = executable or [sys.executable, "-m", "bot.cli"]
+        self.cwd = cwd
         self.process: subprocess.Popen | None = None
 
     def log_text(self) -> str:
@@ -452,12 +463,12 @@ class BotProcess:
         """Start the bot and wait for its "ready" log line (after its first sync)."""
         already = self.log_text().count("ready: serving")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config_path)],
+            [*self.executable, "run", "--config", str(self.config_path)],
             stdout=subprocess.DEVNULL,
             stderr=open(self.log_path, "ab"),  # noqa: SIM115
             env={**os.environ, **(self.env or {})},
             start_new_session=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=self.cwd,
         )
         deadline = time.monotonic() + timeout
         while self.log_text().count("ready: serving") <= already:
