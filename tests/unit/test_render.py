@@ -5,6 +5,7 @@ from bot.render import (
     escape_markdown,
     link,
     mention,
+    plain_body,
 )
 
 
@@ -49,3 +50,12 @@ def test_french_numbers():
     from bot.render import french_number
 
     assert [french_number(x) for x in (2.0, 1.5, 0.25, 12)] == ["2", "1,5", "0,2", "12"]
+
+
+def test_bracket_heavy_user_text_reads_as_typed_beside_real_links():
+    # The text a teacher typed into a breakdown, full of brackets that look like links.
+    typed = "[[[écran] ](http://pas-un-lien) [" * 3
+    body = plain_body(f"{escape_markdown(typed)} {link('https://y.org/a_b', '[Titre]')}")
+    assert body == f"{typed} [Titre] (https://y.org/a_b)"
+    # Escaped brackets never open a link, even right before one of ours.
+    assert plain_body(f"{escape_markdown('[')}{link('https://x.org', 'x')}") == "[x (https://x.org)"
