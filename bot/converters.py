@@ -81,6 +81,14 @@ class Keyword(Converter):
         return words[0].text.lower(), 1
 
 
+def bounded_int(digits: str, maximum: int) -> int:
+    """The number written, or ``maximum + 1`` when it is longer than ``maximum``.
+
+    int() refuses more than 4,300 digits; a number that long is out of range anyway.
+    """
+    return int(digits) if len(digits) <= len(str(maximum)) else maximum + 1
+
+
 class Number(Converter):
     """A positive whole number such as the ``2`` of ``!permanence réserver 2``."""
 
@@ -92,7 +100,7 @@ class Number(Converter):
         word = words[0].text.lstrip("#n°").strip()
         if not word.isdecimal() or not word.isascii():
             raise BadArgument(f"« {_short(words[0].text)} » n'est pas un numéro.")
-        value = int(word)
+        value = bounded_int(word, cls.maximum)
         if not 1 <= value <= cls.maximum:
             raise BadArgument(f"Le numéro {_short(word)} n'existe pas.")
         return value, 1
@@ -200,7 +208,7 @@ class WeeklySlot(Converter):
                 r"(\d+)places?", rest[i], re.IGNORECASE
             )
             if places and capacity is None:
-                capacity = int(places.group(1))
+                capacity = bounded_int(places.group(1), cls.max_capacity)
                 i += 1 if re.fullmatch(r"\d+places?", rest[i], re.IGNORECASE) else 2
             elif duration is None and (found := parse_duration(rest[i])):
                 duration, i = found, i + 1

@@ -33,6 +33,9 @@ HOSTILE = [
     "\u202e\u200b\ufeff",
     "𝕏😀🇫🇷",
     "99999999999999999999999999",
+    "9" * 5_000,  # beyond the 4,300 digits Python converts to int
+    "9" * 5_000 + " places",
+    "9" * 5_000 + "places",
     "-1",
     "0",
     "1e9",
