@@ -14,6 +14,7 @@ from bot.config import Config, Establishment
 from bot.matrix import MatrixBot, utc_now
 from bot.render import Renderer
 from bot.scheduler import Scheduler
+from bot.systemd import Notifier
 from commands import load_registry
 from storage import migrate, open_database
 from storage.db import BackgroundCheckpoints
@@ -23,8 +24,13 @@ from storage.surveys import AcademySurvey, sync_academy_surveys
 log = logging.getLogger(__name__)
 
 
-def build_bot(config: Config, clock: Callable[[], datetime] = utc_now) -> MatrixBot:
-    """Open and migrate the database, sync establishments, and wire the bot."""
+def build_bot(
+    config: Config, clock: Callable[[], datetime] = utc_now, notifier: Notifier | None = None
+) -> MatrixBot:
+    """Open and migrate the database, sync establishments, and wire the bot.
+
+    ``notifier`` tells systemd when the bot is ready and alive; none outside systemd.
+    """
     db = open_database(config.bot.database)
     applied = migrate(db)
     if applied:
@@ -43,7 +49,7 @@ def build_bot(config: Config, clock: Callable[[], datetime] = utc_now) -> Matrix
         clock = simulated_clock(config.bot.simulated_start, clock)
         log.warning("simulated clock: time starts at %s", config.bot.simulated_start.isoformat())
     registry, renderer = load_registry(), Renderer()
-    bot = MatrixBot(config, db, registry, renderer, clock)
+    bot = MatrixBot(config, db, registry, renderer, clock, notifier)
     bot.scheduler = Scheduler(
         registry.jobs,
         config,
@@ -91,7 +97,8 @@ def simulated_clock(start: datetime, real: Callable[[], datetime]) -> Callable[[
 
 async def run_bot(config: Config) -> None:
     """Run until SIGINT/SIGTERM; commands not answered yet stay in the inbox for next start."""
-    bot = build_bot(config)
+    notifier = Notifier.from_environment()
+    bot = build_bot(config, notifier=notifier)
     settle_memory()
     checkpoints = BackgroundCheckpoints(bot.db).start()
     loop = asyncio.get_running_loop()
@@ -104,7 +111,10 @@ async def run_bot(config: Config) -> None:
     except asyncio.CancelledError:
         log.info("stopping on signal")
     finally:
+        # Said first: closing may take seconds, and systemd must not read it as a hang.
+        notifier.stopping()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(bot.close(), 10)
         checkpoints.stop()
         bot.db.close()
+        notifier.close()

@@ -8,16 +8,17 @@ import logging
 import sys
 
 from bot.config import Config, ConfigError, load_config
+from bot.logs import formatter
 from bot.matrix import FatalMatrixError
 
 EXIT_CONFIG, EXIT_MATRIX = 1, 2
 
 
-def setup_logging(level: str) -> None:
-    """Plain timestamped lines on stderr; library chatter only from WARNING up."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+def setup_logging(level: str, log_format: str = "text") -> None:
+    """Timestamped lines (or JSON lines) on stderr; library chatter only from WARNING up."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=level, handlers=[handler])
     for noisy in ("nio", "peewee", "aiohttp", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--to", required=True, help="file to write the copy to")
     args = parser.parse_args(argv)
     config = _load(args.config)
-    setup_logging(config.bot.log_level)
+    setup_logging(config.bot.log_level, config.bot.log_format)
     if args.action == "backup":
         from storage.db import backup
 

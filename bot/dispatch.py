@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import logging
+import time
 import types
 import typing
 from collections.abc import Awaitable, Callable, Iterable
@@ -540,11 +541,32 @@ class Dispatcher:
         self.registry = registry
 
     async def handle(self, ctx: Context, body: str) -> Outcome:
-        """Handle a message and answer it; says what happened."""
+        """Handle a message and answer it; says what happened.
+
+        Every answered message gets one log line: the establishment, the command's
+        registered name (never what was typed), the outcome and the time from
+        parsing to the reply sent, also as fields for the JSON log format.
+        """
+        started = time.perf_counter()
         outcome = await self._handle(ctx, body)
         if outcome is not Outcome.IGNORED:
-            name = ctx.command.full_name if ctx.command else "?"
-            log.info("%s: !%s from %s: %s", ctx.establishment.id, name, ctx.sender, outcome)
+            name = ctx.command.full_name if ctx.command else None
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.info(
+                "%s: !%s from %s: %s in %.1f ms",
+                ctx.establishment.id,
+                name or "?",
+                ctx.sender,
+                outcome,
+                duration_ms,
+                extra={
+                    "establishment": ctx.establishment.id,
+                    "command": name,
+                    "outcome": outcome.value,
+                    "duration_ms": duration_ms,
+                    "event_id": ctx.event_id,
+                },
+            )
         return outcome
 
     async def _handle(self, ctx: Context, body: str) -> Outcome:

@@ -56,6 +56,7 @@ from nio import (
 from bot.config import Config, Establishment
 from bot.dispatch import Context, Dispatcher, Outcome, Registry, role_of
 from bot.render import Message, Renderer
+from bot.systemd import Notifier
 from storage import establishments as establishment_store
 from storage import inbox
 from storage import jobs as outbox
@@ -137,8 +138,15 @@ class _Client(AsyncClient):
     # capped and visible in our log instead of silent.
     unreachable_since: float | None = None
 
+    def __init__(self, *args, alive: Callable[[], None] = lambda: None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Waiting to retry is the loop at work, not a hang: told to the watchdog so
+        # an outage longer than WatchdogSec= does not get the bot killed and restarted.
+        self.alive = alive
+
     async def get_timeout_retry_wait_time(self, got_timeouts: int) -> float:
         wait = min(2.0 ** min(got_timeouts - 1, 10), MAX_BACKOFF_S)
+        self.alive()
         if self.unreachable_since is None:
             self.unreachable_since = asyncio.get_running_loop().time()
         log.warning("homeserver unreachable (attempt %d), retrying in %.0f s", got_timeouts, wait)
@@ -162,8 +170,10 @@ class MatrixBot:
         registry: Registry,
         renderer: Renderer,
         clock: Callable[[], datetime] = utc_now,
+        notifier: Notifier | None = None,
     ) -> None:
         self.config = config
+        self.notifier = notifier or Notifier()  # systemd's readiness and watchdog
         self.db = db
         self.registry = registry
         self.dispatcher = Dispatcher(registry)
@@ -213,7 +223,11 @@ class MatrixBot:
             log.warning("stored credentials are for another account; logging in again")
             stored = None
         client = _Client(
-            m.homeserver, m.user_id, store_path=str(m.store_path), config=client_config
+            m.homeserver,
+            m.user_id,
+            store_path=str(m.store_path),
+            config=client_config,
+            alive=self.notifier.watchdog,
         )
         client.add_response_callback(self._on_error_response, ErrorResponse)
         self.client = client
@@ -281,6 +295,8 @@ class MatrixBot:
                 full_state=full_state,
                 sync_filter=SYNC_FILTER,
             )
+            # Any answer, even an error, shows the loop goes round: the watchdog is fed.
+            self.notifier.watchdog()
             if isinstance(resp, SyncError):
                 self._raise_if_fatal(resp)
                 log.warning("sync failed (%s), retrying in %.0f s", resp.message, backoff)
@@ -303,6 +319,7 @@ class MatrixBot:
                 self._track(asyncio.create_task(self._start_scheduler()))
                 self.ready.set()
                 log.info("ready: serving %d room(s)", len(self.rooms))
+                self.notifier.ready(f"serving {len(self.rooms)} room(s)")
             token, full_state, first_ever, starting = resp.next_batch, False, False, False
             async with self._synced:
                 self._synced.notify_all()

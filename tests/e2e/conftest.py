@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from tests.support.notify import NotifyListener
 from tests.support.testbed import Account, BotProcess, ChatUser, LocalSynapse
 
 PEOPLE = ("referent", "prof1", "prof2", "principal", "outsider")
@@ -31,6 +32,7 @@ class World:
     encrypted_room: str
     bot: BotProcess
     workdir: Path
+    notify: NotifyListener  # the bot runs as under systemd's Type=notify
     teachers: list[Account] = field(default_factory=list)
 
     def user(self, name: str) -> ChatUser:
@@ -56,6 +58,7 @@ class World:
     def stop(self) -> None:
         self.bot.stop()
         self.synapse.stop()
+        self.notify.close()
 
 
 def bot_config(world_url: str, bot: Account, people, plain: str, encrypted: str) -> str:
@@ -96,6 +99,7 @@ def build_world(workdir: Path, *, relaxed_rate_limits: bool = True) -> World:
     """Start Synapse, register everyone, create a plain and an encrypted room, start the bot."""
     synapse = LocalSynapse(workdir / "synapse", relaxed_rate_limits=relaxed_rate_limits)
     synapse.start()
+    notify = NotifyListener(workdir / "notify.sock", workdir / "bot.log")
     try:
         bot_account = synapse.register("bot")
         people = {name: synapse.register(name) for name in PEOPLE}
@@ -115,13 +119,16 @@ def build_world(workdir: Path, *, relaxed_rate_limits: bool = True) -> World:
             bot_config(synapse.url, bot_account, people, rooms[False], rooms[True])
         )
         bot = BotProcess(
-            config_path, workdir / "bot.log", env={"RUPN_TEST_BOT_PASSWORD": bot_account.password}
+            config_path,
+            workdir / "bot.log",
+            env={"RUPN_TEST_BOT_PASSWORD": bot_account.password, **notify.env},
         )
         bot.start()
     except BaseException:
         synapse.stop()
+        notify.close()
         raise
-    return World(synapse, bot_account, people, rooms[False], rooms[True], bot, workdir)
+    return World(synapse, bot_account, people, rooms[False], rooms[True], bot, workdir, notify)
 
 
 @pytest.fixture(scope="session")
