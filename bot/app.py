@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from bot.config import Config, Establishment
-from bot.matrix import MatrixBot, utc_now
+from bot.devices import retire_devices
+from bot.matrix import Credentials, MatrixBot, utc_now
 from bot.render import Renderer
 from bot.scheduler import Scheduler
 from bot.systemd import Notifier
@@ -106,7 +107,14 @@ async def run_bot(config: Config) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, main.cancel)
     try:
-        await bot.login()
+        client = await bot.login()
+        # After a restore: the devices used before are logged out once the new one exists.
+        await retire_devices(
+            config.matrix,
+            Credentials(
+                config.matrix.homeserver, client.user_id, client.device_id, client.access_token
+            ),
+        )
         await bot.run()
     except asyncio.CancelledError:
         log.info("stopping on signal")

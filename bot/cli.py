@@ -1,17 +1,21 @@
-"""Command line: ``rupn-bot run|check --config FILE``."""
+"""Command line: ``rupn-bot run|check|backup|restore --config FILE``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from pathlib import Path
 
+from bot import exitcodes
+from bot.archive import ArchiveError, restore_backup, write_backup
 from bot.config import Config, ConfigError, load_config
+from bot.health import check
+from bot.instance import InstanceLocked, exclusive
 from bot.logs import formatter
-from bot.matrix import FatalMatrixError
-
-EXIT_CONFIG, EXIT_MATRIX = 1, 2
+from bot.matrix import FatalMatrixError, utc_now
 
 
 def setup_logging(level: str, log_format: str = "text") -> None:
@@ -30,64 +34,91 @@ def _load(path: str) -> Config:
         print(f"{path}: {len(error.problems)} problem(s) in the configuration:", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
+        raise SystemExit(exitcodes.CONFIG) from None
 
 
-async def check(config: Config) -> int:
-    """Validate, log in (reusing the stored device) and report the rooms the bot is in."""
-    from bot.app import build_bot
+def run(config: Config) -> int:
+    """Run the bot while holding the data directory's lock; a second instance is refused."""
+    # The runtime (commands, templates, scheduler) is loaded only to run.
+    from bot.app import run_bot
 
-    bot = build_bot(config)
     try:
-        client = await bot.login()
-        await bot.resolve_rooms()
-        joined = await client.joined_rooms()
-        joined_ids = set(getattr(joined, "rooms", []))
-        print(f"configuration OK; logged in as {client.user_id} (device {client.device_id})")
-        missing = 0
-        for e in config.establishments:
-            room_id = next((r for r, est in bot.rooms.items() if est is e), None)
-            state = "joined" if room_id in joined_ids else "NOT joined (invite the bot)"
-            missing += room_id not in joined_ids
-            print(f"  {e.id:<24} {e.room:<40} {state}")
-        return 0 if not missing else EXIT_MATRIX
-    finally:
-        await bot.close()
-        bot.db.close()
+        with exclusive(config.bot.database):
+            asyncio.run(run_bot(config))
+    except InstanceLocked as error:
+        logging.getLogger("bot").error("not started: %s", error)
+        return exitcodes.DATA
+    except FatalMatrixError as error:
+        logging.getLogger("bot").error("stopped: %s", error)
+        return exitcodes.MATRIX
+    return exitcodes.OK
+
+
+def backup(config: Config, target: Path) -> int:
+    """Write the backup archive; the bot may keep running meanwhile."""
+    try:
+        manifest = write_backup(config, target, utc_now())
+    except ArchiveError as error:
+        print(f"backup refused: {error}", file=sys.stderr)
+        return exitcodes.DATA
+    device = f", device {manifest.device_id}" if manifest.device_id else ", not logged in yet"
+    print(f"backup written to {target} (schema {manifest.schema_version}{device})")
+    return exitcodes.OK
+
+
+def restore(config: Config, source: Path) -> int:
+    """Put a backup back; refused while a bot runs on the same data."""
+    try:
+        done = restore_backup(config, source)
+    except (InstanceLocked, ArchiveError) as error:
+        hint = ": stop the bot first" if isinstance(error, InstanceLocked) else ""
+        print(f"restore refused: {error}{hint}", file=sys.stderr)
+        return exitcodes.DATA
+    m = done.manifest
+    print(f"database {config.bot.database} restored from {source} (backup of {m.created_at})")
+    print("  sync token cleared: commands typed after the backup will not be answered")
+    print(f"  crypto store and credentials removed ({done.removed_store_files} file(s))")
+    retired = ", ".join(done.retired) or "none known"
+    print(f"  next start logs in with a new device and logs out the old one(s): {retired}")
+    return exitcodes.OK
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rupn-bot`` console script."""
-    parser = argparse.ArgumentParser(prog="rupn-bot", description="Bot du référent numérique")
+    parser = argparse.ArgumentParser(
+        prog="rupn-bot",
+        description="Bot du référent numérique",
+        epilog=exitcodes.epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="action", required=True)
     for name, text in (
-        ("run", "run the bot"),
-        ("check", "validate config and log in"),
-        ("backup", "copy the database consistently, even while the bot runs"),
+        ("run", "run the bot (one instance per data directory)"),
+        ("check", "read-only health probe: config, database, homeserver, account, rooms"),
+        ("backup", "write one archive (database, device credentials), even while the bot runs"),
+        ("restore", "put a backup back (bot stopped); the next start uses a new device"),
     ):
-        p = sub.add_parser(name, help=text)
+        p = sub.add_parser(
+            name, help=text, epilog=exitcodes.epilog(), formatter_class=parser.formatter_class
+        )
         p.add_argument("--config", required=True, help="TOML configuration file")
         if name == "backup":
-            p.add_argument("--to", required=True, help="file to write the copy to")
+            p.add_argument("--to", required=True, type=Path, help="archive to write (.tar.gz)")
+        if name == "restore":
+            p.add_argument("--from", dest="source", required=True, type=Path, help="archive")
     args = parser.parse_args(argv)
+    # Everything the bot writes (database and its -wal/-shm, store, credentials,
+    # archives) is readable by its own user only: it holds what people typed.
+    os.umask(0o077)
     config = _load(args.config)
     setup_logging(config.bot.log_level, config.bot.log_format)
+    if args.action == "check":
+        return check(config)
     if args.action == "backup":
-        from storage.db import backup
-
-        pages = backup(config.bot.database, args.to)
-        print(f"backup of {config.bot.database} written to {args.to} ({pages} pages)")
-        return 0
-    try:
-        if args.action == "check":
-            return asyncio.run(check(config))
-        from bot.app import run_bot
-
-        asyncio.run(run_bot(config))
-        return 0
-    except FatalMatrixError as error:
-        logging.getLogger("bot").error("stopped: %s", error)
-        return EXIT_MATRIX
+        return backup(config, args.to)
+    if args.action == "restore":
+        return restore(config, args.source)
+    return run(config)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -30,10 +31,26 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Created readable by the bot's user only: it holds what people typed. SQLite
+        # gives its -wal and -shm files the mode of the database file.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return sqlite_utils.Database(conn)
+
+
+def open_read_only(path: str | Path) -> sqlite_utils.Database:
+    """Open an existing database for reading only: nothing is created, migrated or written.
+
+    For health checks beside a running bot. Raises sqlite3.Error if the file is
+    missing or is not a database.
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
     return sqlite_utils.Database(conn)
 
@@ -125,6 +142,17 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return row[0] or 0
 
 
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of the packaged migrations the database has not had yet (read only)."""
+    current = schema_version(db)
+    return [name for number, name, _ in available_migrations() if number > current]
+
+
+def known_version() -> int:
+    """The newest schema version this version of the bot knows."""
+    return max((number for number, _, _ in available_migrations()), default=0)
+
+
 def migrate(db: sqlite_utils.Database, migrations=None) -> list[str]:
     """Apply pending migrations, each in its own transaction; return their names.
 
@@ -187,7 +215,7 @@ def backup(source: str | Path, target: str | Path) -> int:
     target = Path(target)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = open_read_only(source).conn
     dst = sqlite3.connect(partial)
     try:
         src.backup(dst, pages=256)

@@ -42,6 +42,11 @@ def set_state(db: sqlite_utils.Database, key: str, value: str) -> None:
     )
 
 
+def clear_state(db: sqlite_utils.Database, key: str) -> None:
+    """Forget a value of the bot's key/value state (no-op if it is not set)."""
+    db.execute("DELETE FROM bot_state WHERE key = ?", (key,))
+
+
 def accept_batch(
     db: sqlite_utils.Database, items: Iterable[InboxItem], next_token: str, now: datetime
 ) -> list[InboxItem]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
+import tarfile
 
 from tests.e2e.test_bilan import wait_event
 
@@ -117,20 +119,22 @@ def test_credentials_are_private_and_logs_hold_no_secret(world):
 
 
 def test_check_reports_the_rooms(world):
+    # No password given: check never logs in, it uses the stored device's token.
+    env = {k: v for k, v in os.environ.items() if k != "RUPN_TEST_BOT_PASSWORD"}
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "check", "--config", str(world.bot.config_path)],
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "RUPN_TEST_BOT_PASSWORD": world.bot_account.password},
+        env=env,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "clg-clair" in result.stdout and "clg-chiffre" in result.stdout
     assert "NOT joined" not in result.stdout
 
 
 def test_backup_while_the_bot_runs(world, tmp_path):
-    target = tmp_path / "sauvegarde.db"
+    target = tmp_path / "sauvegarde.tar.gz"
     result = subprocess.run(
         [
             sys.executable,
@@ -148,8 +152,10 @@ def test_backup_while_the_bot_runs(world, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert world.bot.process.poll() is None
-    import sqlite3
-
-    with sqlite3.connect(target) as copy:
+    with tarfile.open(target) as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+        (tmp_path / "copie.db").write_bytes(archive.extractfile("rupn.db").read())
+    assert manifest["format"] == 1 and manifest["schema_version"] > 0
+    with sqlite3.connect(tmp_path / "copie.db") as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert copy.execute("SELECT count(*) FROM establishments").fetchone()[0] == 2

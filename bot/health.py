@@ -1,0 +1,188 @@
+"""``rupn-bot check``: a read-only health probe, safe beside a running bot.
+
+It creates, migrates and writes nothing. The database is opened read-only,
+and only if it exists. The Matrix side uses a plain client without encryption
+and without a store: two processes on one Olm store corrupt it. It reuses the
+stored access token (or the configured one) and never logs in with the
+password, which would create a device. Every request is bounded in time, so an
+unreachable homeserver gives exit code 2 within seconds, not a retry loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinedRoomsResponse,
+    RoomResolveAliasResponse,
+    WhoamiResponse,
+)
+
+from bot import exitcodes
+from bot.config import Config
+from bot.instance import holder, lock_path
+from bot.matrix import FATAL_ERRCODES, Credentials, load_credentials
+from storage.db import known_version, open_read_only, pending_migrations, schema_version
+
+REQUEST_TIMEOUT_S = 10.0
+# Under the 30 s an admin or a monitoring probe is promised, whatever nio does.
+MATRIX_DEADLINE_S = 25.0
+
+Print = Callable[[str], None]
+
+
+def check(config: Config, say: Print = print) -> int:
+    """Report on the configuration, the data and the Matrix account; returns an exit code."""
+    say(f"configuration OK ({config.source}, {len(config.establishments)} establishment(s))")
+    codes = [check_database(config, say)]
+    try:
+        codes.append(asyncio.run(asyncio.wait_for(check_matrix(config, say), MATRIX_DEADLINE_S)))
+    except TimeoutError:
+        say(f"homeserver {config.matrix.homeserver}: no answer within {MATRIX_DEADLINE_S:.0f} s")
+        codes.append(exitcodes.MATRIX)
+    return exitcodes.worst(codes)
+
+
+def check_database(config: Config, say: Print) -> int:
+    """Schema version and pending migrations, read without creating or changing anything."""
+    path = config.bot.database
+    if not path.exists():
+        say(f"database {path}: not created yet (created at first run)")
+        return exitcodes.OK
+    try:
+        db = open_read_only(path)
+        try:
+            version, pending = schema_version(db), pending_migrations(db)
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        say(f"database {path}: cannot be read ({error})")
+        return exitcodes.DATA
+    known = known_version()
+    if version > known:
+        say(
+            f"database {path}: schema {version} is newer than this rupn-bot knows ({known}): "
+            "run the newer version or restore an older backup"
+        )
+        return exitcodes.DATA
+    if pending:
+        say(
+            f"database {path}: schema {version}; {len(pending)} migration(s) applied at next "
+            f"start: {', '.join(pending)}"
+        )
+    else:
+        say(f"database {path}: schema {version}, up to date")
+    pid = holder(path)
+    if pid is None:
+        say("instance: no bot running on this data")
+    else:
+        say(f"instance: bot running (pid {pid or 'unknown'}, lock {lock_path(path)})")
+    return exitcodes.OK
+
+
+async def check_matrix(config: Config, say: Print) -> int:
+    """The homeserver answers, the token is accepted, and every room is joined."""
+    m = config.matrix
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)) as http,
+            http.get(f"{m.homeserver}/_matrix/client/versions") as resp,
+        ):
+            resp.raise_for_status()
+            versions = (await resp.json(content_type=None)).get("versions") or []
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        say(f"homeserver {m.homeserver}: unreachable ({_reason(error)})")
+        return exitcodes.MATRIX
+    say(f"homeserver {m.homeserver}: answers (Matrix {versions[-1] if versions else '?'})")
+
+    try:
+        stored = load_credentials(m.store_path / "credentials.json")
+    except (OSError, ValueError, TypeError) as error:
+        say(f"{m.store_path / 'credentials.json'}: cannot be read ({error})")
+        return exitcodes.DATA
+    if stored and (stored.user_id, stored.homeserver) != (m.user_id, m.homeserver):
+        say("stored credentials are for another account: the next run logs in again")
+        stored = None
+    token = stored.access_token if stored else m.resolve_access_token()
+    if not token:
+        say(f"account {m.user_id}: not logged in yet (the first run logs in and keeps a device)")
+        _rooms(config, say, None)
+        return exitcodes.OK
+
+    client = AsyncClient(
+        m.homeserver,
+        m.user_id,
+        config=AsyncClientConfig(
+            encryption_enabled=False,
+            request_timeout=REQUEST_TIMEOUT_S,
+            max_timeouts=1,
+            max_timeout_retry_wait_time=1,
+            max_limit_exceeded=2,
+        ),
+    )
+    # Not restore_login(): the token is enough, and no store may be opened.
+    client.access_token = token
+    try:
+        return await _account_and_rooms(client, config, stored, say)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        say(f"homeserver {m.homeserver}: unreachable ({_reason(error)})")
+        return exitcodes.MATRIX
+    finally:
+        await client.close()
+
+
+async def _account_and_rooms(
+    client: AsyncClient, config: Config, stored: Credentials | None, say: Print
+) -> int:
+    m = config.matrix
+    who = await client.whoami()
+    if not isinstance(who, WhoamiResponse):
+        why = FATAL_ERRCODES.get(who.status_code or "")
+        creds = m.store_path / "credentials.json"
+        say(f"account {m.user_id}: {why.format(creds=creds) if why else who.message}")
+        return exitcodes.MATRIX
+    source = "stored credentials" if stored else "configured access token"
+    say(f"account {who.user_id}: token accepted, device {who.device_id} ({source})")
+    if who.user_id != m.user_id:
+        say(f"  the token belongs to {who.user_id}, not to matrix.user_id {m.user_id}")
+        return exitcodes.CONFIG
+    joined = await client.joined_rooms()
+    if not isinstance(joined, JoinedRoomsResponse):
+        say(f"account {m.user_id}: cannot list joined rooms ({joined.message})")
+        return exitcodes.MATRIX
+    resolved: dict[str, str | None] = {}
+    for e in config.establishments:
+        if e.room.startswith("#"):
+            alias = await client.room_resolve_alias(e.room)
+            resolved[e.id] = alias.room_id if isinstance(alias, RoomResolveAliasResponse) else None
+        else:
+            resolved[e.id] = e.room
+    return _rooms(config, say, (set(joined.rooms), resolved))
+
+
+def _rooms(config: Config, say: Print, found: tuple[set[str], dict[str, str | None]] | None) -> int:
+    missing = 0
+    for e in config.establishments:
+        if found is None:
+            state = "not checked (not logged in yet)"
+        else:
+            joined, resolved = found
+            room_id = resolved[e.id]
+            if room_id is None:
+                state = "NOT joined (alias not found)"
+            elif room_id in joined:
+                state = "joined"
+            else:
+                state = "NOT joined (invite the bot)"
+            missing += state != "joined"
+        say(f"  {e.id:<24} {e.room:<40} {state}")
+    return exitcodes.ROOMS if missing else exitcodes.OK
+
+
+def _reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__
