@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
 
 from bot.config import MatrixConfig
-from bot.matrix import Credentials
+from bot.matrix import Credentials, write_private_json
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +45,7 @@ def save_retired(path: Path, devices: list[Credentials]) -> None:
     if not devices:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump([device.__dict__ for device in devices], out)
-    os.replace(tmp, path)
+    write_private_json(path, [device.__dict__ for device in devices])
 
 
 def record_retired(path: Path, devices: list[Credentials | None]) -> list[Credentials]:

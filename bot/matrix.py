@@ -108,12 +108,21 @@ def load_credentials(path: Path) -> Credentials | None:
 
 def save_credentials(path: Path, credentials: Credentials) -> None:
     """Write the credentials readable by the owner only (0600), atomically."""
+    write_private_json(path, credentials.__dict__)
+
+
+def write_private_json(path: Path, value: object) -> None:
+    """Write JSON readable by the owner only (0600, folder 0700), atomically.
+
+    For what holds access tokens: a reader never sees a half-written file, and
+    the file is never readable by others, not even for a moment.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(credentials.__dict__, out)
-    os.chmod(tmp, 0o600)
+        json.dump(value, out)
+    os.chmod(tmp, 0o600)  # an existing .tmp keeps its mode through O_TRUNC
     os.replace(tmp, path)
 
 
