@@ -30,7 +30,7 @@ from pathlib import Path
 from bot.config import Config
 from bot.devices import record_retired, retire_path
 from bot.instance import exclusive
-from bot.matrix import Credentials, load_credentials
+from bot.matrix import Credentials, credentials_path, load_credentials
 from storage import inbox
 from storage.db import backup, known_version, open_database, open_read_only, schema_version
 
@@ -64,17 +64,12 @@ class Restored:
     removed_store_files: int
 
 
-def credentials_path(config: Config) -> Path:
-    """The stored credentials of the device in use."""
-    return config.matrix.store_path / "credentials.json"
-
-
 def write_backup(config: Config, target: Path, now: datetime) -> Manifest:
     """Write the archive to ``target`` (0600; under a temporary name until complete)."""
     database = config.bot.database
     if not database.exists():
         raise ArchiveError(f"no database at {database}: nothing to back up")
-    credentials = _read_credentials(credentials_path(config))
+    credentials = _read_credentials(credentials_path(config.matrix))
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".rupn-backup-") as work:
         copy = Path(work) / DATABASE
@@ -125,12 +120,6 @@ def _read_credentials(path: Path) -> Credentials | None:
         raise ArchiveError(f"{path}: cannot be read ({error})") from None
 
 
-def read_manifest(source: Path) -> Manifest:
-    """The manifest of an archive; raises ArchiveError if it is not one of ours."""
-    with _open_archive(source) as tar:
-        return _manifest(tar)
-
-
 def restore_backup(config: Config, source: Path) -> Restored:
     """Put the archive's database back and arrange a new device at the next start.
 
@@ -146,12 +135,11 @@ def restore_backup(config: Config, source: Path) -> Restored:
         _stage_database(tar, staged)
         try:
             store = config.matrix.store_path
-            current = _read_credentials(credentials_path(config))
+            current = _read_credentials(credentials_path(config.matrix))
             recorded = record_retired(retire_path(store), [current, archived])
-            removed = _remove_device(store)
+            removed = _remove_device(config)
             # An old -wal beside the restored file would be replayed into it.
-            for suffix in ("-wal", "-shm", "-journal"):
-                database.with_name(database.name + suffix).unlink(missing_ok=True)
+            _remove_sidecars(database)
             os.replace(staged, database)
             _sync_directory(database.parent)
         finally:
@@ -212,8 +200,8 @@ def _stage_database(tar: tarfile.TarFile, staged: Path) -> None:
     if data is None:
         raise ArchiveError(f"{tar.name}: no database in the archive")
     staged.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        staged.with_name(staged.name + suffix).unlink(missing_ok=True)
+    staged.unlink(missing_ok=True)
+    _remove_sidecars(staged)
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
@@ -244,13 +232,21 @@ def _stage_database(tar: tarfile.TarFile, staged: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _remove_device(store: Path) -> int:
+def _remove_sidecars(database: Path) -> None:
+    """Remove SQLite's journal files of a database (not the database itself)."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+
+
+def _remove_device(config: Config) -> int:
     """Remove the stored credentials and nio's crypto store; returns the files removed."""
+    store = config.matrix.store_path
     if not store.is_dir():
         return 0
     # nio names its store "<user id>_<device id>.db"; only those and the
     # credentials are removed, whatever else an admin keeps in that folder.
-    doomed = [store / "credentials.json", store / "credentials.tmp"]
+    credentials = credentials_path(config.matrix)
+    doomed = [credentials, credentials.with_suffix(".tmp")]
     doomed += [p for p in store.glob("@*_*.db*") if p.is_file()]
     removed = 0
     for path in doomed:

@@ -26,7 +26,7 @@ from nio import (
 from bot import exitcodes
 from bot.config import Config
 from bot.instance import holder, lock_path
-from bot.matrix import FATAL_ERRCODES, Credentials, load_credentials
+from bot.matrix import FATAL_ERRCODES, Credentials, credentials_path, load_credentials
 from storage.db import known_version, open_read_only, pending_migrations, schema_version
 
 REQUEST_TIMEOUT_S = 10.0
@@ -101,9 +101,9 @@ async def check_matrix(config: Config, say: Print) -> int:
     say(f"homeserver {m.homeserver}: answers (Matrix {versions[-1] if versions else '?'})")
 
     try:
-        stored = load_credentials(m.store_path / "credentials.json")
+        stored = load_credentials(credentials_path(m))
     except (OSError, ValueError, TypeError) as error:
-        say(f"{m.store_path / 'credentials.json'}: cannot be read ({error})")
+        say(f"{credentials_path(m)}: cannot be read ({error})")
         return exitcodes.DATA
     if stored and (stored.user_id, stored.homeserver) != (m.user_id, m.homeserver):
         say("stored credentials are for another account: the next run logs in again")
@@ -143,7 +143,7 @@ async def _account_and_rooms(
     who = await client.whoami()
     if not isinstance(who, WhoamiResponse):
         why = FATAL_ERRCODES.get(who.status_code or "")
-        creds = m.store_path / "credentials.json"
+        creds = credentials_path(m)
         say(f"account {m.user_id}: {why.format(creds=creds) if why else who.message}")
         return exitcodes.MATRIX
     source = "stored credentials" if stored else "configured access token"

@@ -53,7 +53,7 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.config import Config, Establishment
+from bot.config import Config, Establishment, MatrixConfig
 from bot.dispatch import Context, Dispatcher, Outcome, Registry, role_of
 from bot.render import Message, Renderer
 from bot.systemd import Notifier
@@ -96,6 +96,11 @@ class Credentials:
     user_id: str
     device_id: str
     access_token: str
+
+
+def credentials_path(matrix: MatrixConfig) -> Path:
+    """Where the device's credentials are kept, beside its crypto store."""
+    return matrix.store_path / "credentials.json"
 
 
 def load_credentials(path: Path) -> Credentials | None:
@@ -211,7 +216,7 @@ class MatrixBot:
 
     @property
     def credentials_path(self) -> Path:
-        return self.config.matrix.store_path / "credentials.json"
+        return credentials_path(self.config.matrix)
 
     # -- start-up ---------------------------------------------------------------
 
