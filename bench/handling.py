@@ -42,8 +42,8 @@ import commands.veille
 from bench.seed import COMMANDS, NOW, academy_config, fill, fresh_copy, sender_for
 from bench.stats import summary
 from bot.app import build_bot, settle_memory
-from bot.dispatch import Outcome
-from bot.links import TitleResult, normalize_url
+from bot.core.dispatcher import Outcome
+from bot.toolkit.links import TitleResult, normalize_url
 from storage import inbox
 from storage.db import BackgroundCheckpoints
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.handling import production_logging
 from bench.seed import NOW
 from bot.app import build_bot
-from bot.config import Config
+from bot.core.config import Config
 
 
 @dataclass

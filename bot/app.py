@@ -10,17 +10,18 @@ import signal
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from bot.config import Config, Establishment
-from bot.devices import retire_devices
-from bot.matrix import Credentials, MatrixBot, utc_now
-from bot.render import Renderer
-from bot.scheduler import Scheduler
-from bot.systemd import Notifier
+from bot.core.config import Config, Establishment
+from bot.core.render import Renderer
+from bot.core.scheduler import Scheduler
+from bot.matrix.client import MatrixBot, utc_now
+from bot.matrix.devices import retire_devices
+from bot.matrix.session import Credentials
+from bot.ops.systemd import Notifier
 from commands import load_registry
 from storage import migrate, open_database
 from storage.db import BackgroundCheckpoints
+from storage.enquete import AcademySurvey, sync_academy_surveys
 from storage.establishments import EstablishmentRow, sync_establishments
-from storage.surveys import AcademySurvey, sync_academy_surveys
 
 log = logging.getLogger(__name__)
 

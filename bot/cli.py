@@ -9,13 +9,13 @@ import os
 import sys
 from pathlib import Path
 
-from bot import exitcodes
-from bot.archive import ArchiveError, restore_backup, write_backup
-from bot.config import Config, ConfigError, load_config
-from bot.health import check
-from bot.instance import InstanceLocked, exclusive
-from bot.logs import formatter
-from bot.matrix import FatalMatrixError, utc_now
+from bot.core.config import Config, ConfigError, load_config
+from bot.matrix.client import FatalMatrixError, utc_now
+from bot.ops import exitcodes
+from bot.ops.archive import ArchiveError, restore_backup, write_backup
+from bot.ops.health import check
+from bot.ops.instance import InstanceLocked, exclusive
+from bot.ops.logs import formatter
 
 
 def setup_logging(level: str, log_format: str = "text") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from bot.dispatch import Registry
+from bot.core.registry import Registry
 
 # The order here is the order of ``!aide``.
 FAMILIES = (

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from bot.converters import BadArgument, Text
-from bot.dispatch import Context, command
+from bot.core.context import Context
+from bot.core.converters import Text
+from bot.core.declarations import command
+from bot.core.errors import BadArgument
 
 
 @command(

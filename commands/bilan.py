@@ -11,7 +11,7 @@ templates, so none can reach the files.
 The chat renderer (bot/render.py) is made for messages; a report is a document,
 so it has its own two Jinja environments: Markdown, where every value is
 escaped for a table cell, and HTML, autoescaped, around the Markdown turned into
-HTML by ``bot.render.markdown_to_html``, which never passes raw HTML through.
+HTML by ``bot.core.render.markdown_to_html``, which never passes raw HTML through.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from functools import cache, lru_cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.dates import MONTH_NAMES
-from bot.digest import figure_total, month_label, month_start
-from bot.dispatch import Context, command
-from bot.render import TEMPLATE_DIR, finalize_with, french_number, markdown_to_html
+from bot.core.context import Context
+from bot.core.declarations import command
+from bot.core.digest import figure_total, month_label, month_start
+from bot.core.render import TEMPLATE_DIR, finalize_with, french_number, markdown_to_html
+from bot.toolkit.dates import MONTH_NAMES
 from commands.objectifs import (
     PeriodCounts,
     Reading,
@@ -40,9 +41,9 @@ from commands.objectifs import (
     school_year_label,
     year_range,
 )
-from storage import report as store
+from storage import bilan as store
 from storage.establishments import display_names
-from storage.objectives import Objective, objectives_of_year
+from storage.objectifs import Objective, objectives_of_year
 
 log = logging.getLogger(__name__)
 

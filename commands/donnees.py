@@ -2,7 +2,7 @@
 
 The export goes by direct message (never in the shared room). Forgetting
 anonymises what others rely on (bookings, votes, needs keep their counts) and
-deletes the rest; ``storage/privacy.py`` lists every personal column.
+deletes the rest; ``storage/donnees.py`` lists every personal column.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import json
 import logging
 from datetime import date, datetime, time, timedelta
 
-from bot.calendar import school_year_of
-from bot.dispatch import Context, command
-from bot.scheduler import JobContext, job
-from storage import privacy
-from storage.jobs import claim_run
+from bot.core.context import Context
+from bot.core.declarations import command
+from bot.core.scheduler import JobContext, job
+from bot.toolkit.calendar import school_year_of
+from storage import donnees
+from storage.ledger import claim_run
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,11 @@ log = logging.getLogger(__name__)
     remember_sender=False,
 )
 async def my_data(ctx: Context) -> None:
-    found = privacy.export_user(ctx.db, ctx.sender)
+    found = donnees.export_user(ctx.db, ctx.sender)
     if not found:
         await ctx.reply("donnees/rien")
         return
-    labels = {f"{c.table}.{c.column}": c.label for c in privacy.PERSONAL_DATA}
+    labels = {f"{c.table}.{c.column}": c.label for c in donnees.PERSONAL_DATA}
     summary = [(labels.get(key, key), len(rows)) for key, rows in found.items()]
     document = {"utilisateur": ctx.sender, "exporté le": ctx.now.isoformat(), "données": found}
     data = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
@@ -52,12 +53,12 @@ async def my_data(ctx: Context) -> None:
     remember_sender=False,
 )
 async def forget_me(ctx: Context) -> None:
-    await ctx.reply("donnees/oubli_demande", count=privacy.count_user_rows(ctx.db, ctx.sender))
+    await ctx.reply("donnees/oubli_demande", count=donnees.count_user_rows(ctx.db, ctx.sender))
 
 
 @forget_me.sub("confirmer", aliases=("oui",), help="Confirme l'effacement de vos données.")
 async def forget_me_now(ctx: Context) -> None:
-    counts = privacy.forget_user(ctx.db, ctx.sender)
+    counts = donnees.forget_user(ctx.db, ctx.sender)
     log.info("%s: forgot a member on request (%d rows)", ctx.establishment.id, sum(counts.values()))
     await ctx.reply("donnees/oubli_fait", count=sum(counts.values()))
 
@@ -84,7 +85,7 @@ def yearly_purge(ctx: JobContext) -> None:
     if not claim_run(ctx.db, ctx.job, EVERY_ESTABLISHMENT, f"{start}-{end}", ctx.now):
         return
     cutoff = purge_cutoff(ctx.scheduled_for.date(), ctx.config.bot.retention_months)
-    counts = privacy.purge_before(ctx.db, datetime.combine(cutoff, time(0), ctx.now.tzinfo))
+    counts = donnees.purge_before(ctx.db, datetime.combine(cutoff, time(0), ctx.now.tzinfo))
     log.info(
         "yearly purge %d-%d for %s: %d personal row(s) dated before %s anonymised or deleted",
         start,

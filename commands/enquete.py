@@ -18,14 +18,17 @@ import re
 from datetime import timedelta
 from typing import Annotated
 
-from bot.calendar import is_school_day
-from bot.config import WEEKDAYS
-from bot.converters import BadArgument, Converter, Number, Text, When
-from bot.dates import format_date_fr
-from bot.digest import SectionData, digest_figure, newsletter_section
-from bot.dispatch import Context, Role, command
-from bot.scheduler import JobContext, job, until_end_of_day
-from storage.surveys import (
+from bot.core.config import WEEKDAYS
+from bot.core.context import Context
+from bot.core.converters import Converter, Number, Text, When
+from bot.core.declarations import command
+from bot.core.digest import SectionData, digest_figure, newsletter_section
+from bot.core.errors import BadArgument
+from bot.core.roles import Role
+from bot.core.scheduler import JobContext, job, until_end_of_day
+from bot.toolkit.calendar import is_school_day
+from bot.toolkit.dates import format_date_fr
+from storage.enquete import (
     Survey,
     answer_count,
     answers_per_period,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from bot.converters import (
-    BadArgument,
+from bot.core.context import Context
+from bot.core.converters import (
     DateChoices,
     FutureWhen,
     NumberedItem,
@@ -22,8 +22,10 @@ from bot.converters import (
     is_past,
     when_label,
 )
-from bot.digest import SectionData, Window, digest_figure, newsletter_section
-from bot.dispatch import Context, command, fold, listener
+from bot.core.declarations import command, listener
+from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
+from bot.core.errors import BadArgument
+from bot.toolkit.text import fold
 from storage.formation import (
     CLOSED,
     CRCN_TAGS,

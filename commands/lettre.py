@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from bot.calendar import is_school_holiday
-from bot.config import WEEKDAYS, Establishment
-from bot.digest import (
+from bot.core.config import WEEKDAYS, Establishment
+from bot.core.context import Context
+from bot.core.declarations import command
+from bot.core.digest import (
     compose_digest,
     compose_letter,
     month_has_school_day,
@@ -28,9 +29,9 @@ from bot.digest import (
     record_letter,
     render_digest,
 )
-from bot.dispatch import Context, command
-from bot.scheduler import JobContext, job, until_end_of_month
-from storage.newsletter import letter_exists
+from bot.core.scheduler import JobContext, job, until_end_of_month
+from bot.toolkit.calendar import is_school_holiday
+from storage.lettre import letter_exists
 
 CRON_DAYS = dict(zip(WEEKDAYS, ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), strict=True))
 

@@ -23,14 +23,17 @@ from datetime import datetime
 from functools import cached_property
 from typing import Annotated
 
-from bot.calendar import school_year_of
-from bot.converters import BadArgument, Converter, Number, Text, fold
-from bot.digest import figure_total
-from bot.dispatch import Context, command
-from bot.render import french_number
+from bot.core.context import Context
+from bot.core.converters import Converter, Number, Text
+from bot.core.declarations import command
+from bot.core.digest import figure_total
+from bot.core.errors import BadArgument
+from bot.core.render import french_number
+from bot.toolkit.calendar import school_year_of
+from bot.toolkit.text import fold
 from commands import permanence
-from storage import report
-from storage.objectives import (
+from storage import bilan
+from storage.objectifs import (
     ABANDONED,
     ACTIVE,
     REACHED,
@@ -136,22 +139,22 @@ class PeriodCounts:
     @cached_property
     def newsletters(self) -> int:
         """Newsletters sent."""
-        return self._over(report.newsletters_sent)
+        return self._over(bilan.newsletters_sent)
 
     @cached_property
-    def needs(self) -> report.NeedsSummary:
+    def needs(self) -> bilan.NeedsSummary:
         """Training needs expressed and what became of them."""
-        return self._over(report.needs_summary)
+        return self._over(bilan.needs_summary)
 
     @cached_property
     def seats_offered(self) -> int:
         """Seats offered by the permanences held."""
-        return self._over(report.seats_offered)
+        return self._over(bilan.seats_offered)
 
     @cached_property
-    def assistance(self) -> report.AssistanceSummary:
+    def assistance(self) -> bilan.AssistanceSummary:
         """Breakdowns reported, with a ticket, repaired."""
-        return self._over(report.assistance_summary)
+        return self._over(bilan.assistance_summary)
 
 
 Compute = Callable[[PeriodCounts], float | None]

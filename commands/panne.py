@@ -8,10 +8,13 @@ a number so its ticket reference and repair can be followed.
 
 from __future__ import annotations
 
-from bot.converters import BadArgument, NumberedItem, Text
-from bot.dates import format_date_fr
-from bot.digest import digest_figure
-from bot.dispatch import Context, Role, command
+from bot.core.context import Context
+from bot.core.converters import NumberedItem, Text
+from bot.core.declarations import command
+from bot.core.digest import digest_figure
+from bot.core.errors import BadArgument
+from bot.core.roles import Role
+from bot.toolkit.dates import format_date_fr
 from storage.panne import (
     Incident,
     attach_ticket,

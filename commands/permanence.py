@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Timezone
 
-from bot.calendar import holiday_name, is_school_day
-from bot.converters import BadArgument, SlotRef, Text, WeeklySlot, WeeklySlotSpec
-from bot.dates import format_date_fr, format_datetime_fr
-from bot.digest import SectionData, Window, digest_figure, newsletter_section
-from bot.dispatch import Context, command
-from bot.scheduler import JobContext, job
+from bot.core.context import Context
+from bot.core.converters import SlotRef, Text, WeeklySlot, WeeklySlotSpec
+from bot.core.declarations import command
+from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
+from bot.core.errors import BadArgument
+from bot.core.scheduler import JobContext, job
+from bot.toolkit.calendar import holiday_name, is_school_day
+from bot.toolkit.dates import format_date_fr, format_datetime_fr
 from storage import permanence as store
 from storage.db import write_transaction
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dispatch import Context, command
+from bot.core.context import Context
+from bot.core.declarations import command
 from storage.establishments import members
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from bot.converters import BadArgument, NumberedItem, Tagged, TaggedText, Text, Url
-from bot.dates import format_date_fr
-from bot.digest import SectionData, Window, digest_figure, newsletter_section
-from bot.dispatch import Context, Role, command
-from bot.links import FetchPolicy, fetch_title
+from bot.core.context import Context
+from bot.core.converters import NumberedItem, Tagged, TaggedText, Text, Url
+from bot.core.declarations import command
+from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
+from bot.core.errors import BadArgument
+from bot.core.roles import Role
+from bot.toolkit.dates import format_date_fr
+from bot.toolkit.links import FetchPolicy, fetch_title
 from storage import veille as store
-from storage.privacy import is_anonymous
+from storage.donnees import is_anonymous
 
 MAX_COMMENT_CHARS = 500
 EXAMPLE_SHARE = "!veille https://eduscol.education.fr/ressource Pour la classe #ia"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.calendar import is_school_day
+from bot.toolkit.calendar import is_school_day
 from tests.support.testbed import BotProcess, ChatUser, LocalSynapse, free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.db import write_transaction
-from storage.newsletter import not_announced
+from storage.lettre import not_announced
 from storage.periods import Period, count_per_period
 
 # Search words beyond this are ignored: a long paste is not a better query.

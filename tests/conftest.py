@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import parse_config
-from bot.dispatch import Context, Dispatcher, role_of
-from bot.render import Message, Renderer
+from bot.core.config import parse_config
+from bot.core.context import Context
+from bot.core.dispatcher import Dispatcher
+from bot.core.render import Message, Renderer
+from bot.core.roles import role_of
 from commands import load_registry
 from storage import migrate, open_database
 from storage.establishments import EstablishmentRow, sync_establishments
@@ -113,7 +115,7 @@ class ChatHarness:
 
     def messenger_outbox(self):
         """Messages queued by commands (notices to others, direct messages)."""
-        from storage.jobs import unsent_messages
+        from storage.outbox import unsent_messages
 
         return unsent_messages(self.db)
 

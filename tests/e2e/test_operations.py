@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import exitcodes
-from bot.devices import record_retired, retire_path
-from bot.matrix import Credentials
+from bot.matrix.devices import record_retired, retire_path
+from bot.matrix.session import Credentials
+from bot.ops import exitcodes
 from tests.e2e.conftest import bot_config
 from tests.e2e.test_runtime import bot_devices
 from tests.support.testbed import Account, BotProcess, free_port

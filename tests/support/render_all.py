@@ -10,7 +10,7 @@ from importlib import resources
 from jinja2 import ChainableUndefined, TemplateNotFound, Undefined
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
 
-import bot.render
+import bot.core.render
 from commands.bilan import _environments as report_environments
 
 
@@ -46,7 +46,7 @@ def lenient(env):
     return env
 
 
-messages = lenient(bot.render.Renderer().env)
+messages = lenient(bot.core.render.Renderer().env)
 # The yearly report is a file, not a message: it has environments of its own.
 report_markdown, report_html = map(lenient, report_environments())
 environments = {"bilan/bilan.md.j2": report_markdown, "bilan/bilan.html.j2": report_html}
@@ -60,5 +60,5 @@ for name in names:
         # with a placeholder value it names nothing; the shipped list is compared instead.
         if missing.name in names:
             raise
-print(bot.render.__file__)
+print(bot.core.render.__file__)
 print("\n".join(names))

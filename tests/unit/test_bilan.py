@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.digest import digest_figure
-from bot.dispatch import Outcome, Registry
+from bot.core.digest import digest_figure
+from bot.core.dispatcher import Outcome
+from bot.core.registry import Registry
 from commands.bilan import NAME_MASK, day_fr, duration_fr, name_masker
-from storage import privacy, report
+from storage import bilan, donnees
 from storage.establishments import record_member
 from storage.formation import record_need
 from storage.panne import report_incident, resolve_incident
@@ -254,7 +255,7 @@ async def test_forgetting_people_changes_no_count(chat):
     _, before = await ask_report(chat)
     for person in (TEACHER, PROF2, PROF3, PRINCIPAL):
         await chat.say(person, "!oublie-moi confirmer")
-        assert privacy.export_user(chat.db, person) == {}
+        assert donnees.export_user(chat.db, person) == {}
     _, after = await ask_report(chat)
     assert numbers(after[0][1]) == numbers(before[0][1])
     # The principal's note is gone with them (a note is its author's words); the rest stays.
@@ -280,11 +281,11 @@ def test_median_time_to_repair(db):
         incident = report_incident(db, "clg-test", f"panne {n}", "autre", TEACHER, at(10, 1))
         resolve_incident(db, incident, REFERENT, at(10, 1) + delay)
     report_incident(db, "clg-test", "toujours en panne", "autre", TEACHER, at(10, 2))
-    summary = report.assistance_summary(db, "clg-test", start, at(11, 1))
+    summary = bilan.assistance_summary(db, "clg-test", start, at(11, 1))
     assert (summary.reported, summary.resolved) == (5, 4)
     assert summary.median_resolution == timedelta(days=2, hours=12)
     # Repaired after the end of the period: not yet repaired in it.
-    cut = report.assistance_summary(db, "clg-test", start, at(10, 4))
+    cut = bilan.assistance_summary(db, "clg-test", start, at(10, 4))
     assert (cut.resolved, cut.median_resolution) == (2, timedelta(days=1, hours=2, minutes=30))
 
 

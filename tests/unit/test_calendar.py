@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.calendar import (
+from bot.toolkit.calendar import (
     holiday_name,
     is_public_holiday,
     is_school_day,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from bot.core.config import (
     ConfigError,
     _bot,
     _Checker,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dates import format_date_fr, format_datetime_fr, parse_duration, parse_when
+from bot.toolkit.dates import format_date_fr, format_datetime_fr, parse_duration, parse_when
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)

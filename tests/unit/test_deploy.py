@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from bot.core.config import load_config
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNIT = DEPLOY / "rupn-bot.service"

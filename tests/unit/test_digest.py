@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, DictLoader
 
 import commands.enquete
 import commands.lettre
-from bot.digest import (
+from bot.core.digest import (
     SectionData,
     compose_digest,
     compose_letter,
@@ -26,13 +26,14 @@ from bot.digest import (
     render_digest,
     sparkline,
 )
-from bot.dispatch import Registry
-from bot.render import Renderer
-from bot.scheduler import Scheduler
+from bot.core.registry import Registry
+from bot.core.render import Renderer
+from bot.core.scheduler import Scheduler
 from commands.lettre import monthly_digest, weekly_letter
 from storage.establishments import record_member
-from storage.jobs import runs, unsent_messages
-from storage.newsletter import letter_periods
+from storage.ledger import runs
+from storage.lettre import letter_periods
+from storage.outbox import unsent_messages
 from tests.conftest import PARIS, PRINCIPAL, TEACHER
 
 TEMPLATES = {
@@ -292,7 +293,7 @@ async def test_the_monthly_digest_goes_to_each_principal_by_direct_message(
 ):
     import copy
 
-    from bot.config import parse_config
+    from bot.core.config import parse_config
     from tests.conftest import MINIMAL_CONFIG
 
     raw = copy.deepcopy(MINIMAL_CONFIG)

@@ -4,8 +4,11 @@ import logging
 
 import pytest
 
-from bot.converters import BadArgument, Number, Text, When
-from bot.dispatch import Registry, command, parse_invocation
+from bot.core.converters import Number, Text, When
+from bot.core.declarations import command
+from bot.core.dispatcher import parse_invocation
+from bot.core.errors import BadArgument
+from bot.core.registry import Registry
 from tests.conftest import PRINCIPAL, REFERENT, TEACHER
 
 

@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.app import academy_surveys
-from bot.config import ConfigError, parse_config
-from bot.scheduler import FIRST_START, Scheduler
+from bot.core.config import ConfigError, parse_config
+from bot.core.scheduler import FIRST_START, Scheduler
 from commands.enquete import remind, survey_answers
+from storage.enquete import mark_answered, open_survey, sync_academy_surveys
 from storage.establishments import record_member
 from storage.inbox import set_state
-from storage.jobs import runs, unsent_messages
-from storage.surveys import mark_answered, open_survey, sync_academy_surveys
+from storage.ledger import runs
+from storage.outbox import unsent_messages
 from tests.conftest import MINIMAL_CONFIG, PARIS, PRINCIPAL, REFERENT, TEACHER
 
 PROF2 = "@prof2:localhost"

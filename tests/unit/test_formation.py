@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.converters import BadArgument, split_words
-from bot.dispatch import Context, role_of
+from bot.core.context import Context
+from bot.core.errors import BadArgument
+from bot.core.roles import role_of
+from bot.toolkit.text import split_words
 from commands.formation import (
     POLL_END_TYPE,
     POLL_START_TYPE,

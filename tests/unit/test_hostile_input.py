@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.dispatch import Outcome
+from bot.core.dispatcher import Outcome
 from commands import load_registry
 from tests.conftest import PRINCIPAL, REFERENT, TEACHER
 

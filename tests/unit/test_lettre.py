@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.scheduler import Scheduler
+from bot.core.scheduler import Scheduler
 from commands.lettre import next_letter_at, weekly_letter
 from storage.establishments import record_member
-from storage.jobs import unsent_messages
-from storage.newsletter import letter_periods
+from storage.lettre import letter_periods
+from storage.outbox import unsent_messages
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 
 FORM = "https://framaforms.org/bilan-numerique"
@@ -81,7 +81,7 @@ async def test_a_replayed_envoyer_sends_nothing_more(chat, db):
 
 
 async def test_a_survey_for_the_referents_is_not_news_for_the_room(chat, config, db, renderer):
-    from storage.surveys import AcademySurvey, sync_academy_surveys
+    from storage.enquete import AcademySurvey, sync_academy_surveys
 
     academy = AcademySurvey(
         "k", "Enquête RUPN", FORM, "referents", at(2026, 11, 1, 0), at(2026, 12, 1).date()

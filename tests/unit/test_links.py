@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from bot.links import (
+from bot.toolkit.links import (
     BlockedAddressError,
     FetchPolicy,
     extract_title,

@@ -6,12 +6,12 @@ import json
 import logging
 import sys
 
-from bot.logs import JsonFormatter, formatter
+from bot.ops.logs import JsonFormatter, formatter
 from tests.conftest import TEACHER
 
 
 def record(message: str, *args, level=logging.INFO, exc_info=None, **extra) -> logging.LogRecord:
-    made = logging.LogRecord("bot.dispatch", level, __file__, 1, message, args, exc_info)
+    made = logging.LogRecord("bot.core.dispatcher", level, __file__, 1, message, args, exc_info)
     made.created = 1795507200.25  # 2026-11-24 08:00:00.250 UTC
     made.__dict__.update(extra)
     return made
@@ -36,7 +36,7 @@ def test_a_record_with_extras_becomes_one_json_object_with_those_fields():
     assert json.loads(line) == {
         "time": "2026-11-24T08:00:00.250+00:00",
         "level": "INFO",
-        "logger": "bot.dispatch",
+        "logger": "bot.core.dispatcher",
         "message": "clg-x: !permanence réserver: done",
         "establishment": "clg-x",
         "command": "permanence réserver",
@@ -61,14 +61,14 @@ def test_a_traceback_stays_inside_its_one_line():
 def test_the_config_chooses_the_format():
     assert isinstance(formatter("json"), JsonFormatter)
     text = formatter("text").format(record("hello %s", "world"))
-    assert text.endswith("INFO bot.dispatch: hello world")
+    assert text.endswith("INFO bot.core.dispatcher: hello world")
 
 
 async def test_each_answered_command_logs_its_name_and_duration_never_its_text(chat, caplog):
     typed = "!AIDE motdepasse-hunter2"
-    with caplog.at_level(logging.INFO, logger="bot.dispatch"):
+    with caplog.at_level(logging.INFO, logger="bot.core.dispatcher"):
         await chat.say(TEACHER, typed)
-    [line] = [r for r in caplog.records if r.name == "bot.dispatch"]
+    [line] = [r for r in caplog.records if r.name == "bot.core.dispatcher"]
     assert line.establishment == chat.config.establishments[0].id
     assert line.command == "aide"  # the registered name, not what was typed
     assert line.outcome == "rejected"  # no command by that name: a bad argument
@@ -82,8 +82,8 @@ async def test_each_answered_command_logs_its_name_and_duration_never_its_text(c
 
 
 async def test_an_unknown_command_is_logged_without_the_word_typed(chat, caplog):
-    with caplog.at_level(logging.INFO, logger="bot.dispatch"):
+    with caplog.at_level(logging.INFO, logger="bot.core.dispatcher"):
         await chat.say(TEACHER, "!secret-mot-tape")
-    [line] = [r for r in caplog.records if r.name == "bot.dispatch"]
+    [line] = [r for r in caplog.records if r.name == "bot.core.dispatcher"]
     assert line.outcome == "unknown" and line.command is None
     assert "secret" not in line.getMessage() and "secret" not in JsonFormatter().format(line)

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.converters import BadArgument, split_words
-from bot.dispatch import Outcome
+from bot.core.dispatcher import Outcome
+from bot.core.errors import BadArgument
+from bot.toolkit.text import split_words
 from commands.objectifs import (
     ObjectiveText,
     Reading,
@@ -17,8 +18,8 @@ from commands.objectifs import (
     measures,
     parse_indicator,
 )
-from storage import privacy
-from storage.objectives import IndicatorSpec, objectives_of_year
+from storage import donnees
+from storage.objectifs import IndicatorSpec, objectives_of_year
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 
 PROF2 = "@prof2:localhost"
@@ -327,12 +328,12 @@ async def test_forgetting_a_note_s_author_blanks_the_note_and_keeps_the_objectiv
     await chat.say(REFERENT, "!objectifs ajouter Former à l'ENT indicateur: sessions>=1")
     await chat.say(PRINCIPAL, "!objectifs point 1 Vu avec Mme Martin")
     await chat.say(PRINCIPAL, "!objectifs atteint 1")
-    exported = privacy.export_user(chat.db, PRINCIPAL)
+    exported = donnees.export_user(chat.db, PRINCIPAL)
     assert [n["text"] for n in exported["objective_notes.author"]] == ["Vu avec Mme Martin"]
     assert [o["text"] for o in exported["objectives.updated_by"]] == ["Former à l'ENT"]
-    assert "objectives.author" in privacy.export_user(chat.db, REFERENT)
-    privacy.forget_user(chat.db, PRINCIPAL)
-    assert privacy.export_user(chat.db, PRINCIPAL) == {}
+    assert "objectives.author" in donnees.export_user(chat.db, REFERENT)
+    donnees.forget_user(chat.db, PRINCIPAL)
+    assert donnees.export_user(chat.db, PRINCIPAL) == {}
     (objective,) = objectives_of_year(chat.db, "clg-test", 2026)
     assert objective.text == "Former à l'ENT" and objective.status == "reached"
     assert [n.text for n in objective.notes] == [None]

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import exitcodes
-from bot.archive import ArchiveError, restore_backup, write_backup
-from bot.devices import load_retired, retire_path
-from bot.health import check_database
-from bot.instance import InstanceLocked, exclusive, holder
-from bot.matrix import Credentials, save_credentials
+from bot.matrix.devices import load_retired, retire_path
+from bot.matrix.session import Credentials, save_credentials
+from bot.ops import exitcodes
+from bot.ops.archive import ArchiveError, restore_backup, write_backup
+from bot.ops.health import check_database
+from bot.ops.instance import InstanceLocked, exclusive, holder
 from storage import inbox
 from storage.db import known_version, migrate, open_database
 

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pytest
 from icalendar import Calendar
 
-from bot.scheduler import Scheduler
+from bot.core.scheduler import Scheduler
 from commands.permanence import extend_calendar, ics_calendar, remind_booked_people
 from storage import open_database
 from storage import permanence as store
-from storage.jobs import unsent_messages
+from storage.outbox import unsent_messages
 from tests.conftest import PARIS, REFERENT, TEACHER
 
 PROF2, PROF3 = "@prof2:localhost", "@prof3:localhost"
@@ -318,7 +318,7 @@ async def test_mentions_show_display_names_the_bot_knows(chat):
 
 
 async def test_newsletter_lists_next_weeks_slots_and_digest_counts_them(chat):
-    from bot.digest import Window
+    from bot.core.digest import Window
 
     await open_tuesdays(chat)
     await chat.say(TEACHER, "!permanence réserver 1")

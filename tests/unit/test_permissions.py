@@ -4,8 +4,9 @@ import copy
 
 import pytest
 
-from bot.config import parse_config
-from bot.dispatch import Outcome, Role
+from bot.core.config import parse_config
+from bot.core.dispatcher import Outcome
+from bot.core.roles import Role
 from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER, ChatHarness
 
 OTHER_REFERENT = "@referent-ailleurs:localhost"  # referent of another establishment

@@ -5,12 +5,12 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-from bot.scheduler import Scheduler
+from bot.core.scheduler import Scheduler
 from commands.donnees import purge_cutoff, yearly_purge
-from storage import privacy
+from storage import donnees
 from storage.establishments import record_member
 from storage.inbox import InboxItem, accept_batch, set_state
-from storage.jobs import file_data, queue_message, unsent_messages
+from storage.outbox import file_data, queue_message, unsent_messages
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 
 MATRIX_ID = re.compile(r"@[a-z0-9._=/+\-]+:[a-z0-9.\-]+(:\d+)?", re.IGNORECASE)
@@ -86,14 +86,14 @@ def columns_holding_ids(db) -> dict[str, set[str]]:
 
 
 def declared() -> set[str]:
-    return {f"{c.table}.{c.column}" for c in privacy.PERSONAL_DATA} | {"bot_state.key"}
+    return {f"{c.table}.{c.column}" for c in donnees.PERSONAL_DATA} | {"bot_state.key"}
 
 
 async def test_every_column_holding_a_matrix_id_is_covered(chat):
     await use_everything(chat)
     holding = set(columns_holding_ids(chat.db))
     # Free text written by the bot about people goes with a declared column of its row.
-    companions = {f"{c.table}.{t}" for c in privacy.PERSONAL_DATA for t in c.text_columns}
+    companions = {f"{c.table}.{t}" for c in donnees.PERSONAL_DATA for t in c.text_columns}
     assert holding - declared() - companions == set()
     named = {
         f"{t}.{c.name}"
@@ -106,9 +106,9 @@ async def test_every_column_holding_a_matrix_id_is_covered(chat):
 
 async def test_after_forgetting_the_id_appears_nowhere(chat):
     await use_everything(chat)
-    privacy.forget_user(chat.db, PROF2)
+    donnees.forget_user(chat.db, PROF2)
     assert not any(PROF2 in ids for ids in columns_holding_ids(chat.db).values())
-    assert privacy.export_user(chat.db, PROF2) == {}
+    assert donnees.export_user(chat.db, PROF2) == {}
 
 
 async def test_mes_donnees_sends_everything_privately(chat):
@@ -132,7 +132,7 @@ async def test_forgetting_asks_first_then_keeps_the_counts(chat):
     ).fetchone()[0]
     reply = await chat.say(PROF2, "!oublie-moi")
     assert "tapez `!oublie-moi confirmer`" in reply.body
-    held = privacy.export_user(chat.db, PROF2)
+    held = donnees.export_user(chat.db, PROF2)
     assert held != {}
     # The number announced is the number of rows the export shows.
     assert f" {sum(len(rows) for rows in held.values())} " in reply.body
@@ -171,11 +171,11 @@ async def test_yearly_purge_anonymises_old_rows_once(chat, caplog):
         await scheduler.run(yearly_purge, other)
     ran_for = {row[0] for row in chat.db.execute("SELECT establishment_id FROM job_runs")}
     assert {"clg-test", "clg-autre"} <= ran_for
-    assert privacy.export_user(chat.db, TEACHER) == {}
-    kept_series = privacy.export_user(chat.db, REFERENT)["permanence_series.opened_by"]
+    assert donnees.export_user(chat.db, TEACHER) == {}
+    kept_series = donnees.export_user(chat.db, REFERENT)["permanence_series.opened_by"]
     assert [series["start_time"] for series in kept_series] == ["17:00"]
     assert [
-        b["subject"] for b in privacy.export_user(chat.db, PROF2)["permanence_bookings.user_id"]
+        b["subject"] for b in donnees.export_user(chat.db, PROF2)["permanence_bookings.user_id"]
     ] == ["récent"]
     assert caplog.text.count("yearly purge 2025-2026 for clg-test: 2 personal row(s)") == 1
     assert caplog.text.count("yearly purge") == 1

@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.scheduler import FIRST_START, Scheduler, job, until_end_of_day, until_end_of_month
+from bot.core.scheduler import FIRST_START, Scheduler, job, until_end_of_day, until_end_of_month
 from storage.inbox import set_state
-from storage.jobs import runs, unsent_messages
+from storage.ledger import runs
+from storage.outbox import unsent_messages
 from tests.conftest import PARIS
 
 

@@ -24,17 +24,17 @@ from jinja2 import ChoiceLoader, DictLoader
 import commands.enquete
 import commands.lettre
 from bot.app import academy_surveys
-from bot.calendar import is_school_day, is_school_holiday
-from bot.config import parse_config
-from bot.digest import SectionData, digest_figure, newsletter_section
-from bot.dispatch import Registry
-from bot.render import Renderer
-from bot.scheduler import Scheduler
+from bot.core.config import parse_config
+from bot.core.digest import SectionData, digest_figure, newsletter_section
+from bot.core.registry import Registry
+from bot.core.render import Renderer
+from bot.core.scheduler import Scheduler
+from bot.toolkit.calendar import is_school_day, is_school_holiday
 from commands.lettre import _recipient_key
 from storage import migrate, open_database
+from storage.enquete import sync_academy_surveys
 from storage.establishments import EstablishmentRow, record_member, sync_establishments
-from storage.jobs import runs
-from storage.surveys import sync_academy_surveys
+from storage.ledger import runs
 from tests.conftest import (
     MINIMAL_CONFIG,
     PARIS,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.systemd import Notifier
+from bot.ops.systemd import Notifier
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_a_vanished_manager_is_logged_once_and_never_raises(manager, caplog):
     notifier = Notifier(str(path))
     receiver.close()
     path.unlink()
-    with caplog.at_level(logging.INFO, logger="bot.systemd"):
+    with caplog.at_level(logging.INFO, logger="bot.ops.systemd"):
         assert [notifier.send("WATCHDOG=1") for _ in range(5)] == [False] * 5
         assert caplog.text.count("could not notify systemd") == 1
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as again:

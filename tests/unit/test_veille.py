@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import commands.veille
-from bot.config import parse_config
-from bot.dispatch import Outcome
-from bot.links import FetchPolicy, TitleResult
-from storage import privacy
+from bot.core.config import parse_config
+from bot.core.dispatcher import Outcome
+from bot.toolkit.links import FetchPolicy, TitleResult
+from storage import donnees
 from storage import veille as store
 from storage.establishments import EstablishmentRow, record_member, sync_establishments
 from tests.conftest import MINIMAL_CONFIG, PARIS, PRINCIPAL, REFERENT, TEACHER
@@ -485,7 +485,7 @@ async def test_hostile_titles_and_comments_are_shown_as_text(chat, monkeypatch):
 async def test_forgotten_authors_show_as_anonymous(chat, monkeypatch):
     offline_fetch(monkeypatch)
     await chat.say(REFERENT, "!veille https://site.fr/a Mon avis personnel")
-    privacy.forget_user(chat.db, REFERENT)
+    donnees.forget_user(chat.db, REFERENT)
     reply = await chat.say(TEACHER, "!veille")
     assert "— anonyme, lundi 23 novembre 2026" in reply.body
     assert "Mon avis" not in reply.body
@@ -615,9 +615,9 @@ async def test_the_author_or_a_referent_may_remove_and_numbers_are_not_reused(
 
 
 async def test_the_newsletter_announces_each_link_once(chat, monkeypatch):
-    from bot.digest import letter_window
+    from bot.core.digest import letter_window
     from commands.veille import new_links
-    from storage.newsletter import record_letter
+    from storage.lettre import record_letter
 
     offline_fetch(monkeypatch)
     for n in (1, 2, 3):

@@ -1,4 +1,9 @@
-"""The job ledger and the outbox: how scheduled work happens exactly once."""
+"""The outbox: messages queued with the change that causes them, sent after the commit.
+
+Commands and jobs queue here inside their transaction; the Matrix side sends
+what is queued with the message's own transaction id, so a resend after a crash
+is dropped by the homeserver.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlite_utils
-
-
-def claim_run(
-    db: sqlite_utils.Database, job: str, establishment_id: str, period: str, now: datetime
-) -> bool:
-    """Record that ``job`` runs for ``period``; False if it already ran.
-
-    Call it inside the transaction that performs the run's effect, so the
-    ledger row and the effect commit or vanish together.
-    """
-    cursor = db.execute(
-        "INSERT OR IGNORE INTO job_runs (job, establishment_id, period, ran_at)"
-        " VALUES (?, ?, ?, ?)",
-        (job, establishment_id, period, now.isoformat()),
-    )
-    return cursor.rowcount == 1
-
-
-def has_run(db: sqlite_utils.Database, job: str, establishment_id: str, period: str) -> bool:
-    """Whether ``job`` already ran for that establishment and period."""
-    row = db.execute(
-        "SELECT 1 FROM job_runs WHERE job = ? AND establishment_id = ? AND period = ?",
-        (job, establishment_id, period),
-    ).fetchone()
-    return row is not None
-
-
-def runs(db: sqlite_utils.Database, job: str, establishment_id: str) -> list[str]:
-    """The periods a job ran for, in order."""
-    rows = db.execute(
-        "SELECT period FROM job_runs WHERE job = ? AND establishment_id = ?"
-        " ORDER BY ran_at, period",
-        (job, establishment_id),
-    ).fetchall()
-    return [row[0] for row in rows]
 
 
 @dataclass(frozen=True)

@@ -9,43 +9,25 @@ the dispatcher answers with it, the usage line and an example.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time as datetime_time
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from bot.core.errors import BadArgument
+from bot.toolkit.dates import (
+    WEEKDAY_NAMES,
+    format_date_fr,
+    format_datetime_fr,
+    parse_duration,
+    parse_when,
+)
+from bot.toolkit.links import normalize_url
+from bot.toolkit.text import Word, fold
+
 if TYPE_CHECKING:
-    from bot.dispatch import Context
-
-
-class BadArgument(Exception):
-    """An argument the user typed cannot be used; ``message`` is French and shown as is."""
-
-    def __init__(self, message: str, example: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.example = example
-
-
-@dataclass(frozen=True)
-class Word:
-    """The start offset of a word in the argument string, and the word."""
-
-    start: int
-    text: str
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: ``Réserver`` and ``reserver`` are the same word."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def split_words(text: str) -> list[Word]:
-    """Split arguments into words, remembering offsets so free text keeps its spacing."""
-    return [Word(m.start(), m.group()) for m in re.finditer(r"\S+", text)]
+    from bot.core.context import Context
 
 
 class Converter:
@@ -142,7 +124,6 @@ class When(Converter):
 
     @classmethod
     def consume(cls, words, raw, ctx):
-        from bot.dates import parse_when
 
         for count in range(min(len(words), cls.max_words), 0, -1):
             last = words[count - 1]
@@ -190,7 +171,6 @@ class WeeklySlot(Converter):
 
     @classmethod
     def consume(cls, words, raw, ctx):
-        from bot.dates import WEEKDAY_NAMES, parse_duration, parse_when
 
         texts = [w.text for w in words]
         start = parse_when(" ".join(texts[:2]), ctx.now) if len(texts) >= 2 else None
@@ -234,7 +214,6 @@ class WeeklySlot(Converter):
 def when_label(value) -> str:
     """« jeudi 3 décembre à 12h30 »; a date given without a time (midnight) reads
     « jeudi 3 décembre 2026 »."""
-    from bot.dates import format_date_fr, format_datetime_fr
 
     if (value.hour, value.minute) == (0, 0):
         return format_date_fr(value)
@@ -268,7 +247,6 @@ class DateChoices(Converter):
 
     @classmethod
     def consume(cls, words, raw, ctx):
-        from bot.dates import parse_when
 
         parts = [p.strip() for p in raw[words[0].start :].split("|")]
         if any(not p for p in parts) or len(parts) < 2:
@@ -375,7 +353,6 @@ class Url(Converter):
 
     @classmethod
     def consume(cls, words, raw, ctx):
-        from bot.links import normalize_url
 
         try:
             return normalize_url(words[0].text), 1

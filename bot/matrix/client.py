@@ -18,11 +18,8 @@ import asyncio
 import contextlib
 import fnmatch
 import io
-import json
 import logging
-import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,13 +50,16 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.config import Config, Establishment, MatrixConfig
-from bot.dispatch import Context, Dispatcher, Outcome, Registry, role_of
-from bot.render import Message, Renderer
-from bot.systemd import Notifier
+from bot.core.config import Config, Establishment
+from bot.core.context import Context
+from bot.core.dispatcher import Dispatcher, Outcome
+from bot.core.registry import Registry
+from bot.core.render import Message, Renderer
+from bot.core.roles import role_of
+from bot.matrix.session import Credentials, credentials_path, load_credentials, save_credentials
+from bot.ops.systemd import Notifier
 from storage import establishments as establishment_store
-from storage import inbox
-from storage import jobs as outbox
+from storage import inbox, outbox
 
 log = logging.getLogger(__name__)
 
@@ -86,49 +86,6 @@ FLUSH_RETRY_S = 60.0  # how often messages that could not go are tried again
 
 class FatalMatrixError(Exception):
     """The homeserver refuses the bot for good (revoked token, expired account)."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What a login gives and every later start reuses."""
-
-    homeserver: str
-    user_id: str
-    device_id: str
-    access_token: str
-
-
-def credentials_path(matrix: MatrixConfig) -> Path:
-    """Where the device's credentials are kept, beside its crypto store."""
-    return matrix.store_path / "credentials.json"
-
-
-def load_credentials(path: Path) -> Credentials | None:
-    """The stored credentials, or None if the bot never logged in."""
-    try:
-        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return None
-
-
-def save_credentials(path: Path, credentials: Credentials) -> None:
-    """Write the credentials readable by the owner only (0600), atomically."""
-    write_private_json(path, credentials.__dict__)
-
-
-def write_private_json(path: Path, value: object) -> None:
-    """Write JSON readable by the owner only (0600, folder 0700), atomically.
-
-    For what holds access tokens: a reader never sees a half-written file, and
-    the file is never readable by others, not even for a moment.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(value, out)
-    os.chmod(tmp, 0o600)  # an existing .tmp keeps its mode through O_TRUNC
-    os.replace(tmp, path)
 
 
 async def exchange_keys(client: AsyncClient) -> None:

@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.config import MatrixConfig
-from bot.matrix import Credentials, write_private_json
+from bot.core.config import MatrixConfig
+from bot.matrix.session import Credentials, write_private_json
 
 log = logging.getLogger(__name__)
 

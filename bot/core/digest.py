@@ -17,7 +17,7 @@ nothing rather than the same reminders again. A section also names the items
 it shows (``items={"veille": [ids]}``); the sending job records them with the
 letter, in its transaction, and ``window.already_included(kind)`` gives them
 back to later letters, so an item is announced once; a section with many items
-asks SQLite instead, with ``storage.newsletter.not_announced``. A preview
+asks SQLite instead, with ``storage.lettre.not_announced``. A preview
 records nothing.
 
 Sections see the data as it stood at ``window.now``, the letter's scheduled
@@ -44,16 +44,16 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from bot.calendar import is_school_day, school_year_of
-from bot.dates import MONTH_NAMES
-from storage import newsletter as letters
+from bot.toolkit.calendar import is_school_day, school_year_of
+from bot.toolkit.dates import MONTH_NAMES
+from storage import lettre as letters
 from storage.periods import Period
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from bot.config import Establishment
-    from bot.render import Message, Renderer
+    from bot.core.config import Establishment
+    from bot.core.render import Message, Renderer
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from cmarkgfm.cmark import Options
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.dates import format_date_fr, format_datetime_fr
+from bot.toolkit.dates import format_date_fr, format_datetime_fr
 
 # The templates are package data of ``templates``: found the same way from a source
 # checkout and from an installed wheel.

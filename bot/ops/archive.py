@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.config import Config
-from bot.devices import record_retired, retire_path
-from bot.instance import exclusive
-from bot.matrix import Credentials, credentials_path, load_credentials
+from bot.core.config import Config
+from bot.matrix.devices import record_retired, retire_path
+from bot.matrix.session import Credentials, credentials_path, load_credentials
+from bot.ops.instance import exclusive
 from storage import inbox
 from storage.db import backup, known_version, open_database, open_read_only, schema_version
 

@@ -26,8 +26,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.render import Message, Renderer
-from storage import jobs as ledger
+from bot.core.context import render_for
+from bot.core.render import Message, Renderer
+from storage import ledger, outbox
 from storage.inbox import get_state, set_state
 
 FIRST_START = "scheduler_first_start"
@@ -35,8 +36,8 @@ FIRST_START = "scheduler_first_start"
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from bot.config import Config, Establishment
-    from bot.dispatch import Registry
+    from bot.core.config import Config, Establishment
+    from bot.core.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +147,6 @@ class JobContext:
 
     def render(self, template: str, mentions: Iterable[str] = (), **values) -> Message:
         """Render a template with the common values."""
-        from bot.dispatch import render_for  # dispatch imports this module
-
         return render_for(self, template, mentions, **values)
 
     def post(self, message: Message, key: str, *, dm_user: str | None = None) -> None:
@@ -157,7 +156,7 @@ class JobContext:
         it makes the transaction id, so the same decision is never sent twice.
         """
         self.posted += 1
-        ledger.queue_message(
+        outbox.queue_message(
             self.db,
             establishment_id=self.establishment.id,
             room_id=None,

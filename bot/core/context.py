@@ -1,0 +1,155 @@
+"""The per-message ``Context`` handlers receive, and the transport it speaks through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.core.render import Message, Renderer, mention_with_names
+from bot.core.roles import Role
+from storage.establishments import display_names
+from storage.outbox import queue_message
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from bot.core.config import Config, Establishment
+    from bot.core.declarations import CommandSpec
+    from bot.core.registry import Registry
+
+
+class Messenger(Protocol):
+    """What handlers need from the chat transport (bot/matrix.py implements it)."""
+
+    async def send_message(
+        self,
+        room_id: str,
+        message: Message,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None: ...
+
+    async def send_file(
+        self,
+        room_id: str,
+        filename: str,
+        data: bytes,
+        mimetype: str,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None: ...
+
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict, *, txn_id: str | None = None
+    ) -> str | None: ...
+
+    async def direct_room(self, user_id: str) -> str: ...
+
+
+@dataclass
+class Context:
+    """Everything a handler may use; nothing else is global."""
+
+    sender: str
+    role: Role
+    establishment: Establishment
+    room_id: str
+    event_id: str
+    now: datetime
+    db: sqlite_utils.Database
+    config: Config
+    renderer: Renderer
+    messenger: Messenger
+    registry: Registry
+    command: CommandSpec | None = None
+    sent: int = 0
+
+    def _next_txn(self) -> str:
+        # Deterministic transaction ids: if a crash makes the bot handle the same
+        # command again, the homeserver drops the repeated send.
+        self.sent += 1
+        return f"rupn-{self.event_id}-{self.sent}"
+
+    def render(self, template: str, mentions: Iterable[str] = (), **values) -> Message:
+        """Render a template with the common values (establishment, now, prefix)."""
+        return render_for(self, template, mentions, **values)
+
+    async def reply(self, template: str, mentions: Iterable[str] = (), **values) -> None:
+        """Answer the command in its room, as a reply, with a rendered template."""
+        await self.send(self.render(template, mentions, **values))
+
+    async def send(self, message: Message, room_id: str | None = None) -> None:
+        """Send an already rendered message (to the command's room unless told)."""
+        in_room = room_id is None or room_id == self.room_id
+        await self.messenger.send_message(
+            room_id or self.room_id,
+            message,
+            reply_to=self.event_id if in_room else None,
+            txn_id=self._next_txn(),
+        )
+
+    def post_file(self, filename: str, data: bytes, mimetype: str, *, dm_user: str) -> None:
+        """Queue a file for a user's direct room (sent once they have joined it)."""
+        queue_message(
+            self.db,
+            establishment_id=self.establishment.id,
+            dm_user=dm_user,
+            body=filename,
+            html=filename,
+            mentions=(),
+            txn_id=self._next_txn(),
+            now=self.now,
+            file=(filename, mimetype, data),
+        )
+
+    def post(self, message: Message, *, dm_user: str | None = None) -> None:
+        """Queue a message to the room (or a user's direct room) in the current transaction.
+
+        For notices a command owes to other people (a waitlist promotion, a closed
+        slot): queued with the change that causes them, sent right after the command.
+        """
+        queue_message(
+            self.db,
+            establishment_id=self.establishment.id,
+            room_id=None if dm_user else self.room_id,
+            dm_user=dm_user,
+            body=message.body,
+            html=message.html,
+            mentions=message.mentions,
+            txn_id=self._next_txn(),
+            now=self.now,
+        )
+
+    async def send_event(self, event_type: str, content: dict) -> str | None:
+        """Send a raw event (a poll, say) to the command's room; returns its event id."""
+        return await self.messenger.send_event(
+            self.room_id, event_type, content, txn_id=self._next_txn()
+        )
+
+    async def send_file(self, filename: str, data: bytes, mimetype: str, room_id=None) -> None:
+        """Upload a file to the command's room (or another room)."""
+        await self.messenger.send_file(
+            room_id or self.room_id,
+            filename,
+            data,
+            mimetype,
+            reply_to=self.event_id if room_id is None else None,
+            txn_id=self._next_txn(),
+        )
+
+
+def render_for(ctx, template: str, mentions: Iterable[str] = (), **values) -> Message:
+    """Render with what every template may use; shared by commands and jobs."""
+    return ctx.renderer.render(
+        template,
+        mentions=tuple(mentions),
+        establishment=ctx.establishment,
+        now=ctx.now,
+        prefix=ctx.config.bot.prefix,
+        mention=mention_with_names(lambda: display_names(ctx.db, ctx.establishment.id)),
+        **values,
+    )
