@@ -43,7 +43,8 @@ from bench.seed import COMMANDS, NOW, academy_config, fill, fresh_copy, sender_f
 from bench.stats import summary
 from bot.app import build_bot, settle_memory
 from bot.core.dispatcher import Outcome
-from bot.toolkit.links import TitleResult, normalize_url
+from bot.toolkit.links import TitleResult
+from bot.toolkit.urls import normalize_url
 from storage import inbox
 from storage.db import BackgroundCheckpoints
 

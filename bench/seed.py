@@ -50,7 +50,7 @@ import sqlite_utils
 
 from bot.core.config import Config, Establishment, parse_config
 from bot.toolkit.calendar import is_school_day, is_school_holiday
-from bot.toolkit.links import normalize_url
+from bot.toolkit.urls import normalize_url
 from storage import migrate, open_database
 from storage.db import available_migrations
 from storage.establishments import EstablishmentRow, sync_establishments

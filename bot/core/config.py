@@ -3,6 +3,10 @@
 Every problem is collected and reported at once, each with its key path
 (``establishment[2].zone: expected A, B or C``), so an admin fixes a file in
 one pass instead of one error per restart.
+
+Kept whole: the dataclasses and the checker that fills them are one schema.
+The keys the checker reads are the keys the file may hold (an unknown key is
+reported), so they stay side by side with the key paths the errors name.
 """
 
 from __future__ import annotations

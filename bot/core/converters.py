@@ -23,8 +23,8 @@ from bot.toolkit.dates import (
     parse_duration,
     parse_when,
 )
-from bot.toolkit.links import normalize_url
 from bot.toolkit.text import Word, fold
+from bot.toolkit.urls import normalize_url
 
 if TYPE_CHECKING:
     from bot.core.context import Context

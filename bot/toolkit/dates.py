@@ -27,6 +27,10 @@ Policy where French is ambiguous:
   otherwise Tuesday (« mar 12h30 »);
 * a period word only qualifies an explicit hour: « ce soir 8h » is 20:00 but
   « demain soir » alone is ``None``.
+
+Kept whole: the rules below are one grammar. They share the tokenizer, the
+facts they fill in and the resolver that turns facts into a date, and each
+policy above is the sum of several rules; read apart, a rule misleads.
 """
 
 from __future__ import annotations

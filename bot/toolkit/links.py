@@ -1,158 +1,33 @@
-"""Links shared with ``!veille``: URL normalisation and page-title fetching.
+"""Fetching the title of a page shared with ``!veille``, safely.
 
 Tchap shows no link previews, so the bot fetches the title of every page a referent
 shares. Fetching an arbitrary URL from inside a school network is an SSRF risk, so
 :func:`fetch_title` only ever connects to public addresses (checked at every redirect
 hop), bounds the time and the bytes it spends, and reports failures as short French
 reasons instead of raising.
-
-:func:`normalize_url` gives each link one canonical spelling, so the same article
-shared twice (with different tracking parameters, a trailing slash, an upper-case
-host) is recognised as one link.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
-import contextlib
 import ipaddress
-import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-__all__ = [
-    "BlockedAddressError",
-    "FetchPolicy",
-    "TitleResult",
-    "extract_title",
-    "fetch_title",
-    "is_public_address",
-    "normalize_url",
-    "open_session",
-]
+from bot.toolkit.titles import SNIFF_BYTES, TitleParser, choose_encoding
+from bot.toolkit.urls import normalize_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
-# Characters left as they are when re-quoting; "%" keeps existing escapes intact.
-_PATH_SAFE = "/%:@!$&'()*+,;=~"
-_QUERY_SAFE = "/?%:@!$&'()*+,;=~"
-_HOST_LABELS = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
-_NUMERIC_LABEL = re.compile(r"(0x[0-9a-f]*|[0-9]+)")
-
-_BAD_SCHEME = "Adresse invalide : seules les adresses http:// ou https:// sont acceptées."
-_NO_HOST = "Adresse invalide : le nom du site manque."
-_BAD_HOST = "Adresse invalide : nom de site incorrect."
-_BAD_PORT = "Adresse invalide : numéro de port incorrect."
-_USERINFO = "Adresse invalide : les identifiants dans l'adresse ne sont pas acceptés."
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CHUNK_BYTES = 64 * 1024
-_SNIFF_BYTES = 4096  # where <meta charset> is looked for (the HTML standard says 1024)
-_TITLE_MAX_CHARS = 200
-# Browsers decode pages labelled Latin-1 or ASCII as windows-1252 (its superset), and
-# authors rely on it for curly quotes and the euro sign.
-_WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "ascii"})
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-# --------------------------------------------------------------------------- URLs
-
-
-def normalize_url(raw: str) -> str:
-    """Return the canonical form of an http(s) URL pasted in a chat message.
-
-    Lower-cases the scheme and host (IDNA-encoding non-ASCII hosts), drops default
-    ports, the fragment, tracking parameters (``utm_*``, ``fbclid``, ``gclid``,
-    ``mc_cid``, ``mc_eid``) and a trailing slash on the path, and percent-encodes
-    characters that cannot appear raw in a URL. Surrounding whitespace and ``<>``
-    are ignored. Raises ``ValueError`` with a short French message if the text is
-    not an absolute http or https URL with a host.
-    """
-    text = _unwrap(raw)
-    try:
-        parts = urlsplit(text)
-    except ValueError:  # e.g. an unbalanced "[" in the host
-        raise ValueError(_BAD_HOST) from None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise ValueError(_BAD_SCHEME)
-    if not parts.hostname:
-        raise ValueError(_NO_HOST)
-    # A shared link has no business carrying credentials, and "https://site.fr@evil.example"
-    # is a classic way to disguise where a link really goes.
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(_USERINFO)
-    netloc = _encode_host(parts.hostname) + _port_suffix(parts, scheme)
-    path = quote(parts.path, safe=_PATH_SAFE).rstrip("/")
-    query = quote(_strip_tracking(parts.query), safe=_QUERY_SAFE)
-    return urlunsplit((scheme, netloc, path, query, ""))
-
-
-def _unwrap(raw: str) -> str:
-    text = raw.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
-    return text
-
-
-def _encode_host(host: str) -> str:
-    if ":" in host:
-        try:
-            return f"[{ipaddress.IPv6Address(host).compressed}]"
-        except ValueError:
-            raise ValueError(_BAD_HOST) from None
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise ValueError(_BAD_HOST) from None
-    if not _HOST_LABELS.fullmatch(host):
-        raise ValueError(_BAD_HOST)
-    # "127.1", "2130706433" or "0x7f.1" reach 127.0.0.1 through getaddrinfo: a host
-    # ending in a numeric label is accepted only as a plain dotted-quad IPv4 address.
-    if _NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]):
-        try:
-            return str(ipaddress.IPv4Address(host))
-        except ValueError:
-            raise ValueError(_BAD_HOST) from None
-    return host
-
-
-def _port_suffix(parts: SplitResult, scheme: str) -> str:
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError(_BAD_PORT) from None
-    if port is None or port == _DEFAULT_PORTS[scheme]:
-        return ""
-    return f":{port}"
-
-
-def _strip_tracking(query: str) -> str:
-    # Split by hand rather than parse_qsl + urlencode, which would re-encode the
-    # parameters that are kept ("a+b" becoming "a%2Bb" changes the URL).
-    kept = [pair for pair in query.split("&") if pair and not _is_tracking(pair)]
-    return "&".join(kept)
-
-
-def _is_tracking(pair: str) -> bool:
-    name = unquote(pair.split("=", 1)[0]).lower()
-    return name.startswith("utm_") or name in _TRACKING_PARAMS
 
 
 # ---------------------------------------------------------------- address vetting
@@ -270,155 +145,6 @@ def _resolve_result(hostname: str, info: tuple) -> ResolveResult:
         proto=proto,
         flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
     )
-
-
-# ------------------------------------------------------------------------ titles
-
-
-class _HeadDone(Exception):
-    """Raised inside the parser to stop it once the answer is known."""
-
-
-class _TitleParser(HTMLParser):
-    """Collects og:title and <title>; stops as soon as more input cannot change them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.og_title: str | None = None
-        self.title_parts: list[str] = []
-        self.done = False
-        self._in_title = False
-        self._title_seen = False
-
-    def feed(self, data: str) -> None:
-        if self.done:
-            return
-        try:
-            super().feed(data)
-        except _HeadDone:
-            self.done = True
-
-    def finish(self) -> None:
-        """Flush a title cut short by the end of the input.
-
-        HTMLParser.close() would do it, but it is quadratic on some malformed input
-        ("<a <a <a ..." takes minutes for a few hundred kilobytes), so it is never called.
-        """
-        if self._in_title:
-            self.feed("</title>")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "meta":
-            self._handle_meta(attrs)
-        elif tag == "title" and not self._title_seen:
-            self._in_title = True
-        elif tag == "body":
-            self._head_over()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title" and self._in_title:
-            self._in_title = False
-            self._title_seen = True
-        elif tag == "head":
-            self._head_over()
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title_parts.append(data)
-
-    def _handle_meta(self, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        kind = (values.get("property") or values.get("name") or "").strip().lower()
-        if kind == "og:title" and _clean_title(values.get("content", "")):
-            self.og_title = values["content"]
-            raise _HeadDone  # og:title wins over anything that follows
-
-    def _head_over(self) -> None:
-        # og:title and <title> belong to <head>; past it, stop if a title was found
-        # (broken pages that put <title> in the body are still searched to the end).
-        if self._title_seen:
-            raise _HeadDone
-
-    def result(self) -> str | None:
-        return _clean_title(self.og_title or "") or _clean_title("".join(self.title_parts))
-
-
-def _clean_title(text: str) -> str | None:
-    title = " ".join(text.split())
-    if len(title) > _TITLE_MAX_CHARS:
-        title = title[: _TITLE_MAX_CHARS - 1].rstrip() + "…"
-    return title or None
-
-
-def extract_title(html_text: str) -> str | None:
-    """Return the page title of an HTML document, or None if it has none.
-
-    The ``og:title`` meta tag (``property`` or ``name`` attribute) is preferred to
-    ``<title>``, as sites put the article title there and the site name in <title>.
-    Entities are decoded, whitespace collapsed, and titles longer than 200 characters
-    are cut with "…".
-    """
-    parser = _TitleParser()
-    parser.feed(html_text)
-    parser.finish()
-    return parser.result()
-
-
-class _MetaCharsetParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.charset: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "meta":
-            return
-        values = {name: value or "" for name, value in attrs}
-        if values.get("charset"):
-            self.charset = values["charset"]
-        elif values.get("http-equiv", "").strip().lower() == "content-type":
-            self.charset = _charset_param(values.get("content", ""))
-        if self.charset:
-            raise _HeadDone
-
-
-def _charset_param(content_type: str) -> str | None:
-    for param in content_type.split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip("\"'") or None
-    return None
-
-
-def _sniff_meta_charset(head: bytes) -> str | None:
-    parser = _MetaCharsetParser()
-    # Latin-1 maps every byte to a character, and the markup we look for is ASCII.
-    with contextlib.suppress(_HeadDone):
-        parser.feed(head[:_SNIFF_BYTES].decode("latin-1"))
-    return parser.charset
-
-
-def _codec_name(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _WINDOWS_1252_ALIASES else name
-
-
-def _choose_encoding(head: bytes, header_charset: str | None) -> str:
-    """Byte order mark, then the Content-Type charset, then <meta>, then UTF-8."""
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return encoding
-    declared = _codec_name(header_charset)
-    if declared:
-        return declared
-    sniffed = _codec_name(_sniff_meta_charset(head))
-    if sniffed and not sniffed.startswith(("utf-16", "utf-32")):
-        return sniffed  # a <meta> readable as ASCII cannot be in UTF-16: ignore that
-    return "utf-8"
 
 
 # ----------------------------------------------------------------------- fetching
@@ -559,9 +285,9 @@ async def _title_of(response: aiohttp.ClientResponse, policy: FetchPolicy) -> st
     if response.content_type not in _HTML_TYPES:
         raise _FetchFailure("pas une page HTML")
     stream = response.content
-    head = await _read_at_least(stream, min(_SNIFF_BYTES, policy.max_bytes))
-    decoder = codecs.getincrementaldecoder(_choose_encoding(head, response.charset))("replace")
-    parser = _TitleParser()
+    head = await _read_at_least(stream, min(SNIFF_BYTES, policy.max_bytes))
+    decoder = codecs.getincrementaldecoder(choose_encoding(head, response.charset))("replace")
+    parser = TitleParser()
     received, chunk = len(head), head
     while True:
         # Parsing is CPU work on untrusted input: keep it off the event loop.

@@ -19,12 +19,12 @@ from aiohttp import web
 from bot.toolkit.links import (
     BlockedAddressError,
     FetchPolicy,
-    extract_title,
     fetch_title,
     is_public_address,
-    normalize_url,
     open_session,
 )
+from bot.toolkit.titles import extract_title
+from bot.toolkit.urls import normalize_url
 
 MIB = 1024 * 1024
 LOCAL = FetchPolicy(timeout_s=3.0, allow_private=True)
