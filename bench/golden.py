@@ -15,7 +15,8 @@ written out as one text (``shown_text``) and stored as its sha256 in
 - ``--write`` writes the fixture (one line per establishment and output);
 - ``--check`` (the default) compares and names what differs; exit status 1;
 - ``--dump DIR`` also writes every text to ``DIR/<establishment>/<output>.txt``:
-  dump before and after a change, then ``diff -r before after``.
+  dump before and after a change, then ``diff -r before after``;
+- ``--cache-dir DIR``: where the seeded file is built and kept (bench/.cache).
 
 Only ``open_bot`` below knows the bot's modules (context, dispatcher, renderer,
 scheduler, outbox): when they move, it is the one function to update.
@@ -391,13 +392,16 @@ def main(argv=None) -> int:
     mode.add_argument("--write", action="store_true", help="write bench/golden-<count>.json")
     mode.add_argument("--check", action="store_true", help="compare with it (the default)")
     p.add_argument("--dump", type=Path, metavar="DIR", help="write every output's text under DIR")
+    p.add_argument(
+        "--cache-dir", type=Path, default=CACHE_DIR, help="where the seeded file is kept"
+    )
     args = p.parse_args(argv)
 
     path = fixture_path(args.count)
     if not args.write and not path.exists():
         print(f"{path.name} is missing: run with --write --count {args.count}", file=sys.stderr)
         return 2
-    run = compute(args.count)
+    run = compute(args.count, args.cache_dir)
     per_output = ", ".join(
         f"{name} {seconds * 1000 / args.count:.1f}"
         for name, seconds in run.seconds_per_output.items()
