@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-faults bench lint format clean
+.PHONY: demo test test-faults bench golden lint format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test-faults: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# What principals and referents see on the seeded 430 establishments, against bench/golden-430.json.
+golden: $(STAMP)
+	$(BIN)/python -m bench.golden --check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
