@@ -108,12 +108,14 @@ def open_bot(database: Path, count: int) -> Bot:
     each, the messages queued in the outbox are read (file bytes included) and
     marked sent, so that each run shows only its own.
     """
-    from bot.dispatch import Context, Dispatcher, role_of
-    from bot.render import Renderer
-    from bot.scheduler import Scheduler
+    from bot.core.context import Context
+    from bot.core.dispatcher import Dispatcher
+    from bot.core.render import Renderer
+    from bot.core.roles import role_of
+    from bot.core.scheduler import Scheduler
     from commands import load_registry
     from storage import open_database
-    from storage.jobs import file_data, mark_sent, unsent_messages
+    from storage.outbox import file_data, mark_sent, unsent_messages
 
     config = academy_config(count, database=database)
     establishments = {e.id: e for e in config.establishments}
