@@ -92,7 +92,7 @@ def offline_bot(database: Path, count: int):
     transport = RecordingTransport()
     for name in ("send_message", "send_file", "send_event", "direct_room"):
         setattr(bot, name, getattr(transport, name))
-    bot.client = SimpleNamespace(user_id=config.matrix.user_id, rooms={})
+    bot.session.client = SimpleNamespace(user_id=config.matrix.user_id, rooms={})
     bot.rooms = {e.room: e for e in config.establishments}
     outcomes: list[Outcome] = []
     handle = bot.dispatcher.handle

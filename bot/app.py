@@ -13,10 +13,11 @@ from datetime import datetime, time, timedelta
 from bot.core.config import Config, Establishment
 from bot.core.render import Renderer
 from bot.core.scheduler import Scheduler
-from bot.matrix.client import MatrixBot, utc_now
+from bot.matrix.client import MatrixBot
 from bot.matrix.devices import retire_devices
 from bot.matrix.session import Credentials
 from bot.ops.systemd import Notifier
+from bot.toolkit.clock import utc_now
 from commands import load_registry
 from storage import migrate, open_database
 from storage.db import BackgroundCheckpoints

@@ -1,7 +1,5 @@
 """The Matrix side of the bot, on matrix-nio with end-to-end encryption.
 
-- Logs in once and keeps the access token and device id in ``<store>/credentials.json``
-  (mode 0600); every later start reuses them and the same crypto store.
 - Syncs with a raised timeline limit and pages back with ``/messages`` when a
   room's timeline is still ``limited``, so bursts and downtime hide no command.
 - New commands and the sync token that delivered them are stored together
@@ -20,18 +18,15 @@ import fnmatch
 import io
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from nio import (
     AsyncClient,
-    AsyncClientConfig,
     ErrorResponse,
     Event,
     InviteMemberEvent,
     JoinedRoomsResponse,
     JoinError,
-    LoginResponse,
     MatrixRoom,
     MegolmEvent,
     MessageDirection,
@@ -47,7 +42,6 @@ from nio import (
     SyncError,
     SyncResponse,
     UploadResponse,
-    WhoamiResponse,
 )
 
 from bot.core.config import Config, Establishment
@@ -56,20 +50,14 @@ from bot.core.dispatcher import Dispatcher, Outcome
 from bot.core.registry import Registry
 from bot.core.render import Message, Renderer
 from bot.core.roles import role_of
-from bot.matrix.session import Credentials, credentials_path, load_credentials, save_credentials
+from bot.matrix.session import MAX_BACKOFF_S, BotClient, Session, exchange_keys
 from bot.ops.systemd import Notifier
+from bot.toolkit.clock import utc_now
 from storage import establishments as establishment_store
 from storage import inbox, outbox
 
 log = logging.getLogger(__name__)
 
-FATAL_ERRCODES = {
-    "M_UNKNOWN_TOKEN": "the access token was revoked or expired: log the bot in again "
-    "(delete {creds} and restart with a password)",
-    "ORG_MATRIX_EXPIRED_ACCOUNT": "the bot's account has expired: ask the homeserver admin "
-    "to renew it",
-    "M_USER_DEACTIVATED": "the bot's account was deactivated",
-}
 SYNC_FILTER = {
     # Members are loaded lazily: with hundreds of rooms, full member lists made the
     # first sync slow, and nio fetches a room's members itself before its first
@@ -77,58 +65,10 @@ SYNC_FILTER = {
     "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": True}},
     "presence": {"not_types": ["*"]},
 }
-MAX_BACKOFF_S = 30.0
 HANDLED_RETENTION = timedelta(days=30)
 # Forgetting what is older than the retention is a write: once an hour is enough.
 PRUNE_EVERY = timedelta(hours=1)
 FLUSH_RETRY_S = 60.0  # how often messages that could not go are tried again
-
-
-class FatalMatrixError(Exception):
-    """The homeserver refuses the bot for good (revoked token, expired account)."""
-
-
-async def exchange_keys(client: AsyncClient) -> None:
-    """Do the end-to-end key chores a sync leaves: upload, query, claim, to-device."""
-    if client.should_upload_keys:
-        await client.keys_upload()
-    if client.should_query_keys:
-        await client.keys_query()
-    if client.should_claim_keys:
-        await client.keys_claim(client.get_users_for_key_claiming())
-    await client.send_to_device_messages()
-
-
-def utc_now() -> datetime:
-    """The real clock; tests and benchmarks inject another."""
-    return datetime.now(UTC)
-
-
-class _Client(AsyncClient):
-    # nio retries unreachable-homeserver errors itself; this makes the wait
-    # capped and visible in our log instead of silent.
-    unreachable_since: float | None = None
-
-    def __init__(self, *args, alive: Callable[[], None] = lambda: None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Waiting to retry is the loop at work, not a hang: told to the watchdog so
-        # an outage longer than WatchdogSec= does not get the bot killed and restarted.
-        self.alive = alive
-
-    async def get_timeout_retry_wait_time(self, got_timeouts: int) -> float:
-        wait = min(2.0 ** min(got_timeouts - 1, 10), MAX_BACKOFF_S)
-        self.alive()
-        if self.unreachable_since is None:
-            self.unreachable_since = asyncio.get_running_loop().time()
-        log.warning("homeserver unreachable (attempt %d), retrying in %.0f s", got_timeouts, wait)
-        return wait
-
-    def note_reachable(self) -> None:
-        """Log once that the homeserver answers again after an outage."""
-        if self.unreachable_since is not None:
-            down = asyncio.get_running_loop().time() - self.unreachable_since
-            log.info("homeserver reachable again after %.0f s", down)
-            self.unreachable_since = None
 
 
 class MatrixBot:
@@ -150,7 +90,9 @@ class MatrixBot:
         self.dispatcher = Dispatcher(registry)
         self.renderer = renderer
         self.clock = clock
-        self.client: AsyncClient | None = None
+        self.session = Session(
+            config.matrix, alive=self.notifier.watchdog, on_error=self._on_error_response
+        )
         self.rooms: dict[str, Establishment] = {}
         self.rate_limited = 0
         self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
@@ -165,72 +107,19 @@ class MatrixBot:
         self._dm_waiting: set[str] = set()  # recipients who have not joined their direct room
         self._flushed_at = 0.0
         self._pruned_at: dict[str, datetime] = {}  # by table: when it was last pruned
-        self._device_restored = False
         self._state_unknown: set[str] = set()  # rooms restored without their state yet
         self._flush_again = False
         self._sending = asyncio.Lock()
         self._paused_until = 0.0  # loop time before which the homeserver asked us to wait
 
     @property
-    def credentials_path(self) -> Path:
-        return credentials_path(self.config.matrix)
-
-    # -- start-up ---------------------------------------------------------------
+    def client(self) -> AsyncClient | None:
+        """The session's nio client, once logged in."""
+        return self.session.client
 
     async def login(self) -> AsyncClient:
         """Restore the stored device, or log in once and store it."""
-        m = self.config.matrix
-        m.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        client_config = AsyncClientConfig(
-            encryption_enabled=True,
-            store_sync_tokens=False,
-            max_limit_exceeded=None,
-            max_timeouts=None,
-            max_timeout_retry_wait_time=MAX_BACKOFF_S,
-            request_timeout=60,
-        )
-        stored = load_credentials(self.credentials_path)
-        if stored and (stored.user_id != m.user_id or stored.homeserver != m.homeserver):
-            log.warning("stored credentials are for another account; logging in again")
-            stored = None
-        client = _Client(
-            m.homeserver,
-            m.user_id,
-            store_path=str(m.store_path),
-            config=client_config,
-            alive=self.notifier.watchdog,
-        )
-        client.add_response_callback(self._on_error_response, ErrorResponse)
-        self.client = client
-        if stored:
-            client.restore_login(stored.user_id, stored.device_id, stored.access_token)
-            self._device_restored = True
-            log.info("reusing device %s for %s", stored.device_id, m.user_id)
-            return client
-        token = m.resolve_access_token()
-        if token:
-            client.access_token = token
-            who = await client.whoami()
-            if not isinstance(who, WhoamiResponse) or not who.device_id:
-                raise FatalMatrixError(f"the access token from {m.access_token_env} is not valid")
-            client.restore_login(m.user_id, who.device_id, token)
-            device_id = who.device_id
-        else:
-            password = m.resolve_password()
-            if not password:
-                raise FatalMatrixError(
-                    "no password: set matrix.password or its environment variable"
-                )
-            resp = await client.login(password, device_name=m.device_name)
-            if not isinstance(resp, LoginResponse):
-                raise FatalMatrixError(f"login refused for {m.user_id}: {resp.message}")
-            device_id = resp.device_id
-        save_credentials(
-            self.credentials_path,
-            Credentials(m.homeserver, m.user_id, device_id, client.access_token),
-        )
-        log.info("logged in as %s with new device %s", m.user_id, device_id)
-        return client
+        return await self.session.login()
 
     async def resolve_rooms(self) -> None:
         """Map each establishment's room (id or alias) to its room id."""
@@ -257,7 +146,7 @@ class MatrixBot:
         # nio keeps rooms in memory only. A full-state sync rebuilds them, but for
         # hundreds of rooms it was most of the start-up: after a restart on the
         # same device, the rooms are listed and their state loaded when needed.
-        full_state = first_ever or not self._device_restored or not await self._restore_rooms()
+        full_state = first_ever or not self.session.restored or not await self._restore_rooms()
         starting = True
         while not self._stopping.is_set():
             resp = await client.sync(
@@ -269,7 +158,7 @@ class MatrixBot:
             # Any answer, even an error, shows the loop goes round: the watchdog is fed.
             self.notifier.watchdog()
             if isinstance(resp, SyncError):
-                self._raise_if_fatal(resp)
+                self.session.raise_if_fatal(resp)
                 log.warning("sync failed (%s), retrying in %.0f s", resp.message, backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
@@ -278,7 +167,7 @@ class MatrixBot:
                 continue
             if backoff > 1:
                 log.info("homeserver answers syncs again")
-            if isinstance(client, _Client):
+            if isinstance(client, BotClient):
                 client.note_reachable()
             backoff = 1.0
             await self._on_sync(resp, token, skip_timeline=first_ever)
@@ -345,12 +234,6 @@ class MatrixBot:
         except Exception:
             log.exception("could not start the scheduler")
 
-    def _raise_if_fatal(self, resp: ErrorResponse) -> None:
-        why = FATAL_ERRCODES.get(resp.status_code or "")
-        if why:
-            log.error("stopping: %s", why.format(creds=self.credentials_path))
-            raise FatalMatrixError(why.format(creds=self.credentials_path))
-
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
@@ -369,8 +252,7 @@ class MatrixBot:
         if self.scheduler is not None:
             self.scheduler.shutdown()
         await self.drain()
-        if self.client:
-            await self.client.close()
+        await self.session.close()
 
     async def _on_error_response(self, resp: ErrorResponse) -> None:
         if resp.status_code == "M_LIMIT_EXCEEDED":
