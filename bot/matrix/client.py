@@ -13,12 +13,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fnmatch
 import io
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from nio import (
     AsyncClient,
@@ -50,8 +49,15 @@ from bot.core.dispatcher import Dispatcher, Outcome
 from bot.core.registry import Registry
 from bot.core.render import Message, Renderer
 from bot.core.roles import role_of
+from bot.matrix.lifecycle import (
+    HANDLED_RETENTION,
+    PRUNE_EVERY,
+    Chore,
+    Lifecycle,
+    Supervisor,
+    Unsupervised,
+)
 from bot.matrix.session import MAX_BACKOFF_S, BotClient, Session, exchange_keys
-from bot.ops.systemd import Notifier
 from bot.toolkit.clock import utc_now
 from storage import establishments as establishment_store
 from storage import inbox, outbox
@@ -65,9 +71,6 @@ SYNC_FILTER = {
     "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": True}},
     "presence": {"not_types": ["*"]},
 }
-HANDLED_RETENTION = timedelta(days=30)
-# Forgetting what is older than the retention is a write: once an hour is enough.
-PRUNE_EVERY = timedelta(hours=1)
 FLUSH_RETRY_S = 60.0  # how often messages that could not go are tried again
 
 
@@ -81,10 +84,10 @@ class MatrixBot:
         registry: Registry,
         renderer: Renderer,
         clock: Callable[[], datetime] = utc_now,
-        notifier: Notifier | None = None,
+        notifier: Supervisor | None = None,
     ) -> None:
         self.config = config
-        self.notifier = notifier or Notifier()  # systemd's readiness and watchdog
+        self.notifier = notifier or Unsupervised()  # systemd's readiness and watchdog
         self.db = db
         self.registry = registry
         self.dispatcher = Dispatcher(registry)
@@ -96,9 +99,8 @@ class MatrixBot:
         self.rooms: dict[str, Establishment] = {}
         self.rate_limited = 0
         self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self.lifecycle = Lifecycle()
         self._joined_on_invite: set[str] = set()
-        self._stopping = asyncio.Event()
         self._synced = asyncio.Condition()
         self.ready = asyncio.Event()
         self.scheduler = None  # set by bot.app; started once the first sync is done
@@ -106,7 +108,8 @@ class MatrixBot:
         self._flusher: asyncio.Task | None = None
         self._dm_waiting: set[str] = set()  # recipients who have not joined their direct room
         self._flushed_at = 0.0
-        self._pruned_at: dict[str, datetime] = {}  # by table: when it was last pruned
+        self._pruning_handled = Chore(clock, PRUNE_EVERY)
+        self._pruning_outbox = Chore(clock, PRUNE_EVERY)
         self._state_unknown: set[str] = set()  # rooms restored without their state yet
         self._flush_again = False
         self._sending = asyncio.Lock()
@@ -148,7 +151,7 @@ class MatrixBot:
         # same device, the rooms are listed and their state loaded when needed.
         full_state = first_ever or not self.session.restored or not await self._restore_rooms()
         starting = True
-        while not self._stopping.is_set():
+        while not self.lifecycle.stopping:
             resp = await client.sync(
                 timeout=0 if starting else 30_000,
                 since=token,
@@ -160,7 +163,7 @@ class MatrixBot:
             if isinstance(resp, SyncError):
                 self.session.raise_if_fatal(resp)
                 log.warning("sync failed (%s), retrying in %.0f s", resp.message, backoff)
-                await self._sleep(backoff)
+                await self.lifecycle.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
             if not isinstance(resp, SyncResponse):
@@ -176,7 +179,7 @@ class MatrixBot:
                 self._answer_pending()
                 # In the background: a caught-up run may open a direct room, and
                 # that room only becomes usable once this loop syncs it.
-                self._track(asyncio.create_task(self._start_scheduler()))
+                self.lifecycle.track(asyncio.create_task(self._start_scheduler()))
                 self.ready.set()
                 log.info("ready: serving %d room(s)", len(self.rooms))
                 self.notifier.ready(f"serving {len(self.rooms)} room(s)")
@@ -234,18 +237,13 @@ class MatrixBot:
         except Exception:
             log.exception("could not start the scheduler")
 
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
-
     def stop(self) -> None:
         """Ask the loop to finish after the current sync."""
-        self._stopping.set()
+        self.lifecycle.stop()
 
     async def drain(self) -> None:
         """Wait for commands being answered."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.lifecycle.drain()
 
     async def close(self) -> None:
         """Finish in-flight answers and close the HTTP session."""
@@ -348,11 +346,7 @@ class MatrixBot:
             self._spawn(item)
 
     def _spawn(self, item: inbox.InboxItem) -> None:
-        self._track(asyncio.create_task(self._answer(item)))
-
-    def _track(self, task: asyncio.Task) -> None:
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.lifecycle.track(asyncio.create_task(self._answer(item)))
 
     async def _answer(self, item: inbox.InboxItem) -> None:
         # Commands of one sender in one room run in order (ouvrir, then réserver);
@@ -461,7 +455,7 @@ class MatrixBot:
                 else:
                     direct_rooms[user_id] = room_id
             for message in outbox.unsent_messages(self.db, skip_recipients=waiting):
-                if self._stopping.is_set():
+                if self.lifecycle.stopping:
                     break  # the rest goes after the restart, with the same transaction ids
                 if message.dm_user:
                     room_id = direct_rooms.get(message.dm_user)
@@ -484,7 +478,7 @@ class MatrixBot:
                     break  # keep the order: retry from here next time
                 outbox.mark_sent(self.db, message.id, event_id, self.clock())
                 sent += 1
-            if self._prune_due("outbox"):
+            if self._pruning_outbox.due():
                 outbox.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
             self._dm_waiting = waiting
             self._flushed_at = asyncio.get_running_loop().time()
@@ -499,17 +493,9 @@ class MatrixBot:
         Handled event ids older than the retention are forgotten once an hour.
         """
         accepted = inbox.accept_batch(self.db, items, next_batch, self.clock())
-        if self._prune_due("handled"):
+        if self._pruning_handled.due():
             inbox.prune_handled(self.db, self.clock(), HANDLED_RETENTION)
         return accepted
-
-    def _prune_due(self, table: str) -> bool:
-        now = self.clock()
-        last = self._pruned_at.get(table)
-        if last is not None and now - last < PRUNE_EVERY:
-            return False
-        self._pruned_at[table] = now
-        return True
 
     async def _joined_direct_room(self, user_id: str) -> str | None:
         """The direct room with a user if they have joined it; otherwise invite and wait."""
@@ -532,13 +518,13 @@ class MatrixBot:
         self._flush_again = True
         if not self._flush_running():
             self._flusher = asyncio.create_task(self._flush_until_done())
-            self._track(self._flusher)
+            self.lifecycle.track(self._flusher)
 
     def _flush_running(self) -> bool:
         return self._flusher is not None and not self._flusher.done()
 
     async def _flush_until_done(self) -> None:
-        while self._flush_again and not self._stopping.is_set():
+        while self._flush_again and not self.lifecycle.stopping:
             self._flush_again = False
             try:
                 sent = await self.flush_outbox()
