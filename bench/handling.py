@@ -90,10 +90,11 @@ def offline_bot(database: Path, count: int):
     config = academy_config(count, database=database)
     bot = build_bot(config, clock=lambda: NOW)
     transport = RecordingTransport()
-    for name in ("send_message", "send_file", "send_event", "direct_room"):
-        setattr(bot, name, getattr(transport, name))
+    for name in ("send_message", "send_file", "send_event"):
+        setattr(bot.sender, name, getattr(transport, name))
+    bot.rooms.direct_room = transport.direct_room
     bot.session.client = SimpleNamespace(user_id=config.matrix.user_id, rooms={})
-    bot.rooms = {e.room: e for e in config.establishments}
+    bot.rooms.served.update({e.room: e for e in config.establishments})
     outcomes: list[Outcome] = []
     handle = bot.dispatcher.handle
 

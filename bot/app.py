@@ -59,7 +59,7 @@ def build_bot(
         db,
         renderer,
         clock,
-        after_run=bot.request_flush,
+        after_run=bot.outbox.request_flush,
         tick=timedelta(seconds=config.bot.tick_seconds),
         registry=registry,
     )
