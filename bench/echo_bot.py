@@ -24,7 +24,8 @@ from pathlib import Path
 from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomMessageText, SyncResponse
 
 # The same filter as rupn-bot, whatever it becomes: the floor must sync like the bot.
-from bot.matrix.client import SYNC_FILTER, exchange_keys
+from bot.matrix.session import exchange_keys
+from bot.matrix.sync import SYNC_FILTER
 from tests.support.testbed import stop_process
 
 READY = "echo bot ready"

@@ -4,7 +4,7 @@ The bot is built by ``bot.app.build_bot`` on a copy of the seeded database and
 a configuration of every establishment, exactly as ``rupn-bot run`` builds it;
 only its transport is replaced by one that records instead of sending. Each
 command then takes the bot's own path: stored in the inbox with the sync token
-as the sync loop does (``MatrixBot.accept_commands``), then ``MatrixBot._answer``
+as the sync loop does (``Inbox.accept``), then ``Inbox.answer``
 (context, role, dispatch, conversion, storage, template, reply, member
 bookkeeping, outbox flush). The time measured runs from
 the inbox write, when the event has been received, to the first send call of
@@ -91,19 +91,20 @@ def offline_bot(database: Path, count: int):
     config = academy_config(count, database=database)
     bot = build_bot(config, clock=lambda: NOW)
     transport = RecordingTransport()
-    for name in ("send_message", "send_file", "send_event", "direct_room"):
-        setattr(bot, name, getattr(transport, name))
-    bot.client = SimpleNamespace(user_id=config.matrix.user_id, rooms={})
-    bot.rooms = {e.room: e for e in config.establishments}
+    for name in ("send_message", "send_file", "send_event"):
+        setattr(bot.sender, name, getattr(transport, name))
+    bot.rooms.direct_room = transport.direct_room
+    bot.session.client = SimpleNamespace(user_id=config.matrix.user_id, rooms={})
+    bot.rooms.served.update({e.room: e for e in config.establishments})
     outcomes: list[Outcome] = []
-    handle = bot.dispatcher.handle
+    handle = bot.inbox.dispatcher.handle
 
     async def handle_and_note(ctx, body):
         outcome = await handle(ctx, body)
         outcomes.append(outcome)
         return outcome
 
-    bot.dispatcher.handle = handle_and_note
+    bot.inbox.dispatcher.handle = handle_and_note
     settle_memory()  # as rupn-bot run does once the bot is built
     return bot, transport, outcomes
 
@@ -175,8 +176,8 @@ async def _measure(database, count, per_family, seed, background_checkpoints):
         )
         transport.first_send_ns = None
         start = time.perf_counter_ns()
-        bot.accept_commands([item], f"s{counter}")
-        await bot._answer(item)
+        bot.inbox.accept([item], f"s{counter}")
+        await bot.inbox.answer(item)
         done_ns = time.perf_counter_ns()
         sent_ns = transport.first_send_ns
         await bot.drain()  # the background outbox flush, before the next command is timed

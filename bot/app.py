@@ -13,10 +13,11 @@ from datetime import datetime, time, timedelta
 from bot.core.config import Config, Establishment
 from bot.core.render import Renderer
 from bot.core.scheduler import Scheduler
-from bot.matrix.client import MatrixBot, utc_now
+from bot.matrix.bot import Connection, MatrixBot
 from bot.matrix.devices import retire_devices
 from bot.matrix.session import Credentials
 from bot.ops.systemd import Notifier
+from bot.toolkit.clock import utc_now
 from commands import load_registry
 from storage import migrate, open_database
 from storage.db import BackgroundCheckpoints
@@ -51,18 +52,19 @@ def build_bot(
         clock = simulated_clock(config.bot.simulated_start, clock)
         log.warning("simulated clock: time starts at %s", config.bot.simulated_start.isoformat())
     registry, renderer = load_registry(), Renderer()
-    bot = MatrixBot(config, db, registry, renderer, clock, notifier)
-    bot.scheduler = Scheduler(
+    # The connection first: the scheduler flushes its outbox after each run.
+    connection = Connection(config, db, clock, notifier)
+    scheduler = Scheduler(
         registry.jobs,
         config,
         db,
         renderer,
         clock,
-        after_run=bot.request_flush,
+        after_run=connection.outbox.request_flush,
         tick=timedelta(seconds=config.bot.tick_seconds),
         registry=registry,
     )
-    return bot
+    return MatrixBot(connection, registry, renderer, scheduler)
 
 
 def academy_surveys(config: Config, establishment: Establishment) -> list[AcademySurvey]:

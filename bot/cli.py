@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 from bot.core.config import Config, ConfigError, load_config
-from bot.matrix.client import FatalMatrixError, utc_now
+from bot.matrix.session import FatalMatrixError
 from bot.ops import exitcodes
 from bot.ops.archive import ArchiveError, restore_backup, write_backup
 from bot.ops.health import check
 from bot.ops.instance import InstanceLocked, exclusive
 from bot.ops.logs import formatter
+from bot.toolkit.clock import utc_now
 
 
 def setup_logging(level: str, log_format: str = "text") -> None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class Messenger(Protocol):
-    """What handlers need from the chat transport (bot/matrix.py implements it)."""
+    """What handlers need from the chat transport (``bot.matrix.sender`` implements it)."""
 
     async def send_message(
         self,

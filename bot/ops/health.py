@@ -24,8 +24,7 @@ from nio import (
 )
 
 from bot.core.config import Config
-from bot.matrix.client import FATAL_ERRCODES
-from bot.matrix.session import Credentials, credentials_path, load_credentials
+from bot.matrix.session import FATAL_ERRCODES, Credentials, credentials_path, load_credentials
 from bot.ops import exitcodes
 from bot.ops.instance import holder, lock_path
 from storage.db import known_version, open_read_only, pending_migrations, schema_version

@@ -34,7 +34,7 @@ from nio import (
     RoomSendResponse,
 )
 
-from bot.matrix.client import exchange_keys
+from bot.matrix.session import exchange_keys
 
 RELAXED = {"per_second": 1000, "burst_count": 1000}
 REPOSITORY = Path(__file__).resolve().parents[2]

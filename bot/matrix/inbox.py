@@ -1,0 +1,161 @@
+"""The inbox: commands taken from syncs, stored with their token, answered once, in lanes.
+
+New commands and the sync token that delivered them are stored together
+(``storage/inbox.py``); each command is answered and then marked handled.
+After a crash the inbox is answered on start, once. Commands of one sender in
+one room run in order; everyone else's run beside them. Listeners see the
+other events of served rooms (poll answers, say).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from nio import MegolmEvent, RoomMessageText
+
+from bot.core.config import Config
+from bot.core.context import Context, Messenger
+from bot.core.dispatcher import Dispatcher, Outcome
+from bot.core.registry import Registry
+from bot.core.render import Renderer
+from bot.core.roles import role_of
+from bot.matrix.lifecycle import HANDLED_RETENTION, PRUNE_EVERY, Chore, Lifecycle
+from bot.matrix.outbox import OutboxPump
+from bot.matrix.rooms import Rooms
+from bot.matrix.session import Session
+from storage import establishments as establishment_store
+from storage import inbox as inbox_store
+
+log = logging.getLogger(__name__)
+
+
+class Inbox:
+    """Turns room events into commands and answers them through the dispatcher."""
+
+    def __init__(
+        self,
+        config: Config,
+        db,
+        registry: Registry,
+        renderer: Renderer,
+        clock: Callable[[], datetime],
+        *,
+        session: Session,
+        rooms: Rooms,
+        messenger: Messenger,
+        outbox: OutboxPump,
+        lifecycle: Lifecycle,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.registry = registry
+        self.dispatcher = Dispatcher(registry)
+        self.renderer = renderer
+        self.clock = clock
+        self.session = session
+        self.rooms = rooms
+        self.messenger = messenger
+        self.outbox = outbox
+        self.lifecycle = lifecycle
+        self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
+        self._pruning = Chore(clock, PRUNE_EVERY)
+
+    def command_of(self, room_id: str, event) -> inbox_store.InboxItem | None:
+        """The command an event carries: a text typed by someone else, with the prefix."""
+        if isinstance(event, MegolmEvent):
+            log.warning("cannot decrypt event %s in %s (no room key)", event.event_id, room_id)
+            return None
+        if not isinstance(event, RoomMessageText) or event.sender == self.session.client.user_id:
+            return None
+        relation = event.source.get("content", {}).get("m.relates_to") or {}
+        if relation.get("rel_type") == "m.replace":
+            return None  # an edit of an earlier message is not a new command
+        body = event.body or ""
+        if not body.lstrip().startswith(self.config.bot.prefix):
+            return None
+        return inbox_store.InboxItem(
+            event.event_id, room_id, event.sender, body, event.server_timestamp
+        )
+
+    def accept(self, items: list[inbox_store.InboxItem], next_batch: str):
+        """Store a sync's commands with its token in one transaction; those new to answer.
+
+        Handled event ids older than the retention are forgotten once an hour.
+        """
+        accepted = inbox_store.accept_batch(self.db, items, next_batch, self.clock())
+        if self._pruning.due():
+            inbox_store.prune_handled(self.db, self.clock(), HANDLED_RETENTION)
+        return accepted
+
+    def answer_pending(self) -> None:
+        """Answer what a previous run stored and did not answer."""
+        for item in inbox_store.pending(self.db):
+            self.spawn(item)
+
+    def spawn(self, item: inbox_store.InboxItem) -> None:
+        """Answer a command in the background."""
+        self.lifecycle.track(asyncio.create_task(self.answer(item)))
+
+    async def answer(self, item: inbox_store.InboxItem) -> None:
+        """Answer one command after the sender's earlier ones in that room; mark it handled."""
+        # Commands of one sender in one room run in order (ouvrir, then réserver);
+        # everyone else's run beside them.
+        lane = self._lanes.setdefault((item.room_id, item.sender), asyncio.Lock())
+        async with lane:
+            establishment = self.rooms.served.get(item.room_id)
+            if establishment is None:
+                inbox_store.mark_handled(self.db, item, self.clock())
+                return
+            now = self.clock()
+            ctx = self.context(item.room_id, item.sender, item.event_id, now)
+            role = ctx.role
+            try:
+                outcome = await self.dispatcher.handle(ctx, item.body)
+                remember = ctx.command is None or ctx.command.remember_sender
+                if outcome is not Outcome.IGNORED and remember:
+                    self._remember_member(establishment, item, role, now)
+            except Exception:
+                log.exception("could not answer %s in %s", item.event_id, item.room_id)
+            inbox_store.mark_handled(self.db, item, self.clock())
+        if ctx.sent:
+            self.outbox.request_flush()
+
+    def _remember_member(self, establishment, item, role, now) -> None:
+        room = self.session.client.rooms.get(item.room_id)
+        name = room.user_name(item.sender) if room else None
+        stored_role = role.value if role.value != "admin" else "teacher"
+        establishment_store.record_member(
+            self.db, establishment.id, item.sender, stored_role, now, display_name=name
+        )
+
+    async def notify_listeners(self, room_id: str, events: list) -> None:
+        """Hand each event to the listeners of its type; one failing stops no other."""
+        listeners = self.registry.listeners
+        for event in events:
+            source = getattr(event, "source", None) or {}
+            for item in listeners.get(source.get("type", ""), ()):
+                ctx = self.context(room_id, event.sender, event.event_id, self.clock())
+                try:
+                    await item.handler(ctx, source)
+                except Exception:
+                    log.exception("listener for %s failed on %s", source["type"], event.event_id)
+
+    def context(self, room_id: str, sender: str, event_id: str, now: datetime) -> Context:
+        """What a handler gets for an event of a served room."""
+        establishment = self.rooms.served[room_id]
+        return Context(
+            sender=sender,
+            role=role_of(establishment, self.config, sender),
+            establishment=establishment,
+            room_id=room_id,
+            event_id=event_id,
+            now=now.astimezone(establishment.tz),
+            db=self.db,
+            config=self.config,
+            renderer=self.renderer,
+            messenger=self.messenger,
+            registry=self.registry,
+        )

@@ -1,0 +1,200 @@
+"""The rooms: each establishment's room, the rooms the bot is in, invitations, direct rooms.
+
+- An establishment's room is configured by id or alias; aliases are resolved at start.
+- After a restart on the same device the joined rooms are listed without their
+  state, which is loaded when a room is first needed (a full-state sync of
+  hundreds of rooms was most of the start-up).
+- An invitation is accepted only to a served room and from someone allowed to invite.
+- A direct room is created once per person, encrypted, and reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import logging
+
+from nio import (
+    Event,
+    InviteMemberEvent,
+    JoinedRoomsResponse,
+    JoinError,
+    MatrixRoom,
+    RoomCreateResponse,
+    RoomEncryptionEvent,
+    RoomGetStateResponse,
+    RoomMemberEvent,
+    RoomPreset,
+    RoomResolveAliasResponse,
+    SyncResponse,
+)
+
+from bot.core.config import Config, Establishment
+from bot.matrix.session import Session
+from storage import establishments as establishment_store
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+
+class Rooms:
+    """The rooms the bot serves and is in, as nio knows them."""
+
+    def __init__(self, config: Config, db, session: Session) -> None:
+        self.config = config
+        self.db = db
+        self.session = session
+        self.served: dict[str, Establishment] = {}  # by room id
+        self._joined_on_invite: set[str] = set()
+        self._state_unknown: set[str] = set()  # rooms restored without their state yet
+        self._synced = asyncio.Condition()
+
+    @property
+    def client(self):
+        """The session's nio client."""
+        return self.session.client
+
+    async def resolve(self) -> None:
+        """Map each establishment's room (id or alias) to its room id."""
+        for establishment in self.config.establishments:
+            room_id = establishment.room
+            if room_id.startswith("#"):
+                resp = await self.client.room_resolve_alias(room_id)
+                if not isinstance(resp, RoomResolveAliasResponse):
+                    log.error("%s: alias %s not found", establishment.id, room_id)
+                    continue
+                room_id = resp.room_id
+            self.served[room_id] = establishment
+            establishment_store.set_room_id(self.db, establishment.id, room_id)
+
+    def room_of(self, establishment_id: str | None) -> str | None:
+        """The room id serving an establishment, if it was resolved."""
+        return next((room for room, e in self.served.items() if e.id == establishment_id), None)
+
+    async def restore(self) -> bool:
+        """Know the rooms the bot is in without their state; False if they cannot be listed.
+
+        Whether a room is encrypted comes from nio's store (it records every
+        encrypted room it has seen), and ``with_state`` loads the rest before
+        anything is sent there, so nothing goes out in clear by mistake.
+        """
+        resp = await self.client.joined_rooms()
+        if not isinstance(resp, JoinedRoomsResponse):
+            log.warning("cannot list joined rooms (%s): full state sync", resp)
+            return False
+        for room_id in resp.rooms:
+            if room_id not in self.client.rooms:
+                encrypted = room_id in self.client.encrypted_rooms
+                self.client.rooms[room_id] = MatrixRoom(room_id, self.client.user_id, encrypted)
+                self._state_unknown.add(room_id)
+        return True
+
+    async def with_state(self, room_id: str) -> MatrixRoom | None:
+        """nio's room, its state (encryption, members) loaded if the start-up skipped it."""
+        room = self.client.rooms.get(room_id)
+        if room is None or room_id not in self._state_unknown:
+            return room
+        resp = await self.client.room_get_state(room_id)
+        if not isinstance(resp, RoomGetStateResponse):
+            raise RuntimeError(f"cannot read the state of {room_id}: {resp}")
+        for raw in resp.events:
+            event = Event.parse_event(raw)
+            if isinstance(event, RoomMemberEvent):
+                room.handle_membership(event)
+            else:
+                room.handle_event(event)
+            if isinstance(event, RoomEncryptionEvent):
+                self.client.encrypted_rooms.add(room_id)
+        room.members_synced = True  # the state holds every member
+        self._state_unknown.discard(room_id)
+        return room
+
+    async def note_synced(self) -> None:
+        """A sync was taken in: wake whoever waits for a room to appear."""
+        async with self._synced:
+            self._synced.notify_all()
+
+    async def join_configured(self) -> None:
+        """Join the served rooms the bot is not in yet (those it may join uninvited)."""
+        for room_id, establishment in self.served.items():
+            if room_id in self.client.rooms or room_id in self._joined_on_invite:
+                continue
+            resp = await self.client.join(room_id)
+            if isinstance(resp, JoinError):
+                log.warning(
+                    "%s: not in room %s and cannot join it (%s); invite the bot",
+                    establishment.id,
+                    room_id,
+                    resp.message,
+                )
+            else:
+                log.info("%s: joined room %s", establishment.id, room_id)
+
+    async def answer_invites(self, resp: SyncResponse) -> None:
+        """Join the served rooms an allowed person invites the bot to; leave the others."""
+        for room_id, info in resp.rooms.invite.items():
+            inviter = next(
+                (
+                    e.sender
+                    for e in info.invite_state
+                    if isinstance(e, InviteMemberEvent)
+                    and e.state_key == self.client.user_id
+                    and e.membership == "invite"
+                ),
+                None,
+            )
+            establishment = self.served.get(room_id)
+            if establishment and inviter and self.may_invite(inviter, establishment):
+                await self.client.join(room_id)
+                self._joined_on_invite.add(room_id)
+                log.info("joined %s on invitation from %s", room_id, inviter)
+            else:
+                await self.client.room_leave(room_id)
+                log.info(
+                    "refused invitation to %s from %s (room not served or inviter not allowed)",
+                    room_id,
+                    inviter,
+                )
+
+    def may_invite(self, user_id: str, establishment: Establishment) -> bool:
+        """The establishment's own people and the admins, plus ``allowed_inviters``' patterns.
+
+        The referent who creates the staff room is the one who invites the bot:
+        a config that names them needs nothing more to be joined.
+        """
+        if user_id in (*establishment.referents, *establishment.principals):
+            return True
+        if user_id in self.config.bot.admins:
+            return True
+        patterns = self.config.bot.allowed_inviters
+        return any(fnmatch.fnmatchcase(user_id, pattern) for pattern in patterns)
+
+    async def direct_room(self, user_id: str) -> str:
+        """The encrypted direct-message room with a user, created once and reused."""
+        key = f"dm:{user_id}"
+        room_id = inbox.get_state(self.db, key)
+        room = await self.with_state(room_id) if room_id else None
+        if room is not None and user_id in room.users:  # joined, or still invited
+            return room_id
+        resp = await self.client.room_create(
+            is_direct=True,
+            invite=[user_id],
+            preset=RoomPreset.trusted_private_chat,
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        if not isinstance(resp, RoomCreateResponse):
+            raise RuntimeError(f"cannot open a direct room with {user_id}: {resp}")
+        inbox.set_state(self.db, key, resp.room_id)
+        # The main sync loop will see the new room; wait for it so the first
+        # send knows the room is encrypted.
+        async with self._synced:
+            await asyncio.wait_for(
+                self._synced.wait_for(lambda: resp.room_id in self.client.rooms), 30
+            )
+        return resp.room_id

@@ -1,0 +1,154 @@
+"""Sending: notices, files and other events, one at a time, at the homeserver's pace.
+
+- Replies are ``m.notice`` with HTML, in reply to the command, with explicit
+  ``m.mentions``; their transaction ids derive from the command's event id so
+  a repeated send after a crash is dropped by the homeserver.
+- One send at a time, and after a 429 nobody sends before ``retry_after_ms``:
+  concurrent senders retrying each on their own would hammer the homeserver
+  with requests bound to be refused (the bot must stay polite on Tchap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+from collections.abc import AsyncIterator
+
+from nio import ErrorResponse, RoomSendResponse, UploadResponse
+
+from bot.core.render import Message
+from bot.matrix.rooms import Rooms
+from bot.matrix.session import Session
+
+log = logging.getLogger(__name__)
+
+
+class Pacing:
+    """The homeserver's pace: one send at a time, none while it asked to wait."""
+
+    def __init__(self) -> None:
+        self.rate_limited = 0  # 429 answers seen
+        self._sending = asyncio.Lock()
+        self._paused_until = 0.0  # loop time before which the homeserver asked us to wait
+
+    async def on_error_response(self, resp: ErrorResponse) -> None:
+        """Note a 429 and how long the homeserver asked every request to wait."""
+        if resp.status_code == "M_LIMIT_EXCEEDED":
+            self.rate_limited += 1
+            wait = (resp.retry_after_ms or 5000) / 1000
+            self._paused_until = max(self._paused_until, asyncio.get_running_loop().time() + wait)
+            log.warning(
+                "rate limited by the homeserver (429 #%d), waiting %s ms as asked",
+                self.rate_limited,
+                resp.retry_after_ms,
+            )
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the only right to send, once the pause the homeserver asked for is over."""
+        async with self._sending:
+            pause = self._paused_until - asyncio.get_running_loop().time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            yield
+
+
+class Sender:
+    """What handlers speak through (the core's ``Messenger``), and what sends the outbox."""
+
+    def __init__(self, session: Session, rooms: Rooms, pacing: Pacing) -> None:
+        self.session = session
+        self.rooms = rooms
+        self.pacing = pacing
+
+    async def send_message(
+        self,
+        room_id: str,
+        message: Message,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None:
+        """Send an ``m.notice`` (HTML, explicit mentions), as a reply when told."""
+        content = {
+            "msgtype": "m.notice",
+            "body": message.body,
+            "format": "org.matrix.custom.html",
+            "formatted_body": message.html,
+            # Always present: an empty list tells clients to ping nobody.
+            "m.mentions": {"user_ids": list(message.mentions)},
+        }
+        if reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        return await self._send(room_id, content, txn_id)
+
+    async def send_file(
+        self,
+        room_id: str,
+        filename: str,
+        data: bytes,
+        mimetype: str,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str | None:
+        """Upload a file (encrypted in encrypted rooms) and post it as ``m.file``."""
+        try:
+            room = await self.rooms.with_state(room_id)
+        except RuntimeError as error:
+            log.error("upload of %s not attempted: %s", filename, error)
+            return None
+        encrypt = bool(room and room.encrypted)
+        upload, keys = await self.session.client.upload(
+            io.BytesIO(data),
+            content_type=mimetype,
+            filename=filename,
+            encrypt=encrypt,
+            filesize=len(data),
+        )
+        if not isinstance(upload, UploadResponse):
+            log.error("upload of %s failed: %s", filename, upload)
+            return None
+        content = {
+            "msgtype": "m.file",
+            "body": filename,
+            "filename": filename,
+            "info": {"mimetype": mimetype, "size": len(data)},
+            "m.mentions": {"user_ids": []},
+        }
+        if encrypt:
+            content["file"] = {**keys, "url": upload.content_uri}
+        else:
+            content["url"] = upload.content_uri
+        if reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        return await self._send(room_id, content, txn_id)
+
+    async def _send(self, room_id: str, content: dict, txn_id: str | None) -> str | None:
+        return await self.send_event(room_id, "m.room.message", content, txn_id=txn_id)
+
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict, *, txn_id: str | None = None
+    ) -> str | None:
+        """Send any room event (polls use ``m.poll.start``), at the homeserver's pace."""
+        try:
+            await self.rooms.with_state(room_id)
+        except RuntimeError as error:
+            log.error("could not send %s to %s: %s", event_type, room_id, error)
+            return None
+        async with self.pacing.turn():
+            resp = await self.session.client.room_send(
+                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+            )
+        if isinstance(resp, RoomSendResponse):
+            return resp.event_id
+        log.error(
+            "could not send %s to %s: %s", event_type, room_id, getattr(resp, "message", resp)
+        )
+        return None
+
+    async def direct_room(self, user_id: str) -> str:
+        """The encrypted direct-message room with a user, created once and reused."""
+        return await self.rooms.direct_room(user_id)
