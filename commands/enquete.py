@@ -23,8 +23,7 @@ from bot.core.context import Context
 from bot.core.converters import Converter, Number, Text, When
 from bot.core.declarations import command
 from bot.core.digest import SectionData, digest_figure, newsletter_section
-from bot.core.errors import BadArgument
-from bot.core.roles import Role
+from bot.core.errors import BadArgument, CommandError
 from bot.core.scheduler import JobContext, job, until_end_of_day
 from bot.toolkit.calendar import is_school_day
 from bot.toolkit.dates import format_date_fr
@@ -146,7 +145,7 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
         return _open_survey_numbered(ctx, number)
     surveys = _my_surveys(ctx)
     if not surveys:
-        raise BadArgument("Aucune enquête n'est ouverte en ce moment.")
+        raise CommandError("Aucune enquête n'est ouverte en ce moment.")
     if len(surveys) > 1:
         pending = [s for s in surveys if not has_answered(ctx.db, s.id, ctx.sender)]
         if len(pending) != 1:
@@ -161,7 +160,7 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
 
 def _my_surveys(ctx: Context) -> list[Survey]:
     # A survey for the referents (the academy's) is none of the teachers' business.
-    referent = ctx.role in (Role.REFERENT, Role.ADMIN)
+    referent = ctx.may("referent")
     surveys = open_surveys(ctx.db, ctx.establishment.id, ctx.now)
     return [s for s in surveys if s.audience == "members" or referent]
 
@@ -171,7 +170,7 @@ def _open_survey_numbered(ctx: Context, number: int) -> Survey:
     if survey is None:
         raise BadArgument(f"Il n'y a pas d'enquête n° {number}.", example="!enquete")
     if survey not in open_surveys(ctx.db, ctx.establishment.id, ctx.now):
-        raise BadArgument(f"L'enquête n° {number} est close.", example="!enquete")
+        raise CommandError(f"L'enquête n° {number} est close.")
     return survey
 
 

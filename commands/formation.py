@@ -24,7 +24,7 @@ from bot.core.converters import (
 )
 from bot.core.declarations import command, listener
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, CommandError
 from bot.toolkit.text import fold
 from storage.formation import (
     CLOSED,
@@ -331,35 +331,29 @@ def _require_status(ctx: Context, need: TrainingNeed, *allowed: str) -> None:
     n = need.number
     if need.status == PLANNED:
         at = when_label(need.session_at.astimezone(ctx.now.tzinfo))
-        raise BadArgument(f"Le besoin n° {n} est déjà planifié : session le {at}.")
+        raise CommandError(f"Le besoin n° {n} est déjà planifié : session le {at}.")
     if need.status == CLOSED:
-        raise BadArgument(f"Le besoin n° {n} est clos.")
-    raise BadArgument(f"Le besoin n° {n} a été transmis à la DANE.")
+        raise CommandError(f"Le besoin n° {n} est clos.")
+    raise CommandError(f"Le besoin n° {n} a été transmis à la DANE.")
 
 
 def _poll_choice(ctx: Context, need: TrainingNeed):
     """The date the need's poll chose and who answered it (refuses if there is none)."""
-    prefix = ctx.config.bot.prefix
     found = find_poll(ctx.db, need.poll_event_id) if need.poll_event_id else None
     if found is None:
-        raise BadArgument(
-            f"Aucun sondage n'a été lancé pour le besoin n° {need.number}.",
-            example=f"{prefix}formation sondage {need.number} jeudi 12h30 | vendredi 12h30",
-        )
+        raise CommandError(f"Aucun sondage n'a été lancé pour le besoin n° {need.number}.")
     result = poll_result(ctx.db, found)
     winner = result.winner
     if winner is None:
-        raise BadArgument(
+        raise CommandError(
             f"Personne n'a encore répondu au sondage du besoin n° {need.number} :"
-            " attendez les réponses ou choisissez la date vous-même.",
-            example=f"{prefix}formation planifier {need.number} jeudi 12h30",
+            " attendez les réponses ou choisissez la date vous-même."
         )
     local = winner.starts_at.astimezone(ctx.now.tzinfo)
     if is_past(local, ctx.now):
-        raise BadArgument(
+        raise CommandError(
             f"La date choisie par le sondage ({when_label(local)}) est passée :"
-            " choisissez-en une autre.",
-            example=f"{prefix}formation planifier {need.number} jeudi 12h30",
+            " choisissez-en une autre."
         )
     return local, result.voters
 

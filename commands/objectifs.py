@@ -27,7 +27,7 @@ from bot.core.context import Context
 from bot.core.converters import Converter, Number, Text
 from bot.core.declarations import command
 from bot.core.digest import figure_total
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, CommandError
 from bot.core.render import french_number
 from bot.toolkit.calendar import school_year_of
 from bot.toolkit.text import fold
@@ -425,10 +425,9 @@ async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
 async def add(ctx: Context, new: ObjectiveText) -> None:
     year = current_school_year(ctx.now)
     if count_kept(ctx.db, ctx.establishment.id, year) >= MAX_OBJECTIVES:
-        raise BadArgument(
+        raise CommandError(
             f"L'année {school_year_label(year)} a déjà {MAX_OBJECTIVES} objectifs : des objectifs"
-            " simples et en nombre limité se suivent mieux. Abandonnez-en un d'abord.",
-            example="!objectifs abandonné 3",
+            " simples et en nombre limité se suivent mieux. Abandonnez-en un d'abord."
         )
     objective = add_objective(
         ctx.db, ctx.establishment.id, year, new.text, new.indicator, ctx.sender, ctx.now
@@ -458,10 +457,7 @@ Why = Annotated[NoteText, "pourquoi"]
 
 async def _change_status(ctx: Context, objective: Objective, status: str, why: str | None) -> None:
     if objective.status == status:
-        raise BadArgument(
-            f"L'objectif n° {objective.number} est déjà {STATUS_WORDS[status]}.",
-            example=f"{ctx.config.bot.prefix}objectifs",
-        )
+        raise CommandError(f"L'objectif n° {objective.number} est déjà {STATUS_WORDS[status]}.")
     set_status(ctx.db, objective.id, status, ctx.sender, ctx.now, why)
     reading = readings_of(ctx, [objective]).get(objective.number)
     await ctx.reply("objectifs/etat", objective=objective, status=status, note=why, reading=reading)

@@ -12,8 +12,7 @@ from bot.core.context import Context
 from bot.core.converters import NumberedItem, Text
 from bot.core.declarations import command
 from bot.core.digest import digest_figure
-from bot.core.errors import BadArgument
-from bot.core.roles import Role
+from bot.core.errors import BadArgument, CommandError
 from bot.toolkit.dates import format_date_fr
 from storage.panne import (
     Incident,
@@ -87,7 +86,7 @@ class TicketRef(Text):
 )
 async def breakdown(ctx: Context, description: BreakdownText | None = None) -> None:
     if description is None:
-        everyone = ctx.role in (Role.REFERENT, Role.ADMIN)
+        everyone = ctx.may("referent")
         incidents = open_incidents(ctx.db, ctx.establishment.id, None if everyone else ctx.sender)
         await ctx.reply(
             "panne/liste",
@@ -141,13 +140,15 @@ async def resolved(ctx: Context, incident: IncidentRef) -> None:
 
 def _require_open_and_own(ctx: Context, incident: Incident) -> None:
     """Only the reporter and the referents follow up a breakdown, and only an open one."""
-    if ctx.sender != incident.reporter and ctx.role not in (Role.REFERENT, Role.ADMIN):
-        raise BadArgument(
-            f"La panne n° {incident.number} a été signalée par quelqu'un d'autre :"
-            " seuls cette personne et les référents numériques peuvent la mettre à jour."
-        )
+    ctx.require_owner_or(
+        "referent",
+        owner=incident.reporter,
+        owner_label="cette personne",
+        action="la mettre à jour",
+        reason=f"La panne n° {incident.number} a été signalée par quelqu'un d'autre",
+    )
     if not incident.open:
-        raise BadArgument(f"La panne n° {incident.number} est déjà résolue.")
+        raise CommandError(f"La panne n° {incident.number} est déjà résolue.")
 
 
 @digest_figure("pannes", label="Pannes signalées", order=40)

@@ -18,7 +18,7 @@ from bot.core.context import Context
 from bot.core.converters import SlotRef, Text, WeeklySlot, WeeklySlotSpec
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, CommandError
 from bot.core.scheduler import JobContext, job
 from bot.toolkit.calendar import holiday_name, is_school_day
 from bot.toolkit.dates import format_date_fr, format_datetime_fr
@@ -50,7 +50,7 @@ async def list_slots(ctx: Context) -> None:
 async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | None = None):
     target = _find_slot(ctx, slot)
     if target.starts_at <= ctx.now:
-        raise BadArgument("Cette permanence numérique a déjà commencé.", example=EXAMPLE_BOOK)
+        raise CommandError("Cette permanence numérique a déjà commencé.")
     outcome = store.book_slot(ctx.db, target.id, ctx.sender, subject and subject[:200], ctx.now)
     await ctx.reply(
         f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome, fmt=format_datetime_fr
@@ -68,10 +68,7 @@ async def cancel(ctx: Context, slot: SlotRef) -> None:
     with write_transaction(ctx.db):
         outcome = store.cancel_booking(ctx.db, target.id, ctx.sender, ctx.now)
         if outcome is None:
-            raise BadArgument(
-                f"Vous n'êtes pas inscrit(e) à la permanence n° {target.number}.",
-                example="!permanence mes",
-            )
+            raise CommandError(f"Vous n'êtes pas inscrit(e) à la permanence n° {target.number}.")
         if outcome.promoted:
             promoted = outcome.promoted.user_id
             ctx.post(
@@ -206,9 +203,8 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
             )
         found = candidates[0]
     if found.cancelled:
-        raise BadArgument(
-            f"La permanence n° {found.number} ({format_datetime_fr(found.starts_at)}) est annulée.",
-            example="!permanence",
+        raise CommandError(
+            f"La permanence n° {found.number} ({format_datetime_fr(found.starts_at)}) est annulée."
         )
     return found
 

@@ -14,7 +14,6 @@ from bot.core.converters import NumberedItem, Tagged, TaggedText, Text, Url
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument
-from bot.core.roles import Role
 from bot.toolkit.dates import format_date_fr
 from bot.toolkit.links import FetchPolicy, fetch_title
 from storage import veille as store
@@ -22,8 +21,8 @@ from storage.donnees import is_anonymous
 
 MAX_COMMENT_CHARS = 500
 EXAMPLE_SHARE = "!veille https://eduscol.education.fr/ressource Pour la classe #ia"
-# Who may share when the establishment keeps !veille for its referents.
-SHARERS = frozenset({Role.REFERENT, Role.ADMIN})
+# Who may share when the establishment keeps sharing for its referents.
+SHARERS = ("referent",)
 
 
 class LinkRef(NumberedItem):
@@ -55,9 +54,8 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
         items = store.recent_items(ctx.db, ctx.establishment.id)
         await ctx.reply("veille/liste", items=items, **_formatters())
         return
-    if ctx.role not in SHARERS and not ctx.establishment.allow_teachers_veille:
-        await ctx.reply("veille/reservee")
-        return
+    if not ctx.establishment.allow_teachers_veille:
+        ctx.require_role(*SHARERS, scope="dans cet établissement")
     note = note or Tagged(None)
     if note.text and len(note.text) > MAX_COMMENT_CHARS:
         raise BadArgument(
@@ -113,12 +111,12 @@ async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
 )
 async def remove(ctx: Context, item: LinkRef) -> None:
     number = item.number
-    if item.author != ctx.sender and ctx.role not in SHARERS:
-        raise BadArgument(
-            f"Seuls la personne qui a partagé le lien n° {number} et les référents "
-            "numériques peuvent le retirer.",
-            example="!veille",
-        )
+    ctx.require_owner_or(
+        *SHARERS,
+        owner=item.author,
+        owner_label=f"la personne qui a partagé le lien n° {number}",
+        action="le retirer",
+    )
     store.remove_item(ctx.db, item.id)
     await ctx.reply("veille/retire", item=item)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.core.converters import Converter
-from bot.core.roles import Role
+from bot.core.roles import Role, roles_named
 from bot.toolkit.text import fold
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class CommandSpec:
                 name=name,
                 handler=handler,
                 help=help,
-                roles=_roles(role) if role is not None else self.roles,
+                roles=roles_named(role) if role is not None else self.roles,
                 aliases=tuple(aliases),
                 examples=tuple(examples),
                 usage_override=usage,
@@ -119,13 +119,6 @@ class CommandSpec:
             return spec
 
         return decorate
-
-
-def _roles(role: str | Iterable[str]) -> frozenset[Role]:
-    names = [role] if isinstance(role, str) else list(role)
-    roles = {Role(r) for r in names}
-    # "teacher" means anyone in the room: referents and principals are teachers too.
-    return frozenset(Role) if Role.TEACHER in roles else frozenset(roles)
 
 
 def command(
@@ -145,7 +138,7 @@ def command(
             name=name,
             handler=handler,
             help=help,
-            roles=_roles(role),
+            roles=roles_named(role),
             aliases=tuple(aliases),
             examples=tuple(examples),
             usage_override=usage,
