@@ -278,7 +278,7 @@ def render_report(report: Report, establishment, now: datetime) -> tuple[str, st
     aliases=("compte-rendu", "cr"),
     help="Le compte-rendu d'activités de l'année scolaire, en deux fichiers (Markdown et page"
     " web), établi d'après ce que le bot a enregistré : des totaux, aucun nom.",
-    examples=("!bilan", "!bilan 2025-2026"),
+    examples=("bilan", "bilan 2025-2026"),
 )
 async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:
     start_year = current_school_year(ctx.now) if year is None else year

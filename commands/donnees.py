@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
     "mes-donnees",
     aliases=("mesdonnees", "mes-données", "donnees"),
     help="Vous envoie en message privé tout ce que le bot garde sur vous.",
-    examples=("!mes-donnees",),
+    examples=("mes-donnees",),
     remember_sender=False,
 )
 async def my_data(ctx: Context) -> None:
@@ -49,7 +49,7 @@ async def my_data(ctx: Context) -> None:
     "oublie-moi",
     aliases=("oubliemoi", "oublier"),
     help="Efface ce que le bot garde sur vous (après confirmation).",
-    examples=("!oublie-moi", "!oublie-moi confirmer"),
+    examples=("oublie-moi", "oublie-moi confirmer"),
     remember_sender=False,
 )
 async def forget_me(ctx: Context) -> None:

@@ -69,7 +69,7 @@ class Deadline(When):
     "enquete",
     aliases=("enquetes",),
     help="Les enquêtes en cours : lien et échéance.",
-    examples=("!enquete",),
+    examples=("enquete",),
 )
 async def list_surveys(ctx: Context) -> None:
     surveys = _my_surveys(ctx)
@@ -81,7 +81,7 @@ async def list_surveys(ctx: Context) -> None:
     "ouvrir",
     role="referent",
     help="Ouvre une enquête ; ceux qui n'ont pas dit « fait » reçoivent des rappels.",
-    examples=("!enquete ouvrir https://framaforms.org/bilan 30 juin Bilan du numérique",),
+    examples=("enquete ouvrir https://framaforms.org/bilan 30 juin Bilan du numérique",),
 )
 async def open_new(
     ctx: Context,
@@ -106,7 +106,7 @@ async def open_new(
 @list_surveys.sub(
     "fait",
     help="Dites que vous avez répondu : plus de rappel pour vous.",
-    examples=("!enquete fait", "!enquete fait 2"),
+    examples=("enquete fait", "enquete fait 2"),
 )
 async def done(ctx: Context, number: Number | None = None) -> None:
     survey = _chosen_survey(ctx, number)
@@ -118,7 +118,7 @@ async def done(ctx: Context, number: Number | None = None) -> None:
     "état",
     role=("referent", "principal"),
     help="Combien ont répondu à chaque enquête en cours.",
-    examples=("!enquete état",),
+    examples=("enquete état",),
 )
 async def progress(ctx: Context) -> None:
     rows = [
@@ -132,7 +132,7 @@ async def progress(ctx: Context) -> None:
     "fermer",
     role="referent",
     help="Clôt une enquête avant son échéance : plus de rappel.",
-    examples=("!enquete fermer 2",),
+    examples=("enquete fermer 2",),
 )
 async def close(ctx: Context, number: Number) -> None:
     survey = _open_survey_numbered(ctx, number)
@@ -152,7 +152,7 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
             numbers = ", ".join(f"n° {s.number}" for s in surveys)
             raise BadArgument(
                 f"Plusieurs enquêtes sont ouvertes ({numbers}) : précisez laquelle.",
-                example=f"!enquete fait {surveys[0].number}",
+                example=f"enquete fait {surveys[0].number}",
             )
         return pending[0]
     return surveys[0]
@@ -168,7 +168,7 @@ def _my_surveys(ctx: Context) -> list[Survey]:
 def _open_survey_numbered(ctx: Context, number: int) -> Survey:
     survey = survey_by_number(ctx.db, ctx.establishment.id, number)
     if survey is None:
-        raise BadArgument(f"Il n'y a pas d'enquête n° {number}.", example="!enquete")
+        raise BadArgument(f"Il n'y a pas d'enquête n° {number}.", example="enquete")
     if survey not in open_surveys(ctx.db, ctx.establishment.id, ctx.now):
         raise CommandError(f"L'enquête n° {number} est close.")
     return survey

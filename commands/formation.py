@@ -106,9 +106,9 @@ class PlanDate(FutureWhen):
     help="Les besoins de formation, classés par soutiens ; avec un texte, note votre besoin "
     "(les thèmes CRCN sont proposés s'il n'y a pas de #tag).",
     examples=(
-        "!formation",
-        "!formation Créer des capsules vidéo avec mes élèves",
-        "!formation Utiliser Pronote pour le cahier de textes #communication-collaboration",
+        "formation",
+        "formation Créer des capsules vidéo avec mes élèves",
+        "formation Utiliser Pronote pour le cahier de textes #communication-collaboration",
     ),
     usage="[besoin] [#tag …] [--nouveau]",
 )
@@ -141,7 +141,7 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
 @training.sub(
     "+1",
     help="Soutient un besoin (une fois par personne).",
-    examples=("!formation +1 3",),
+    examples=("formation +1 3",),
 )
 async def support(ctx: Context, need: NeedRef) -> None:
     _require_status(ctx, need, OPEN)
@@ -149,7 +149,7 @@ async def support(ctx: Context, need: NeedRef) -> None:
     await ctx.reply("formation/vote", need=_reload(ctx, need), added=added)
 
 
-@training.sub("-1", help="Retire votre soutien à un besoin.", examples=("!formation -1 3",))
+@training.sub("-1", help="Retire votre soutien à un besoin.", examples=("formation -1 3",))
 async def withdraw(ctx: Context, need: NeedRef) -> None:
     _require_status(ctx, need, OPEN, PLANNED)
     removed = withdraw_vote(ctx.db, need.id, ctx.sender)
@@ -161,7 +161,7 @@ async def withdraw(ctx: Context, need: NeedRef) -> None:
     role="referent",
     help="Planifie la session d'un besoin (ou prend la date choisie par le sondage) et "
     "prévient ceux qui l'ont demandée ou soutenue.",
-    examples=("!formation planifier 3 jeudi 12h30 salle B12", "!formation planifier 3 sondage"),
+    examples=("formation planifier 3 jeudi 12h30 salle B12", "formation planifier 3 sondage"),
 )
 async def plan(
     ctx: Context,
@@ -200,7 +200,7 @@ async def plan(
     "sondage",
     role="referent",
     help="Publie un sondage Matrix pour choisir la date de la session d'un besoin.",
-    examples=("!formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
+    examples=("formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
 )
 async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
     _require_status(ctx, need, OPEN)
@@ -225,7 +225,7 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
     role="referent",
     aliases=("fermer",),
     help="Clôt un besoin (session faite, ou abandonné), avec une note facultative.",
-    examples=("!formation clore 3 session faite le 3 décembre",),
+    examples=("formation clore 3 session faite le 3 décembre",),
 )
 async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | None = None) -> None:
     _require_status(ctx, need, OPEN, PLANNED, DANE)
@@ -237,7 +237,7 @@ async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | Non
     "dane",
     role="referent",
     help="Indique qu'un besoin dépasse l'établissement et a été transmis à la DANE.",
-    examples=("!formation dane 3",),
+    examples=("formation dane 3",),
 )
 async def forward(ctx: Context, need: NeedRef) -> None:
     _require_status(ctx, need, OPEN, PLANNED)

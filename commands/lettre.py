@@ -54,7 +54,7 @@ def weekly_letter(ctx: JobContext) -> None:
     period = at.strftime("%G-W%V")
     sections = ctx.registry.sections if ctx.registry else ()
     letter = compose_letter(
-        ctx.db, ctx.establishment, sections, ctx.renderer, at=at, prefix=ctx.config.bot.prefix
+        ctx.db, ctx.establishment, sections, ctx.renderer, at=at, prefix=ctx.prefix
     )
     if letter is None or not ctx.claim(period):
         return
@@ -77,7 +77,7 @@ def next_letter_at(establishment: Establishment, now: datetime) -> datetime | No
     "lettre",
     role="referent",
     help="Quand part la prochaine lettre d'information.",
-    examples=("!lettre",),
+    examples=("lettre",),
 )
 async def letter_info(ctx: Context) -> None:
     await ctx.reply("lettre/prochaine", next_at=next_letter_at(ctx.establishment, ctx.now))
@@ -86,7 +86,7 @@ async def letter_info(ctx: Context) -> None:
 @letter_info.sub(
     "aperçu",
     help="Montre la lettre telle qu'elle partirait maintenant, sans l'envoyer.",
-    examples=("!lettre aperçu",),
+    examples=("lettre aperçu",),
 )
 async def preview(ctx: Context) -> None:
     letter = _compose_now(ctx)
@@ -99,7 +99,7 @@ async def preview(ctx: Context) -> None:
 @letter_info.sub(
     "envoyer",
     help="Envoie la lettre maintenant dans le salon ; la lettre prévue ne la répétera pas.",
-    examples=("!lettre envoyer",),
+    examples=("lettre envoyer",),
 )
 async def send_now(ctx: Context) -> None:
     period = f"manuel:{ctx.event_id}"
@@ -121,7 +121,7 @@ def _compose_now(ctx: Context):
         ctx.registry.sections,
         ctx.renderer,
         at=ctx.now,
-        prefix=ctx.config.bot.prefix,
+        prefix=ctx.prefix,
     )
 
 
@@ -145,7 +145,7 @@ def monthly_digest(ctx: JobContext) -> None:
         return
     figures = ctx.registry.figures if ctx.registry else ()
     digest = compose_digest(ctx.db, ctx.establishment, figures, month)
-    message = render_digest(ctx.renderer, ctx.establishment, digest, ctx.config.bot.prefix)
+    message = render_digest(ctx.renderer, ctx.establishment, digest, ctx.prefix)
     for principal in principals:
         ctx.post(message, key=f"{period}-{_recipient_key(principal)}", dm_user=principal)
 
@@ -154,13 +154,13 @@ def monthly_digest(ctx: JobContext) -> None:
     "synthese",
     role="principal",
     help="Vous envoie en message privé la synthèse du mois en cours (des totaux, aucun nom).",
-    examples=("!synthese",),
+    examples=("synthese",),
 )
 async def digest_now(ctx: Context) -> None:
     month = month_start(ctx.now.date())
     digest = compose_digest(ctx.db, ctx.establishment, ctx.registry.figures, month, until=ctx.now)
     ctx.post(
-        render_digest(ctx.renderer, ctx.establishment, digest, ctx.config.bot.prefix),
+        render_digest(ctx.renderer, ctx.establishment, digest, ctx.prefix),
         dm_user=ctx.sender,
     )
     await ctx.reply("digest/envoyee", digest=digest)

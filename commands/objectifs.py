@@ -52,7 +52,7 @@ MAX_OBJECTIVES = 10
 MAX_OBJECTIVE_CHARS = 300
 MAX_NOTE_CHARS = 500
 MAX_TARGET = 1_000_000
-EXAMPLE_ADD = "!objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=6"
+EXAMPLE_ADD = "objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=6"
 MANAGERS = ("referent", "principal")
 
 
@@ -386,7 +386,7 @@ class ObjectiveRef(Number):
         if objective is None:
             raise BadArgument(
                 f"L'objectif n° {number} n'existe pas en {school_year_label(year)} :"
-                f" « {ctx.config.bot.prefix}objectifs » donne la liste."
+                f" « {ctx.prefix}objectifs » donne la liste."
             )
         return objective, used
 
@@ -398,7 +398,7 @@ class ObjectiveRef(Number):
     "objectifs",
     aliases=("objectif",),
     help="Les objectifs de l'année scolaire, leurs indicateurs et leurs points d'étape.",
-    examples=("!objectifs", "!objectifs 2025-2026"),
+    examples=("objectifs", "objectifs 2025-2026"),
 )
 async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
     year = current_school_year(ctx.now) if year is None else year
@@ -419,7 +419,7 @@ async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
     usage="<texte> [indicateur: <chiffre><op><cible>[%]]",
     examples=(
         EXAMPLE_ADD,
-        "!objectifs ajouter Traiter les besoins indicateur: besoins_traites>=80%",
+        "objectifs ajouter Traiter les besoins indicateur: besoins_traites>=80%",
     ),
 )
 async def add(ctx: Context, new: ObjectiveText) -> None:
@@ -444,7 +444,7 @@ async def add(ctx: Context, new: ObjectiveText) -> None:
     "point",
     role=MANAGERS,
     help="Note un point d'étape sur un objectif.",
-    examples=("!objectifs point 2 Trois collègues utilisent maintenant le cahier de textes",),
+    examples=("objectifs point 2 Trois collègues utilisent maintenant le cahier de textes",),
 )
 async def note(ctx: Context, objective: ObjectiveRef, text: NoteText) -> None:
     add_note(ctx.db, objective.id, text, ctx.sender, ctx.now)
@@ -468,7 +468,7 @@ async def _change_status(ctx: Context, objective: Objective, status: str, why: s
     role=MANAGERS,
     aliases=("atteindre",),
     help="Dit un objectif atteint (un mot sur ce qui a marché, si vous voulez).",
-    examples=("!objectifs atteint 1", "!objectifs atteint 1 six sessions au lieu de quatre"),
+    examples=("objectifs atteint 1", "objectifs atteint 1 six sessions au lieu de quatre"),
 )
 async def reached(ctx: Context, objective: ObjectiveRef, why: Why | None = None) -> None:
     await _change_status(ctx, objective, REACHED, why)
@@ -479,7 +479,7 @@ async def reached(ctx: Context, objective: ObjectiveRef, why: Why | None = None)
     role=MANAGERS,
     aliases=("abandonner", "abandon"),
     help="Abandonne un objectif (dites pourquoi : c'est utile au bilan).",
-    examples=("!objectifs abandonné 3 pas de créneau commun cette année",),
+    examples=("objectifs abandonné 3 pas de créneau commun cette année",),
 )
 async def abandoned(ctx: Context, objective: ObjectiveRef, why: Why | None = None) -> None:
     await _change_status(ctx, objective, ABANDONED, why)
@@ -489,7 +489,7 @@ async def abandoned(ctx: Context, objective: ObjectiveRef, why: Why | None = Non
     "reprendre",
     role=MANAGERS,
     help="Remet en cours un objectif dit atteint ou abandonné.",
-    examples=("!objectifs reprendre 3",),
+    examples=("objectifs reprendre 3",),
 )
 async def resume(ctx: Context, objective: ObjectiveRef) -> None:
     await _change_status(ctx, objective, ACTIVE, None)
@@ -499,7 +499,7 @@ async def resume(ctx: Context, objective: ObjectiveRef) -> None:
     "indicateurs",
     aliases=("indicateur", "chiffres"),
     help="Les chiffres qu'un indicateur peut suivre, avec leur valeur depuis septembre.",
-    examples=("!objectifs indicateurs",),
+    examples=("objectifs indicateurs",),
 )
 async def indicators(ctx: Context) -> None:
     start, end, _ = year_range(current_school_year(ctx.now), ctx.now)

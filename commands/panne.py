@@ -28,7 +28,7 @@ from storage.panne import (
     room_of,
 )
 
-EXAMPLE = "!panne vidéoprojecteur salle 12 ne s'allume pas"
+EXAMPLE = "panne vidéoprojecteur salle 12 ne s'allume pas"
 
 
 class BreakdownText(Text):
@@ -82,7 +82,7 @@ class TicketRef(Text):
     aliases=("pannes",),
     help="Signale une panne : les vérifications à faire soi-même, puis le lien du portail "
     "de tickets. Sans texte : les pannes en cours (les vôtres ; toutes pour les référents).",
-    examples=(EXAMPLE, "!panne"),
+    examples=(EXAMPLE, "panne"),
 )
 async def breakdown(ctx: Context, description: BreakdownText | None = None) -> None:
     if description is None:
@@ -116,7 +116,7 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
 @breakdown.sub(
     "ticket",
     help="Note la référence du ticket ouvert sur le portail de la collectivité.",
-    examples=("!panne ticket 4 GLPI-1234",),
+    examples=("panne ticket 4 GLPI-1234",),
 )
 async def ticket(ctx: Context, incident: IncidentRef, reference: TicketRef) -> None:
     _require_open_and_own(ctx, incident)
@@ -130,7 +130,7 @@ async def ticket(ctx: Context, incident: IncidentRef, reference: TicketRef) -> N
     "résolue",
     aliases=("resolu", "réparée", "reparee"),
     help="Indique qu'une panne est réparée.",
-    examples=("!panne résolue 4",),
+    examples=("panne résolue 4",),
 )
 async def resolved(ctx: Context, incident: IncidentRef) -> None:
     _require_open_and_own(ctx, incident)

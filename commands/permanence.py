@@ -27,14 +27,14 @@ from storage.db import write_transaction
 
 LISTING = timedelta(weeks=2)
 GENERATED_AHEAD = timedelta(weeks=4)
-EXAMPLE_BOOK = "!permanence réserver 2 Pronote"
+EXAMPLE_BOOK = "permanence réserver 2 Pronote"
 
 
 @command(
     "permanence",
     aliases=("permanences", "perm"),
     help="Les permanences numériques des deux prochaines semaines, avec les places libres.",
-    examples=("!permanence",),
+    examples=("permanence",),
 )
 async def list_slots(ctx: Context) -> None:
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + LISTING)
@@ -45,7 +45,7 @@ async def list_slots(ctx: Context) -> None:
     "réserver",
     aliases=("reserver", "inscrire", "book"),
     help="Réserve une place, par numéro ou par date ; un sujet aide à préparer.",
-    examples=(EXAMPLE_BOOK, "!permanence réserver mardi 12h30"),
+    examples=(EXAMPLE_BOOK, "permanence réserver mardi 12h30"),
 )
 async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | None = None):
     target = _find_slot(ctx, slot)
@@ -61,7 +61,7 @@ async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | 
     "annuler",
     aliases=("desinscrire",),
     help="Annule votre réservation (ou votre place en liste d'attente).",
-    examples=("!permanence annuler 2",),
+    examples=("permanence annuler 2",),
 )
 async def cancel(ctx: Context, slot: SlotRef) -> None:
     target = _find_slot(ctx, slot)
@@ -87,7 +87,7 @@ async def cancel(ctx: Context, slot: SlotRef) -> None:
     "mes",
     aliases=("mes-reservations",),
     help="Vos réservations et places en liste d'attente à venir.",
-    examples=("!permanence mes",),
+    examples=("permanence mes",),
 )
 async def my_bookings(ctx: Context) -> None:
     bookings = store.bookings_of(ctx.db, ctx.establishment.id, ctx.sender, ctx.now)
@@ -99,7 +99,7 @@ async def my_bookings(ctx: Context) -> None:
     role="referent",
     help="Ouvre une permanence chaque semaine (par défaut 1 h et 5 places).",
     usage="<jour> <heure> [durée] [places] [salle]",
-    examples=("!permanence ouvrir mardi 12h30 45min 4 places B12",),
+    examples=("permanence ouvrir mardi 12h30 45min 4 places B12",),
 )
 async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
     with write_transaction(ctx.db):
@@ -131,7 +131,7 @@ async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
     "fermer",
     role="referent",
     help="Annule une permanence (par numéro ou date) et prévient les inscrits.",
-    examples=("!permanence fermer 2", "!permanence fermer mardi 12h30"),
+    examples=("permanence fermer 2", "permanence fermer mardi 12h30"),
 )
 async def close(ctx: Context, slot: SlotRef) -> None:
     target = _find_slot(ctx, slot)
@@ -155,7 +155,7 @@ async def close(ctx: Context, slot: SlotRef) -> None:
     "ics",
     aliases=("calendrier", "agenda"),
     help="Le calendrier des prochaines permanences, à importer dans votre agenda (.ics).",
-    examples=("!permanence ics",),
+    examples=("permanence ics",),
 )
 async def calendar_file(ctx: Context) -> None:
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + GENERATED_AHEAD)
@@ -172,14 +172,15 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
         found = store.slot_by_number(ctx.db, ctx.establishment.id, ref)
         if found is None:
             raise BadArgument(
-                f"La permanence n° {ref} n'existe pas. Tapez !permanence pour voir les numéros.",
+                f"La permanence n° {ref} n'existe pas."
+                f" Tapez {ctx.prefix}permanence pour voir les numéros.",
                 example=EXAMPLE_BOOK,
             )
     else:
         if ref < ctx.now:
             raise BadArgument(
                 f"Cette date est passée ({format_datetime_fr(ref)}).",
-                example="!permanence réserver mardi 12h30",
+                example="permanence réserver mardi 12h30",
             )
         whole_day = ref.hour == 0 and ref.minute == 0
         end = ref + (timedelta(days=1) if whole_day else timedelta(minutes=1))
@@ -192,7 +193,7 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
         if not candidates:
             raise BadArgument(
                 f"Il n'y a pas de permanence numérique le {when}. "
-                "Tapez !permanence pour voir les créneaux.",
+                f"Tapez {ctx.prefix}permanence pour voir les créneaux.",
                 example=EXAMPLE_BOOK,
             )
         if len(candidates) > 1:
@@ -263,7 +264,7 @@ def ics_calendar(ctx: Context, slots: list[store.Slot]) -> bytes:
             events.append(f"LOCATION:{_ics_text(slot.place)}")
         description = (
             f"Places libres : {slot.seats_left} sur {slot.capacity}. "
-            f"Réserver : !permanence réserver {slot.number}"
+            f"Réserver : {ctx.prefix}permanence réserver {slot.number}"
         )
         events += [f"DESCRIPTION:{_ics_text(description)}", "END:VEVENT"]
     zone = _vtimezone(tzid, slots[0].starts_at.year, slots[-1].ends_at.year)

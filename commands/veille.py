@@ -20,7 +20,7 @@ from storage import veille as store
 from storage.donnees import is_anonymous
 
 MAX_COMMENT_CHARS = 500
-EXAMPLE_SHARE = "!veille https://eduscol.education.fr/ressource Pour la classe #ia"
+EXAMPLE_SHARE = "veille https://eduscol.education.fr/ressource Pour la classe #ia"
 # Who may share when the establishment keeps sharing for its referents.
 SHARERS = ("referent",)
 
@@ -47,7 +47,7 @@ class Comment(TaggedText):
         "(son titre est lu sur la page, il part dans la prochaine lettre d'information)."
     ),
     usage="[url] [commentaire] [#tag ...]",
-    examples=(EXAMPLE_SHARE, "!veille"),
+    examples=(EXAMPLE_SHARE, "veille"),
 )
 async def share(ctx: Context, url: Url | None = None, note: Comment | None = None) -> None:
     if url is None:
@@ -90,13 +90,13 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
     "cherche",
     aliases=("chercher", "recherche", "rechercher"),
     help="Cherche dans les titres, commentaires et mots-clés (accents facultatifs).",
-    examples=("!veille cherche numerique", "!veille cherche ia"),
+    examples=("veille cherche numerique", "veille cherche ia"),
 )
 async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
     if not store.search_terms(words):
         raise BadArgument(
             "Indiquez au moins un mot à chercher (des lettres ou des chiffres).",
-            example="!veille cherche numerique",
+            example="veille cherche numerique",
         )
     items = store.search_items(ctx.db, ctx.establishment.id, words)
     echo = " ".join(words.split())[:60]
@@ -107,7 +107,7 @@ async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
     "retirer",
     aliases=("supprimer", "enlever"),
     help="Retire un lien de la veille (la personne qui l'a partagé ou un référent).",
-    examples=("!veille retirer 3",),
+    examples=("veille retirer 3",),
 )
 async def remove(ctx: Context, item: LinkRef) -> None:
     number = item.number

@@ -69,6 +69,11 @@ class Context:
     command: CommandSpec | None = None
     sent: int = 0
 
+    @property
+    def prefix(self) -> str:
+        """What starts a command here (``!`` unless configured): every mention of one uses it."""
+        return self.config.bot.prefix
+
     def may(self, *roles: str, owner: str | None = None) -> bool:
         """Whether the sender has one of ``roles`` (admins have them all) or is ``owner``."""
         if owner is not None and self.sender == owner:
@@ -180,7 +185,7 @@ def render_for(ctx, template: str, mentions: Iterable[str] = (), **values) -> Me
         mentions=tuple(mentions),
         establishment=ctx.establishment,
         now=ctx.now,
-        prefix=ctx.config.bot.prefix,
+        prefix=ctx.prefix,
         mention=mention_with_names(lambda: display_names(ctx.db, ctx.establishment.id)),
         **values,
     )

@@ -101,7 +101,7 @@ class NumberedItem(Number):
         number, used = super().consume(words, raw, ctx)
         found = cls.find(ctx.db, ctx.establishment.id, number)
         if found is None:
-            raise BadArgument(cls.missing.format(number=number, prefix=ctx.config.bot.prefix))
+            raise BadArgument(cls.missing.format(number=number, prefix=ctx.prefix))
         return found, used
 
 

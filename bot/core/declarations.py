@@ -46,7 +46,10 @@ class Parameter:
 class CommandSpec:
     """A declared command or sub-command and everything ``!aide`` shows about it.
 
-    Compared by identity: a spec is one declaration, listed under several keys.
+    ``examples`` are command lines written without the prefix (``"permanence
+    réserver 2"``): the help and the usage answers put the configured prefix
+    before them, as ``usage(prefix)`` does. Compared by identity: a spec is one
+    declaration, listed under several keys.
     """
 
     name: str
@@ -64,6 +67,9 @@ class CommandSpec:
 
     def __post_init__(self) -> None:
         self.params = _parameters_of(self.handler)
+        for example in self.examples:
+            if not example[:1].isalpha():
+                raise ValueError(f"{self.full_name}: example {example!r} starts with a prefix")
 
     @property
     def full_name(self) -> str:
@@ -73,7 +79,7 @@ class CommandSpec:
     def keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(fold(k) for k in (self.name, *self.aliases)))
 
-    def usage(self, prefix: str = "!") -> str:
+    def usage(self, prefix: str) -> str:
         """``!permanence réserver <n°> [sujet]``, built from the handler's parameters."""
         if self.usage_override is not None:
             args = self.usage_override

@@ -133,7 +133,7 @@ class Dispatcher:
         return outcome
 
     async def _handle(self, ctx: Context, body: str) -> Outcome:
-        prefix = ctx.config.bot.prefix
+        prefix = ctx.prefix
         try:
             invocation = parse_invocation(self.registry, prefix, body)
         except UnknownCommand as unknown:

@@ -36,7 +36,7 @@ class BadArgument(CommandError):
     """An argument the user typed cannot be used; ``message`` is French and shown as is.
 
     ``example``: a command line to show instead of the command's first example,
-    written without the prefix (``"permanence mes"``).
+    written without the prefix like the declared ones (``"permanence mes"``).
     """
 
     def __init__(self, message: str, example: str | None = None):

@@ -60,12 +60,12 @@ async def test_every_reply_answers_the_command(chat):
 
 
 # A small family declared here to exercise arguments and failures.
-@command("essai", help="Commande d'essai.", examples=("!essai 3 un sujet",))
+@command("essai", help="Commande d'essai.", examples=("essai 3 un sujet",))
 async def try_command(ctx, count: Number, subject: Text | None = None):
     if count == 13:
         raise RuntimeError("boom")
     if count == 7:
-        raise BadArgument("Le 7 est complet.", example="!essai 8")
+        raise BadArgument("Le 7 est complet.", example="essai 8")
     if count == 12:
         raise CommandError("Le créneau n° 12 est complet.")
     if count == 21:
@@ -141,6 +141,14 @@ async def test_handler_crash_is_logged_and_answered_politely(trial, caplog):
     assert "boom" in caplog.text and "command essai failed" in caplog.text
 
 
+def test_examples_are_written_without_the_prefix():
+    with pytest.raises(ValueError, match="starts with a prefix"):
+
+        @command("autre", help="x", examples=("!autre",))
+        async def other(ctx):
+            pass
+
+
 def test_registry_refuses_a_name_declared_twice():
     @command("essai", help="x")
     async def other(ctx):
@@ -151,12 +159,12 @@ def test_registry_refuses_a_name_declared_twice():
 
 
 def test_usage_is_built_from_the_signature():
-    assert try_command.usage() == "!essai <n°> [texte]"
-    assert try_clear.usage() == "!essai vider"
+    assert try_command.usage("!") == "!essai <n°> [texte]"
+    assert try_clear.usage("?") == "?essai vider"
     assert parse_invocation(Registry([try_command]), "!", "!essai vider").spec is try_clear
 
 
-@command("rdv", help="Prend un rendez-vous.", examples=("!rdv mardi 12h30",))
+@command("rdv", help="Prend un rendez-vous.", examples=("rdv mardi 12h30",))
 async def appointment(ctx, when: When, subject: Text | None = None):
     await ctx.send(ctx.renderer.from_markdown(f"{when.isoformat()} {subject}"))
 

@@ -210,7 +210,9 @@ def test_ics_file_reads_back_with_icalendar(config):
             (4, datetime(2027, 3, 30, 12, 30, tzinfo=PARIS)),  # after
         )
     ]
-    ctx = SimpleNamespace(establishment=establishment, now=datetime(2027, 3, 20, 9, tzinfo=PARIS))
+    ctx = SimpleNamespace(
+        establishment=establishment, now=datetime(2027, 3, 20, 9, tzinfo=PARIS), prefix="!"
+    )
     data = ics_calendar(ctx, slots)
 
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
