@@ -8,10 +8,11 @@ assistance. It is uploaded to the room as two files with the same text: Markdown
 or print). Numbers only: no Matrix ID and no display name is ever passed to the
 templates, so none can reach the files.
 
-The chat renderer (bot/render.py) is made for messages; a report is a document,
-so it has its own two Jinja environments: Markdown, where every value is
-escaped for a table cell, and HTML, autoescaped, around the Markdown turned into
-HTML by ``bot.core.render.markdown_to_html``, which never passes raw HTML through.
+A report is a document, not a message: it is rendered in the renderer's
+``document`` environment, where every value is escaped for a table cell, then
+put in an HTML page (``html`` environment, autoescaped) around the Markdown
+turned into HTML by ``bot.core.render.markdown_to_html``, which never passes raw
+HTML through. Both have the formatters every template has.
 """
 
 from __future__ import annotations
@@ -22,16 +23,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache, lru_cache
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.core.context import Context
 from bot.core.declarations import command
 from bot.core.digest import figure_total, month_label, month_start
-from bot.core.render import TEMPLATE_DIR, finalize_with, french_number, markdown_to_html
-from bot.toolkit.dates import MONTH_NAMES
+from bot.core.render import Renderer, markdown_to_html
 from commands.objectifs import (
     PeriodCounts,
     Reading,
@@ -191,80 +189,24 @@ def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetim
 
 # --- rendering ----------------------------------------------------------------------
 
-# In a Markdown table cell or list item, these would be read as markup.
-_MD_CELL_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
-_SPACES = re.compile(r"\s+")
 
-
-# A report prints about 90 strings, mostly the same labels and month names in
-# every report: escaped once, not twice per report.
-@lru_cache(maxsize=1024)
-def _escape_cell(text: str) -> str:
-    # One line, markup characters escaped: user text cannot break a table or add a link.
-    return _MD_CELL_SPECIAL.sub(r"\\\1", _SPACES.sub(" ", text))
-
-
-_markdown_value = finalize_with(_escape_cell)
-
-
-def day_fr(value: date) -> str:
-    """« 1er septembre 2026 »."""
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTH_NAMES[value.month - 1]} {value.year}"
-
-
-def duration_fr(value: timedelta) -> str:
-    """« 40 min », « 5 h », « 2,5 jours »."""
-    hours = value.total_seconds() / 3600
-    if hours < 1:
-        return f"{round(hours * 60)} min"
-    if hours < 24:
-        return f"{french_number(hours)} h"
-    days = hours / 24
-    return f"{french_number(days)} jour{'s' if days >= 2 else ''}"
-
-
-def capitalised(text: str) -> str:
-    """« Imprimante ou copieur » (the rest unchanged: « ENT, Pronote ou compte »)."""
-    return text[:1].upper() + text[1:]
-
-
-def percent_fr(part: int, whole: int) -> str:
-    """« 67 % », « – » when there is nothing to divide by."""
-    return f"{french_number(100 * part / whole, 0)} %" if whole else "–"
-
-
-@cache
-def _environments() -> tuple[Environment, Environment]:
-    # Built once: templates are compiled on first use and kept.
-    loader = FileSystemLoader(str(TEMPLATE_DIR))
-    markdown = Environment(
-        loader=loader,
-        auto_reload=False,  # templates ship with the code: no stat() before each use
-        autoescape=False,
-        finalize=_markdown_value,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    markdown.filters.update(
-        nombre=french_number, jour=day_fr, duree=duration_fr, majuscule=capitalised
-    )
-    markdown.globals.update(pourcent=percent_fr)
-    html = Environment(loader=loader, auto_reload=False, autoescape=True, undefined=StrictUndefined)
-    return markdown, html
-
-
-def render_report(report: Report, establishment, now: datetime) -> tuple[str, str]:
+def render_report(
+    renderer: Renderer, report: Report, establishment, now: datetime
+) -> tuple[str, str]:
     """The report as (Markdown, HTML page)."""
-    markdown_env, html_env = _environments()
-    text = markdown_env.get_template("bilan/bilan.md.j2").render(
-        report=report, establishment=establishment, now=now
+    text = (
+        renderer.environment("document")
+        .get_template("bilan/bilan.md.j2")
+        .render(report=report, establishment=establishment, now=now)
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    page = html_env.get_template("bilan/bilan.html.j2").render(
-        title=f"Compte-rendu d'activités {report.year} : {establishment.name}",
-        body=Markup(markdown_to_html(text, hard_breaks=False)),
+    page = (
+        renderer.environment("html")
+        .get_template("bilan/bilan.html.j2")
+        .render(
+            title=f"Compte-rendu d'activités {report.year} : {establishment.name}",
+            body=Markup(markdown_to_html(text, hard_breaks=False)),
+        )
     )
     return text, page
 
@@ -283,7 +225,7 @@ def render_report(report: Report, establishment, now: datetime) -> tuple[str, st
 async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:
     start_year = current_school_year(ctx.now) if year is None else year
     report = build_report(ctx, start_year)
-    markdown, html = render_report(report, ctx.establishment, ctx.now)
+    markdown, html = render_report(ctx.renderer, report, ctx.establishment, ctx.now)
     name = f"bilan-{report.year}-{ctx.establishment.id}"
     await ctx.reply("bilan/envoye", report=report)
     await ctx.send_file(f"{name}.md", markdown.encode(), "text/markdown")

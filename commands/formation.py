@@ -20,11 +20,11 @@ from bot.core.converters import (
     TaggedText,
     Text,
     is_past,
-    when_label,
 )
 from bot.core.declarations import command, listener
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument, CommandError
+from bot.toolkit.dates import format_when_fr
 from bot.toolkit.text import fold
 from storage.formation import (
     CLOSED,
@@ -121,14 +121,13 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
             sessions=upcoming_sessions(ctx.db, establishment, ctx.now),
             forwarded=needs_with_status(ctx.db, establishment, DANE),
             limit=LIST_LIMIT,
-            when=_local_label(ctx),
         )
         return
     similar = (
         None if "nouveau" in need.flags else find_similar_need(ctx.db, establishment, need.text)
     )
     if similar is not None:
-        await ctx.reply("formation/doublon", similar=similar, when=_local_label(ctx))
+        await ctx.reply("formation/doublon", similar=similar)
         return
     tags = normalize_tags(need.tags)
     suggested = not tags
@@ -180,7 +179,7 @@ async def plan(
     people = [
         p for p in dict.fromkeys([*supporters(ctx.db, need), *respondents]) if p != ctx.sender
     ]
-    label = when_label(when.astimezone(ctx.now.tzinfo))
+    label = format_when_fr(when, ctx.now.tzinfo)
     if from_poll:
         text = ctx.render("formation/sondage_clos", need=need, label=label).body
         await ctx.send_event(POLL_END_TYPE, poll_end_content(need.poll_event_id, text))
@@ -206,7 +205,7 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
     _require_status(ctx, need, OPEN)
     options = [PollOption(f"date-{i}", d) for i, d in enumerate(dates, 1)]
     question = ctx.render("formation/sondage_question", need=need).body
-    labels = [(o.id, when_label(o.starts_at)) for o in options]
+    labels = [(o.id, format_when_fr(o.starts_at)) for o in options]
     event_id = await ctx.send_event(POLL_START_TYPE, poll_start_content(question, labels))
     if event_id is None:
         raise RuntimeError(f"poll for need {need.number} was not sent")
@@ -315,11 +314,6 @@ def poll_selections(content: dict) -> list[str]:
 # --- state checks and lookups ---------------------------------------------------
 
 
-def _local_label(ctx: Context):
-    """For templates: a stored (UTC) date shown in the establishment's time."""
-    return lambda value: when_label(value.astimezone(ctx.now.tzinfo))
-
-
 def _reload(ctx: Context, need: TrainingNeed) -> TrainingNeed:
     return find_need(ctx.db, ctx.establishment.id, need.number) or need
 
@@ -330,7 +324,7 @@ def _require_status(ctx: Context, need: TrainingNeed, *allowed: str) -> None:
         return
     n = need.number
     if need.status == PLANNED:
-        at = when_label(need.session_at.astimezone(ctx.now.tzinfo))
+        at = format_when_fr(need.session_at, ctx.now.tzinfo)
         raise CommandError(f"Le besoin n° {n} est déjà planifié : session le {at}.")
     if need.status == CLOSED:
         raise CommandError(f"Le besoin n° {n} est clos.")
@@ -352,7 +346,7 @@ def _poll_choice(ctx: Context, need: TrainingNeed):
     local = winner.starts_at.astimezone(ctx.now.tzinfo)
     if is_past(local, ctx.now):
         raise CommandError(
-            f"La date choisie par le sondage ({when_label(local)}) est passée :"
+            f"La date choisie par le sondage ({format_when_fr(local)}) est passée :"
             " choisissez-en une autre."
         )
     return local, result.voters
@@ -373,8 +367,6 @@ def training_news(db, establishment, window: Window) -> SectionData | None:
             "sessions": sessions,
             "needs": needs,
             "fresh": {s.need_number for s in fresh},
-            # Stored in UTC: shown in the establishment's time.
-            "when": lambda moment: when_label(moment.astimezone(establishment.tz)),
         },
         items={"formation-session": [s.need_number for s in fresh]},
         news=bool(fresh),

@@ -28,8 +28,8 @@ from bot.core.converters import Converter, Number, Text
 from bot.core.declarations import command
 from bot.core.digest import figure_total
 from bot.core.errors import BadArgument, CommandError
-from bot.core.render import french_number
 from bot.toolkit.calendar import school_year_of
+from bot.toolkit.numbers import french_number
 from bot.toolkit.text import fold
 from commands import permanence
 from storage import bilan

@@ -13,7 +13,6 @@ from bot.core.converters import NumberedItem, Text
 from bot.core.declarations import command
 from bot.core.digest import digest_figure
 from bot.core.errors import BadArgument, CommandError
-from bot.toolkit.dates import format_date_fr
 from storage.panne import (
     Incident,
     attach_ticket,
@@ -92,7 +91,6 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
             "panne/liste",
             incidents=incidents,
             everyone=everyone,
-            day=format_date_fr,
             category_label=category_label,
         )
         return
@@ -108,7 +106,6 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
         "panne/signalee",
         incident=incident,
         room=room_of(description),
-        day=format_date_fr,
         category_label=category_label,
     )
 

@@ -38,7 +38,7 @@ EXAMPLE_BOOK = "permanence réserver 2 Pronote"
 )
 async def list_slots(ctx: Context) -> None:
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + LISTING)
-    await ctx.reply("permanence/liste", slots=slots, fmt=format_datetime_fr)
+    await ctx.reply("permanence/liste", slots=slots)
 
 
 @list_slots.sub(
@@ -52,9 +52,7 @@ async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | 
     if target.starts_at <= ctx.now:
         raise CommandError("Cette permanence numérique a déjà commencé.")
     outcome = store.book_slot(ctx.db, target.id, ctx.sender, subject and subject[:200], ctx.now)
-    await ctx.reply(
-        f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome, fmt=format_datetime_fr
-    )
+    await ctx.reply(f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome)
 
 
 @list_slots.sub(
@@ -77,10 +75,9 @@ async def cancel(ctx: Context, slot: SlotRef) -> None:
                     mentions=[promoted],
                     user=promoted,
                     slot=target,
-                    fmt=format_datetime_fr,
                 )
             )
-    await ctx.reply("permanence/annule", slot=target, fmt=format_datetime_fr)
+    await ctx.reply("permanence/annule", slot=target)
 
 
 @list_slots.sub(
@@ -91,7 +88,7 @@ async def cancel(ctx: Context, slot: SlotRef) -> None:
 )
 async def my_bookings(ctx: Context) -> None:
     bookings = store.bookings_of(ctx.db, ctx.establishment.id, ctx.sender, ctx.now)
-    await ctx.reply("permanence/mes", bookings=bookings, fmt=format_datetime_fr)
+    await ctx.reply("permanence/mes", bookings=bookings)
 
 
 @list_slots.sub(
@@ -122,8 +119,6 @@ async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
         spec=spec,
         slots=[s for s in slots if s.series_id == series.id],
         skipped=skipped,
-        fmt=format_datetime_fr,
-        day=format_date_fr,
     )
 
 
@@ -145,10 +140,9 @@ async def close(ctx: Context, slot: SlotRef) -> None:
                     mentions=people,
                     people=people,
                     slot=target,
-                    fmt=format_datetime_fr,
                 )
             )
-    await ctx.reply("permanence/fermee", slot=target, told=len(people), fmt=format_datetime_fr)
+    await ctx.reply("permanence/fermee", slot=target, told=len(people))
 
 
 @list_slots.sub(
@@ -160,7 +154,7 @@ async def close(ctx: Context, slot: SlotRef) -> None:
 async def calendar_file(ctx: Context) -> None:
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + GENERATED_AHEAD)
     if not slots:
-        await ctx.reply("permanence/liste", slots=[], fmt=format_datetime_fr)
+        await ctx.reply("permanence/liste", slots=[])
         return
     data = ics_calendar(ctx, slots)
     await ctx.send_file(f"permanences-{ctx.establishment.id}.ics", data, "text/calendar")
@@ -329,7 +323,6 @@ def remind_booked_people(ctx: JobContext) -> None:
                 mentions=people,
                 people=people,
                 slot=slot,
-                fmt=format_datetime_fr,
             )
             ctx.post(message, key=key)
 
@@ -343,7 +336,7 @@ def next_week_slots(db, establishment, window: Window) -> SectionData | None:
     slots = [s for s in store.slots_between(db, establishment.id, start, end) if not s.cancelled]
     if not slots:
         return None
-    return SectionData("permanence/lettre", {"slots": slots, "fmt": format_datetime_fr}, news=False)
+    return SectionData("permanence/lettre", {"slots": slots}, news=False)
 
 
 @digest_figure("permanences", label="Permanences numériques tenues", order=10)

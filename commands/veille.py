@@ -14,7 +14,6 @@ from bot.core.converters import NumberedItem, Tagged, TaggedText, Text, Url
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument
-from bot.toolkit.dates import format_date_fr
 from bot.toolkit.links import FetchPolicy, fetch_title
 from storage import veille as store
 from storage.donnees import is_anonymous
@@ -52,7 +51,7 @@ class Comment(TaggedText):
 async def share(ctx: Context, url: Url | None = None, note: Comment | None = None) -> None:
     if url is None:
         items = store.recent_items(ctx.db, ctx.establishment.id)
-        await ctx.reply("veille/liste", items=items, **_formatters())
+        await ctx.reply("veille/liste", items=items, is_anonymous=is_anonymous)
         return
     if not ctx.establishment.allow_teachers_veille:
         ctx.require_role(*SHARERS, scope="dans cet établissement")
@@ -65,7 +64,7 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
         )
     first = store.find_by_url(ctx.db, ctx.establishment.id, url)
     if first is not None:  # refused before fetching: no need to reach the site again
-        await ctx.reply("veille/doublon", item=first, **_formatters())
+        await ctx.reply("veille/doublon", item=first, is_anonymous=is_anonymous)
         return
     # Awaited outside any transaction: only this person's next command waits for it.
     fetched = await fetch_title(url, fetch_policy(ctx))
@@ -81,9 +80,9 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
             now=ctx.now,
         )
     except store.DuplicateLink as duplicate:  # someone shared it while the page loaded
-        await ctx.reply("veille/doublon", item=duplicate.existing, **_formatters())
+        await ctx.reply("veille/doublon", item=duplicate.existing, is_anonymous=is_anonymous)
         return
-    await ctx.reply("veille/ajoute", item=item, error=fetched.error, **_formatters())
+    await ctx.reply("veille/ajoute", item=item, error=fetched.error, is_anonymous=is_anonymous)
 
 
 @share.sub(
@@ -100,7 +99,7 @@ async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
         )
     items = store.search_items(ctx.db, ctx.establishment.id, words)
     echo = " ".join(words.split())[:60]
-    await ctx.reply("veille/recherche", items=items, words=echo, **_formatters())
+    await ctx.reply("veille/recherche", items=items, words=echo, is_anonymous=is_anonymous)
 
 
 @share.sub(
@@ -124,10 +123,6 @@ async def remove(ctx: Context, item: LinkRef) -> None:
 def fetch_policy(ctx: Context) -> FetchPolicy:
     """How pages are fetched: internal addresses refused unless the test setting says so."""
     return FetchPolicy(allow_private=ctx.config.bot.allow_private_links)
-
-
-def _formatters() -> dict:
-    return {"day": format_date_fr, "is_anonymous": is_anonymous}
 
 
 @newsletter_section("veille", order=10)

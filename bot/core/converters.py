@@ -16,13 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from bot.core.errors import BadArgument
-from bot.toolkit.dates import (
-    WEEKDAY_NAMES,
-    format_date_fr,
-    format_datetime_fr,
-    parse_duration,
-    parse_when,
-)
+from bot.toolkit.dates import WEEKDAY_NAMES, format_when_fr, parse_duration, parse_when
 from bot.toolkit.links import normalize_url
 from bot.toolkit.text import Word, fold
 
@@ -211,15 +205,6 @@ class WeeklySlot(Converter):
 # --- Dates still to come, lists of dates, text with #tags ----------------------------
 
 
-def when_label(value) -> str:
-    """« jeudi 3 décembre à 12h30 »; a date given without a time (midnight) reads
-    « jeudi 3 décembre 2026 »."""
-
-    if (value.hour, value.minute) == (0, 0):
-        return format_date_fr(value)
-    return format_datetime_fr(value)
-
-
 def is_past(when, now) -> bool:
     """Whether a date is over; a date alone (midnight, « aujourd'hui ») counts all day."""
     if (when.hour, when.minute) == (0, 0):
@@ -234,7 +219,7 @@ class FutureWhen(When):
     def consume(cls, words, raw, ctx):
         when, used = super().consume(words, raw, ctx)
         if is_past(when, ctx.now):
-            raise BadArgument(f"Cette date est déjà passée : {when_label(when)}.")
+            raise BadArgument(f"Cette date est déjà passée : {format_when_fr(when)}.")
         return when, used
 
 

@@ -1,4 +1,4 @@
-"""Words of French text: folding accents and case, splitting with offsets."""
+"""Words of French text: folding accents and case, splitting with offsets, capitals."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ def fold(text: str) -> str:
     """Lower-case and strip accents: ``Réserver`` and ``reserver`` are the same word."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def capitalise(text: str) -> str:
+    """« Imprimante ou copieur » (the rest unchanged: « ENT, Pronote ou compte »)."""
+    return text[:1].upper() + text[1:]
 
 
 def split_words(text: str) -> list[Word]:

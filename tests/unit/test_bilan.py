@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from bot.core.digest import digest_figure
 from bot.core.dispatcher import Outcome
 from bot.core.registry import Registry
-from commands.bilan import NAME_MASK, day_fr, duration_fr, name_masker
+from bot.toolkit.dates import format_day_fr, format_duration_fr
+from commands.bilan import NAME_MASK, name_masker
 from storage import bilan, donnees
 from storage.establishments import record_member
 from storage.formation import record_need
@@ -300,12 +301,12 @@ def test_median_time_to_repair(db):
     ],
 )
 def test_durations_read_in_french(delay, text):
-    assert duration_fr(delay) == text
+    assert format_duration_fr(delay) == text
 
 
 def test_dates_read_in_french():
-    assert day_fr(at(9, 1).date()) == "1er septembre 2026"
-    assert day_fr(at(8, 31, year=2027).date()) == "31 août 2027"
+    assert format_day_fr(at(9, 1).date()) == "1er septembre 2026"
+    assert format_day_fr(at(8, 31, year=2027).date()) == "31 août 2027"
 
 
 def test_names_and_matrix_ids_are_masked_as_whole_words():
