@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -30,6 +31,7 @@ from bot.core.context import Context
 from bot.core.declarations import command
 from bot.core.digest import figure_total, month_label, month_start
 from bot.core.render import Renderer, markdown_to_html
+from bot.toolkit.text import fold
 from commands.objectifs import (
     PeriodCounts,
     Reading,
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 # Matrix IDs anywhere in free text; display names are matched as whole words.
 _MATRIX_ID = re.compile(r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?")
 _WORD = re.compile(r"\w+")
+_NOT_WORD = re.compile(r"\W+")
 NAME_MASK = "[nom masqué]"
 
 
@@ -96,19 +99,19 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
     # survey titles) have none, and are let through after one look at their words.
     by_first_word: dict[str, list[tuple[str, str]]] = {}
     for word in words:
-        key = word.casefold()
+        key = _folded(word)
         first = _WORD.match(key)
         by_first_word.setdefault(first.group() if first else "", []).append((word, key))
 
     def mask(text: str) -> str:
         text = _MATRIX_ID.sub(NAME_MASK, text)
-        lowered = text.casefold()
+        folded = _folded(text)
         candidates = [*by_first_word.get("", ())]
-        for found in set(_WORD.findall(lowered)) & by_first_word.keys():
+        for found in set(_WORD.findall(folded)) & by_first_word.keys():
             candidates += by_first_word[found]
         # One pattern of every member's name took 3 to 6 ms to compile, for texts
         # that mostly name nobody: only the names the text contains go into it.
-        present = [word for word, key in candidates if key in lowered]
+        present = [word for word, key in candidates if key in folded]
         if not present:
             return text
         # The longest name first: « Anne Marie » before « Anne ».
@@ -117,6 +120,15 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
         return re.sub("|".join(alternatives), NAME_MASK, text, flags=re.IGNORECASE)
 
     return mask
+
+
+# Most texts are the same labels in every report (themes, categories): folded once.
+@lru_cache(maxsize=1024)
+def _folded(text: str) -> str:
+    """The text as the masker looks for names in it: folded, every run of non-word
+    characters a space. A name the pattern matches in a text (whole words, any
+    case) is always found in its folded form: the look only lets texts through."""
+    return fold(_NOT_WORD.sub(" ", text))
 
 
 def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> FigureTotal:

@@ -32,11 +32,11 @@ Policy where French is ambiguous:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.toolkit.numbers import french_number
+from bot.toolkit.text import strip_accents
 
 __all__ = [
     "format_date_fr",
@@ -353,8 +353,8 @@ def _day_and_month(value: date) -> str:
 
 
 def _tokenize(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    # Lower-cased after the accents go: « ᴬ » is « A », then « a » (« à »).
+    folded = strip_accents(text).lower()
     folded = re.sub(r"['’‘`´]", " ", folded)
     # Hyphens join words (« après-demain ») but also separate ISO date parts.
     folded = re.sub(r"(?<=[a-z])-|-(?=[a-z])", " ", folded)

@@ -319,6 +319,14 @@ def test_names_and_matrix_ids_are_masked_as_whole_words():
     )
 
 
+def test_a_name_beside_a_symbol_or_in_capitals_is_masked():
+    mask = name_masker(["Hélène Dupont", "Anne", "O'Brien"])
+    assert mask("HÉLÈNE DUPONT™ et ℃Anne, avec o'brien") == (
+        "[nom masqué]™ et ℃[nom masqué], avec [nom masqué]"
+    )
+    assert mask("Helene Dupont") == "Helene Dupont"  # a pattern of the name as written
+
+
 _NAME = st.text(alphabet="abcdéèçAÉ-' ", min_size=3, max_size=14).filter(
     lambda n: n.strip() and n.strip()[0].isalpha() and len(n.strip()) >= 3
 )
