@@ -28,19 +28,13 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from bot.core.context import Context
+from bot.core.converters import SchoolYear
 from bot.core.declarations import command
 from bot.core.digest import figure_total, month_label, month_start
 from bot.core.render import Renderer, markdown_to_html
+from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
 from bot.toolkit.text import fold
-from commands.objectifs import (
-    PeriodCounts,
-    Reading,
-    SchoolYear,
-    current_school_year,
-    readings_of,
-    school_year_label,
-    year_range,
-)
+from commands.objectifs import PeriodCounts, Reading, readings_of
 from storage import bilan as store
 from storage.establishments import display_names
 from storage.objectifs import Objective, objectives_of_year
@@ -142,7 +136,7 @@ def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> F
 def build_report(ctx: Context, start_year: int) -> Report:
     """Gather the report of a school year as it stands at ``ctx.now``."""
     db, establishment = ctx.db, ctx.establishment
-    start, end, complete = year_range(start_year, ctx.now)
+    start, end, complete = school_year_range(start_year, ctx.now)
     mask = name_masker(display_names(db, establishment.id).values())
     months = _months(start, end)
     totals: dict[str, FigureTotal] = {}

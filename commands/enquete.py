@@ -20,7 +20,7 @@ from typing import Annotated
 
 from bot.core.config import WEEKDAYS
 from bot.core.context import Context
-from bot.core.converters import Converter, Number, Text, When
+from bot.core.converters import Converter, Number, Text, When, shortened
 from bot.core.declarations import command
 from bot.core.digest import SectionData, digest_figure, newsletter_section
 from bot.core.errors import BadArgument, CommandError
@@ -53,8 +53,9 @@ class Link(Converter):
     def consume(cls, words, raw, ctx):
         url = words[0].text.strip("<>")
         if not LINK.match(url):
-            shown = url if len(url) <= 40 else url[:39] + "…"
-            raise BadArgument(f"« {shown} » n'est pas un lien : il doit commencer par https://.")
+            raise BadArgument(
+                f"« {shortened(url)} » n'est pas un lien : il doit commencer par https://."
+            )
         return url, 1
 
 

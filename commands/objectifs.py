@@ -5,7 +5,8 @@ writes them down, adds progress notes (« points d'étape ») and says when one 
 reached or abandoned; everyone reads them. An objective may carry an indicator,
 a figure the bot already counts compared with a target (``indicateur:
 sessions>=6``, ``indicateur: besoins_traites>=80%``): its value is computed over
-the objective's school year, from 1 September to now, and shown beside it.
+the objective's school year, from its first day (1 September) to now, and
+shown beside it.
 
 The figures an indicator may use are the digest figures every family declares
 (``@digest_figure``) plus the derived ones in ``DERIVED`` below: the one place
@@ -24,11 +25,11 @@ from functools import cached_property
 from typing import Annotated
 
 from bot.core.context import Context
-from bot.core.converters import Converter, Number, Text
+from bot.core.converters import Converter, Number, SchoolYear, Text, shortened
 from bot.core.declarations import command
 from bot.core.digest import figure_total
 from bot.core.errors import BadArgument, CommandError
-from bot.toolkit.calendar import school_year_of
+from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
 from bot.toolkit.numbers import french_number
 from bot.toolkit.text import fold
 from commands import permanence
@@ -54,62 +55,6 @@ MAX_NOTE_CHARS = 500
 MAX_TARGET = 1_000_000
 EXAMPLE_ADD = "objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=6"
 MANAGERS = ("referent", "principal")
-
-
-# --- school years -------------------------------------------------------------------
-
-
-def school_year_label(start_year: int) -> str:
-    """« 2026-2027 »."""
-    return f"{start_year}-{start_year + 1}"
-
-
-def current_school_year(now: datetime) -> int:
-    """The year the school year containing ``now`` started in."""
-    return school_year_of(now.date())[0]
-
-
-def year_range(start_year: int, now: datetime) -> tuple[datetime, datetime, bool]:
-    """``[1 September, 1 September next)`` in ``now``'s time zone, cut at ``now`` while
-    the year runs; the flag says whether the year is over."""
-    start = datetime(start_year, 9, 1, tzinfo=now.tzinfo)
-    end = datetime(start_year + 1, 9, 1, tzinfo=now.tzinfo)
-    return start, min(end, now), now >= end
-
-
-_YEAR = re.compile(r"^([0-9]{4})[-/–—]([0-9]{4}|[0-9]{2})$")
-
-
-class SchoolYear(Converter):
-    """A school year that has begun: « 2025-2026 » (or « 2025/2026 », « 2025-26 »)."""
-
-    label = "année"
-
-    @classmethod
-    def consume(cls, words, raw, ctx):
-        text = words[0].text
-        match = _YEAR.match(text)
-        if match is None:
-            raise BadArgument(
-                f"Je ne comprends pas l'année « {_short(text)} » : écrivez-la ainsi : 2025-2026."
-            )
-        start, end = int(match.group(1)), int(match.group(2))
-        if len(match.group(2)) == 2:
-            end += start // 100 * 100
-        if end != start + 1:
-            raise BadArgument(
-                "Une année scolaire va de septembre à août d'une année à la suivante :"
-                " 2025-2026, par exemple."
-            )
-        if start > current_school_year(ctx.now):
-            raise BadArgument(f"L'année scolaire {school_year_label(start)} n'a pas commencé.")
-        if start < 2000:
-            raise BadArgument(f"Le bot n'a rien pour l'année {school_year_label(start)}.")
-        return start, 1
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- measures an indicator may use --------------------------------------------------
@@ -240,7 +185,7 @@ def parse_indicator(text: str, known: Mapping[str, Measure]) -> IndicatorSpec:
     measure = known.get(name)
     if measure is None:
         raise BadArgument(
-            f"Je ne connais pas le chiffre « {_short(name)} ». Chiffres possibles : "
+            f"Je ne connais pas le chiffre « {shortened(name)} ». Chiffres possibles : "
             + ", ".join(known)
             + ".",
             example=EXAMPLE_ADD,
@@ -314,7 +259,7 @@ def readings_of(
     for objective in objectives:
         if objective.indicator is None:
             continue
-        start, end, _ = year_range(objective.school_year, ctx.now)
+        start, end, _ = school_year_range(objective.school_year, ctx.now)
         if counts is None or (counts.start, counts.end) != (start, end):
             counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
         readings[objective.number] = read_indicator(objective.indicator, known, counts)
@@ -502,7 +447,7 @@ async def resume(ctx: Context, objective: ObjectiveRef) -> None:
     examples=("objectifs indicateurs",),
 )
 async def indicators(ctx: Context) -> None:
-    start, end, _ = year_range(current_school_year(ctx.now), ctx.now)
+    start, end, _ = school_year_range(current_school_year(ctx.now), ctx.now)
     counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
     values = [(m, m.compute(counts)) for m in measures(ctx.registry).values()]
     await ctx.reply("objectifs/indicateurs", values=values, since=start)

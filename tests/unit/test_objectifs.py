@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.converters import SchoolYear
 from bot.core.dispatcher import Outcome
 from bot.core.errors import BadArgument
 from bot.toolkit.text import split_words
 from commands.objectifs import (
     ObjectiveText,
     Reading,
-    SchoolYear,
     measures,
     parse_indicator,
 )
