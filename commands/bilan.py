@@ -31,10 +31,10 @@ from bot.core.context import Context
 from bot.core.converters import SchoolYear
 from bot.core.declarations import command
 from bot.core.digest import figure_total, month_label, month_start
+from bot.core.indicators import PeriodCounts, Reading, readings_of
 from bot.core.render import Renderer, markdown_to_html
 from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
 from bot.toolkit.text import fold
-from commands.objectifs import PeriodCounts, Reading, readings_of
 from storage import bilan as store
 from storage.establishments import display_names
 from storage.objectifs import Objective, objectives_of_year
@@ -162,10 +162,10 @@ def build_report(ctx: Context, start_year: int) -> Report:
         end=end,
         complete=complete,
         totals=totals,
-        newsletters=counts.newsletters,
-        needs=counts.needs,
-        seats_offered=counts.seats_offered,
-        assistance=counts.assistance,
+        newsletters=counts.query(store.newsletters_sent),
+        needs=counts.query(store.needs_summary),
+        seats_offered=counts.query(store.seats_offered),
+        assistance=counts.query(store.assistance_summary),
         objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
         readings=readings_of(ctx, objectives, counts),
         notes=tuple(

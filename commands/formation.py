@@ -3,8 +3,8 @@
 Teachers write a need (``!formation <besoin> [#tag …]``); a need that looks like
 an open one is pointed out instead of being recorded twice. Colleagues support
 it with ``+1``. The referent plans a session, directly or from a date poll
-posted in the room, and everyone who asked or voted is mentioned; a need beyond
-the establishment is forwarded to the DANE.
+posted in the room (its events: ``bot.toolkit.polls``), and everyone who asked
+or voted is mentioned; a need beyond the establishment is forwarded to the DANE.
 """
 
 from __future__ import annotations
@@ -24,8 +24,18 @@ from bot.core.converters import (
 from bot.core.declarations import command, listener
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import PeriodCounts, indicator, rate
 from bot.toolkit.dates import format_when_fr
+from bot.toolkit.polls import (
+    POLL_END_TYPE,
+    POLL_RESPONSE_TYPES,
+    POLL_START_TYPE,
+    poll_end_content,
+    poll_selections,
+    poll_start_content,
+)
 from bot.toolkit.text import fold
+from storage import bilan
 from storage.formation import (
     CLOSED,
     CRCN_TAGS,
@@ -56,15 +66,6 @@ from storage.formation import (
     withdraw_vote,
 )
 
-# The poll is sent as ``org.matrix.msc3381.poll.start``: every client that shows
-# polls (Element Web/Android/iOS and the Tchap apps built on them) reads that
-# type, while the stable ``m.poll.start`` type is unknown to older mobile
-# clients still in use in schools. The content carries both the unstable shape
-# and the stable ``m.poll`` one (MSC3381, Matrix spec v1.7), so a client that
-# reads either finds the question. Answers come back as either response type.
-POLL_START_TYPE = "org.matrix.msc3381.poll.start"
-POLL_END_TYPE = "org.matrix.msc3381.poll.end"
-POLL_RESPONSE_TYPES = ("m.poll.response", "org.matrix.msc3381.poll.response")
 MAX_PLACE_LENGTH = 60
 LIST_LIMIT = 15
 
@@ -265,52 +266,6 @@ async def record_poll_answer(ctx: Context, event: dict) -> None:
     )
 
 
-# --- Matrix poll events (MSC3381) ---------------------------------------------------
-
-
-def poll_start_content(question: str, answers: Sequence[tuple[str, str]]) -> dict:
-    """A single-choice, disclosed poll in both the unstable and the stable shape."""
-    fallback = "\n".join([question, *(f"{i}. {label}" for i, (_, label) in enumerate(answers, 1))])
-    return {
-        "org.matrix.msc3381.poll.start": {
-            "question": {"org.matrix.msc1767.text": question},
-            "kind": "org.matrix.msc3381.poll.disclosed",
-            "max_selections": 1,
-            "answers": [{"id": key, "org.matrix.msc1767.text": label} for key, label in answers],
-        },
-        "org.matrix.msc1767.text": fallback,
-        "m.poll": {
-            "question": {"m.text": [{"body": question}]},
-            "kind": "m.disclosed",
-            "max_selections": 1,
-            "answers": [{"m.id": key, "m.text": [{"body": label}]} for key, label in answers],
-        },
-        "m.text": [{"body": fallback}],
-    }
-
-
-def poll_end_content(poll_event_id: str | None, text: str) -> dict:
-    """Closes the poll in clients (sent by its author, the bot), with a text fallback."""
-    return {
-        "m.relates_to": {"rel_type": "m.reference", "event_id": poll_event_id},
-        "org.matrix.msc3381.poll.end": {},
-        "org.matrix.msc1767.text": text,
-        "m.text": [{"body": text}],
-    }
-
-
-def poll_selections(content: dict) -> list[str]:
-    """The answer ids of a poll response, whichever shape the client used."""
-    for value in (
-        content.get("m.selections"),
-        (content.get("org.matrix.msc3381.poll.response") or {}).get("answers"),
-        (content.get("m.poll.response") or {}).get("answers"),
-    ):
-        if isinstance(value, list):
-            return [a for a in value if isinstance(a, str)]
-    return []
-
-
 # --- state checks and lookups ---------------------------------------------------
 
 
@@ -381,3 +336,10 @@ def needs_by_theme(db, establishment, periods) -> list[dict[str, int]]:
 @digest_figure("sessions", label="Sessions de formation", order=21)
 def sessions_held(db, establishment, periods) -> list[int]:
     return sessions_per_period(db, establishment.id, periods)
+
+
+@indicator("besoins_traites", label="Part des besoins de formation traités", percent=True, order=20)
+def needs_handled(counts: PeriodCounts) -> float | None:
+    # Handled: planned, closed or forwarded to the DANE (storage/bilan.py).
+    needs = counts.query(bilan.needs_summary)
+    return rate(needs.handled, needs.received)

@@ -5,7 +5,8 @@
   has news (bot/digest.py). Ledger period: the ISO week (``2026-W48``).
   ``!lettre envoyer`` sends it at once; it does not take the week's period:
   what it showed is recorded, so the scheduled letter only goes if something
-  new came since, and never repeats it.
+  new came since, and never repeats it. How many went out is an indicator
+  objectives may follow (``lettres``).
 - The monthly digest goes on the 1st at 8:00, by direct message to each
   principal, about the month just ended beside the one before. A month without
   a single school day (August) gets none. Ledger period: the month covered
@@ -29,8 +30,10 @@ from bot.core.digest import (
     record_letter,
     render_digest,
 )
+from bot.core.indicators import PeriodCounts, indicator
 from bot.core.scheduler import JobContext, job, until_end_of_month
 from bot.toolkit.calendar import is_school_holiday
+from storage import bilan
 from storage.lettre import letter_exists
 
 CRON_DAYS = dict(zip(WEEKDAYS, ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), strict=True))
@@ -123,6 +126,12 @@ def _compose_now(ctx: Context):
         at=ctx.now,
         prefix=ctx.prefix,
     )
+
+
+@indicator("lettres", label="Lettres d'information envoyées", order=10)
+def letters_sent(counts: PeriodCounts) -> int:
+    """The weekly letters and those sent by hand."""
+    return counts.query(bilan.newsletters_sent)
 
 
 # -- monthly digest -------------------------------------------------------------

@@ -8,32 +8,26 @@ sessions>=6``, ``indicateur: besoins_traites>=80%``): its value is computed over
 the objective's school year, from its first day (1 September) to now, and
 shown beside it.
 
-The figures an indicator may use are the digest figures every family declares
-(``@digest_figure``) plus the derived ones in ``DERIVED`` below: the one place
-where a rate or a count that is not a digest figure is defined. ``!bilan``
-reads objectives and indicators through ``measures`` and ``read_indicator``.
+The figures an indicator may use are ``registry.indicators``: the digest
+figures every family declares (``@digest_figure``) and the rates and counts
+declared with ``@indicator`` (``bot.core.indicators``, where an indicator is
+read against its target; ``!bilan`` reads them there too).
 """
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cached_property
 from typing import Annotated
 
 from bot.core.context import Context
 from bot.core.converters import Converter, Number, SchoolYear, Text, shortened
 from bot.core.declarations import command
-from bot.core.digest import figure_total
 from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import Indicator, PeriodCounts, readings_of
 from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
-from bot.toolkit.numbers import french_number
 from bot.toolkit.text import fold
-from commands import permanence
-from storage import bilan
 from storage.objectifs import (
     ABANDONED,
     ACTIVE,
@@ -57,121 +51,14 @@ EXAMPLE_ADD = "objectifs ajouter Former les collègues à l'ENT indicateur: sess
 MANAGERS = ("referent", "principal")
 
 
-# --- measures an indicator may use --------------------------------------------------
-
-
-class PeriodCounts:
-    """What an establishment did over ``[start, end)``, for indicators and the report.
-
-    Each count is asked of SQLite when first read, then kept: the activity report
-    and its objectives' indicators read the same ones over the same school year.
-    """
-
-    def __init__(self, db, establishment, start: datetime, end: datetime):
-        self.db, self.establishment, self.start, self.end = db, establishment, start, end
-        self.figures: dict[str, int] = {}  # digest figures' totals, by name
-
-    def figure(self, figure) -> int:
-        """A digest figure's total over the period."""
-        if figure.name not in self.figures:
-            value = figure(self.db, self.establishment, self.start, self.end)
-            self.figures[figure.name] = figure_total(value)
-        return self.figures[figure.name]
-
-    def _over(self, count):
-        return count(self.db, self.establishment.id, self.start, self.end)
-
-    @cached_property
-    def newsletters(self) -> int:
-        """Newsletters sent."""
-        return self._over(bilan.newsletters_sent)
-
-    @cached_property
-    def needs(self) -> bilan.NeedsSummary:
-        """Training needs expressed and what became of them."""
-        return self._over(bilan.needs_summary)
-
-    @cached_property
-    def seats_offered(self) -> int:
-        """Seats offered by the permanences held."""
-        return self._over(bilan.seats_offered)
-
-    @cached_property
-    def assistance(self) -> bilan.AssistanceSummary:
-        """Breakdowns reported, with a ticket, repaired."""
-        return self._over(bilan.assistance_summary)
-
-
-Compute = Callable[[PeriodCounts], float | None]
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A figure an indicator may name: a count, or a rate in % (None when undefined)."""
-
-    name: str
-    label: str
-    percent: bool
-    compute: Compute
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return 100 * part / whole if whole else None
-
-
-def _needs_handled(counts: PeriodCounts) -> float | None:
-    return _rate(counts.needs.handled, counts.needs.received)
-
-
-def _breakdowns_repaired(counts: PeriodCounts) -> float | None:
-    return _rate(counts.assistance.resolved, counts.assistance.reported)
-
-
-def _fill_rate(counts: PeriodCounts) -> float | None:
-    # The seats booked are the digest figure's: counted once when both are read.
-    return _rate(counts.figure(permanence.seats_booked), counts.seats_offered)
-
-
-def _letters(counts: PeriodCounts) -> int:
-    return counts.newsletters
-
-
-# What the digest does not count itself: a rate or a count worth an objective.
-DERIVED = (
-    Measure("lettres", "Lettres d'information envoyées", False, _letters),
-    # Handled: planned, closed or forwarded to the DANE (storage/report.py).
-    Measure("besoins_traites", "Part des besoins de formation traités", True, _needs_handled),
-    Measure("pannes_reparees", "Part des pannes signalées réparées", True, _breakdowns_repaired),
-    Measure("remplissage", "Taux de remplissage des permanences numériques", True, _fill_rate),
-)
-
-
-def measures(registry) -> dict[str, Measure]:
-    """Every figure an indicator may name: the digest's figures, then ``DERIVED``."""
-    found: dict[str, Measure] = {}
-    for figure in sorted(registry.figures, key=lambda f: (f.order, f.name)):
-        found[figure.name] = Measure(
-            figure.name,
-            figure.label,
-            False,
-            lambda counts, f=figure: counts.figure(f),
-        )
-    for measure in DERIVED:
-        found.setdefault(measure.name, measure)
-    return found
-
-
 # --- indicators -----------------------------------------------------------------------
 
-OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-             "=": operator.eq}  # fmt: skip
 _OP_SPELLINGS = {"≥": ">=", "=>": ">=", "≤": "<=", "=<": "<=", "==": "="}
-OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 _INDICATOR_WORD = re.compile(r"\bindicateur\s*:", re.IGNORECASE)
 _INDICATOR = re.compile(r"^([a-z][a-z_]*)\s*(>=|=>|≥|<=|=<|≤|==|>|<|=)\s*([0-9]{1,9})\s*(%?)$")
 
 
-def parse_indicator(text: str, known: Mapping[str, Measure]) -> IndicatorSpec:
+def parse_indicator(text: str, known: Mapping[str, Indicator]) -> IndicatorSpec:
     """« sessions>=6 », « besoins_traités ≥ 80 % » → IndicatorSpec; BadArgument otherwise."""
     folded = re.sub(r"[\s\u00a0\u202f]+", " ", fold(text)).strip().replace("-", "_")
     match = _INDICATOR.match(folded)
@@ -182,8 +69,8 @@ def parse_indicator(text: str, known: Mapping[str, Measure]) -> IndicatorSpec:
             example=EXAMPLE_ADD,
         )
     name, op, target, percent = match.groups()
-    measure = known.get(name)
-    if measure is None:
+    chosen = known.get(name)
+    if chosen is None:
         raise BadArgument(
             f"Je ne connais pas le chiffre « {shortened(name)} ». Chiffres possibles : "
             + ", ".join(known)
@@ -191,79 +78,13 @@ def parse_indicator(text: str, known: Mapping[str, Measure]) -> IndicatorSpec:
             example=EXAMPLE_ADD,
         )
     value = int(target)
-    if percent and not measure.percent:
+    if percent and not chosen.percent:
         raise BadArgument(f"« {name} » est un nombre, pas un pourcentage : {name}>=6, par exemple.")
-    if measure.percent and value > 100:
+    if chosen.percent and value > 100:
         raise BadArgument(f"« {name} » est un pourcentage : la cible va de 0 à 100.")
     if value > MAX_TARGET:
         raise BadArgument(f"La cible est trop grande ({MAX_TARGET} au plus).")
-    return IndicatorSpec(name, _OP_SPELLINGS.get(op, op), value, measure.percent)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """An indicator's current value beside its target."""
-
-    name: str
-    label: str
-    op: str
-    target: int
-    percent: bool
-    value: float | None  # None: unknown figure, or a rate of nothing yet
-
-    @property
-    def met(self) -> bool:
-        """Whether the value satisfies the target."""
-        return self.value is not None and OPERATORS[self.op](self.value, self.target)
-
-    @property
-    def spec(self) -> str:
-        """« sessions ≥ 6 », « besoins_traites ≥ 80 % »."""
-        return f"{self.name} {OP_SIGNS[self.op]} {self.target}{' %' if self.percent else ''}"
-
-    @property
-    def shown(self) -> str:
-        """« 12 / 6 ✅ », « 40 % / 80 % », « 3 / ≤ 5 ✅ », « – / 80 % »."""
-        unit = " %" if self.percent else ""
-        value = "–" if self.value is None else french_number(self.value, 0) + unit
-        sign = "" if self.op == ">=" else OP_SIGNS[self.op] + " "
-        mark = " ✅" if self.met else ""
-        return f"{value} / {sign}{self.target}{unit}{mark}"
-
-
-def read_indicator(
-    spec: IndicatorSpec, known: Mapping[str, Measure], counts: PeriodCounts
-) -> Reading:
-    """The indicator's value over the period of ``counts``."""
-    measure = known.get(spec.figure)
-    value = measure.compute(counts) if measure else None
-    return Reading(
-        spec.figure,
-        measure.label if measure else "chiffre que le bot ne compte plus",
-        spec.op,
-        spec.target,
-        spec.percent,
-        value,
-    )
-
-
-def readings_of(
-    ctx: Context, objectives: list[Objective], counts: PeriodCounts | None = None
-) -> dict[int, Reading]:
-    """Each objective's indicator reading, by number, over its school year up to ``ctx.now``.
-
-    ``counts``: what was already counted over one of those years (the report's).
-    """
-    known = measures(ctx.registry)
-    readings = {}
-    for objective in objectives:
-        if objective.indicator is None:
-            continue
-        start, end, _ = school_year_range(objective.school_year, ctx.now)
-        if counts is None or (counts.start, counts.end) != (start, end):
-            counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
-        readings[objective.number] = read_indicator(objective.indicator, known, counts)
-    return readings
+    return IndicatorSpec(name, _OP_SPELLINGS.get(op, op), value, chosen.percent)
 
 
 # --- converters -----------------------------------------------------------------------
@@ -290,7 +111,7 @@ class ObjectiveText(Converter):
         indicator = None
         if found:
             last = found[-1]
-            indicator = parse_indicator(rest[last.end() :], measures(ctx.registry))
+            indicator = parse_indicator(rest[last.end() :], ctx.registry.indicators)
             rest = rest[: last.start()]
         text = " ".join(rest.split()).rstrip(" ,;:-–—")
         if not any(c.isalnum() for c in text):
@@ -449,5 +270,5 @@ async def resume(ctx: Context, objective: ObjectiveRef) -> None:
 async def indicators(ctx: Context) -> None:
     start, end, _ = school_year_range(current_school_year(ctx.now), ctx.now)
     counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
-    values = [(m, m.compute(counts)) for m in measures(ctx.registry).values()]
+    values = [(found, found(counts)) for found in ctx.registry.indicators.values()]
     await ctx.reply("objectifs/indicateurs", values=values, since=start)

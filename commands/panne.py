@@ -13,6 +13,8 @@ from bot.core.converters import NumberedItem, Text
 from bot.core.declarations import command
 from bot.core.digest import digest_figure
 from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import PeriodCounts, indicator, rate
+from storage import bilan
 from storage.panne import (
     Incident,
     attach_ticket,
@@ -156,3 +158,9 @@ def breakdowns(db, establishment, periods) -> list[dict[str, int]]:
 @digest_figure("tickets", label="Tickets encore ouverts en fin de mois", order=41, snapshot=True)
 def open_tickets(db, establishment, periods) -> list[int]:
     return open_tickets_per_period(db, establishment.id, periods)
+
+
+@indicator("pannes_reparees", label="Part des pannes signalées réparées", percent=True, order=30)
+def breakdowns_repaired(counts: PeriodCounts) -> float | None:
+    assistance = counts.query(bilan.assistance_summary)
+    return rate(assistance.resolved, assistance.reported)

@@ -2,26 +2,26 @@
 
 Referents open weekly series; occurrences are generated four weeks ahead on
 school days only; teachers book by short number or by date, with a waitlist
-promoted on cancellation; booked people get a reminder before the slot.
+promoted on cancellation; booked people get a reminder before the slot. The
+calendar file is written by ``bot.toolkit.ics``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
-
-from icalendar import Timezone
 
 from bot.core.context import Context
 from bot.core.converters import SlotRef, Text, WeeklySlot, WeeklySlotSpec
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import PeriodCounts, indicator, rate
 from bot.core.scheduler import JobContext, job
+from bot.toolkit import ics
 from bot.toolkit.calendar import holiday_name, is_school_day
 from bot.toolkit.dates import format_date_fr, format_datetime_fr
+from storage import bilan
 from storage import permanence as store
 from storage.db import write_transaction
 
@@ -227,79 +227,29 @@ def _start_time(spec):
 
 
 def ics_calendar(ctx: Context, slots: list[store.Slot]) -> bytes:
-    """An iCalendar file (RFC 5545) of the occurrences, in the establishment's time zone.
-
-    The lines are written here: icalendar 7 folds every content line character by
-    character, which made this the slowest command of the bot (2.5 ms of its 3 ms,
-    ``make bench``). The time-zone block still comes from icalendar, once per zone
-    and year (``_vtimezone``).
-    """
+    """The occurrences as an iCalendar file, in the establishment's time zone."""
     establishment = ctx.establishment
-    tz, tzid = establishment.tz, establishment.timezone
-    stamp = ctx.now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//rupn-bot//permanence numérique//FR",
-        f"X-WR-CALNAME:{_ics_text(f'Permanence numérique — {establishment.name}')}",
-        f"X-WR-TIMEZONE:{_ics_text(tzid)}",
-    ]
-    events = []
-    for slot in slots:
-        events += [
-            "BEGIN:VEVENT",
-            f"UID:permanence-{establishment.id}-{slot.number}@rupn-bot",
-            f"SUMMARY:{_ics_text(f'Permanence numérique (n° {slot.number})')}",
-            f"DTSTART;TZID={tzid}:{slot.starts_at.astimezone(tz):%Y%m%dT%H%M%S}",
-            f"DTEND;TZID={tzid}:{slot.ends_at.astimezone(tz):%Y%m%dT%H%M%S}",
-            f"DTSTAMP:{stamp}",
-        ]
-        if slot.place:
-            events.append(f"LOCATION:{_ics_text(slot.place)}")
-        description = (
-            f"Places libres : {slot.seats_left} sur {slot.capacity}. "
-            f"Réserver : {ctx.prefix}permanence réserver {slot.number}"
+    events = [
+        ics.Event(
+            uid=f"permanence-{establishment.id}-{slot.number}@rupn-bot",
+            summary=f"Permanence numérique (n° {slot.number})",
+            start=slot.starts_at,
+            end=slot.ends_at,
+            location=slot.place,
+            description=(
+                f"Places libres : {slot.seats_left} sur {slot.capacity}. "
+                f"Réserver : {ctx.prefix}permanence réserver {slot.number}"
+            ),
         )
-        events += [f"DESCRIPTION:{_ics_text(description)}", "END:VEVENT"]
-    zone = _vtimezone(tzid, slots[0].starts_at.year, slots[-1].ends_at.year)
-    text = "\r\n".join([*map(_ics_fold, lines), zone, *map(_ics_fold, events), "END:VCALENDAR", ""])
-    return text.encode()
-
-
-def _ics_text(value: str) -> str:
-    """A TEXT value escaped as RFC 5545 wants (backslash, semicolon, comma, newline)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
+        for slot in slots
+    ]
+    return ics.calendar(
+        events,
+        name=f"Permanence numérique — {establishment.name}",
+        tzid=establishment.timezone,
+        product="-//rupn-bot//permanence numérique//FR",
+        now=ctx.now,
     )
-
-
-def _ics_fold(line: str, limit: int = 75) -> str:
-    """Fold a content line longer than 75 octets, never inside a UTF-8 character."""
-    if len(line.encode()) <= limit:
-        return line
-    parts, current, size = [], [], 0
-    for char in line:
-        width = len(char.encode())
-        if current and size + width > (limit if not parts else limit - 1):
-            parts.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
-
-
-@lru_cache(maxsize=32)
-def _vtimezone(tzid: str, first_year: int, last_year: int) -> str:
-    """The VTIMEZONE block of a zone for whole calendar years, already folded."""
-    block = Timezone.from_tzinfo(
-        ZoneInfo(tzid), first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    return block.to_ical().decode().rstrip("\r\n")
 
 
 @job("permanence-calendrier", cron={"hour": 2, "minute": 0}, catch_up=timedelta(hours=24))
@@ -347,3 +297,11 @@ def permanences_held(db, establishment, periods) -> list[int]:
 @digest_figure("places", label="Places réservées en permanence", order=11)
 def seats_booked(db, establishment, periods) -> list[int]:
     return store.seats_booked_per_period(db, establishment.id, periods)
+
+
+@indicator(
+    "remplissage", label="Taux de remplissage des permanences numériques", percent=True, order=40
+)
+def fill_rate(counts: PeriodCounts) -> float | None:
+    # The seats booked are the digest figure's: counted once when both are read.
+    return rate(counts.figure(seats_booked), counts.query(bilan.seats_offered))

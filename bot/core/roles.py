@@ -26,7 +26,7 @@ ROLE_NAMES_FR = {
     Role.PRINCIPAL: "à la direction",
     Role.ADMIN: "à l'équipe académique",
 }
-# Without it, to read "seuls cette personne et les référents numériques peuvent…".
+# Without the preposition, to read "seuls cette personne et les référents numériques peuvent…".
 ROLE_GROUPS_FR = {
     Role.TEACHER: "tous les membres du salon",
     Role.REFERENT: "les référents numériques",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -13,6 +15,7 @@ from bot.core.digest import digest_figure
 from bot.core.dispatcher import Outcome
 from bot.core.registry import Registry
 from bot.toolkit.dates import format_day_fr, format_duration_fr
+from commands import FAMILIES
 from commands.bilan import NAME_MASK, name_masker
 from storage import bilan, donnees
 from storage.establishments import record_member
@@ -347,8 +350,10 @@ async def test_a_failing_figure_leaves_the_rest_of_the_report(chat, caplog):
     def broken(db, establishment, periods):
         raise RuntimeError("bug in a family")
 
-    figures = [*chat.registry.figures, digest_figure("casse", label="Chiffre cassé")(broken)]
-    chat.registry = Registry(chat.registry.commands, figures=figures)
+    # The bot's families, and one more whose figure fails.
+    families = [importlib.import_module(f"commands.{name}") for name in FAMILIES]
+    extra = SimpleNamespace(casse=digest_figure("casse", label="Chiffre cassé")(broken))
+    chat.registry = Registry.from_modules([*families, extra])
     await live_the_term(chat)
     _, files = await ask_report(chat)
     assert "Chiffre cassé" not in files[0][1]

@@ -12,14 +12,9 @@ from bot.core.context import Context
 from bot.core.dispatcher import Outcome
 from bot.core.errors import BadArgument
 from bot.core.roles import role_of
+from bot.toolkit.polls import POLL_END_TYPE, POLL_START_TYPE, poll_selections
 from bot.toolkit.text import split_words
-from commands.formation import (
-    POLL_END_TYPE,
-    POLL_START_TYPE,
-    NeedText,
-    poll_selections,
-    record_poll_answer,
-)
+from commands.formation import NeedText, record_poll_answer
 from storage import open_database
 from storage.formation import (
     find_need,

@@ -11,13 +11,9 @@ from hypothesis import strategies as st
 from bot.core.converters import SchoolYear
 from bot.core.dispatcher import Outcome
 from bot.core.errors import BadArgument
+from bot.core.indicators import Reading
 from bot.toolkit.text import split_words
-from commands.objectifs import (
-    ObjectiveText,
-    Reading,
-    measures,
-    parse_indicator,
-)
+from commands.objectifs import ObjectiveText, parse_indicator
 from storage import donnees
 from storage.objectifs import IndicatorSpec, objectives_of_year
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
@@ -49,7 +45,7 @@ async def expect_refusal(chat, sender: str, text: str, now=None, refused=False) 
 
 @pytest.fixture
 def known(registry):
-    return measures(registry)
+    return registry.indicators
 
 
 @pytest.mark.parametrize(
