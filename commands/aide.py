@@ -14,15 +14,15 @@ from bot.core.errors import BadArgument
     "aide",
     aliases=("help", "aides"),
     help="Affiche les commandes que vous pouvez utiliser, ou le détail de l'une d'elles.",
-    examples=("!aide", "!aide permanence"),
+    examples=("aide", "aide permanence"),
 )
 async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = None) -> None:
-    words = (topic or "").removeprefix(ctx.config.bot.prefix).split()
-    # What follows depends only on the role (the registry never changes while
-    # the bot runs): rendered once per role, not for each of 430 establishments.
+    words = (topic or "").removeprefix(ctx.prefix).split()
+    # What follows depends only on the role and the prefix (the registry never
+    # changes while the bot runs): rendered once, not for each of 430 establishments.
     rendered = ctx.registry.rendered
     if not words:
-        key = ("aide", ctx.role)
+        key = ("aide", ctx.prefix, ctx.role)
         if key not in rendered:
             # Sub-commands by their usage only: their help is in « !aide <commande> »,
             # and a long list is slower to send and to read in a busy room.
@@ -39,7 +39,7 @@ async def show_help(ctx: Context, topic: Annotated[Text, "commande"] | None = No
         suggestion = ctx.registry.suggest(name, ctx.role)
         hint = f" Vouliez-vous dire « {suggestion.name} » ?" if suggestion else ""
         raise BadArgument(f"Je ne connais pas la commande « {name[:40]} ».{hint}")
-    key = ("aide", ctx.role, spec.name)
+    key = ("aide", ctx.prefix, ctx.role, spec.name)
     if key not in rendered:
         subs = [s for s in spec.sub_commands if s.allows(ctx.role)]
         rendered[key] = ctx.render("aide/commande", spec=spec, subs=subs, role=ctx.role)

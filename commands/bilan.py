@@ -8,10 +8,11 @@ assistance. It is uploaded to the room as two files with the same text: Markdown
 or print). Numbers only: no Matrix ID and no display name is ever passed to the
 templates, so none can reach the files.
 
-The chat renderer (bot/render.py) is made for messages; a report is a document,
-so it has its own two Jinja environments: Markdown, where every value is
-escaped for a table cell, and HTML, autoescaped, around the Markdown turned into
-HTML by ``bot.core.render.markdown_to_html``, which never passes raw HTML through.
+A report is a document, not a message: it is rendered in the renderer's
+``document`` environment, where every value is escaped for a table cell, then
+put in an HTML page (``html`` environment, autoescaped) around the Markdown
+turned into HTML by ``bot.core.render.markdown_to_html``, which never passes raw
+HTML through. Both have the formatters every template has.
 """
 
 from __future__ import annotations
@@ -22,25 +23,18 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache, lru_cache
+from functools import lru_cache
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.core.context import Context
+from bot.core.converters import SchoolYear
 from bot.core.declarations import command
 from bot.core.digest import figure_total, month_label, month_start
-from bot.core.render import TEMPLATE_DIR, finalize_with, french_number, markdown_to_html
-from bot.toolkit.dates import MONTH_NAMES
-from commands.objectifs import (
-    PeriodCounts,
-    Reading,
-    SchoolYear,
-    current_school_year,
-    readings_of,
-    school_year_label,
-    year_range,
-)
+from bot.core.indicators import PeriodCounts, Reading, readings_of
+from bot.core.render import Renderer, markdown_to_html
+from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
+from bot.toolkit.text import fold
 from storage import bilan as store
 from storage.establishments import display_names
 from storage.objectifs import Objective, objectives_of_year
@@ -50,6 +44,7 @@ log = logging.getLogger(__name__)
 # Matrix IDs anywhere in free text; display names are matched as whole words.
 _MATRIX_ID = re.compile(r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?")
 _WORD = re.compile(r"\w+")
+_NOT_WORD = re.compile(r"\W+")
 NAME_MASK = "[nom masqué]"
 
 
@@ -98,19 +93,19 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
     # survey titles) have none, and are let through after one look at their words.
     by_first_word: dict[str, list[tuple[str, str]]] = {}
     for word in words:
-        key = word.casefold()
+        key = _folded(word)
         first = _WORD.match(key)
         by_first_word.setdefault(first.group() if first else "", []).append((word, key))
 
     def mask(text: str) -> str:
         text = _MATRIX_ID.sub(NAME_MASK, text)
-        lowered = text.casefold()
+        folded = _folded(text)
         candidates = [*by_first_word.get("", ())]
-        for found in set(_WORD.findall(lowered)) & by_first_word.keys():
+        for found in set(_WORD.findall(folded)) & by_first_word.keys():
             candidates += by_first_word[found]
         # One pattern of every member's name took 3 to 6 ms to compile, for texts
         # that mostly name nobody: only the names the text contains go into it.
-        present = [word for word, key in candidates if key in lowered]
+        present = [word for word, key in candidates if key in folded]
         if not present:
             return text
         # The longest name first: « Anne Marie » before « Anne ».
@@ -119,6 +114,15 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
         return re.sub("|".join(alternatives), NAME_MASK, text, flags=re.IGNORECASE)
 
     return mask
+
+
+# Most texts are the same labels in every report (themes, categories): folded once.
+@lru_cache(maxsize=1024)
+def _folded(text: str) -> str:
+    """The text as the masker looks for names in it: folded, every run of non-word
+    characters a space. A name the pattern matches in a text (whole words, any
+    case) is always found in its folded form: the look only lets texts through."""
+    return fold(_NOT_WORD.sub(" ", text))
 
 
 def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> FigureTotal:
@@ -132,7 +136,7 @@ def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> F
 def build_report(ctx: Context, start_year: int) -> Report:
     """Gather the report of a school year as it stands at ``ctx.now``."""
     db, establishment = ctx.db, ctx.establishment
-    start, end, complete = year_range(start_year, ctx.now)
+    start, end, complete = school_year_range(start_year, ctx.now)
     mask = name_masker(display_names(db, establishment.id).values())
     months = _months(start, end)
     totals: dict[str, FigureTotal] = {}
@@ -158,10 +162,10 @@ def build_report(ctx: Context, start_year: int) -> Report:
         end=end,
         complete=complete,
         totals=totals,
-        newsletters=counts.newsletters,
-        needs=counts.needs,
-        seats_offered=counts.seats_offered,
-        assistance=counts.assistance,
+        newsletters=counts.query(store.newsletters_sent),
+        needs=counts.query(store.needs_summary),
+        seats_offered=counts.query(store.seats_offered),
+        assistance=counts.query(store.assistance_summary),
         objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
         readings=readings_of(ctx, objectives, counts),
         notes=tuple(
@@ -191,80 +195,24 @@ def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetim
 
 # --- rendering ----------------------------------------------------------------------
 
-# In a Markdown table cell or list item, these would be read as markup.
-_MD_CELL_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
-_SPACES = re.compile(r"\s+")
 
-
-# A report prints about 90 strings, mostly the same labels and month names in
-# every report: escaped once, not twice per report.
-@lru_cache(maxsize=1024)
-def _escape_cell(text: str) -> str:
-    # One line, markup characters escaped: user text cannot break a table or add a link.
-    return _MD_CELL_SPECIAL.sub(r"\\\1", _SPACES.sub(" ", text))
-
-
-_markdown_value = finalize_with(_escape_cell)
-
-
-def day_fr(value: date) -> str:
-    """« 1er septembre 2026 »."""
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTH_NAMES[value.month - 1]} {value.year}"
-
-
-def duration_fr(value: timedelta) -> str:
-    """« 40 min », « 5 h », « 2,5 jours »."""
-    hours = value.total_seconds() / 3600
-    if hours < 1:
-        return f"{round(hours * 60)} min"
-    if hours < 24:
-        return f"{french_number(hours)} h"
-    days = hours / 24
-    return f"{french_number(days)} jour{'s' if days >= 2 else ''}"
-
-
-def capitalised(text: str) -> str:
-    """« Imprimante ou copieur » (the rest unchanged: « ENT, Pronote ou compte »)."""
-    return text[:1].upper() + text[1:]
-
-
-def percent_fr(part: int, whole: int) -> str:
-    """« 67 % », « – » when there is nothing to divide by."""
-    return f"{french_number(100 * part / whole, 0)} %" if whole else "–"
-
-
-@cache
-def _environments() -> tuple[Environment, Environment]:
-    # Built once: templates are compiled on first use and kept.
-    loader = FileSystemLoader(str(TEMPLATE_DIR))
-    markdown = Environment(
-        loader=loader,
-        auto_reload=False,  # templates ship with the code: no stat() before each use
-        autoescape=False,
-        finalize=_markdown_value,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    markdown.filters.update(
-        nombre=french_number, jour=day_fr, duree=duration_fr, majuscule=capitalised
-    )
-    markdown.globals.update(pourcent=percent_fr)
-    html = Environment(loader=loader, auto_reload=False, autoescape=True, undefined=StrictUndefined)
-    return markdown, html
-
-
-def render_report(report: Report, establishment, now: datetime) -> tuple[str, str]:
+def render_report(
+    renderer: Renderer, report: Report, establishment, now: datetime
+) -> tuple[str, str]:
     """The report as (Markdown, HTML page)."""
-    markdown_env, html_env = _environments()
-    text = markdown_env.get_template("bilan/bilan.md.j2").render(
-        report=report, establishment=establishment, now=now
+    text = (
+        renderer.environment("document")
+        .get_template("bilan/bilan.md.j2")
+        .render(report=report, establishment=establishment, now=now)
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    page = html_env.get_template("bilan/bilan.html.j2").render(
-        title=f"Compte-rendu d'activités {report.year} : {establishment.name}",
-        body=Markup(markdown_to_html(text, hard_breaks=False)),
+    page = (
+        renderer.environment("html")
+        .get_template("bilan/bilan.html.j2")
+        .render(
+            title=f"Compte-rendu d'activités {report.year} : {establishment.name}",
+            body=Markup(markdown_to_html(text, hard_breaks=False)),
+        )
     )
     return text, page
 
@@ -278,12 +226,12 @@ def render_report(report: Report, establishment, now: datetime) -> tuple[str, st
     aliases=("compte-rendu", "cr"),
     help="Le compte-rendu d'activités de l'année scolaire, en deux fichiers (Markdown et page"
     " web), établi d'après ce que le bot a enregistré : des totaux, aucun nom.",
-    examples=("!bilan", "!bilan 2025-2026"),
+    examples=("bilan", "bilan 2025-2026"),
 )
 async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:
     start_year = current_school_year(ctx.now) if year is None else year
     report = build_report(ctx, start_year)
-    markdown, html = render_report(report, ctx.establishment, ctx.now)
+    markdown, html = render_report(ctx.renderer, report, ctx.establishment, ctx.now)
     name = f"bilan-{report.year}-{ctx.establishment.id}"
     await ctx.reply("bilan/envoye", report=report)
     await ctx.send_file(f"{name}.md", markdown.encode(), "text/markdown")

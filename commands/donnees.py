@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from bot.core.context import Context
 from bot.core.declarations import command
 from bot.core.scheduler import JobContext, job
-from bot.toolkit.calendar import school_year_of
+from bot.toolkit.calendar import SCHOOL_YEAR_START_MONTH, school_year_of
 from storage import donnees
 from storage.ledger import claim_run
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
     "mes-donnees",
     aliases=("mesdonnees", "mes-données", "donnees"),
     help="Vous envoie en message privé tout ce que le bot garde sur vous.",
-    examples=("!mes-donnees",),
+    examples=("mes-donnees",),
     remember_sender=False,
 )
 async def my_data(ctx: Context) -> None:
@@ -49,7 +49,7 @@ async def my_data(ctx: Context) -> None:
     "oublie-moi",
     aliases=("oubliemoi", "oublier"),
     help="Efface ce que le bot garde sur vous (après confirmation).",
-    examples=("!oublie-moi", "!oublie-moi confirmer"),
+    examples=("oublie-moi", "oublie-moi confirmer"),
     remember_sender=False,
 )
 async def forget_me(ctx: Context) -> None:
@@ -67,14 +67,18 @@ def purge_cutoff(run_day: date, retention_months: int) -> date:
     """Rows dated before this are purged: the end of the school year that just
     ended, moved back by the retention (12 months: on 1 Sept 2027, before 1 Sept 2026)."""
     _, end_year = school_year_of(run_day - timedelta(days=1))
-    months = end_year * 12 + 8 - retention_months  # 1 September is month index 8
+    months = end_year * 12 + SCHOOL_YEAR_START_MONTH - 1 - retention_months
     return date(months // 12, months % 12 + 1, 1)
 
 
 EVERY_ESTABLISHMENT = "*"  # the ledger's establishment for work done for all at once
 
 
-@job("purge-annuelle", cron={"month": 9, "day": 1, "hour": 3}, catch_up=timedelta(days=30))
+@job(
+    "purge-annuelle",
+    cron={"month": SCHOOL_YEAR_START_MONTH, "day": 1, "hour": 3},
+    catch_up=timedelta(days=30),
+)
 def yearly_purge(ctx: JobContext) -> None:
     """After the school year, anonymise personal data older than the retention (once a year)."""
     start, end = school_year_of(ctx.scheduled_for.date() - timedelta(days=1))

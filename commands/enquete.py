@@ -20,11 +20,10 @@ from typing import Annotated
 
 from bot.core.config import WEEKDAYS
 from bot.core.context import Context
-from bot.core.converters import Converter, Number, Text, When
+from bot.core.converters import Converter, Number, Text, When, shortened
 from bot.core.declarations import command
 from bot.core.digest import SectionData, digest_figure, newsletter_section
-from bot.core.errors import BadArgument
-from bot.core.roles import Role
+from bot.core.errors import BadArgument, CommandError
 from bot.core.scheduler import JobContext, job, until_end_of_day
 from bot.toolkit.calendar import is_school_day
 from bot.toolkit.dates import format_date_fr
@@ -54,8 +53,9 @@ class Link(Converter):
     def consume(cls, words, raw, ctx):
         url = words[0].text.strip("<>")
         if not LINK.match(url):
-            shown = url if len(url) <= 40 else url[:39] + "…"
-            raise BadArgument(f"« {shown} » n'est pas un lien : il doit commencer par https://.")
+            raise BadArgument(
+                f"« {shortened(url)} » n'est pas un lien : il doit commencer par https://."
+            )
         return url, 1
 
 
@@ -70,7 +70,7 @@ class Deadline(When):
     "enquete",
     aliases=("enquetes",),
     help="Les enquêtes en cours : lien et échéance.",
-    examples=("!enquete",),
+    examples=("enquete",),
 )
 async def list_surveys(ctx: Context) -> None:
     surveys = _my_surveys(ctx)
@@ -82,7 +82,7 @@ async def list_surveys(ctx: Context) -> None:
     "ouvrir",
     role="referent",
     help="Ouvre une enquête ; ceux qui n'ont pas dit « fait » reçoivent des rappels.",
-    examples=("!enquete ouvrir https://framaforms.org/bilan 30 juin Bilan du numérique",),
+    examples=("enquete ouvrir https://framaforms.org/bilan 30 juin Bilan du numérique",),
 )
 async def open_new(
     ctx: Context,
@@ -107,7 +107,7 @@ async def open_new(
 @list_surveys.sub(
     "fait",
     help="Dites que vous avez répondu : plus de rappel pour vous.",
-    examples=("!enquete fait", "!enquete fait 2"),
+    examples=("enquete fait", "enquete fait 2"),
 )
 async def done(ctx: Context, number: Number | None = None) -> None:
     survey = _chosen_survey(ctx, number)
@@ -119,7 +119,7 @@ async def done(ctx: Context, number: Number | None = None) -> None:
     "état",
     role=("referent", "principal"),
     help="Combien ont répondu à chaque enquête en cours.",
-    examples=("!enquete état",),
+    examples=("enquete état",),
 )
 async def progress(ctx: Context) -> None:
     rows = [
@@ -133,7 +133,7 @@ async def progress(ctx: Context) -> None:
     "fermer",
     role="referent",
     help="Clôt une enquête avant son échéance : plus de rappel.",
-    examples=("!enquete fermer 2",),
+    examples=("enquete fermer 2",),
 )
 async def close(ctx: Context, number: Number) -> None:
     survey = _open_survey_numbered(ctx, number)
@@ -146,14 +146,14 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
         return _open_survey_numbered(ctx, number)
     surveys = _my_surveys(ctx)
     if not surveys:
-        raise BadArgument("Aucune enquête n'est ouverte en ce moment.")
+        raise CommandError("Aucune enquête n'est ouverte en ce moment.")
     if len(surveys) > 1:
         pending = [s for s in surveys if not has_answered(ctx.db, s.id, ctx.sender)]
         if len(pending) != 1:
             numbers = ", ".join(f"n° {s.number}" for s in surveys)
             raise BadArgument(
                 f"Plusieurs enquêtes sont ouvertes ({numbers}) : précisez laquelle.",
-                example=f"!enquete fait {surveys[0].number}",
+                example=f"enquete fait {surveys[0].number}",
             )
         return pending[0]
     return surveys[0]
@@ -161,7 +161,7 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
 
 def _my_surveys(ctx: Context) -> list[Survey]:
     # A survey for the referents (the academy's) is none of the teachers' business.
-    referent = ctx.role in (Role.REFERENT, Role.ADMIN)
+    referent = ctx.may("referent")
     surveys = open_surveys(ctx.db, ctx.establishment.id, ctx.now)
     return [s for s in surveys if s.audience == "members" or referent]
 
@@ -169,9 +169,9 @@ def _my_surveys(ctx: Context) -> list[Survey]:
 def _open_survey_numbered(ctx: Context, number: int) -> Survey:
     survey = survey_by_number(ctx.db, ctx.establishment.id, number)
     if survey is None:
-        raise BadArgument(f"Il n'y a pas d'enquête n° {number}.", example="!enquete")
+        raise BadArgument(f"Il n'y a pas d'enquête n° {number}.", example="enquete")
     if survey not in open_surveys(ctx.db, ctx.establishment.id, ctx.now):
-        raise BadArgument(f"L'enquête n° {number} est close.", example="!enquete")
+        raise CommandError(f"L'enquête n° {number} est close.")
     return survey
 
 

@@ -3,8 +3,8 @@
 Teachers write a need (``!formation <besoin> [#tag …]``); a need that looks like
 an open one is pointed out instead of being recorded twice. Colleagues support
 it with ``+1``. The referent plans a session, directly or from a date poll
-posted in the room, and everyone who asked or voted is mentioned; a need beyond
-the establishment is forwarded to the DANE.
+posted in the room (its events: ``bot.toolkit.polls``), and everyone who asked
+or voted is mentioned; a need beyond the establishment is forwarded to the DANE.
 """
 
 from __future__ import annotations
@@ -20,12 +20,22 @@ from bot.core.converters import (
     TaggedText,
     Text,
     is_past,
-    when_label,
 )
 from bot.core.declarations import command, listener
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import PeriodCounts, indicator, rate
+from bot.toolkit.dates import format_when_fr
+from bot.toolkit.polls import (
+    POLL_END_TYPE,
+    POLL_RESPONSE_TYPES,
+    POLL_START_TYPE,
+    poll_end_content,
+    poll_selections,
+    poll_start_content,
+)
 from bot.toolkit.text import fold
+from storage import bilan
 from storage.formation import (
     CLOSED,
     CRCN_TAGS,
@@ -56,15 +66,6 @@ from storage.formation import (
     withdraw_vote,
 )
 
-# The poll is sent as ``org.matrix.msc3381.poll.start``: every client that shows
-# polls (Element Web/Android/iOS and the Tchap apps built on them) reads that
-# type, while the stable ``m.poll.start`` type is unknown to older mobile
-# clients still in use in schools. The content carries both the unstable shape
-# and the stable ``m.poll`` one (MSC3381, Matrix spec v1.7), so a client that
-# reads either finds the question. Answers come back as either response type.
-POLL_START_TYPE = "org.matrix.msc3381.poll.start"
-POLL_END_TYPE = "org.matrix.msc3381.poll.end"
-POLL_RESPONSE_TYPES = ("m.poll.response", "org.matrix.msc3381.poll.response")
 MAX_PLACE_LENGTH = 60
 LIST_LIMIT = 15
 
@@ -106,9 +107,9 @@ class PlanDate(FutureWhen):
     help="Les besoins de formation, classés par soutiens ; avec un texte, note votre besoin "
     "(les thèmes CRCN sont proposés s'il n'y a pas de #tag).",
     examples=(
-        "!formation",
-        "!formation Créer des capsules vidéo avec mes élèves",
-        "!formation Utiliser Pronote pour le cahier de textes #communication-collaboration",
+        "formation",
+        "formation Créer des capsules vidéo avec mes élèves",
+        "formation Utiliser Pronote pour le cahier de textes #communication-collaboration",
     ),
     usage="[besoin] [#tag …] [--nouveau]",
 )
@@ -121,14 +122,13 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
             sessions=upcoming_sessions(ctx.db, establishment, ctx.now),
             forwarded=needs_with_status(ctx.db, establishment, DANE),
             limit=LIST_LIMIT,
-            when=_local_label(ctx),
         )
         return
     similar = (
         None if "nouveau" in need.flags else find_similar_need(ctx.db, establishment, need.text)
     )
     if similar is not None:
-        await ctx.reply("formation/doublon", similar=similar, when=_local_label(ctx))
+        await ctx.reply("formation/doublon", similar=similar)
         return
     tags = normalize_tags(need.tags)
     suggested = not tags
@@ -141,7 +141,7 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
 @training.sub(
     "+1",
     help="Soutient un besoin (une fois par personne).",
-    examples=("!formation +1 3",),
+    examples=("formation +1 3",),
 )
 async def support(ctx: Context, need: NeedRef) -> None:
     _require_status(ctx, need, OPEN)
@@ -149,7 +149,7 @@ async def support(ctx: Context, need: NeedRef) -> None:
     await ctx.reply("formation/vote", need=_reload(ctx, need), added=added)
 
 
-@training.sub("-1", help="Retire votre soutien à un besoin.", examples=("!formation -1 3",))
+@training.sub("-1", help="Retire votre soutien à un besoin.", examples=("formation -1 3",))
 async def withdraw(ctx: Context, need: NeedRef) -> None:
     _require_status(ctx, need, OPEN, PLANNED)
     removed = withdraw_vote(ctx.db, need.id, ctx.sender)
@@ -161,7 +161,7 @@ async def withdraw(ctx: Context, need: NeedRef) -> None:
     role="referent",
     help="Planifie la session d'un besoin (ou prend la date choisie par le sondage) et "
     "prévient ceux qui l'ont demandée ou soutenue.",
-    examples=("!formation planifier 3 jeudi 12h30 salle B12", "!formation planifier 3 sondage"),
+    examples=("formation planifier 3 jeudi 12h30 salle B12", "formation planifier 3 sondage"),
 )
 async def plan(
     ctx: Context,
@@ -180,7 +180,7 @@ async def plan(
     people = [
         p for p in dict.fromkeys([*supporters(ctx.db, need), *respondents]) if p != ctx.sender
     ]
-    label = when_label(when.astimezone(ctx.now.tzinfo))
+    label = format_when_fr(when, ctx.now.tzinfo)
     if from_poll:
         text = ctx.render("formation/sondage_clos", need=need, label=label).body
         await ctx.send_event(POLL_END_TYPE, poll_end_content(need.poll_event_id, text))
@@ -200,13 +200,13 @@ async def plan(
     "sondage",
     role="referent",
     help="Publie un sondage Matrix pour choisir la date de la session d'un besoin.",
-    examples=("!formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
+    examples=("formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
 )
 async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
     _require_status(ctx, need, OPEN)
     options = [PollOption(f"date-{i}", d) for i, d in enumerate(dates, 1)]
     question = ctx.render("formation/sondage_question", need=need).body
-    labels = [(o.id, when_label(o.starts_at)) for o in options]
+    labels = [(o.id, format_when_fr(o.starts_at)) for o in options]
     event_id = await ctx.send_event(POLL_START_TYPE, poll_start_content(question, labels))
     if event_id is None:
         raise RuntimeError(f"poll for need {need.number} was not sent")
@@ -225,7 +225,7 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
     role="referent",
     aliases=("fermer",),
     help="Clôt un besoin (session faite, ou abandonné), avec une note facultative.",
-    examples=("!formation clore 3 session faite le 3 décembre",),
+    examples=("formation clore 3 session faite le 3 décembre",),
 )
 async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | None = None) -> None:
     _require_status(ctx, need, OPEN, PLANNED, DANE)
@@ -237,7 +237,7 @@ async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | Non
     "dane",
     role="referent",
     help="Indique qu'un besoin dépasse l'établissement et a été transmis à la DANE.",
-    examples=("!formation dane 3",),
+    examples=("formation dane 3",),
 )
 async def forward(ctx: Context, need: NeedRef) -> None:
     _require_status(ctx, need, OPEN, PLANNED)
@@ -266,58 +266,7 @@ async def record_poll_answer(ctx: Context, event: dict) -> None:
     )
 
 
-# --- Matrix poll events (MSC3381) ---------------------------------------------------
-
-
-def poll_start_content(question: str, answers: Sequence[tuple[str, str]]) -> dict:
-    """A single-choice, disclosed poll in both the unstable and the stable shape."""
-    fallback = "\n".join([question, *(f"{i}. {label}" for i, (_, label) in enumerate(answers, 1))])
-    return {
-        "org.matrix.msc3381.poll.start": {
-            "question": {"org.matrix.msc1767.text": question},
-            "kind": "org.matrix.msc3381.poll.disclosed",
-            "max_selections": 1,
-            "answers": [{"id": key, "org.matrix.msc1767.text": label} for key, label in answers],
-        },
-        "org.matrix.msc1767.text": fallback,
-        "m.poll": {
-            "question": {"m.text": [{"body": question}]},
-            "kind": "m.disclosed",
-            "max_selections": 1,
-            "answers": [{"m.id": key, "m.text": [{"body": label}]} for key, label in answers],
-        },
-        "m.text": [{"body": fallback}],
-    }
-
-
-def poll_end_content(poll_event_id: str | None, text: str) -> dict:
-    """Closes the poll in clients (sent by its author, the bot), with a text fallback."""
-    return {
-        "m.relates_to": {"rel_type": "m.reference", "event_id": poll_event_id},
-        "org.matrix.msc3381.poll.end": {},
-        "org.matrix.msc1767.text": text,
-        "m.text": [{"body": text}],
-    }
-
-
-def poll_selections(content: dict) -> list[str]:
-    """The answer ids of a poll response, whichever shape the client used."""
-    for value in (
-        content.get("m.selections"),
-        (content.get("org.matrix.msc3381.poll.response") or {}).get("answers"),
-        (content.get("m.poll.response") or {}).get("answers"),
-    ):
-        if isinstance(value, list):
-            return [a for a in value if isinstance(a, str)]
-    return []
-
-
 # --- state checks and lookups ---------------------------------------------------
-
-
-def _local_label(ctx: Context):
-    """For templates: a stored (UTC) date shown in the establishment's time."""
-    return lambda value: when_label(value.astimezone(ctx.now.tzinfo))
 
 
 def _reload(ctx: Context, need: TrainingNeed) -> TrainingNeed:
@@ -330,36 +279,30 @@ def _require_status(ctx: Context, need: TrainingNeed, *allowed: str) -> None:
         return
     n = need.number
     if need.status == PLANNED:
-        at = when_label(need.session_at.astimezone(ctx.now.tzinfo))
-        raise BadArgument(f"Le besoin n° {n} est déjà planifié : session le {at}.")
+        at = format_when_fr(need.session_at, ctx.now.tzinfo)
+        raise CommandError(f"Le besoin n° {n} est déjà planifié : session le {at}.")
     if need.status == CLOSED:
-        raise BadArgument(f"Le besoin n° {n} est clos.")
-    raise BadArgument(f"Le besoin n° {n} a été transmis à la DANE.")
+        raise CommandError(f"Le besoin n° {n} est clos.")
+    raise CommandError(f"Le besoin n° {n} a été transmis à la DANE.")
 
 
 def _poll_choice(ctx: Context, need: TrainingNeed):
     """The date the need's poll chose and who answered it (refuses if there is none)."""
-    prefix = ctx.config.bot.prefix
     found = find_poll(ctx.db, need.poll_event_id) if need.poll_event_id else None
     if found is None:
-        raise BadArgument(
-            f"Aucun sondage n'a été lancé pour le besoin n° {need.number}.",
-            example=f"{prefix}formation sondage {need.number} jeudi 12h30 | vendredi 12h30",
-        )
+        raise CommandError(f"Aucun sondage n'a été lancé pour le besoin n° {need.number}.")
     result = poll_result(ctx.db, found)
     winner = result.winner
     if winner is None:
-        raise BadArgument(
+        raise CommandError(
             f"Personne n'a encore répondu au sondage du besoin n° {need.number} :"
-            " attendez les réponses ou choisissez la date vous-même.",
-            example=f"{prefix}formation planifier {need.number} jeudi 12h30",
+            " attendez les réponses ou choisissez la date vous-même."
         )
     local = winner.starts_at.astimezone(ctx.now.tzinfo)
     if is_past(local, ctx.now):
-        raise BadArgument(
-            f"La date choisie par le sondage ({when_label(local)}) est passée :"
-            " choisissez-en une autre.",
-            example=f"{prefix}formation planifier {need.number} jeudi 12h30",
+        raise CommandError(
+            f"La date choisie par le sondage ({format_when_fr(local)}) est passée :"
+            " choisissez-en une autre."
         )
     return local, result.voters
 
@@ -379,8 +322,6 @@ def training_news(db, establishment, window: Window) -> SectionData | None:
             "sessions": sessions,
             "needs": needs,
             "fresh": {s.need_number for s in fresh},
-            # Stored in UTC: shown in the establishment's time.
-            "when": lambda moment: when_label(moment.astimezone(establishment.tz)),
         },
         items={"formation-session": [s.need_number for s in fresh]},
         news=bool(fresh),
@@ -395,3 +336,10 @@ def needs_by_theme(db, establishment, periods) -> list[dict[str, int]]:
 @digest_figure("sessions", label="Sessions de formation", order=21)
 def sessions_held(db, establishment, periods) -> list[int]:
     return sessions_per_period(db, establishment.id, periods)
+
+
+@indicator("besoins_traites", label="Part des besoins de formation traités", percent=True, order=20)
+def needs_handled(counts: PeriodCounts) -> float | None:
+    # Handled: planned, closed or forwarded to the DANE (storage/bilan.py).
+    needs = counts.query(bilan.needs_summary)
+    return rate(needs.handled, needs.received)

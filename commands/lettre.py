@@ -5,7 +5,8 @@
   has news (bot/digest.py). Ledger period: the ISO week (``2026-W48``).
   ``!lettre envoyer`` sends it at once; it does not take the week's period:
   what it showed is recorded, so the scheduled letter only goes if something
-  new came since, and never repeats it.
+  new came since, and never repeats it. How many went out is an indicator
+  objectives may follow (``lettres``).
 - The monthly digest goes on the 1st at 8:00, by direct message to each
   principal, about the month just ended beside the one before. A month without
   a single school day (August) gets none. Ledger period: the month covered
@@ -29,8 +30,10 @@ from bot.core.digest import (
     record_letter,
     render_digest,
 )
+from bot.core.indicators import PeriodCounts, indicator
 from bot.core.scheduler import JobContext, job, until_end_of_month
 from bot.toolkit.calendar import is_school_holiday
+from storage import bilan
 from storage.lettre import letter_exists
 
 CRON_DAYS = dict(zip(WEEKDAYS, ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), strict=True))
@@ -54,7 +57,7 @@ def weekly_letter(ctx: JobContext) -> None:
     period = at.strftime("%G-W%V")
     sections = ctx.registry.sections if ctx.registry else ()
     letter = compose_letter(
-        ctx.db, ctx.establishment, sections, ctx.renderer, at=at, prefix=ctx.config.bot.prefix
+        ctx.db, ctx.establishment, sections, ctx.renderer, at=at, prefix=ctx.prefix
     )
     if letter is None or not ctx.claim(period):
         return
@@ -77,7 +80,7 @@ def next_letter_at(establishment: Establishment, now: datetime) -> datetime | No
     "lettre",
     role="referent",
     help="Quand part la prochaine lettre d'information.",
-    examples=("!lettre",),
+    examples=("lettre",),
 )
 async def letter_info(ctx: Context) -> None:
     await ctx.reply("lettre/prochaine", next_at=next_letter_at(ctx.establishment, ctx.now))
@@ -86,7 +89,7 @@ async def letter_info(ctx: Context) -> None:
 @letter_info.sub(
     "aperçu",
     help="Montre la lettre telle qu'elle partirait maintenant, sans l'envoyer.",
-    examples=("!lettre aperçu",),
+    examples=("lettre aperçu",),
 )
 async def preview(ctx: Context) -> None:
     letter = _compose_now(ctx)
@@ -99,7 +102,7 @@ async def preview(ctx: Context) -> None:
 @letter_info.sub(
     "envoyer",
     help="Envoie la lettre maintenant dans le salon ; la lettre prévue ne la répétera pas.",
-    examples=("!lettre envoyer",),
+    examples=("lettre envoyer",),
 )
 async def send_now(ctx: Context) -> None:
     period = f"manuel:{ctx.event_id}"
@@ -121,8 +124,14 @@ def _compose_now(ctx: Context):
         ctx.registry.sections,
         ctx.renderer,
         at=ctx.now,
-        prefix=ctx.config.bot.prefix,
+        prefix=ctx.prefix,
     )
+
+
+@indicator("lettres", label="Lettres d'information envoyées", order=10)
+def letters_sent(counts: PeriodCounts) -> int:
+    """The weekly letters and those sent by hand."""
+    return counts.query(bilan.newsletters_sent)
 
 
 # -- monthly digest -------------------------------------------------------------
@@ -145,7 +154,7 @@ def monthly_digest(ctx: JobContext) -> None:
         return
     figures = ctx.registry.figures if ctx.registry else ()
     digest = compose_digest(ctx.db, ctx.establishment, figures, month)
-    message = render_digest(ctx.renderer, ctx.establishment, digest, ctx.config.bot.prefix)
+    message = render_digest(ctx.renderer, ctx.establishment, digest, ctx.prefix)
     for principal in principals:
         ctx.post(message, key=f"{period}-{_recipient_key(principal)}", dm_user=principal)
 
@@ -154,13 +163,13 @@ def monthly_digest(ctx: JobContext) -> None:
     "synthese",
     role="principal",
     help="Vous envoie en message privé la synthèse du mois en cours (des totaux, aucun nom).",
-    examples=("!synthese",),
+    examples=("synthese",),
 )
 async def digest_now(ctx: Context) -> None:
     month = month_start(ctx.now.date())
     digest = compose_digest(ctx.db, ctx.establishment, ctx.registry.figures, month, until=ctx.now)
     ctx.post(
-        render_digest(ctx.renderer, ctx.establishment, digest, ctx.config.bot.prefix),
+        render_digest(ctx.renderer, ctx.establishment, digest, ctx.prefix),
         dm_user=ctx.sender,
     )
     await ctx.reply("digest/envoyee", digest=digest)

@@ -5,34 +5,29 @@ writes them down, adds progress notes (« points d'étape ») and says when one 
 reached or abandoned; everyone reads them. An objective may carry an indicator,
 a figure the bot already counts compared with a target (``indicateur:
 sessions>=6``, ``indicateur: besoins_traites>=80%``): its value is computed over
-the objective's school year, from 1 September to now, and shown beside it.
+the objective's school year, from its first day (1 September) to now, and
+shown beside it.
 
-The figures an indicator may use are the digest figures every family declares
-(``@digest_figure``) plus the derived ones in ``DERIVED`` below: the one place
-where a rate or a count that is not a digest figure is defined. ``!bilan``
-reads objectives and indicators through ``measures`` and ``read_indicator``.
+The figures an indicator may use are ``registry.indicators``: the digest
+figures every family declares (``@digest_figure``) and the rates and counts
+declared with ``@indicator`` (``bot.core.indicators``, where an indicator is
+read against its target; ``!bilan`` reads them there too).
 """
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cached_property
 from typing import Annotated
 
 from bot.core.context import Context
-from bot.core.converters import Converter, Number, Text
+from bot.core.converters import Converter, Number, SchoolYear, Text, shortened
 from bot.core.declarations import command
-from bot.core.digest import figure_total
-from bot.core.errors import BadArgument
-from bot.core.render import french_number
-from bot.toolkit.calendar import school_year_of
+from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import Indicator, PeriodCounts, readings_of
+from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
 from bot.toolkit.text import fold
-from commands import permanence
-from storage import bilan
 from storage.objectifs import (
     ABANDONED,
     ACTIVE,
@@ -52,181 +47,18 @@ MAX_OBJECTIVES = 10
 MAX_OBJECTIVE_CHARS = 300
 MAX_NOTE_CHARS = 500
 MAX_TARGET = 1_000_000
-EXAMPLE_ADD = "!objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=6"
+EXAMPLE_ADD = "objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=6"
 MANAGERS = ("referent", "principal")
-
-
-# --- school years -------------------------------------------------------------------
-
-
-def school_year_label(start_year: int) -> str:
-    """« 2026-2027 »."""
-    return f"{start_year}-{start_year + 1}"
-
-
-def current_school_year(now: datetime) -> int:
-    """The year the school year containing ``now`` started in."""
-    return school_year_of(now.date())[0]
-
-
-def year_range(start_year: int, now: datetime) -> tuple[datetime, datetime, bool]:
-    """``[1 September, 1 September next)`` in ``now``'s time zone, cut at ``now`` while
-    the year runs; the flag says whether the year is over."""
-    start = datetime(start_year, 9, 1, tzinfo=now.tzinfo)
-    end = datetime(start_year + 1, 9, 1, tzinfo=now.tzinfo)
-    return start, min(end, now), now >= end
-
-
-_YEAR = re.compile(r"^([0-9]{4})[-/–—]([0-9]{4}|[0-9]{2})$")
-
-
-class SchoolYear(Converter):
-    """A school year that has begun: « 2025-2026 » (or « 2025/2026 », « 2025-26 »)."""
-
-    label = "année"
-
-    @classmethod
-    def consume(cls, words, raw, ctx):
-        text = words[0].text
-        match = _YEAR.match(text)
-        if match is None:
-            raise BadArgument(
-                f"Je ne comprends pas l'année « {_short(text)} » : écrivez-la ainsi : 2025-2026."
-            )
-        start, end = int(match.group(1)), int(match.group(2))
-        if len(match.group(2)) == 2:
-            end += start // 100 * 100
-        if end != start + 1:
-            raise BadArgument(
-                "Une année scolaire va de septembre à août d'une année à la suivante :"
-                " 2025-2026, par exemple."
-            )
-        if start > current_school_year(ctx.now):
-            raise BadArgument(f"L'année scolaire {school_year_label(start)} n'a pas commencé.")
-        if start < 2000:
-            raise BadArgument(f"Le bot n'a rien pour l'année {school_year_label(start)}.")
-        return start, 1
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --- measures an indicator may use --------------------------------------------------
-
-
-class PeriodCounts:
-    """What an establishment did over ``[start, end)``, for indicators and the report.
-
-    Each count is asked of SQLite when first read, then kept: the activity report
-    and its objectives' indicators read the same ones over the same school year.
-    """
-
-    def __init__(self, db, establishment, start: datetime, end: datetime):
-        self.db, self.establishment, self.start, self.end = db, establishment, start, end
-        self.figures: dict[str, int] = {}  # digest figures' totals, by name
-
-    def figure(self, figure) -> int:
-        """A digest figure's total over the period."""
-        if figure.name not in self.figures:
-            value = figure(self.db, self.establishment, self.start, self.end)
-            self.figures[figure.name] = figure_total(value)
-        return self.figures[figure.name]
-
-    def _over(self, count):
-        return count(self.db, self.establishment.id, self.start, self.end)
-
-    @cached_property
-    def newsletters(self) -> int:
-        """Newsletters sent."""
-        return self._over(bilan.newsletters_sent)
-
-    @cached_property
-    def needs(self) -> bilan.NeedsSummary:
-        """Training needs expressed and what became of them."""
-        return self._over(bilan.needs_summary)
-
-    @cached_property
-    def seats_offered(self) -> int:
-        """Seats offered by the permanences held."""
-        return self._over(bilan.seats_offered)
-
-    @cached_property
-    def assistance(self) -> bilan.AssistanceSummary:
-        """Breakdowns reported, with a ticket, repaired."""
-        return self._over(bilan.assistance_summary)
-
-
-Compute = Callable[[PeriodCounts], float | None]
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A figure an indicator may name: a count, or a rate in % (None when undefined)."""
-
-    name: str
-    label: str
-    percent: bool
-    compute: Compute
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return 100 * part / whole if whole else None
-
-
-def _needs_handled(counts: PeriodCounts) -> float | None:
-    return _rate(counts.needs.handled, counts.needs.received)
-
-
-def _breakdowns_repaired(counts: PeriodCounts) -> float | None:
-    return _rate(counts.assistance.resolved, counts.assistance.reported)
-
-
-def _fill_rate(counts: PeriodCounts) -> float | None:
-    # The seats booked are the digest figure's: counted once when both are read.
-    return _rate(counts.figure(permanence.seats_booked), counts.seats_offered)
-
-
-def _letters(counts: PeriodCounts) -> int:
-    return counts.newsletters
-
-
-# What the digest does not count itself: a rate or a count worth an objective.
-DERIVED = (
-    Measure("lettres", "Lettres d'information envoyées", False, _letters),
-    # Handled: planned, closed or forwarded to the DANE (storage/report.py).
-    Measure("besoins_traites", "Part des besoins de formation traités", True, _needs_handled),
-    Measure("pannes_reparees", "Part des pannes signalées réparées", True, _breakdowns_repaired),
-    Measure("remplissage", "Taux de remplissage des permanences numériques", True, _fill_rate),
-)
-
-
-def measures(registry) -> dict[str, Measure]:
-    """Every figure an indicator may name: the digest's figures, then ``DERIVED``."""
-    found: dict[str, Measure] = {}
-    for figure in sorted(registry.figures, key=lambda f: (f.order, f.name)):
-        found[figure.name] = Measure(
-            figure.name,
-            figure.label,
-            False,
-            lambda counts, f=figure: counts.figure(f),
-        )
-    for measure in DERIVED:
-        found.setdefault(measure.name, measure)
-    return found
 
 
 # --- indicators -----------------------------------------------------------------------
 
-OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-             "=": operator.eq}  # fmt: skip
 _OP_SPELLINGS = {"≥": ">=", "=>": ">=", "≤": "<=", "=<": "<=", "==": "="}
-OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 _INDICATOR_WORD = re.compile(r"\bindicateur\s*:", re.IGNORECASE)
 _INDICATOR = re.compile(r"^([a-z][a-z_]*)\s*(>=|=>|≥|<=|=<|≤|==|>|<|=)\s*([0-9]{1,9})\s*(%?)$")
 
 
-def parse_indicator(text: str, known: Mapping[str, Measure]) -> IndicatorSpec:
+def parse_indicator(text: str, known: Mapping[str, Indicator]) -> IndicatorSpec:
     """« sessions>=6 », « besoins_traités ≥ 80 % » → IndicatorSpec; BadArgument otherwise."""
     folded = re.sub(r"[\s\u00a0\u202f]+", " ", fold(text)).strip().replace("-", "_")
     match = _INDICATOR.match(folded)
@@ -237,88 +69,22 @@ def parse_indicator(text: str, known: Mapping[str, Measure]) -> IndicatorSpec:
             example=EXAMPLE_ADD,
         )
     name, op, target, percent = match.groups()
-    measure = known.get(name)
-    if measure is None:
+    chosen = known.get(name)
+    if chosen is None:
         raise BadArgument(
-            f"Je ne connais pas le chiffre « {_short(name)} ». Chiffres possibles : "
+            f"Je ne connais pas le chiffre « {shortened(name)} ». Chiffres possibles : "
             + ", ".join(known)
             + ".",
             example=EXAMPLE_ADD,
         )
     value = int(target)
-    if percent and not measure.percent:
+    if percent and not chosen.percent:
         raise BadArgument(f"« {name} » est un nombre, pas un pourcentage : {name}>=6, par exemple.")
-    if measure.percent and value > 100:
+    if chosen.percent and value > 100:
         raise BadArgument(f"« {name} » est un pourcentage : la cible va de 0 à 100.")
     if value > MAX_TARGET:
         raise BadArgument(f"La cible est trop grande ({MAX_TARGET} au plus).")
-    return IndicatorSpec(name, _OP_SPELLINGS.get(op, op), value, measure.percent)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """An indicator's current value beside its target."""
-
-    name: str
-    label: str
-    op: str
-    target: int
-    percent: bool
-    value: float | None  # None: unknown figure, or a rate of nothing yet
-
-    @property
-    def met(self) -> bool:
-        """Whether the value satisfies the target."""
-        return self.value is not None and OPERATORS[self.op](self.value, self.target)
-
-    @property
-    def spec(self) -> str:
-        """« sessions ≥ 6 », « besoins_traites ≥ 80 % »."""
-        return f"{self.name} {OP_SIGNS[self.op]} {self.target}{' %' if self.percent else ''}"
-
-    @property
-    def shown(self) -> str:
-        """« 12 / 6 ✅ », « 40 % / 80 % », « 3 / ≤ 5 ✅ », « – / 80 % »."""
-        unit = " %" if self.percent else ""
-        value = "–" if self.value is None else french_number(self.value, 0) + unit
-        sign = "" if self.op == ">=" else OP_SIGNS[self.op] + " "
-        mark = " ✅" if self.met else ""
-        return f"{value} / {sign}{self.target}{unit}{mark}"
-
-
-def read_indicator(
-    spec: IndicatorSpec, known: Mapping[str, Measure], counts: PeriodCounts
-) -> Reading:
-    """The indicator's value over the period of ``counts``."""
-    measure = known.get(spec.figure)
-    value = measure.compute(counts) if measure else None
-    return Reading(
-        spec.figure,
-        measure.label if measure else "chiffre que le bot ne compte plus",
-        spec.op,
-        spec.target,
-        spec.percent,
-        value,
-    )
-
-
-def readings_of(
-    ctx: Context, objectives: list[Objective], counts: PeriodCounts | None = None
-) -> dict[int, Reading]:
-    """Each objective's indicator reading, by number, over its school year up to ``ctx.now``.
-
-    ``counts``: what was already counted over one of those years (the report's).
-    """
-    known = measures(ctx.registry)
-    readings = {}
-    for objective in objectives:
-        if objective.indicator is None:
-            continue
-        start, end, _ = year_range(objective.school_year, ctx.now)
-        if counts is None or (counts.start, counts.end) != (start, end):
-            counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
-        readings[objective.number] = read_indicator(objective.indicator, known, counts)
-    return readings
+    return IndicatorSpec(name, _OP_SPELLINGS.get(op, op), value, chosen.percent)
 
 
 # --- converters -----------------------------------------------------------------------
@@ -345,7 +111,7 @@ class ObjectiveText(Converter):
         indicator = None
         if found:
             last = found[-1]
-            indicator = parse_indicator(rest[last.end() :], measures(ctx.registry))
+            indicator = parse_indicator(rest[last.end() :], ctx.registry.indicators)
             rest = rest[: last.start()]
         text = " ".join(rest.split()).rstrip(" ,;:-–—")
         if not any(c.isalnum() for c in text):
@@ -386,7 +152,7 @@ class ObjectiveRef(Number):
         if objective is None:
             raise BadArgument(
                 f"L'objectif n° {number} n'existe pas en {school_year_label(year)} :"
-                f" « {ctx.config.bot.prefix}objectifs » donne la liste."
+                f" « {ctx.prefix}objectifs » donne la liste."
             )
         return objective, used
 
@@ -398,7 +164,7 @@ class ObjectiveRef(Number):
     "objectifs",
     aliases=("objectif",),
     help="Les objectifs de l'année scolaire, leurs indicateurs et leurs points d'étape.",
-    examples=("!objectifs", "!objectifs 2025-2026"),
+    examples=("objectifs", "objectifs 2025-2026"),
 )
 async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
     year = current_school_year(ctx.now) if year is None else year
@@ -419,16 +185,15 @@ async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
     usage="<texte> [indicateur: <chiffre><op><cible>[%]]",
     examples=(
         EXAMPLE_ADD,
-        "!objectifs ajouter Traiter les besoins indicateur: besoins_traites>=80%",
+        "objectifs ajouter Traiter les besoins indicateur: besoins_traites>=80%",
     ),
 )
 async def add(ctx: Context, new: ObjectiveText) -> None:
     year = current_school_year(ctx.now)
     if count_kept(ctx.db, ctx.establishment.id, year) >= MAX_OBJECTIVES:
-        raise BadArgument(
+        raise CommandError(
             f"L'année {school_year_label(year)} a déjà {MAX_OBJECTIVES} objectifs : des objectifs"
-            " simples et en nombre limité se suivent mieux. Abandonnez-en un d'abord.",
-            example="!objectifs abandonné 3",
+            " simples et en nombre limité se suivent mieux. Abandonnez-en un d'abord."
         )
     objective = add_objective(
         ctx.db, ctx.establishment.id, year, new.text, new.indicator, ctx.sender, ctx.now
@@ -445,7 +210,7 @@ async def add(ctx: Context, new: ObjectiveText) -> None:
     "point",
     role=MANAGERS,
     help="Note un point d'étape sur un objectif.",
-    examples=("!objectifs point 2 Trois collègues utilisent maintenant le cahier de textes",),
+    examples=("objectifs point 2 Trois collègues utilisent maintenant le cahier de textes",),
 )
 async def note(ctx: Context, objective: ObjectiveRef, text: NoteText) -> None:
     add_note(ctx.db, objective.id, text, ctx.sender, ctx.now)
@@ -458,10 +223,7 @@ Why = Annotated[NoteText, "pourquoi"]
 
 async def _change_status(ctx: Context, objective: Objective, status: str, why: str | None) -> None:
     if objective.status == status:
-        raise BadArgument(
-            f"L'objectif n° {objective.number} est déjà {STATUS_WORDS[status]}.",
-            example=f"{ctx.config.bot.prefix}objectifs",
-        )
+        raise CommandError(f"L'objectif n° {objective.number} est déjà {STATUS_WORDS[status]}.")
     set_status(ctx.db, objective.id, status, ctx.sender, ctx.now, why)
     reading = readings_of(ctx, [objective]).get(objective.number)
     await ctx.reply("objectifs/etat", objective=objective, status=status, note=why, reading=reading)
@@ -472,7 +234,7 @@ async def _change_status(ctx: Context, objective: Objective, status: str, why: s
     role=MANAGERS,
     aliases=("atteindre",),
     help="Dit un objectif atteint (un mot sur ce qui a marché, si vous voulez).",
-    examples=("!objectifs atteint 1", "!objectifs atteint 1 six sessions au lieu de quatre"),
+    examples=("objectifs atteint 1", "objectifs atteint 1 six sessions au lieu de quatre"),
 )
 async def reached(ctx: Context, objective: ObjectiveRef, why: Why | None = None) -> None:
     await _change_status(ctx, objective, REACHED, why)
@@ -483,7 +245,7 @@ async def reached(ctx: Context, objective: ObjectiveRef, why: Why | None = None)
     role=MANAGERS,
     aliases=("abandonner", "abandon"),
     help="Abandonne un objectif (dites pourquoi : c'est utile au bilan).",
-    examples=("!objectifs abandonné 3 pas de créneau commun cette année",),
+    examples=("objectifs abandonné 3 pas de créneau commun cette année",),
 )
 async def abandoned(ctx: Context, objective: ObjectiveRef, why: Why | None = None) -> None:
     await _change_status(ctx, objective, ABANDONED, why)
@@ -493,7 +255,7 @@ async def abandoned(ctx: Context, objective: ObjectiveRef, why: Why | None = Non
     "reprendre",
     role=MANAGERS,
     help="Remet en cours un objectif dit atteint ou abandonné.",
-    examples=("!objectifs reprendre 3",),
+    examples=("objectifs reprendre 3",),
 )
 async def resume(ctx: Context, objective: ObjectiveRef) -> None:
     await _change_status(ctx, objective, ACTIVE, None)
@@ -503,10 +265,10 @@ async def resume(ctx: Context, objective: ObjectiveRef) -> None:
     "indicateurs",
     aliases=("indicateur", "chiffres"),
     help="Les chiffres qu'un indicateur peut suivre, avec leur valeur depuis septembre.",
-    examples=("!objectifs indicateurs",),
+    examples=("objectifs indicateurs",),
 )
 async def indicators(ctx: Context) -> None:
-    start, end, _ = year_range(current_school_year(ctx.now), ctx.now)
+    start, end, _ = school_year_range(current_school_year(ctx.now), ctx.now)
     counts = PeriodCounts(ctx.db, ctx.establishment, start, end)
-    values = [(m, m.compute(counts)) for m in measures(ctx.registry).values()]
+    values = [(found, found(counts)) for found in ctx.registry.indicators.values()]
     await ctx.reply("objectifs/indicateurs", values=values, since=start)

@@ -12,9 +12,9 @@ from bot.core.context import Context
 from bot.core.converters import NumberedItem, Text
 from bot.core.declarations import command
 from bot.core.digest import digest_figure
-from bot.core.errors import BadArgument
-from bot.core.roles import Role
-from bot.toolkit.dates import format_date_fr
+from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import PeriodCounts, indicator, rate
+from storage import bilan
 from storage.panne import (
     Incident,
     attach_ticket,
@@ -29,7 +29,7 @@ from storage.panne import (
     room_of,
 )
 
-EXAMPLE = "!panne vidéoprojecteur salle 12 ne s'allume pas"
+EXAMPLE = "panne vidéoprojecteur salle 12 ne s'allume pas"
 
 
 class BreakdownText(Text):
@@ -83,17 +83,16 @@ class TicketRef(Text):
     aliases=("pannes",),
     help="Signale une panne : les vérifications à faire soi-même, puis le lien du portail "
     "de tickets. Sans texte : les pannes en cours (les vôtres ; toutes pour les référents).",
-    examples=(EXAMPLE, "!panne"),
+    examples=(EXAMPLE, "panne"),
 )
 async def breakdown(ctx: Context, description: BreakdownText | None = None) -> None:
     if description is None:
-        everyone = ctx.role in (Role.REFERENT, Role.ADMIN)
+        everyone = ctx.may("referent")
         incidents = open_incidents(ctx.db, ctx.establishment.id, None if everyone else ctx.sender)
         await ctx.reply(
             "panne/liste",
             incidents=incidents,
             everyone=everyone,
-            day=format_date_fr,
             category_label=category_label,
         )
         return
@@ -109,7 +108,6 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
         "panne/signalee",
         incident=incident,
         room=room_of(description),
-        day=format_date_fr,
         category_label=category_label,
     )
 
@@ -117,7 +115,7 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
 @breakdown.sub(
     "ticket",
     help="Note la référence du ticket ouvert sur le portail de la collectivité.",
-    examples=("!panne ticket 4 GLPI-1234",),
+    examples=("panne ticket 4 GLPI-1234",),
 )
 async def ticket(ctx: Context, incident: IncidentRef, reference: TicketRef) -> None:
     _require_open_and_own(ctx, incident)
@@ -131,7 +129,7 @@ async def ticket(ctx: Context, incident: IncidentRef, reference: TicketRef) -> N
     "résolue",
     aliases=("resolu", "réparée", "reparee"),
     help="Indique qu'une panne est réparée.",
-    examples=("!panne résolue 4",),
+    examples=("panne résolue 4",),
 )
 async def resolved(ctx: Context, incident: IncidentRef) -> None:
     _require_open_and_own(ctx, incident)
@@ -141,13 +139,15 @@ async def resolved(ctx: Context, incident: IncidentRef) -> None:
 
 def _require_open_and_own(ctx: Context, incident: Incident) -> None:
     """Only the reporter and the referents follow up a breakdown, and only an open one."""
-    if ctx.sender != incident.reporter and ctx.role not in (Role.REFERENT, Role.ADMIN):
-        raise BadArgument(
-            f"La panne n° {incident.number} a été signalée par quelqu'un d'autre :"
-            " seuls cette personne et les référents numériques peuvent la mettre à jour."
-        )
+    ctx.require_owner_or(
+        "referent",
+        owner=incident.reporter,
+        owner_label="cette personne",
+        action="la mettre à jour",
+        reason=f"La panne n° {incident.number} a été signalée par quelqu'un d'autre",
+    )
     if not incident.open:
-        raise BadArgument(f"La panne n° {incident.number} est déjà résolue.")
+        raise CommandError(f"La panne n° {incident.number} est déjà résolue.")
 
 
 @digest_figure("pannes", label="Pannes signalées", order=40)
@@ -158,3 +158,9 @@ def breakdowns(db, establishment, periods) -> list[dict[str, int]]:
 @digest_figure("tickets", label="Tickets encore ouverts en fin de mois", order=41, snapshot=True)
 def open_tickets(db, establishment, periods) -> list[int]:
     return open_tickets_per_period(db, establishment.id, periods)
+
+
+@indicator("pannes_reparees", label="Part des pannes signalées réparées", percent=True, order=30)
+def breakdowns_repaired(counts: PeriodCounts) -> float | None:
+    assistance = counts.query(bilan.assistance_summary)
+    return rate(assistance.resolved, assistance.reported)

@@ -2,76 +2,71 @@
 
 Referents open weekly series; occurrences are generated four weeks ahead on
 school days only; teachers book by short number or by date, with a waitlist
-promoted on cancellation; booked people get a reminder before the slot.
+promoted on cancellation; booked people get a reminder before the slot. The
+calendar file is written by ``bot.toolkit.ics``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
-
-from icalendar import Timezone
 
 from bot.core.context import Context
 from bot.core.converters import SlotRef, Text, WeeklySlot, WeeklySlotSpec
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, CommandError
+from bot.core.indicators import PeriodCounts, indicator, rate
 from bot.core.scheduler import JobContext, job
+from bot.toolkit import ics
 from bot.toolkit.calendar import holiday_name, is_school_day
 from bot.toolkit.dates import format_date_fr, format_datetime_fr
+from storage import bilan
 from storage import permanence as store
 from storage.db import write_transaction
 
 LISTING = timedelta(weeks=2)
 GENERATED_AHEAD = timedelta(weeks=4)
-EXAMPLE_BOOK = "!permanence réserver 2 Pronote"
+EXAMPLE_BOOK = "permanence réserver 2 Pronote"
 
 
 @command(
     "permanence",
     aliases=("permanences", "perm"),
     help="Les permanences numériques des deux prochaines semaines, avec les places libres.",
-    examples=("!permanence",),
+    examples=("permanence",),
 )
 async def list_slots(ctx: Context) -> None:
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + LISTING)
-    await ctx.reply("permanence/liste", slots=slots, fmt=format_datetime_fr)
+    await ctx.reply("permanence/liste", slots=slots)
 
 
 @list_slots.sub(
     "réserver",
     aliases=("reserver", "inscrire", "book"),
     help="Réserve une place, par numéro ou par date ; un sujet aide à préparer.",
-    examples=(EXAMPLE_BOOK, "!permanence réserver mardi 12h30"),
+    examples=(EXAMPLE_BOOK, "permanence réserver mardi 12h30"),
 )
 async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | None = None):
     target = _find_slot(ctx, slot)
     if target.starts_at <= ctx.now:
-        raise BadArgument("Cette permanence numérique a déjà commencé.", example=EXAMPLE_BOOK)
+        raise CommandError("Cette permanence numérique a déjà commencé.")
     outcome = store.book_slot(ctx.db, target.id, ctx.sender, subject and subject[:200], ctx.now)
-    await ctx.reply(
-        f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome, fmt=format_datetime_fr
-    )
+    await ctx.reply(f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome)
 
 
 @list_slots.sub(
     "annuler",
     aliases=("desinscrire",),
     help="Annule votre réservation (ou votre place en liste d'attente).",
-    examples=("!permanence annuler 2",),
+    examples=("permanence annuler 2",),
 )
 async def cancel(ctx: Context, slot: SlotRef) -> None:
     target = _find_slot(ctx, slot)
     with write_transaction(ctx.db):
         outcome = store.cancel_booking(ctx.db, target.id, ctx.sender, ctx.now)
         if outcome is None:
-            raise BadArgument(
-                f"Vous n'êtes pas inscrit(e) à la permanence n° {target.number}.",
-                example="!permanence mes",
-            )
+            raise CommandError(f"Vous n'êtes pas inscrit(e) à la permanence n° {target.number}.")
         if outcome.promoted:
             promoted = outcome.promoted.user_id
             ctx.post(
@@ -80,21 +75,20 @@ async def cancel(ctx: Context, slot: SlotRef) -> None:
                     mentions=[promoted],
                     user=promoted,
                     slot=target,
-                    fmt=format_datetime_fr,
                 )
             )
-    await ctx.reply("permanence/annule", slot=target, fmt=format_datetime_fr)
+    await ctx.reply("permanence/annule", slot=target)
 
 
 @list_slots.sub(
     "mes",
     aliases=("mes-reservations",),
     help="Vos réservations et places en liste d'attente à venir.",
-    examples=("!permanence mes",),
+    examples=("permanence mes",),
 )
 async def my_bookings(ctx: Context) -> None:
     bookings = store.bookings_of(ctx.db, ctx.establishment.id, ctx.sender, ctx.now)
-    await ctx.reply("permanence/mes", bookings=bookings, fmt=format_datetime_fr)
+    await ctx.reply("permanence/mes", bookings=bookings)
 
 
 @list_slots.sub(
@@ -102,7 +96,7 @@ async def my_bookings(ctx: Context) -> None:
     role="referent",
     help="Ouvre une permanence chaque semaine (par défaut 1 h et 5 places).",
     usage="<jour> <heure> [durée] [places] [salle]",
-    examples=("!permanence ouvrir mardi 12h30 45min 4 places B12",),
+    examples=("permanence ouvrir mardi 12h30 45min 4 places B12",),
 )
 async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
     with write_transaction(ctx.db):
@@ -125,8 +119,6 @@ async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
         spec=spec,
         slots=[s for s in slots if s.series_id == series.id],
         skipped=skipped,
-        fmt=format_datetime_fr,
-        day=format_date_fr,
     )
 
 
@@ -134,7 +126,7 @@ async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
     "fermer",
     role="referent",
     help="Annule une permanence (par numéro ou date) et prévient les inscrits.",
-    examples=("!permanence fermer 2", "!permanence fermer mardi 12h30"),
+    examples=("permanence fermer 2", "permanence fermer mardi 12h30"),
 )
 async def close(ctx: Context, slot: SlotRef) -> None:
     target = _find_slot(ctx, slot)
@@ -148,22 +140,21 @@ async def close(ctx: Context, slot: SlotRef) -> None:
                     mentions=people,
                     people=people,
                     slot=target,
-                    fmt=format_datetime_fr,
                 )
             )
-    await ctx.reply("permanence/fermee", slot=target, told=len(people), fmt=format_datetime_fr)
+    await ctx.reply("permanence/fermee", slot=target, told=len(people))
 
 
 @list_slots.sub(
     "ics",
     aliases=("calendrier", "agenda"),
     help="Le calendrier des prochaines permanences, à importer dans votre agenda (.ics).",
-    examples=("!permanence ics",),
+    examples=("permanence ics",),
 )
 async def calendar_file(ctx: Context) -> None:
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + GENERATED_AHEAD)
     if not slots:
-        await ctx.reply("permanence/liste", slots=[], fmt=format_datetime_fr)
+        await ctx.reply("permanence/liste", slots=[])
         return
     data = ics_calendar(ctx, slots)
     await ctx.send_file(f"permanences-{ctx.establishment.id}.ics", data, "text/calendar")
@@ -175,14 +166,15 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
         found = store.slot_by_number(ctx.db, ctx.establishment.id, ref)
         if found is None:
             raise BadArgument(
-                f"La permanence n° {ref} n'existe pas. Tapez !permanence pour voir les numéros.",
+                f"La permanence n° {ref} n'existe pas."
+                f" Tapez {ctx.prefix}permanence pour voir les numéros.",
                 example=EXAMPLE_BOOK,
             )
     else:
         if ref < ctx.now:
             raise BadArgument(
                 f"Cette date est passée ({format_datetime_fr(ref)}).",
-                example="!permanence réserver mardi 12h30",
+                example="permanence réserver mardi 12h30",
             )
         whole_day = ref.hour == 0 and ref.minute == 0
         end = ref + (timedelta(days=1) if whole_day else timedelta(minutes=1))
@@ -195,7 +187,7 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
         if not candidates:
             raise BadArgument(
                 f"Il n'y a pas de permanence numérique le {when}. "
-                "Tapez !permanence pour voir les créneaux.",
+                f"Tapez {ctx.prefix}permanence pour voir les créneaux.",
                 example=EXAMPLE_BOOK,
             )
         if len(candidates) > 1:
@@ -206,9 +198,8 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
             )
         found = candidates[0]
     if found.cancelled:
-        raise BadArgument(
-            f"La permanence n° {found.number} ({format_datetime_fr(found.starts_at)}) est annulée.",
-            example="!permanence",
+        raise CommandError(
+            f"La permanence n° {found.number} ({format_datetime_fr(found.starts_at)}) est annulée."
         )
     return found
 
@@ -236,79 +227,29 @@ def _start_time(spec):
 
 
 def ics_calendar(ctx: Context, slots: list[store.Slot]) -> bytes:
-    """An iCalendar file (RFC 5545) of the occurrences, in the establishment's time zone.
-
-    The lines are written here: icalendar 7 folds every content line character by
-    character, which made this the slowest command of the bot (2.5 ms of its 3 ms,
-    ``make bench``). The time-zone block still comes from icalendar, once per zone
-    and year (``_vtimezone``).
-    """
+    """The occurrences as an iCalendar file, in the establishment's time zone."""
     establishment = ctx.establishment
-    tz, tzid = establishment.tz, establishment.timezone
-    stamp = ctx.now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//rupn-bot//permanence numérique//FR",
-        f"X-WR-CALNAME:{_ics_text(f'Permanence numérique — {establishment.name}')}",
-        f"X-WR-TIMEZONE:{_ics_text(tzid)}",
-    ]
-    events = []
-    for slot in slots:
-        events += [
-            "BEGIN:VEVENT",
-            f"UID:permanence-{establishment.id}-{slot.number}@rupn-bot",
-            f"SUMMARY:{_ics_text(f'Permanence numérique (n° {slot.number})')}",
-            f"DTSTART;TZID={tzid}:{slot.starts_at.astimezone(tz):%Y%m%dT%H%M%S}",
-            f"DTEND;TZID={tzid}:{slot.ends_at.astimezone(tz):%Y%m%dT%H%M%S}",
-            f"DTSTAMP:{stamp}",
-        ]
-        if slot.place:
-            events.append(f"LOCATION:{_ics_text(slot.place)}")
-        description = (
-            f"Places libres : {slot.seats_left} sur {slot.capacity}. "
-            f"Réserver : !permanence réserver {slot.number}"
+    events = [
+        ics.Event(
+            uid=f"permanence-{establishment.id}-{slot.number}@rupn-bot",
+            summary=f"Permanence numérique (n° {slot.number})",
+            start=slot.starts_at,
+            end=slot.ends_at,
+            location=slot.place,
+            description=(
+                f"Places libres : {slot.seats_left} sur {slot.capacity}. "
+                f"Réserver : {ctx.prefix}permanence réserver {slot.number}"
+            ),
         )
-        events += [f"DESCRIPTION:{_ics_text(description)}", "END:VEVENT"]
-    zone = _vtimezone(tzid, slots[0].starts_at.year, slots[-1].ends_at.year)
-    text = "\r\n".join([*map(_ics_fold, lines), zone, *map(_ics_fold, events), "END:VCALENDAR", ""])
-    return text.encode()
-
-
-def _ics_text(value: str) -> str:
-    """A TEXT value escaped as RFC 5545 wants (backslash, semicolon, comma, newline)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
+        for slot in slots
+    ]
+    return ics.calendar(
+        events,
+        name=f"Permanence numérique — {establishment.name}",
+        tzid=establishment.timezone,
+        product="-//rupn-bot//permanence numérique//FR",
+        now=ctx.now,
     )
-
-
-def _ics_fold(line: str, limit: int = 75) -> str:
-    """Fold a content line longer than 75 octets, never inside a UTF-8 character."""
-    if len(line.encode()) <= limit:
-        return line
-    parts, current, size = [], [], 0
-    for char in line:
-        width = len(char.encode())
-        if current and size + width > (limit if not parts else limit - 1):
-            parts.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
-
-
-@lru_cache(maxsize=32)
-def _vtimezone(tzid: str, first_year: int, last_year: int) -> str:
-    """The VTIMEZONE block of a zone for whole calendar years, already folded."""
-    block = Timezone.from_tzinfo(
-        ZoneInfo(tzid), first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    return block.to_ical().decode().rstrip("\r\n")
 
 
 @job("permanence-calendrier", cron={"hour": 2, "minute": 0}, catch_up=timedelta(hours=24))
@@ -332,7 +273,6 @@ def remind_booked_people(ctx: JobContext) -> None:
                 mentions=people,
                 people=people,
                 slot=slot,
-                fmt=format_datetime_fr,
             )
             ctx.post(message, key=key)
 
@@ -346,7 +286,7 @@ def next_week_slots(db, establishment, window: Window) -> SectionData | None:
     slots = [s for s in store.slots_between(db, establishment.id, start, end) if not s.cancelled]
     if not slots:
         return None
-    return SectionData("permanence/lettre", {"slots": slots, "fmt": format_datetime_fr}, news=False)
+    return SectionData("permanence/lettre", {"slots": slots}, news=False)
 
 
 @digest_figure("permanences", label="Permanences numériques tenues", order=10)
@@ -357,3 +297,11 @@ def permanences_held(db, establishment, periods) -> list[int]:
 @digest_figure("places", label="Places réservées en permanence", order=11)
 def seats_booked(db, establishment, periods) -> list[int]:
     return store.seats_booked_per_period(db, establishment.id, periods)
+
+
+@indicator(
+    "remplissage", label="Taux de remplissage des permanences numériques", percent=True, order=40
+)
+def fill_rate(counts: PeriodCounts) -> float | None:
+    # The seats booked are the digest figure's: counted once when both are read.
+    return rate(counts.figure(seats_booked), counts.query(bilan.seats_offered))

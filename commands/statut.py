@@ -12,7 +12,7 @@ from storage.establishments import members
     role=("referent", "principal"),
     aliases=("etat-du-bot",),
     help="Montre la configuration de l'établissement telle que le bot la comprend.",
-    examples=("!statut",),
+    examples=("statut",),
 )
 async def show_status(ctx: Context) -> None:
     known = members(ctx.db, ctx.establishment.id)

@@ -14,16 +14,14 @@ from bot.core.converters import NumberedItem, Tagged, TaggedText, Text, Url
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument
-from bot.core.roles import Role
-from bot.toolkit.dates import format_date_fr
 from bot.toolkit.links import FetchPolicy, fetch_title
 from storage import veille as store
 from storage.donnees import is_anonymous
 
 MAX_COMMENT_CHARS = 500
-EXAMPLE_SHARE = "!veille https://eduscol.education.fr/ressource Pour la classe #ia"
-# Who may share when the establishment keeps !veille for its referents.
-SHARERS = frozenset({Role.REFERENT, Role.ADMIN})
+EXAMPLE_SHARE = "veille https://eduscol.education.fr/ressource Pour la classe #ia"
+# Who may share when the establishment keeps sharing for its referents.
+SHARERS = ("referent",)
 
 
 class LinkRef(NumberedItem):
@@ -48,16 +46,15 @@ class Comment(TaggedText):
         "(son titre est lu sur la page, il part dans la prochaine lettre d'information)."
     ),
     usage="[url] [commentaire] [#tag ...]",
-    examples=(EXAMPLE_SHARE, "!veille"),
+    examples=(EXAMPLE_SHARE, "veille"),
 )
 async def share(ctx: Context, url: Url | None = None, note: Comment | None = None) -> None:
     if url is None:
         items = store.recent_items(ctx.db, ctx.establishment.id)
-        await ctx.reply("veille/liste", items=items, **_formatters())
+        await ctx.reply("veille/liste", items=items, is_anonymous=is_anonymous)
         return
-    if ctx.role not in SHARERS and not ctx.establishment.allow_teachers_veille:
-        await ctx.reply("veille/reservee")
-        return
+    if not ctx.establishment.allow_teachers_veille:
+        ctx.require_role(*SHARERS, scope="dans cet établissement")
     note = note or Tagged(None)
     if note.text and len(note.text) > MAX_COMMENT_CHARS:
         raise BadArgument(
@@ -67,7 +64,7 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
         )
     first = store.find_by_url(ctx.db, ctx.establishment.id, url)
     if first is not None:  # refused before fetching: no need to reach the site again
-        await ctx.reply("veille/doublon", item=first, **_formatters())
+        await ctx.reply("veille/doublon", item=first, is_anonymous=is_anonymous)
         return
     # Awaited outside any transaction: only this person's next command waits for it.
     fetched = await fetch_title(url, fetch_policy(ctx))
@@ -83,42 +80,42 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
             now=ctx.now,
         )
     except store.DuplicateLink as duplicate:  # someone shared it while the page loaded
-        await ctx.reply("veille/doublon", item=duplicate.existing, **_formatters())
+        await ctx.reply("veille/doublon", item=duplicate.existing, is_anonymous=is_anonymous)
         return
-    await ctx.reply("veille/ajoute", item=item, error=fetched.error, **_formatters())
+    await ctx.reply("veille/ajoute", item=item, error=fetched.error, is_anonymous=is_anonymous)
 
 
 @share.sub(
     "cherche",
     aliases=("chercher", "recherche", "rechercher"),
     help="Cherche dans les titres, commentaires et mots-clés (accents facultatifs).",
-    examples=("!veille cherche numerique", "!veille cherche ia"),
+    examples=("veille cherche numerique", "veille cherche ia"),
 )
 async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
     if not store.search_terms(words):
         raise BadArgument(
             "Indiquez au moins un mot à chercher (des lettres ou des chiffres).",
-            example="!veille cherche numerique",
+            example="veille cherche numerique",
         )
     items = store.search_items(ctx.db, ctx.establishment.id, words)
     echo = " ".join(words.split())[:60]
-    await ctx.reply("veille/recherche", items=items, words=echo, **_formatters())
+    await ctx.reply("veille/recherche", items=items, words=echo, is_anonymous=is_anonymous)
 
 
 @share.sub(
     "retirer",
     aliases=("supprimer", "enlever"),
     help="Retire un lien de la veille (la personne qui l'a partagé ou un référent).",
-    examples=("!veille retirer 3",),
+    examples=("veille retirer 3",),
 )
 async def remove(ctx: Context, item: LinkRef) -> None:
     number = item.number
-    if item.author != ctx.sender and ctx.role not in SHARERS:
-        raise BadArgument(
-            f"Seuls la personne qui a partagé le lien n° {number} et les référents "
-            "numériques peuvent le retirer.",
-            example="!veille",
-        )
+    ctx.require_owner_or(
+        *SHARERS,
+        owner=item.author,
+        owner_label=f"la personne qui a partagé le lien n° {number}",
+        action="le retirer",
+    )
     store.remove_item(ctx.db, item.id)
     await ctx.reply("veille/retire", item=item)
 
@@ -126,10 +123,6 @@ async def remove(ctx: Context, item: LinkRef) -> None:
 def fetch_policy(ctx: Context) -> FetchPolicy:
     """How pages are fetched: internal addresses refused unless the test setting says so."""
     return FetchPolicy(allow_private=ctx.config.bot.allow_private_links)
-
-
-def _formatters() -> dict:
-    return {"day": format_date_fr, "is_anonymous": is_anonymous}
 
 
 @newsletter_section("veille", order=10)

@@ -1,6 +1,7 @@
 """SQLite storage: migrations and small query functions over ``sqlite_utils.Database``.
 
-Nothing here imports ``bot`` or ``commands``: functions take a database and plain values.
+Of ours, only ``bot.toolkit`` is imported (text folding): never ``bot.core`` or
+``commands``. Functions take a database and plain values.
 """
 
 from storage.db import MigrationError, migrate, open_database

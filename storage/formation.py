@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlite_utils
 
+from bot.toolkit.text import fold_words
 from storage.periods import (
     Period,
     count_per_period,
@@ -207,13 +207,6 @@ TAG_KEYWORDS: dict[str, tuple[str, ...]] = {
 
 MAX_SUGGESTED_TAGS = 2
 _TAG_CHARS = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-
-
-def fold_words(text: str) -> list[str]:
-    """Lower-case, accent-free words of a text, apostrophes and hyphens splitting words."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.findall(r"[a-z0-9]+", plain)
 
 
 def _singular(word: str) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from storage.formation import fold_words
+from bot.toolkit.text import fold_words
 from storage.periods import (
     Period,
     counts_by_key_per_period,

@@ -8,13 +8,13 @@ item once (it records what it showed: ``newsletter_items``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
 
+from bot.toolkit.text import fold
 from storage.db import write_transaction
 from storage.lettre import not_announced
 from storage.periods import Period, count_per_period
@@ -173,9 +173,7 @@ def search_terms(text: str) -> list[str]:
 
     Empty when the text holds no letter or digit (nothing can match it).
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _TOKEN.findall(folded)[:MAX_SEARCH_TERMS]
+    return _TOKEN.findall(fold(text))[:MAX_SEARCH_TERMS]
 
 
 def fts_query(terms: Iterable[str], establishment_id: str | None = None) -> str:

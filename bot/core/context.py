@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.errors import NotAllowed
 from bot.core.render import Message, Renderer, mention_with_names
-from bot.core.roles import Role
+from bot.core.roles import Role, roles_named
 from storage.establishments import display_names
 from storage.outbox import queue_message
 
@@ -67,6 +68,41 @@ class Context:
     registry: Registry
     command: CommandSpec | None = None
     sent: int = 0
+
+    @property
+    def prefix(self) -> str:
+        """What starts a command here (``!`` unless configured): every mention of one uses it."""
+        return self.config.bot.prefix
+
+    def may(self, *roles: str, owner: str | None = None) -> bool:
+        """Whether the sender has one of ``roles`` (admins have them all) or is ``owner``."""
+        if owner is not None and self.sender == owner:
+            return True
+        return self.role is Role.ADMIN or self.role in roles_named(roles)
+
+    def require_role(self, *roles: str, scope: str | None = None) -> None:
+        """Refuse (``NotAllowed``) unless the sender has one of ``roles``.
+
+        The answer is the role refusal for the command, then ``scope``
+        (« … réservée aux référents numériques dans cet établissement »).
+        """
+        if not self.may(*roles):
+            raise NotAllowed(roles_named(roles), scope=scope)
+
+    def require_owner_or(
+        self, *roles: str, owner: str, owner_label: str, action: str, reason: str | None = None
+    ) -> None:
+        """Refuse (``NotAllowed``) unless the sender is ``owner`` or has one of ``roles``.
+
+        The answer says who may, ``owner_label`` naming the owner: « {reason} :
+        seuls {owner_label} et les référents numériques peuvent {action}. »
+        """
+        if not roles:
+            raise TypeError("require_owner_or: name the roles that may besides the owner")
+        if not self.may(*roles, owner=owner):
+            raise NotAllowed(
+                roles_named(roles), owner_label=owner_label, action=action, reason=reason
+            )
 
     def _next_txn(self) -> str:
         # Deterministic transaction ids: if a crash makes the bot handle the same
@@ -149,7 +185,7 @@ def render_for(ctx, template: str, mentions: Iterable[str] = (), **values) -> Me
         mentions=tuple(mentions),
         establishment=ctx.establishment,
         now=ctx.now,
-        prefix=ctx.config.bot.prefix,
+        prefix=ctx.prefix,
         mention=mention_with_names(lambda: display_names(ctx.db, ctx.establishment.id)),
         **values,
     )

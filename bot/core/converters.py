@@ -16,13 +16,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from bot.core.errors import BadArgument
-from bot.toolkit.dates import (
-    WEEKDAY_NAMES,
-    format_date_fr,
-    format_datetime_fr,
-    parse_duration,
-    parse_when,
-)
+from bot.toolkit.calendar import current_school_year, school_year_label
+from bot.toolkit.dates import WEEKDAY_NAMES, format_when_fr, parse_duration, parse_when
 from bot.toolkit.text import Word, fold
 from bot.toolkit.urls import normalize_url
 
@@ -81,10 +76,10 @@ class Number(Converter):
     def consume(cls, words, raw, ctx):
         word = words[0].text.lstrip("#n°").strip()
         if not word.isdecimal() or not word.isascii():
-            raise BadArgument(f"« {_short(words[0].text)} » n'est pas un numéro.")
+            raise BadArgument(f"« {shortened(words[0].text)} » n'est pas un numéro.")
         value = bounded_int(word, cls.maximum)
         if not 1 <= value <= cls.maximum:
-            raise BadArgument(f"Le numéro {_short(word)} n'existe pas.")
+            raise BadArgument(f"Le numéro {shortened(word)} n'existe pas.")
         return value, 1
 
 
@@ -101,11 +96,12 @@ class NumberedItem(Number):
         number, used = super().consume(words, raw, ctx)
         found = cls.find(ctx.db, ctx.establishment.id, number)
         if found is None:
-            raise BadArgument(cls.missing.format(number=number, prefix=ctx.config.bot.prefix))
+            raise BadArgument(cls.missing.format(number=number, prefix=ctx.prefix))
         return found, used
 
 
-def _short(text: str, limit: int = 40) -> str:
+def shortened(text: str, limit: int = 40) -> str:
+    """What the user typed, cut to ``limit`` characters to be quoted back."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -134,7 +130,7 @@ class When(Converter):
                 return when, count
         attempt = " ".join(w.text for w in words[:4])
         raise BadArgument(
-            f"Je ne comprends pas la date « {_short(attempt)} » (par exemple : {cls.example})."
+            f"Je ne comprends pas la date « {shortened(attempt)} » (par exemple : {cls.example})."
         )
 
 
@@ -148,6 +144,38 @@ class SlotRef(Converter):
         if words[0].text.lstrip("#n°").isdecimal():
             return Number.consume(words, raw, ctx)
         return When.consume(words, raw, ctx)
+
+
+_YEAR = re.compile(r"^([0-9]{4})[-/–—]([0-9]{4}|[0-9]{2})$")
+
+
+class SchoolYear(Converter):
+    """A school year that has begun: « 2025-2026 » (or « 2025/2026 », « 2025-26 »),
+    as the year it starts in."""
+
+    label = "année"
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        text = words[0].text
+        match = _YEAR.match(text)
+        if match is None:
+            raise BadArgument(
+                f"Je ne comprends pas l'année « {shortened(text)} » : écrivez-la ainsi : 2025-2026."
+            )
+        start, end = int(match.group(1)), int(match.group(2))
+        if len(match.group(2)) == 2:
+            end += start // 100 * 100
+        if end != start + 1:
+            raise BadArgument(
+                "Une année scolaire va de septembre à août d'une année à la suivante :"
+                " 2025-2026, par exemple."
+            )
+        if start > current_school_year(ctx.now):
+            raise BadArgument(f"L'année scolaire {school_year_label(start)} n'a pas commencé.")
+        if start < 2000:
+            raise BadArgument(f"Le bot n'a rien pour l'année {school_year_label(start)}.")
+        return start, 1
 
 
 @dataclass(frozen=True)
@@ -211,15 +239,6 @@ class WeeklySlot(Converter):
 # --- Dates still to come, lists of dates, text with #tags ----------------------------
 
 
-def when_label(value) -> str:
-    """« jeudi 3 décembre à 12h30 »; a date given without a time (midnight) reads
-    « jeudi 3 décembre 2026 »."""
-
-    if (value.hour, value.minute) == (0, 0):
-        return format_date_fr(value)
-    return format_datetime_fr(value)
-
-
 def is_past(when, now) -> bool:
     """Whether a date is over; a date alone (midnight, « aujourd'hui ») counts all day."""
     if (when.hour, when.minute) == (0, 0):
@@ -234,7 +253,7 @@ class FutureWhen(When):
     def consume(cls, words, raw, ctx):
         when, used = super().consume(words, raw, ctx)
         if is_past(when, ctx.now):
-            raise BadArgument(f"Cette date est déjà passée : {when_label(when)}.")
+            raise BadArgument(f"Cette date est déjà passée : {format_when_fr(when)}.")
         return when, used
 
 
@@ -258,12 +277,13 @@ class DateChoices(Converter):
             when = parse_when(part, ctx.now)
             if when is None:
                 raise BadArgument(
-                    f"Je ne comprends pas la date « {_short(part)} » (par exemple : mardi 12h30)."
+                    f"Je ne comprends pas la date « {shortened(part)} »"
+                    " (par exemple : mardi 12h30)."
                 )
             if is_past(when, ctx.now):
-                raise BadArgument(f"La date « {_short(part)} » est déjà passée.")
+                raise BadArgument(f"La date « {shortened(part)} » est déjà passée.")
             if when in dates:
-                raise BadArgument(f"La date « {_short(part)} » est proposée deux fois.")
+                raise BadArgument(f"La date « {shortened(part)} » est proposée deux fois.")
             dates.append(when)
         return tuple(dates), len(words)
 
@@ -311,7 +331,7 @@ class TaggedText(Converter):
                 if name not in cls.flags:
                     options = ", ".join(f"--{f}" for f in sorted(cls.flags))
                     raise BadArgument(
-                        f"Je ne connais pas l'option « {_short(word.text)} »"
+                        f"Je ne connais pas l'option « {shortened(word.text)} »"
                         f" (possible : {options})."
                     )
                 flags.add(name)
@@ -322,7 +342,7 @@ class TaggedText(Converter):
                 folded = "".join(fold(tag.group(1)).split())
                 if len(folded) > cls.max_tag_chars:
                     raise BadArgument(
-                        f"Le mot-clé « #{_short(tag.group(1))} » est trop long "
+                        f"Le mot-clé « #{shortened(tag.group(1))} » est trop long "
                         f"({cls.max_tag_chars} caractères au plus)."
                     )
                 if folded not in tags:
@@ -358,5 +378,5 @@ class Url(Converter):
             return normalize_url(words[0].text), 1
         except ValueError as problem:
             raise BadArgument(
-                f"{str(problem).rstrip('.')} (« {_short(words[0].text)} »)."
+                f"{str(problem).rstrip('.')} (« {shortened(words[0].text)} »)."
             ) from None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.core.converters import Converter
-from bot.core.roles import Role
+from bot.core.roles import Role, roles_named
 from bot.toolkit.text import fold
 
 if TYPE_CHECKING:
@@ -46,7 +46,10 @@ class Parameter:
 class CommandSpec:
     """A declared command or sub-command and everything ``!aide`` shows about it.
 
-    Compared by identity: a spec is one declaration, listed under several keys.
+    ``examples`` are command lines written without the prefix (``"permanence
+    réserver 2"``): the help and the usage answers put the configured prefix
+    before them, as ``usage(prefix)`` does. Compared by identity: a spec is one
+    declaration, listed under several keys.
     """
 
     name: str
@@ -64,6 +67,9 @@ class CommandSpec:
 
     def __post_init__(self) -> None:
         self.params = _parameters_of(self.handler)
+        for example in self.examples:
+            if not example[:1].isalpha():
+                raise ValueError(f"{self.full_name}: example {example!r} starts with a prefix")
 
     @property
     def full_name(self) -> str:
@@ -73,7 +79,7 @@ class CommandSpec:
     def keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(fold(k) for k in (self.name, *self.aliases)))
 
-    def usage(self, prefix: str = "!") -> str:
+    def usage(self, prefix: str) -> str:
         """``!permanence réserver <n°> [sujet]``, built from the handler's parameters."""
         if self.usage_override is not None:
             args = self.usage_override
@@ -107,7 +113,7 @@ class CommandSpec:
                 name=name,
                 handler=handler,
                 help=help,
-                roles=_roles(role) if role is not None else self.roles,
+                roles=roles_named(role) if role is not None else self.roles,
                 aliases=tuple(aliases),
                 examples=tuple(examples),
                 usage_override=usage,
@@ -119,13 +125,6 @@ class CommandSpec:
             return spec
 
         return decorate
-
-
-def _roles(role: str | Iterable[str]) -> frozenset[Role]:
-    names = [role] if isinstance(role, str) else list(role)
-    roles = {Role(r) for r in names}
-    # "teacher" means anyone in the room: referents and principals are teachers too.
-    return frozenset(Role) if Role.TEACHER in roles else frozenset(roles)
 
 
 def command(
@@ -145,7 +144,7 @@ def command(
             name=name,
             handler=handler,
             help=help,
-            roles=_roles(role),
+            roles=roles_named(role),
             aliases=tuple(aliases),
             examples=tuple(examples),
             usage_override=usage,

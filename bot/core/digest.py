@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from bot.toolkit.calendar import is_school_day, school_year_of
+from bot.toolkit.calendar import is_school_day, school_year_start
 from bot.toolkit.dates import MONTH_NAMES
 from storage import lettre as letters
 from storage.periods import Period
@@ -317,7 +317,7 @@ def compose_digest(
 ) -> Digest:
     """The digest of ``month``; ``until`` cuts a month still running at that instant."""
     tz = establishment.tz
-    first_month = date(school_year_of(month)[0], 9, 1)
+    first_month = school_year_start(month)
     months = []
     cursor = first_month
     while cursor <= month:

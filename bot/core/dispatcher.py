@@ -2,8 +2,8 @@
 
 It finds the command (accents and case ignored), checks the sender's role,
 converts the arguments, and turns every expected problem into a French
-sentence. Anything unexpected is logged with its trace and answered with one
-polite line.
+sentence, each kind its own way (``bot.core.errors``). Anything unexpected is
+logged with its trace and answered with one polite line.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.declarations import CommandSpec
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, CommandError, NotAllowed
 from bot.core.registry import Registry
-from bot.core.roles import ROLE_NAMES_FR, Role
+from bot.core.roles import ROLE_GROUPS_FR, ROLE_NAMES_FR, Role
 from bot.toolkit.text import fold, split_words
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,9 @@ class Outcome(StrEnum):
 
     IGNORED = "ignored"  # not a command
     UNKNOWN = "unknown"
-    FORBIDDEN = "forbidden"
+    FORBIDDEN = "forbidden"  # not for this sender: nothing was written
     REJECTED = "rejected"  # a bad argument: nothing was written
+    REFUSED = "refused"  # refused or impossible as things stand: nothing was written
     DONE = "done"
     FAILED = "failed"  # a bug: logged with its trace, one polite line in the room
 
@@ -132,7 +133,7 @@ class Dispatcher:
         return outcome
 
     async def _handle(self, ctx: Context, body: str) -> Outcome:
-        prefix = ctx.config.bot.prefix
+        prefix = ctx.prefix
         try:
             invocation = parse_invocation(self.registry, prefix, body)
         except UnknownCommand as unknown:
@@ -144,11 +145,9 @@ class Dispatcher:
         if invocation is None:
             return Outcome.IGNORED
         spec = ctx.command = invocation.spec
-        if not spec.allows(ctx.role):
-            allowed = [ROLE_NAMES_FR[r] for r in Role if r in spec.roles and r is not Role.ADMIN]
-            await ctx.reply("erreurs/role", spec=spec, allowed=allowed)
-            return Outcome.FORBIDDEN
         try:
+            if not spec.allows(ctx.role):
+                raise NotAllowed(spec.roles)
             if len(body) > MAX_COMMAND_CHARS:
                 raise BadArgument(
                     f"Ce message est trop long pour une commande "
@@ -159,8 +158,29 @@ class Dispatcher:
         except BadArgument as bad:
             await ctx.reply("erreurs/argument", spec=spec, message=bad.message, example=bad.example)
             return Outcome.REJECTED
+        except NotAllowed as refusal:
+            await _answer_not_allowed(ctx, spec, refusal)
+            return Outcome.FORBIDDEN
+        except CommandError as refusal:
+            await ctx.reply("erreurs/refus", message=refusal.message)
+            return Outcome.REFUSED
         except Exception:
             log.exception("command %s failed in %s", spec.full_name, ctx.establishment.id)
             await ctx.reply("erreurs/interne", spec=spec)
             return Outcome.FAILED
         return Outcome.DONE
+
+
+async def _answer_not_allowed(ctx: Context, spec: CommandSpec, refusal: NotAllowed) -> None:
+    """Who may: the roles (admins go unsaid), and the one person who also may, if any."""
+    roles = [r for r in Role if r in refusal.roles and r is not Role.ADMIN]
+    if refusal.owner_label is None:
+        allowed = [ROLE_NAMES_FR[r] for r in roles]
+        await ctx.reply("erreurs/role", spec=spec, allowed=allowed, scope=refusal.scope)
+        return
+    await ctx.reply(
+        "erreurs/proprietaire",
+        reason=refusal.reason,
+        allowed=[refusal.owner_label, *(ROLE_GROUPS_FR[r] for r in roles)],
+        action=refusal.action,
+    )

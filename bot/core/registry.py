@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from bot.core.declarations import CommandSpec, EventListener
 from bot.core.digest import DigestFigure, NewsletterSection
+from bot.core.indicators import Indicator, all_indicators
 from bot.core.render import Message
 from bot.core.roles import Role
 from bot.core.scheduler import Job
@@ -15,7 +16,8 @@ from bot.toolkit.text import fold
 
 
 class Registry:
-    """Commands (by folded name or alias), listeners, jobs, letter sections and digest figures."""
+    """Commands (by folded name or alias), listeners, jobs, letter sections, digest
+    figures and indicators (``indicators``: by name, every figure and the declared ones)."""
 
     def __init__(
         self,
@@ -24,6 +26,7 @@ class Registry:
         jobs: Iterable[Job] = (),
         sections: Iterable[NewsletterSection] = (),
         figures: Iterable[DigestFigure] = (),
+        indicators: Iterable[Indicator] = (),
     ):
         self.commands: list[CommandSpec] = []
         self._by_key: dict[str, CommandSpec] = {}
@@ -34,6 +37,9 @@ class Registry:
         self.rendered: dict[tuple, Message] = {}
         self.sections: list[NewsletterSection] = _unique("newsletter section", sections)
         self.figures: list[DigestFigure] = _unique("digest figure", figures)
+        self.indicators: dict[str, Indicator] = all_indicators(
+            self.figures, _unique("indicator", indicators)
+        )
         for spec in specs:
             self.add(spec)
         for item in listeners:
@@ -43,7 +49,7 @@ class Registry:
     @classmethod
     def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
         """Collect everything declared in each module, in order (bot/digest.py for providers)."""
-        specs, listeners, jobs, sections, figures = [], [], [], [], []
+        specs, listeners, jobs, sections, figures, indicators = [], [], [], [], [], []
         for module in modules:
             for value in vars(module).values():
                 if isinstance(value, CommandSpec) and not value.parent:
@@ -56,7 +62,9 @@ class Registry:
                     sections.append(value)
                 elif isinstance(value, DigestFigure):
                     figures.append(value)
-        return cls(specs, listeners, jobs, sections, figures)
+                elif isinstance(value, Indicator):
+                    indicators.append(value)
+        return cls(specs, listeners, jobs, sections, figures, indicators)
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command; a name or alias used twice is a programming error."""

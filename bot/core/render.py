@@ -6,6 +6,10 @@ so the text and HTML versions can never drift apart. Every value a template
 prints is escaped for Markdown (and raw HTML is never passed through), so user
 text cannot inject markup, links or an ``@room`` ping; trusted fragments are
 wrapped in ``Markup``.
+
+Every template, message or document, gets the same French formatters as
+filters (``FILTERS``: ``{{ slot.starts_at | datetime_fr }}``), registered once
+here; the functions themselves live in ``bot.toolkit``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -22,7 +27,15 @@ from cmarkgfm.cmark import Options
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.toolkit.dates import format_date_fr, format_datetime_fr
+from bot.toolkit.dates import (
+    format_date_fr,
+    format_datetime_fr,
+    format_day_fr,
+    format_duration_fr,
+    format_when_fr,
+)
+from bot.toolkit.numbers import french_number, french_percent
+from bot.toolkit.text import capitalise
 
 # The templates are package data of ``templates``: found the same way from a source
 # checkout and from an installed wheel.
@@ -104,7 +117,23 @@ def finalize_with(escape: Callable[[str], str]) -> Callable[[object], object]:
     return finalize
 
 
-_finalize = finalize_with(escape_markdown)
+# In a Markdown table cell or list item, these would be read as markup.
+_MD_CELL_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
+_SPACES = re.compile(r"\s+")
+
+
+# A report prints about 90 strings, mostly the same labels and month names in
+# every report: escaped once, not twice per report.
+@lru_cache(maxsize=1024)
+def escape_table_cell(text: str) -> str:
+    """One line, markup characters escaped: user text cannot break a table or add a link."""
+    return _MD_CELL_SPECIAL.sub(r"\\\1", _SPACES.sub(" ", text))
+
+
+_finalizers = {
+    "message": finalize_with(escape_markdown),
+    "document": finalize_with(escape_table_cell),
+}
 
 
 def mention(user_id: str, display_name: str | None = None) -> Markup:
@@ -141,24 +170,53 @@ def mention_with_names(load_names) -> callable:
     return labelled
 
 
+# The French formatters, as every template knows them.
+FILTERS: dict[str, Callable[..., str]] = {
+    "nombre": french_number,  # 1,5
+    "pourcent": french_percent,  # {{ part | pourcent(whole) }}: 67 %
+    "date_fr": format_date_fr,  # mardi 1er septembre 2026
+    "datetime_fr": format_datetime_fr,  # mardi 1er septembre à 12h30
+    "quand": format_when_fr,  # either, by whether a time was given; | quand(tz)
+    "jour": format_day_fr,  # 1er septembre 2026
+    "duree": format_duration_fr,  # 40 min, 5 h, 2,5 jours
+    "majuscule": capitalise,
+}
+
+# What each kind of output escapes: a chat message escapes every value for
+# Markdown; a Markdown document (a file) for a table cell, on one line; an HTML
+# page is autoescaped.
+_KINDS = ("message", "document", "html")
+
+
 class Renderer:
-    """Loads templates once and turns them into Messages."""
+    """Loads templates once and turns them into Messages (and documents)."""
 
     def __init__(self, template_dir: Path = TEMPLATE_DIR):
-        self.env = Environment(
-            loader=FileSystemLoader(str(template_dir)),
-            # Templates ship with the code: no stat() of the file before each use.
-            auto_reload=False,
-            autoescape=False,
-            finalize=_finalize,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.globals.update(mention=mention, link=link, code=code)
-        self.env.filters["nombre"] = french_number
-        self.env.filters["date_fr"] = format_date_fr
-        self.env.filters["datetime_fr"] = format_datetime_fr
+        self.loader = FileSystemLoader(str(template_dir))
+        self._environments: dict[str, Environment] = {}
+        self.env = self.environment("message")
+
+    def environment(self, kind: str = "message") -> Environment:
+        """The Jinja environment of one kind of output (``message``, ``document`` or
+        ``html``), built once: its templates are compiled on first use and kept."""
+        if kind not in self._environments:
+            if kind not in _KINDS:
+                raise ValueError(f"unknown kind of output {kind!r}")
+            html = kind == "html"
+            env = Environment(
+                loader=self.loader,
+                # Templates ship with the code: no stat() of the file before each use.
+                auto_reload=False,
+                autoescape=html,
+                finalize=None if html else _finalizers[kind],
+                undefined=StrictUndefined,
+                trim_blocks=not html,
+                lstrip_blocks=not html,
+            )
+            env.globals.update(mention=mention, link=link, code=code)
+            env.filters.update(FILTERS)
+            self._environments[kind] = env
+        return self._environments[kind]
 
     def render(self, template: str, mentions=(), **values) -> Message:
         """Render ``templates/<template>.md.j2`` with ``values``."""
@@ -216,14 +274,6 @@ def plain_body(text: str) -> str:
             parts.append("]")
     parts.append(text[position:])
     return "".join(parts)
-
-
-def french_number(value: float, decimals: int = 1) -> str:
-    """``2.0`` → ``2``, ``1.5`` → ``1,5`` (French decimal comma)."""
-    rounded = round(float(value), decimals)
-    if rounded == int(rounded):
-        return str(int(rounded))
-    return f"{rounded:.{decimals}f}".rstrip("0").replace(".", ",")
 
 
 def content_json_bytes(body: str, html: str) -> int:

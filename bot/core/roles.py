@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,22 @@ ROLE_NAMES_FR = {
     Role.PRINCIPAL: "à la direction",
     Role.ADMIN: "à l'équipe académique",
 }
+# Without the preposition, to read "seuls cette personne et les référents numériques peuvent…".
+ROLE_GROUPS_FR = {
+    Role.TEACHER: "tous les membres du salon",
+    Role.REFERENT: "les référents numériques",
+    Role.PRINCIPAL: "la direction",
+    Role.ADMIN: "l'équipe académique",
+}
+
+
+def roles_named(names: str | Role | Iterable[str | Role]) -> frozenset[Role]:
+    """The roles a declaration names (``"referent"``, ``("referent", "principal")``).
+
+    "teacher" means anyone in the room: referents and principals are teachers too.
+    """
+    roles = {Role(names)} if isinstance(names, str) else {Role(n) for n in names}
+    return frozenset(Role) if Role.TEACHER in roles else frozenset(roles)
 
 
 def role_of(establishment: Establishment, config: Config, user_id: str) -> Role:

@@ -141,6 +141,11 @@ class JobContext:
     registry: Registry | None = None
     posted: int = field(default=0)
 
+    @property
+    def prefix(self) -> str:
+        """What starts a command (``!`` unless configured), for messages that mention one."""
+        return self.config.bot.prefix
+
     def claim(self, period: str) -> bool:
         """Take the ledger slot for ``period``; False means it was already done."""
         return ledger.claim_run(self.db, self.job, self.establishment.id, period, self.now)

@@ -21,7 +21,7 @@ scheduler asks these questions for hundreds of establishments every day.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -33,13 +33,18 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "SCHOOL_YEAR_START_MONTH",
     "ZONES",
+    "current_school_year",
     "holiday_name",
     "is_public_holiday",
     "is_school_day",
     "is_school_holiday",
     "school_year_bounds",
+    "school_year_label",
     "school_year_of",
+    "school_year_range",
+    "school_year_start",
 ]
 
 ZONES = ("A", "B", "C")
@@ -88,15 +93,42 @@ def holiday_name(day: date, zone: str) -> str | None:
     return _school_holiday_name(day, _normalise_zone(zone))
 
 
+# --- school years: 1 September to 31 August, named by the year they start in ----------
+
+
 def school_year_of(day: date) -> tuple[int, int]:
     """The school year containing ``day``: 2026-11-23 → (2026, 2027); September starts one."""
     start = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
     return start, start + 1
 
 
+def current_school_year(day: date) -> int:
+    """The year the school year containing ``day`` (a date or a datetime) started in."""
+    return school_year_of(_as_date(day))[0]
+
+
 def school_year_bounds(start_year: int) -> tuple[date, date]:
     """First and last day of the school year starting in ``start_year``: 1 Sept to 31 Aug."""
-    return date(start_year, SCHOOL_YEAR_START_MONTH, 1), date(start_year + 1, 8, 31)
+    first = date(start_year, SCHOOL_YEAR_START_MONTH, 1)
+    return first, date(start_year + 1, SCHOOL_YEAR_START_MONTH, 1) - timedelta(days=1)
+
+
+def school_year_start(day: date) -> date:
+    """The first day of the school year containing ``day`` (1 September)."""
+    return school_year_bounds(current_school_year(day))[0]
+
+
+def school_year_label(start_year: int) -> str:
+    """« 2026-2027 »."""
+    return f"{start_year}-{start_year + 1}"
+
+
+def school_year_range(start_year: int, now: datetime) -> tuple[datetime, datetime, bool]:
+    """``[1 September, 1 September next)`` in ``now``'s time zone, cut at ``now`` while
+    the year runs; the flag says whether the year is over."""
+    start = datetime(start_year, SCHOOL_YEAR_START_MONTH, 1, tzinfo=now.tzinfo)
+    end = datetime(start_year + 1, SCHOOL_YEAR_START_MONTH, 1, tzinfo=now.tzinfo)
+    return start, min(end, now), now >= end
 
 
 def _as_date(day: date) -> date:

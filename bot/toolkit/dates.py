@@ -36,11 +36,21 @@ policy above is the sum of several rules; read apart, a rule misleads.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, fields, replace
-from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta, tzinfo
 
-__all__ = ["format_date_fr", "format_datetime_fr", "parse_duration", "parse_when"]
+from bot.toolkit.numbers import french_number
+from bot.toolkit.text import strip_accents
+
+__all__ = [
+    "format_date_fr",
+    "format_datetime_fr",
+    "format_day_fr",
+    "format_duration_fr",
+    "format_when_fr",
+    "parse_duration",
+    "parse_when",
+]
 
 WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTH_NAMES = (
@@ -310,6 +320,34 @@ def format_datetime_fr(value: datetime) -> str:
     return f"{_day_and_month(value)} à {clock}"
 
 
+def format_day_fr(value: date) -> str:
+    """Format a date without its weekday: « 1er septembre 2026 »."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def format_when_fr(value: datetime, tz: tzinfo | None = None) -> str:
+    """« jeudi 3 décembre à 12h30 »; a date given without a time (midnight) reads
+    « jeudi 3 décembre 2026 ». With ``tz``, the instant is shown in that zone first
+    (a date stored in UTC, shown in the establishment's time)."""
+    if tz is not None:
+        value = value.astimezone(tz)
+    if (value.hour, value.minute) == (0, 0):
+        return format_date_fr(value)
+    return format_datetime_fr(value)
+
+
+def format_duration_fr(value: timedelta) -> str:
+    """« 40 min », « 5 h », « 2,5 jours »."""
+    hours = value.total_seconds() / 3600
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    if hours < 24:
+        return f"{french_number(hours)} h"
+    days = hours / 24
+    return f"{french_number(days)} jour{'s' if days >= 2 else ''}"
+
+
 def _day_and_month(value: date) -> str:
     day = "1er" if value.day == 1 else str(value.day)
     return f"{WEEKDAY_NAMES[value.weekday()]} {day} {MONTH_NAMES[value.month - 1]}"
@@ -319,8 +357,8 @@ def _day_and_month(value: date) -> str:
 
 
 def _tokenize(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    # Lower-cased after the accents go: « ᴬ » is « A », then « a » (« à »).
+    folded = strip_accents(text).lower()
     folded = re.sub(r"['’‘`´]", " ", folded)
     # Hyphens join words (« après-demain ») but also separate ISO date parts.
     folded = re.sub(r"(?<=[a-z])-|-(?=[a-z])", " ", folded)

@@ -11,7 +11,6 @@ from jinja2 import ChainableUndefined, TemplateNotFound, Undefined
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
 
 import bot.core.render
-from commands.bilan import _environments as report_environments
 
 
 def _lenient(name):
@@ -46,9 +45,10 @@ def lenient(env):
     return env
 
 
-messages = lenient(bot.core.render.Renderer().env)
-# The yearly report is a file, not a message: it has environments of its own.
-report_markdown, report_html = map(lenient, report_environments())
+renderer = bot.core.render.Renderer()
+messages = lenient(renderer.env)
+# The yearly report is a file, not a message: its own kinds of output.
+report_markdown, report_html = (lenient(renderer.environment(k)) for k in ("document", "html"))
 environments = {"bilan/bilan.md.j2": report_markdown, "bilan/bilan.html.j2": report_html}
 root = resources.files("templates")
 names = sorted(str(p.relative_to(root)) for p in root.rglob("*.j2"))

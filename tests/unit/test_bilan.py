@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -12,7 +14,9 @@ from hypothesis import strategies as st
 from bot.core.digest import digest_figure
 from bot.core.dispatcher import Outcome
 from bot.core.registry import Registry
-from commands.bilan import NAME_MASK, day_fr, duration_fr, name_masker
+from bot.toolkit.dates import format_day_fr, format_duration_fr
+from commands import FAMILIES
+from commands.bilan import NAME_MASK, name_masker
 from storage import bilan, donnees
 from storage.establishments import record_member
 from storage.formation import record_need
@@ -300,12 +304,12 @@ def test_median_time_to_repair(db):
     ],
 )
 def test_durations_read_in_french(delay, text):
-    assert duration_fr(delay) == text
+    assert format_duration_fr(delay) == text
 
 
 def test_dates_read_in_french():
-    assert day_fr(at(9, 1).date()) == "1er septembre 2026"
-    assert day_fr(at(8, 31, year=2027).date()) == "31 août 2027"
+    assert format_day_fr(at(9, 1).date()) == "1er septembre 2026"
+    assert format_day_fr(at(8, 31, year=2027).date()) == "31 août 2027"
 
 
 def test_names_and_matrix_ids_are_masked_as_whole_words():
@@ -316,6 +320,14 @@ def test_names_and_matrix_ids_are_masked_as_whole_words():
     assert (
         mask("Claire et Clairefontaine, Li et lire") == "[nom masqué] et Clairefontaine, Li et lire"
     )
+
+
+def test_a_name_beside_a_symbol_or_in_capitals_is_masked():
+    mask = name_masker(["Hélène Dupont", "Anne", "O'Brien"])
+    assert mask("HÉLÈNE DUPONT™ et ℃Anne, avec o'brien") == (
+        "[nom masqué]™ et ℃[nom masqué], avec [nom masqué]"
+    )
+    assert mask("Helene Dupont") == "Helene Dupont"  # a pattern of the name as written
 
 
 _NAME = st.text(alphabet="abcdéèçAÉ-' ", min_size=3, max_size=14).filter(
@@ -338,8 +350,10 @@ async def test_a_failing_figure_leaves_the_rest_of_the_report(chat, caplog):
     def broken(db, establishment, periods):
         raise RuntimeError("bug in a family")
 
-    figures = [*chat.registry.figures, digest_figure("casse", label="Chiffre cassé")(broken)]
-    chat.registry = Registry(chat.registry.commands, figures=figures)
+    # The bot's families, and one more whose figure fails.
+    families = [importlib.import_module(f"commands.{name}") for name in FAMILIES]
+    extra = SimpleNamespace(casse=digest_figure("casse", label="Chiffre cassé")(broken))
+    chat.registry = Registry.from_modules([*families, extra])
     await live_the_term(chat)
     _, files = await ask_report(chat)
     assert "Chiffre cassé" not in files[0][1]

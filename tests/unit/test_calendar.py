@@ -1,17 +1,24 @@
 """School calendar (bot.calendar), checked against the bundled 2026-2027 data."""
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.toolkit.calendar import (
+    current_school_year,
     holiday_name,
     is_public_holiday,
     is_school_day,
     is_school_holiday,
     school_year_bounds,
+    school_year_label,
     school_year_of,
+    school_year_range,
+    school_year_start,
 )
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -122,3 +129,23 @@ def test_school_year_of(day: date, year: tuple[int, int]) -> None:
 
 def test_school_year_bounds() -> None:
     assert school_year_bounds(2026) == (date(2026, 9, 1), date(2027, 8, 31))
+
+
+def test_current_school_year_label_and_start() -> None:
+    assert current_school_year(date(2026, 8, 31)) == 2025
+    assert current_school_year(datetime(2026, 9, 1, 0, 0, tzinfo=PARIS)) == 2026
+    assert school_year_label(2026) == "2026-2027"
+    assert school_year_start(date(2027, 3, 15)) == date(2026, 9, 1)
+    assert school_year_start(date(2026, 9, 1)) == date(2026, 9, 1)
+
+
+def test_school_year_range_is_cut_at_now_while_the_year_runs() -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
+    start, end, complete = school_year_range(2026, now)
+    assert (start, end, complete) == (datetime(2026, 9, 1, tzinfo=PARIS), now, False)
+    start, end, complete = school_year_range(2025, now)
+    assert (start, end, complete) == (
+        datetime(2025, 9, 1, tzinfo=PARIS),
+        datetime(2026, 9, 1, tzinfo=PARIS),
+        True,
+    )

@@ -6,8 +6,8 @@ import pytest
 
 from bot.core.converters import Number, Text, When
 from bot.core.declarations import command
-from bot.core.dispatcher import parse_invocation
-from bot.core.errors import BadArgument
+from bot.core.dispatcher import Outcome, parse_invocation
+from bot.core.errors import BadArgument, CommandError, NotAllowed
 from bot.core.registry import Registry
 from tests.conftest import PRINCIPAL, REFERENT, TEACHER
 
@@ -60,12 +60,20 @@ async def test_every_reply_answers_the_command(chat):
 
 
 # A small family declared here to exercise arguments and failures.
-@command("essai", help="Commande d'essai.", examples=("!essai 3 un sujet",))
+@command("essai", help="Commande d'essai.", examples=("essai 3 un sujet",))
 async def try_command(ctx, count: Number, subject: Text | None = None):
     if count == 13:
         raise RuntimeError("boom")
     if count == 7:
-        raise BadArgument("Le 7 est complet.", example="!essai 8")
+        raise BadArgument("Le 7 est complet.", example="essai 8")
+    if count == 12:
+        raise CommandError("Le créneau n° 12 est complet.")
+    if count == 21:
+        ctx.require_owner_or(
+            "referent", owner=PRINCIPAL, owner_label="son auteur", action="le modifier"
+        )
+    if count == 22:
+        ctx.require_role("principal", scope="ici")
     await ctx.send(ctx.renderer.from_markdown(f"ok {count} {subject}"))
 
 
@@ -97,6 +105,29 @@ async def test_bad_argument_gets_sentence_usage_and_example(trial):
     assert "n'existe pas" in (await trial.say(TEACHER, "!essai 99999999999999")).body
 
 
+async def test_a_refusal_is_one_sentence_without_usage_line(trial):
+    reply = await trial.say(TEACHER, "!essai 12")
+    assert reply.body == "Le créneau n° 12 est complet."
+    assert trial.outcome is Outcome.REFUSED
+
+
+async def test_not_allowed_says_who_may(trial):
+    reply = await trial.say(TEACHER, "!essai 21")
+    assert reply.body == "Seuls son auteur et les référents numériques peuvent le modifier."
+    assert trial.outcome is Outcome.FORBIDDEN
+    for allowed in (PRINCIPAL, REFERENT):  # the owner, a referent
+        assert (await trial.say(allowed, "!essai 21")).body == "ok 21 None"
+    reply = await trial.say(REFERENT, "!essai 22")
+    assert reply.body == "La commande `!essai` est réservée à la direction ici."
+    assert trial.outcome is Outcome.FORBIDDEN
+    assert (await trial.say(PRINCIPAL, "!essai 22")).body == "ok 22 None"
+
+
+def test_not_allowed_with_an_owner_says_what_they_may_do():
+    with pytest.raises(TypeError):
+        NotAllowed([], owner_label="son auteur")
+
+
 async def test_sub_commands_have_their_own_role(trial):
     assert "réservée aux référents" in (await trial.say(TEACHER, "!essai vider")).body
     assert (await trial.say(REFERENT, "!essai VIDER")).body == "vidé"
@@ -110,6 +141,14 @@ async def test_handler_crash_is_logged_and_answered_politely(trial, caplog):
     assert "boom" in caplog.text and "command essai failed" in caplog.text
 
 
+def test_examples_are_written_without_the_prefix():
+    with pytest.raises(ValueError, match="starts with a prefix"):
+
+        @command("autre", help="x", examples=("!autre",))
+        async def other(ctx):
+            pass
+
+
 def test_registry_refuses_a_name_declared_twice():
     @command("essai", help="x")
     async def other(ctx):
@@ -120,12 +159,12 @@ def test_registry_refuses_a_name_declared_twice():
 
 
 def test_usage_is_built_from_the_signature():
-    assert try_command.usage() == "!essai <n°> [texte]"
-    assert try_clear.usage() == "!essai vider"
+    assert try_command.usage("!") == "!essai <n°> [texte]"
+    assert try_clear.usage("?") == "?essai vider"
     assert parse_invocation(Registry([try_command]), "!", "!essai vider").spec is try_clear
 
 
-@command("rdv", help="Prend un rendez-vous.", examples=("!rdv mardi 12h30",))
+@command("rdv", help="Prend un rendez-vous.", examples=("rdv mardi 12h30",))
 async def appointment(ctx, when: When, subject: Text | None = None):
     await ctx.send(ctx.renderer.from_markdown(f"{when.isoformat()} {subject}"))
 

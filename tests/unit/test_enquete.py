@@ -110,9 +110,17 @@ async def test_fait_asks_which_survey_when_several_are_open(chat):
 
 
 async def test_fait_without_survey_or_with_a_wrong_number(chat):
-    assert "Aucune enquête n'est ouverte" in (await chat.say(TEACHER, "!enquete fait")).body
+    # Nothing to answer: a refusal, in one sentence.
+    none = await chat.say(TEACHER, "!enquete fait")
+    assert none.body == "Aucune enquête n'est ouverte en ce moment."
     await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre")
-    assert "Il n'y a pas d'enquête n° 7." in (await chat.say(TEACHER, "!enquete fait 7")).body
+    # A number that names nothing: a typing mistake, with the usage line.
+    wrong = await chat.say(TEACHER, "!enquete fait 7")
+    assert wrong.body.splitlines() == [
+        "Il n'y a pas d'enquête n° 7.",
+        "Utilisation : `!enquete fait [n°]`",
+        "Exemple : `!enquete`",
+    ]
 
 
 async def test_etat_counts_without_naming_and_fermer_closes(chat, known):
@@ -125,7 +133,7 @@ async def test_etat_counts_without_naming_and_fermer_closes(chat, known):
     closed = await chat.say(REFERENT, "!enquete fermer 1")
     assert closed.body == "L'enquête n° 1 (Bilan) est close : plus de rappel."
     assert (await chat.say(TEACHER, "!enquete")).body == "Aucune enquête en cours."
-    assert "L'enquête n° 1 est close." in (await chat.say(REFERENT, "!enquete fermer 1")).body
+    assert (await chat.say(REFERENT, "!enquete fermer 1")).body == "L'enquête n° 1 est close."
 
 
 # -- reminders -------------------------------------------------------------------

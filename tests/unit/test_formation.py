@@ -9,16 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.core.context import Context
+from bot.core.dispatcher import Outcome
 from bot.core.errors import BadArgument
 from bot.core.roles import role_of
+from bot.toolkit.polls import POLL_END_TYPE, POLL_START_TYPE, poll_selections
 from bot.toolkit.text import split_words
-from commands.formation import (
-    POLL_END_TYPE,
-    POLL_START_TYPE,
-    NeedText,
-    poll_selections,
-    record_poll_answer,
-)
+from commands.formation import NeedText, record_poll_answer
 from storage import open_database
 from storage.formation import (
     find_need,
@@ -264,6 +260,16 @@ async def test_bad_input_gets_a_french_sentence_and_changes_nothing(
     assert snapshot(chat.db) == before
     assert len(chat.messenger.sent) == sent + 1  # the answer, no poll, no notice
     assert reply.mentions == ()
+    # A typing mistake gets the usage line; a refusal (no poll yet, not a referent) does not.
+    typed = (sender, command) not in REFUSED
+    assert chat.outcome is (Outcome.REJECTED if typed else REFUSED[sender, command])
+    assert ("\nUtilisation : `!formation" in reply.body) is typed
+
+
+REFUSED = {
+    (REFERENT, "!formation planifier 1 sondage"): Outcome.REFUSED,
+    (TEACHER, "!formation planifier 1 demain"): Outcome.FORBIDDEN,
+}
 
 
 async def test_user_text_is_escaped_and_pings_nobody(chat):
@@ -348,8 +354,10 @@ async def test_close_and_forward_to_the_dane(chat):
     listing = await chat.say(TEACHER, "!formation")
     assert "Aucun besoin ouvert pour l'instant." in listing.body
     assert "Transmis à la DANE : n° 2 « Certification Pix pour les élèves »." in listing.body
-    assert "est clos" in (await chat.say(PROF2, "!formation +1 1")).body
-    assert "transmis à la DANE" in (await chat.say(REFERENT, "!formation dane 2")).body
+    assert (await chat.say(PROF2, "!formation +1 1")).body == "Le besoin n° 1 est clos."
+    assert chat.outcome is Outcome.REFUSED
+    again = await chat.say(REFERENT, "!formation dane 2")
+    assert again.body == "Le besoin n° 2 a été transmis à la DANE."
     assert "réservée aux référents" in (await chat.say(TEACHER, "!formation clore 2")).body
     assert find_need(chat.db, "clg-test", 1).close_note == "faite au conseil pédagogique"
 

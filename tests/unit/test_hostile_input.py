@@ -93,5 +93,5 @@ def test_any_text_is_answered_safely(chat, loop, text, sender):
             assert len(json.dumps(content)) * 4 / 3 + ENVELOPE <= EVENT_LIMIT
             assert "@room" not in item.message.body and "<script" not in item.message.html
             assert "<img" not in item.message.html and "Traceback" not in item.message.body
-    if chat.outcome in (Outcome.REJECTED, Outcome.UNKNOWN, Outcome.FORBIDDEN):
+    if chat.outcome in (Outcome.REJECTED, Outcome.REFUSED, Outcome.UNKNOWN, Outcome.FORBIDDEN):
         assert chat.db.conn.total_changes == changes, f"{text[:200]!r} wrote despite {chat.outcome}"

@@ -8,16 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.converters import SchoolYear
 from bot.core.dispatcher import Outcome
 from bot.core.errors import BadArgument
+from bot.core.indicators import Reading
 from bot.toolkit.text import split_words
-from commands.objectifs import (
-    ObjectiveText,
-    Reading,
-    SchoolYear,
-    measures,
-    parse_indicator,
-)
+from commands.objectifs import ObjectiveText, parse_indicator
 from storage import donnees
 from storage.objectifs import IndicatorSpec, objectives_of_year
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
@@ -34,10 +30,12 @@ def snapshot(db) -> dict[str, list]:
     }
 
 
-async def expect_refusal(chat, sender: str, text: str, now=None) -> str:
+async def expect_refusal(chat, sender: str, text: str, now=None, refused=False) -> str:
+    """A bad argument (with the usage line), or with ``refused`` a refusal (one sentence)."""
     before = snapshot(chat.db)
     reply = await chat.say(sender, text, now=now)
-    assert chat.outcome is Outcome.REJECTED, (text, reply.body)
+    assert chat.outcome is (Outcome.REFUSED if refused else Outcome.REJECTED), (text, reply.body)
+    assert ("\nUtilisation : `!objectifs" in reply.body) is not refused, reply.body
     assert snapshot(chat.db) == before
     return reply.body
 
@@ -47,7 +45,7 @@ async def expect_refusal(chat, sender: str, text: str, now=None) -> str:
 
 @pytest.fixture
 def known(registry):
-    return measures(registry)
+    return registry.indicators
 
 
 @pytest.mark.parametrize(
@@ -223,8 +221,8 @@ async def test_states_and_notes(chat):
     assert done.body == (
         "Objectif n° 1 « Former à l'ENT » **atteint** ✅ (six collègues au lieu de quatre)."
     )
-    body = await expect_refusal(chat, REFERENT, "!objectifs atteint 1")
-    assert body.startswith("L'objectif n° 1 est déjà atteint.")
+    body = await expect_refusal(chat, REFERENT, "!objectifs atteint 1", refused=True)
+    assert body == "L'objectif n° 1 est déjà atteint."
     dropped = await chat.say(PRINCIPAL, "!objectifs abandonné 2 pas de créneau commun")
     assert "abandonné (pas de créneau commun). Il reste au bilan" in dropped.body
     listing = await chat.say(TEACHER, "!objectifs")
@@ -236,7 +234,7 @@ async def test_states_and_notes(chat):
     assert "- **n° 2** Un conseil pédagogique sur le numérique : *abandonné*" in listing.body
     resumed = await chat.say(REFERENT, "!objectifs reprendre 2")
     assert resumed.body.endswith("de nouveau en cours.")
-    await expect_refusal(chat, REFERENT, "!objectifs reprendre 2")
+    await expect_refusal(chat, REFERENT, "!objectifs reprendre 2", refused=True)
 
 
 async def test_teachers_read_but_do_not_write(chat):
@@ -250,7 +248,7 @@ async def test_teachers_read_but_do_not_write(chat):
 async def test_a_few_objectives_only(chat):
     for n in range(10):
         await chat.say(REFERENT, f"!objectifs ajouter Objectif numéro {n + 1}")
-    body = await expect_refusal(chat, REFERENT, "!objectifs ajouter Un de trop")
+    body = await expect_refusal(chat, REFERENT, "!objectifs ajouter Un de trop", refused=True)
     assert "a déjà 10 objectifs" in body
     await chat.say(REFERENT, "!objectifs abandonné 4")
     await chat.say(REFERENT, "!objectifs ajouter Celui-ci remplace le 4")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.core.dispatcher import Outcome
 from storage.panne import CATEGORIES, classify_breakdown, find_incident, report_incident, room_of
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 
@@ -119,7 +120,9 @@ async def test_ticket_reference_then_repair(chat):
     assert ": ticket GLPI-1234" in listing.body
     done = await chat.say(TEACHER, "!panne resolue 1")
     assert done.body.startswith("Panne n° 1 « vidéoprojecteur salle 12 ne s'allume pas » marquée")
-    assert "déjà résolue" in (await chat.say(TEACHER, "!panne résolue 1")).body
+    again = await chat.say(TEACHER, "!panne résolue 1")
+    assert again.body == "La panne n° 1 est déjà résolue."
+    assert chat.outcome is Outcome.REFUSED
     assert "Vous n'avez aucune panne en cours." in (await chat.say(TEACHER, "!panne")).body
 
 
@@ -148,9 +151,13 @@ async def test_teachers_see_their_own_breakdowns_referents_see_all(chat):
 async def test_only_the_reporter_or_a_referent_updates_a_breakdown(chat):
     await chat.say(TEACHER, PROJECTOR)
     before = incidents(chat.db)
-    refused = await chat.say(PROF2, "!panne ticket 1 GLPI-9")
-    assert "signalée par quelqu'un d'autre" in refused.body
-    assert "signalée par quelqu'un d'autre" in (await chat.say(PROF2, "!panne résolue 1")).body
+    refusal = (
+        "La panne n° 1 a été signalée par quelqu'un d'autre : seuls cette personne et les"
+        " référents numériques peuvent la mettre à jour."
+    )
+    for command in ("!panne ticket 1 GLPI-9", "!panne résolue 1"):
+        assert (await chat.say(PROF2, command)).body == refusal  # who may, no usage line
+        assert chat.outcome is Outcome.FORBIDDEN
     assert incidents(chat.db) == before
     assert "Ticket GLPI-9 noté" in (await chat.say(REFERENT, "!panne ticket 1 GLPI-9")).body
     assert "marquée réparée" in (await chat.say(REFERENT, "!panne réparée 1")).body

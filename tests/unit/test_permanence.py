@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from icalendar import Calendar
 
+from bot.core.dispatcher import Outcome
 from bot.core.scheduler import Scheduler
 from commands.permanence import extend_calendar, ics_calendar, remind_booked_people
 from storage import open_database
@@ -130,7 +131,6 @@ async def test_my_bookings(chat):
         ("!permanence réserver jeudi 19 novembre à 12 h 30", "Cette date est passée"),
         ("!permanence réserver mercredi 12h30", "Il n'y a pas de permanence numérique le mercredi"),
         ("!permanence réserver abc", "Je ne comprends pas la date « abc »"),
-        ("!permanence annuler 1", "Vous n'êtes pas inscrit(e) à la permanence n° 1."),
         ("!permanence ouvrir 12h30", "Indiquez le jour de la semaine et l'heure"),
         ("!permanence ouvrir mardi 12h30 0 places", "Le nombre de places doit aller de 1 à 50."),
         ("!permanence ouvrir mardi 12h30 9h", "La durée doit aller de 10 minutes à 4 heures"),
@@ -144,6 +144,26 @@ async def test_bad_arguments_explain_and_change_nothing(chat, command, expected)
     assert expected in reply.body
     assert "Utilisation : `!permanence" in reply.body and "Exemple : `!permanence" in reply.body
     assert (bookings(chat.db), len(store.active_series(chat.db))) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("!permanence annuler 1", "Vous n'êtes pas inscrit(e) à la permanence n° 1."),
+        ("!permanence réserver 2", "La permanence n° 2 (mardi 1er décembre à 12h30) est annulée."),
+        ("!permanence réserver 3", "Cette permanence numérique a déjà commencé."),
+    ],
+)
+async def test_refusals_say_why_in_one_sentence_and_change_nothing(chat, command, expected):
+    await open_tuesdays(chat)
+    await chat.say(REFERENT, "!permanence fermer 2")
+    before = bookings(chat.db)
+    # Typed as n° 3 begins: booking it is too late.
+    now = store.slot_by_number(chat.db, "clg-test", 3).starts_at
+    reply = await chat.say(TEACHER, command, now=now)
+    assert chat.outcome is Outcome.REFUSED
+    assert reply.body == expected  # typing it again would not help: no usage line, no example
+    assert bookings(chat.db) == before
 
 
 async def test_teachers_cannot_open_or_close(chat):
@@ -190,7 +210,9 @@ def test_ics_file_reads_back_with_icalendar(config):
             (4, datetime(2027, 3, 30, 12, 30, tzinfo=PARIS)),  # after
         )
     ]
-    ctx = SimpleNamespace(establishment=establishment, now=datetime(2027, 3, 20, 9, tzinfo=PARIS))
+    ctx = SimpleNamespace(
+        establishment=establishment, now=datetime(2027, 3, 20, 9, tzinfo=PARIS), prefix="!"
+    )
     data = ics_calendar(ctx, slots)
 
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))

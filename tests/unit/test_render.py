@@ -47,7 +47,7 @@ def test_plain_body_reads_without_markdown_link_syntax():
 
 
 def test_french_numbers():
-    from bot.core.render import french_number
+    from bot.toolkit.numbers import french_number
 
     assert [french_number(x) for x in (2.0, 1.5, 0.25, 12)] == ["2", "1,5", "0,2", "12"]
 

@@ -410,6 +410,7 @@ async def test_teachers_are_refused_unless_the_establishment_opens_it(chat, monk
         assert reply.body == (
             "La commande `!veille` est réservée aux référents numériques dans cet établissement."
         )
+        assert chat.outcome is Outcome.FORBIDDEN
     assert items(chat.db) == []
     assert (await chat.say(TEACHER, "!veille")).body.startswith("La veille de Collège Test")
     assert (await chat.say(TEACHER, "!veille cherche ia")).body.startswith("Aucun lien")
@@ -597,9 +598,10 @@ async def test_the_author_or_a_referent_may_remove_and_numbers_are_not_reused(
     await chat.say(TEACHER, "!veille https://site.fr/2")
     await chat.say(REFERENT, "!veille https://site.fr/3")
     reply = await chat.say(PROF2, "!veille retirer 1")
-    assert chat.outcome is Outcome.REJECTED
-    assert reply.body.startswith(
+    assert chat.outcome is Outcome.FORBIDDEN
+    assert reply.body == (
         "Seuls la personne qui a partagé le lien n° 1 et les référents numériques"
+        " peuvent le retirer."
     )
     reply = await chat.say(TEACHER, "!veille retirer 1")
     assert reply.body == "Le lien n° 1 (Une page (https://site.fr/1)) est retiré de la veille."
