@@ -41,7 +41,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,6 +56,7 @@ from storage.db import available_migrations
 from storage.establishments import EstablishmentRow, sync_establishments
 from storage.formation import fold_words, suggest_tags
 from storage.panne import classify_breakdown
+from storage.stamps import from_stamp, to_stamp
 
 PARIS = ZoneInfo("Europe/Paris")
 ESTABLISHMENTS = 430
@@ -236,20 +237,6 @@ class Seeding:
         return start.replace(microsecond=0) + timedelta(seconds=seconds)
 
 
-def utc_key(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_stamp(moment: datetime) -> str:
-    """How commands store ``ctx.now``: local ISO time with its offset."""
-    return moment.astimezone(PARIS).isoformat()
-
-
-def utc_stamp(moment: datetime, timespec: str = "auto") -> str:
-    """UTC ISO time with ``+00:00`` (formation sessions, surveys, objectives, letters)."""
-    return moment.astimezone(UTC).isoformat(timespec=timespec)
-
-
 def seed_members(s: Seeding) -> None:
     """Teachers who used the bot, with display names; a month of handled command ids."""
     members, handled = [], []
@@ -261,13 +248,13 @@ def seed_members(s: Seeding) -> None:
         for user_id in people:
             name = f"{s.rng.choice(_FIRST)} {s.rng.choice(_LAST)}"
             first_seen = datetime.combine(s.rng.choice(s.school_days[:60]), time(10), PARIS)
-            members.append((e.id, user_id, "teacher", name, first_seen.isoformat()))
+            members.append((e.id, user_id, "teacher", name, to_stamp(first_seen)))
         # handled_events keeps 30 days (bot/matrix.py HANDLED_RETENTION): ~6 commands a day.
         for day in recent:
             for k in range(6):
                 at = datetime.combine(day, time(8 + k, s.rng.randrange(60)), PARIS)
                 event_id = f"$seed-{e.id}-{day:%m%d}-{k}"
-                handled.append((event_id, e.room, at.isoformat()))
+                handled.append((event_id, e.room, to_stamp(at)))
     s.insert(
         "members", ("establishment_id", "user_id", "role", "display_name", "first_seen"), members
     )
@@ -279,8 +266,8 @@ SERIES_COLUMNS = (
     "opened_by", "opened_at",
 )  # fmt: skip
 SLOT_COLUMNS = (
-    "id", "establishment_id", "series_id", "number", "starts_at", "starts_utc", "ends_utc",
-    "capacity", "place", "cancelled_at", "cancelled_by",
+    "id", "establishment_id", "series_id", "number", "starts_at", "ends_at", "capacity", "place",
+    "cancelled_at", "cancelled_by",
 )  # fmt: skip
 OUTBOX_COLUMNS = (
     "establishment_id", "body", "html", "mentions", "txn_id", "created_at", "sent_at", "event_id",
@@ -321,7 +308,7 @@ def seed_permanence(s: Seeding) -> None:
                     capacity,
                     place,
                     referent,
-                    opened.isoformat(),
+                    to_stamp(opened),
                 )
             )
             for day in s.school_days:
@@ -333,9 +320,9 @@ def seed_permanence(s: Seeding) -> None:
             slot_id += 1
             cancelled = s.rng.random() < 0.03 and starts.date() != s.now.date()
             slot_rows.append(
-                (slot_id, e.id, sid, number, starts.isoformat(), utc_key(starts))
-                + (utc_key(starts + timedelta(minutes=minutes)), capacity, place)
-                + ((opened.isoformat(), referent) if cancelled else (None, None))
+                (slot_id, e.id, sid, number, to_stamp(starts))
+                + (to_stamp(starts + timedelta(minutes=minutes)), capacity, place)
+                + ((to_stamp(opened), referent) if cancelled else (None, None))
             )
             past = starts <= s.now
             today = starts.date() == s.now.date() and not past
@@ -348,13 +335,13 @@ def seed_permanence(s: Seeding) -> None:
                 if past and s.rng.random() < 0.1:
                     status = "cancelled"
                 booked += status == "booked"
-                stamp = (starts - timedelta(days=s.rng.randint(1, 6))).isoformat()
+                stamp = to_stamp(starts - timedelta(days=s.rng.randint(1, 6)))
                 subject = s.rng.choice(_SUBJECTS)
                 booking_rows.append((booking_id, slot_id, user_id, subject, status, stamp, stamp))
             if past and booked and not cancelled:
                 key = f"creneau-{slot_id}"
                 reminded = starts - timedelta(hours=2)
-                ledger_rows.append(("permanence-rappel", e.id, key, reminded.isoformat()))
+                ledger_rows.append(("permanence-rappel", e.id, key, to_stamp(reminded)))
                 if reminded >= month_ago:  # sent messages are kept 30 days
                     outbox_rows.append(
                         (
@@ -363,8 +350,8 @@ def seed_permanence(s: Seeding) -> None:
                             "<p>Rappel</p>",
                             "[]",
                             f"rupn-job-permanence-rappel-{e.id}-{key}",
-                            reminded.isoformat(),
-                            reminded.isoformat(),
+                            to_stamp(reminded),
+                            to_stamp(reminded),
                             f"$seed-rappel-{slot_id}",
                         )
                     )
@@ -477,7 +464,7 @@ def seed_formation(s: Seeding) -> None:
                 if starts is not None:
                     place = s.rng.choice(SESSION_PLACES)
                     session_rows.append(
-                        (need_id, e.id, utc_stamp(starts), place, referent, local_stamp(planned_at))
+                        (need_id, e.id, to_stamp(starts), place, referent, to_stamp(planned_at))
                     )
                     status, status_at = "planned", planned_at
                     if fate == "closed" and starts + timedelta(days=1) < s.now:
@@ -490,17 +477,17 @@ def seed_formation(s: Seeding) -> None:
             elif fate == "dane":
                 status, closed_by = "dane", referent
                 status_at = s.before_now(at + timedelta(days=1), at + timedelta(days=30))
-            changed = local_stamp(status_at) if status_at else None
-            row = (need_id, e.id, number, text, tags_of[text], author, local_stamp(at), status)
+            changed = to_stamp(status_at) if status_at else None
+            row = (need_id, e.id, number, text, tags_of[text], author, to_stamp(at), status)
             need_rows.append((*row, changed, closed_by, note))
             # Support: the author first, then a few colleagues (a crowd for some needs).
-            vote_rows.append((need_id, author, local_stamp(at)))
+            vote_rows.append((need_id, author, to_stamp(at)))
             span = ((status_at if status != "open" else s.now) - at).total_seconds()
             others = [p for p in people if p != author]
             supporters = min(len(others), int(s.rng.expovariate(1 / 7)))
             for voter in s.rng.sample(others, supporters):  # the year's largest table: inlined
                 voted = at + timedelta(seconds=int(span * s.rng.random()))
-                vote_rows.append((need_id, voter, voted.isoformat()))
+                vote_rows.append((need_id, voter, to_stamp(voted)))
     s.insert("training_needs", NEED_COLUMNS, need_rows)
     s.insert("training_votes", ("need_id", "voter", "voted_at"), vote_rows)
     s.insert("training_sessions", SESSION_COLUMNS, session_rows)
@@ -585,7 +572,7 @@ def seed_veille(s: Seeding) -> None:
             kept = tags[: s.rng.randint(0, len(tags))]
             comment = s.rng.choice(WATCH_COMMENTS)
             row = (item_id, e.id, number, url, title if found else url, int(found), comment)
-            item_rows.append((*row, " ".join(kept), referent, local_stamp(at)))
+            item_rows.append((*row, " ".join(kept), referent, to_stamp(at)))
         counters.append((e.id, number + (s.rng.random() < 0.03)))
     # The insert trigger indexes row by row (2 s here); one rebuild indexes them all at once.
     (trigger,) = s.db.conn.execute(
@@ -655,12 +642,12 @@ def seed_panne(s: Seeding) -> None:
             ticket = ticket_at = resolved_at = resolved_by = None
             if s.rng.random() < 0.45:
                 ticket = f"GLPI-{s.rng.randint(10_000, 99_999)}"
-                ticket_at = local_stamp(s.before_now(at, at + timedelta(days=2)))
+                ticket_at = to_stamp(s.before_now(at, at + timedelta(days=2)))
             repaired = at + timedelta(hours=s.rng.expovariate(1 / 72))
             if repaired < s.now and s.rng.random() < 0.95:
-                resolved_at = local_stamp(repaired.replace(microsecond=0))
+                resolved_at = to_stamp(repaired.replace(microsecond=0))
                 resolved_by = referent if s.rng.random() < 0.6 else reporter
-            row = (incident_id, e.id, number, text, category_of[text], reporter, local_stamp(at))
+            row = (incident_id, e.id, number, text, category_of[text], reporter, to_stamp(at))
             rows.append((*row, ticket, ticket_at, resolved_at, resolved_by))
     s.insert("incidents", INCIDENT_COLUMNS, rows)
 
@@ -708,13 +695,13 @@ def seed_enquete(s: Seeding) -> None:
             title = s.rng.choice(SURVEY_TITLES)
             slug = "-".join(fold_words(title or "enquete"))
             url = f"https://framaforms.org/{slug}-{s.rng.randrange(10**8)}"
-            closed_at = utc_stamp(closed, "microseconds") if closed else None
-            row = (survey_id, e.id, number, title, url, "members", utc_stamp(opens, "microseconds"))
+            closed_at = to_stamp(closed) if closed else None
+            row = (survey_id, e.id, number, title, url, "members", to_stamp(opens))
             survey_rows.append((*row, deadline.isoformat(), referent, closed_at))
             until = closed or datetime.combine(deadline, time(23, 59), PARIS)
             for user_id in s.rng.sample(people, round(share * len(people))):
                 answered = s.before_now(opens, until)
-                answer_rows.append((survey_id, user_id, utc_stamp(answered, "microseconds")))
+                answer_rows.append((survey_id, user_id, to_stamp(answered)))
     s.insert("surveys", SURVEY_COLUMNS, survey_rows)
     s.insert("survey_answers", ("survey_id", "user_id", "answered_at"), answer_rows)
 
@@ -769,17 +756,15 @@ def seed_objectifs(s: Seeding) -> None:
             status_at = updated_by = None
             if status != "active":
                 changed = s.school_day_between(created.date() + timedelta(days=60), yesterday)
-                status_at = utc_stamp(s.during_class(changed), "seconds")
+                status_at = to_stamp(s.during_class(changed))
                 updated_by = s.rng.choice(managers)
             row = (objective_id, e.id, YEAR_START.year, number, text, figure, op, target, percent)
-            stamps = (utc_stamp(created, "seconds"), status_at)
+            stamps = (to_stamp(created), status_at)
             objective_rows.append((*row, status, author, *stamps, updated_by))
             for _ in range(s.rng.randint(1, 4)):
                 day = s.school_day_between(created.date() + timedelta(days=14), yesterday)
                 at, note = s.during_class(day), s.rng.choice(OBJECTIVE_NOTES)
-                note_rows.append(
-                    (objective_id, note, s.rng.choice(managers), utc_stamp(at, "seconds"))
-                )
+                note_rows.append((objective_id, note, s.rng.choice(managers), to_stamp(at)))
     s.insert("objectives", OBJECTIVE_COLUMNS, objective_rows)
     s.insert("objective_notes", ("objective_id", "text", "author", "created_at"), note_rows)
 
@@ -805,24 +790,24 @@ def seed_lettre(s: Seeding) -> None:
     for item_id, eid, posted in s.db.execute(
         "SELECT id, establishment_id, posted_at FROM veille_items ORDER BY establishment_id, number"
     ):
-        letter = bisect_left(instants, datetime.fromisoformat(posted).timestamp())
+        letter = bisect_left(instants, from_stamp(posted).timestamp())
         if letter < len(fridays):
             news[eid, letter].append(("veille", item_id))
     for survey_id, eid, opens, deadline, closed in s.db.execute(
         "SELECT id, establishment_id, opens_at, deadline, closed_at FROM surveys"
     ):
-        letter = bisect_left(instants, datetime.fromisoformat(opens).timestamp())
+        letter = bisect_left(instants, from_stamp(opens).timestamp())
         at = fridays[letter] if letter < len(fridays) else None
-        closes = datetime.fromisoformat(closed) if closed else None
+        closes = from_stamp(closed) if closed else None
         if at and date.fromisoformat(deadline) >= at.date() and (closes is None or closes > at):
             news[eid, letter].append(("enquete", survey_id))
     for eid, number, starts, planned in s.db.execute(
         "SELECT s.establishment_id, n.number, s.starts_at, s.planned_at FROM training_sessions s"
         " JOIN training_needs n ON n.id = s.need_id"
     ):
-        letter = bisect_left(instants, datetime.fromisoformat(planned).timestamp())
+        letter = bisect_left(instants, from_stamp(planned).timestamp())
         at = fridays[letter] if letter < len(fridays) else None
-        if at and datetime.fromisoformat(starts) >= at.replace(hour=0, minute=0):
+        if at and from_stamp(starts) >= at.replace(hour=0, minute=0):
             news[eid, letter].append(("formation-session", number))
     letters, items, ledger, outbox = [], [], [], []
     month_ago, letter_id = s.now - timedelta(days=30), 0
@@ -833,13 +818,13 @@ def seed_lettre(s: Seeding) -> None:
             letter_id += 1
             period = at.strftime("%G-W%V")
             sent = at + timedelta(seconds=s.rng.randint(1, 20))
-            as_of, sent_at = utc_stamp(at, "microseconds"), utc_stamp(sent, "microseconds")
+            as_of, sent_at = to_stamp(at), to_stamp(sent)
             letters.append((letter_id, e.id, period, as_of, sent_at))
             items += [(e.id, kind, item, letter_id) for kind, item in news[e.id, index]]
-            ledger.append(("lettre", e.id, period, local_stamp(sent)))
+            ledger.append(("lettre", e.id, period, to_stamp(sent)))
             if sent >= month_ago:  # sent messages are kept 30 days
                 txn = f"rupn-job-lettre-{e.id}-{period}"
-                stamp = local_stamp(sent)
+                stamp = to_stamp(sent)
                 message = ("Lettre d'information", "<p>Lettre d'information</p>", "[]", txn)
                 outbox.append((e.id, *message, stamp, stamp, f"$seed-lettre-{letter_id}"))
     s.insert("newsletters", ("id", "establishment_id", "period", "as_of", "sent_at"), letters)
@@ -970,13 +955,13 @@ def values_permanence(db, eid: str, now: datetime, rng: random.Random) -> dict[s
     """An open slot of the next two weeks: its number and its date as people type it."""
     rows = db.execute(
         "SELECT number, starts_at FROM permanence_slots WHERE establishment_id = ?"
-        " AND cancelled_at IS NULL AND starts_utc > ? AND starts_utc <= ?",
-        (eid, utc_key(now), utc_key(now + timedelta(weeks=2))),
+        " AND cancelled_at IS NULL AND starts_at > ? AND starts_at <= ?",
+        (eid, to_stamp(now), to_stamp(now + timedelta(weeks=2))),
     ).fetchall()
     if not rows:
         return {"slot": "9999", "slot_date": "demain 10h"}
     number, starts_at = rng.choice(rows)
-    starts = datetime.fromisoformat(starts_at)
+    starts = from_stamp(starts_at).astimezone(PARIS)
     return {"slot": str(number), "slot_date": f"{starts.day}/{starts.month} {starts:%Hh%M}"}
 
 
@@ -989,7 +974,7 @@ def values_formation(db, eid: str, now: datetime, rng: random.Random) -> dict[st
         (eid,),
     ).fetchall()
     opened = [number for number, status, _ in rows if status == "open"] or [9999]
-    coming = [n for n, status, at in rows if status == "planned" and at >= utc_stamp(now)]
+    coming = [n for n, status, at in rows if status == "planned" and at >= to_stamp(now)]
     return {
         "need": str(rng.choice(opened)),
         "planned_need": str(rng.choice(coming or opened)),

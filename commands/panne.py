@@ -93,7 +93,7 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
             "panne/liste",
             incidents=incidents,
             everyone=everyone,
-            day=format_date_fr,
+            day=_local_day(ctx),
             category_label=category_label,
         )
         return
@@ -109,7 +109,7 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
         "panne/signalee",
         incident=incident,
         room=room_of(description),
-        day=format_date_fr,
+        day=_local_day(ctx),
         category_label=category_label,
     )
 
@@ -137,6 +137,11 @@ async def resolved(ctx: Context, incident: IncidentRef) -> None:
     _require_open_and_own(ctx, incident)
     resolve_incident(ctx.db, incident, ctx.sender, ctx.now)
     await ctx.reply("panne/resolue", incident=incident)
+
+
+def _local_day(ctx: Context):
+    # Stored instants come back in UTC: the day is the establishment's.
+    return lambda moment: format_date_fr(moment.astimezone(ctx.now.tzinfo))
 
 
 def _require_open_and_own(ctx: Context, incident: Incident) -> None:

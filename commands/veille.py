@@ -53,7 +53,7 @@ class Comment(TaggedText):
 async def share(ctx: Context, url: Url | None = None, note: Comment | None = None) -> None:
     if url is None:
         items = store.recent_items(ctx.db, ctx.establishment.id)
-        await ctx.reply("veille/liste", items=items, **_formatters())
+        await ctx.reply("veille/liste", items=items, **_formatters(ctx))
         return
     if ctx.role not in SHARERS and not ctx.establishment.allow_teachers_veille:
         await ctx.reply("veille/reservee")
@@ -67,7 +67,7 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
         )
     first = store.find_by_url(ctx.db, ctx.establishment.id, url)
     if first is not None:  # refused before fetching: no need to reach the site again
-        await ctx.reply("veille/doublon", item=first, **_formatters())
+        await ctx.reply("veille/doublon", item=first, **_formatters(ctx))
         return
     # Awaited outside any transaction: only this person's next command waits for it.
     fetched = await fetch_title(url, fetch_policy(ctx))
@@ -83,9 +83,9 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
             now=ctx.now,
         )
     except store.DuplicateLink as duplicate:  # someone shared it while the page loaded
-        await ctx.reply("veille/doublon", item=duplicate.existing, **_formatters())
+        await ctx.reply("veille/doublon", item=duplicate.existing, **_formatters(ctx))
         return
-    await ctx.reply("veille/ajoute", item=item, error=fetched.error, **_formatters())
+    await ctx.reply("veille/ajoute", item=item, error=fetched.error, **_formatters(ctx))
 
 
 @share.sub(
@@ -102,7 +102,7 @@ async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
         )
     items = store.search_items(ctx.db, ctx.establishment.id, words)
     echo = " ".join(words.split())[:60]
-    await ctx.reply("veille/recherche", items=items, words=echo, **_formatters())
+    await ctx.reply("veille/recherche", items=items, words=echo, **_formatters(ctx))
 
 
 @share.sub(
@@ -128,8 +128,12 @@ def fetch_policy(ctx: Context) -> FetchPolicy:
     return FetchPolicy(allow_private=ctx.config.bot.allow_private_links)
 
 
-def _formatters() -> dict:
-    return {"day": format_date_fr, "is_anonymous": is_anonymous}
+def _formatters(ctx: Context) -> dict:
+    # Stored instants come back in UTC: the day is the establishment's.
+    return {
+        "day": lambda moment: format_date_fr(moment.astimezone(ctx.now.tzinfo)),
+        "is_anonymous": is_anonymous,
+    }
 
 
 @newsletter_section("veille", order=10)

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlite_utils
 
@@ -28,6 +28,7 @@ from storage.periods import (
     counts_by_key_per_period,
     select_per_period,
 )
+from storage.stamps import from_stamp, to_stamp
 
 # --- CRCN tags ----------------------------------------------------------------------
 
@@ -405,19 +406,14 @@ def _need(row) -> TrainingNeed:
         text=text,
         tags=tuple(tags.split()),
         author=author,
-        created_at=datetime.fromisoformat(created),
+        created_at=from_stamp(created),
         status=status,
         votes=votes,
         close_note=note,
         poll_event_id=poll,
-        session_at=datetime.fromisoformat(start) if start else None,
+        session_at=from_stamp(start) if start else None,
         session_place=place,
     )
-
-
-def _utc(value: datetime) -> str:
-    # UTC so that text order is time order even across a DST change.
-    return value.astimezone(UTC).isoformat()
 
 
 def record_need(
@@ -436,11 +432,11 @@ def record_need(
             "INSERT INTO training_needs (establishment_id, number, text, tags, author, created_at)"
             " VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM training_needs"
             " WHERE establishment_id = ?), ?, ?, ?, ?) RETURNING id",
-            (establishment_id, establishment_id, text, " ".join(tags), author, now.isoformat()),
+            (establishment_id, establishment_id, text, " ".join(tags), author, to_stamp(now)),
         ).fetchone()[0]
         db.execute(
             "INSERT INTO training_votes (need_id, voter, voted_at) VALUES (?, ?, ?)",
-            (need_id, author, now.isoformat()),
+            (need_id, author, to_stamp(now)),
         )
     return _need_by_id(db, need_id)
 
@@ -497,7 +493,7 @@ def vote(db: sqlite_utils.Database, need_id: int, voter: str, now: datetime) -> 
     cursor = db.execute(
         "INSERT INTO training_votes (need_id, voter, voted_at) VALUES (?, ?, ?)"
         " ON CONFLICT (need_id, voter) DO NOTHING",
-        (need_id, voter, now.isoformat()),
+        (need_id, voter, to_stamp(now)),
     )
     return cursor.rowcount == 1
 
@@ -534,7 +530,7 @@ def plan_session(
     The need becomes ``planned``; with ``close_poll`` its date poll is closed in
     the same transaction, so late answers no longer count.
     """
-    stamp = now.isoformat()
+    stamp = to_stamp(now)
     with db.atomic():
         moved = bool(
             db.execute("SELECT 1 FROM training_sessions WHERE need_id = ?", (need.id,)).fetchone()
@@ -545,7 +541,7 @@ def plan_session(
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (need_id) DO UPDATE SET"
             " starts_at = excluded.starts_at, place = excluded.place,"
             " planned_by = excluded.planned_by, planned_at = excluded.planned_at",
-            (need.id, need.establishment_id, _utc(starts_at), place, planned_by, stamp),
+            (need.id, need.establishment_id, to_stamp(starts_at), place, planned_by, stamp),
         )
         db.execute(
             "UPDATE training_needs SET status = ?, status_at = ? WHERE id = ?",
@@ -573,10 +569,10 @@ def upcoming_sessions(
         " FROM training_sessions s JOIN training_needs n ON n.id = s.need_id"
         " WHERE s.establishment_id = ? AND n.status = ? AND s.starts_at >= ?"
         " ORDER BY s.starts_at, n.number LIMIT ?",
-        (establishment_id, PLANNED, _utc(start_of_day), -1 if limit is None else limit),
+        (establishment_id, PLANNED, to_stamp(start_of_day), -1 if limit is None else limit),
     ).fetchall()
     return [
-        TrainingSession(number, text, tuple(tags.split()), datetime.fromisoformat(at), place, votes)
+        TrainingSession(number, text, tuple(tags.split()), from_stamp(at), place, votes)
         for number, text, tags, at, place, votes in rows
     ]
 
@@ -588,7 +584,7 @@ def close_need(
     db.execute(
         "UPDATE training_needs SET status = ?, status_at = ?, closed_by = ?, close_note = ?"
         " WHERE id = ?",
-        (CLOSED, now.isoformat(), closed_by, note, need.id),
+        (CLOSED, to_stamp(now), closed_by, note, need.id),
     )
 
 
@@ -598,7 +594,7 @@ def forward_to_dane(
     """Mark a need as forwarded to the academy team: it leaves the establishment's list."""
     db.execute(
         "UPDATE training_needs SET status = ?, status_at = ?, closed_by = ? WHERE id = ?",
-        (DANE, now.isoformat(), forwarded_by, need.id),
+        (DANE, to_stamp(now), forwarded_by, need.id),
     )
 
 
@@ -615,17 +611,17 @@ def attach_poll(
     now: datetime,
 ) -> None:
     """Remember a poll posted for a need; a newer poll replaces the need's previous one."""
-    encoded = json.dumps([{"id": o.id, "starts_at": _utc(o.starts_at)} for o in options])
+    encoded = json.dumps([{"id": o.id, "starts_at": to_stamp(o.starts_at)} for o in options])
     with db.atomic():
         db.execute(
             "INSERT INTO training_polls (event_id, need_id, room_id, options, created_by,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-            (event_id, need.id, room_id, encoded, created_by, now.isoformat()),
+            (event_id, need.id, room_id, encoded, created_by, to_stamp(now)),
         )
         if need.poll_event_id and need.poll_event_id != event_id:
             db.execute(
                 "UPDATE training_polls SET closed_at = ? WHERE event_id = ? AND closed_at IS NULL",
-                (now.isoformat(), need.poll_event_id),
+                (to_stamp(now), need.poll_event_id),
             )
         db.execute("UPDATE training_needs SET poll_event_id = ? WHERE id = ?", (event_id, need.id))
 
@@ -639,9 +635,7 @@ def find_poll(db: sqlite_utils.Database, event_id: str) -> TrainingPoll | None:
     ).fetchone()
     if row is None:
         return None
-    options = tuple(
-        PollOption(o["id"], datetime.fromisoformat(o["starts_at"])) for o in json.loads(row[3])
-    )
+    options = tuple(PollOption(o["id"], from_stamp(o["starts_at"])) for o in json.loads(row[3]))
     return TrainingPoll(row[0], row[1], row[2], options, closed=row[4] is not None)
 
 
@@ -697,11 +691,9 @@ def needs_by_theme_per_period(
     rows = select_per_period(
         db,
         periods,
-        _utc,
-        # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
         "SELECT p.n, t.tags, count(*) FROM periods p JOIN training_needs t"
-        " ON t.establishment_id = ? AND julianday(t.created_at) >= julianday(p.lo)"
-        " AND julianday(t.created_at) < julianday(p.hi) GROUP BY p.n, t.tags",
+        " ON t.establishment_id = ? AND t.created_at >= p.lo AND t.created_at < p.hi"
+        " GROUP BY p.n, t.tags",
         [establishment_id],
     )
     return counts_by_key_per_period(
@@ -727,9 +719,7 @@ def sessions_per_period(
     return count_per_period(
         db,
         periods,
-        _utc,
         "SELECT count(*) FROM training_sessions t WHERE t.establishment_id = ?"
-        " AND julianday(t.starts_at) >= julianday(p.lo)"
-        " AND julianday(t.starts_at) < julianday(p.hi)",
+        " AND t.starts_at >= p.lo AND t.starts_at < p.hi",
         [establishment_id],
     )
