@@ -55,6 +55,7 @@ from storage import migrate, open_database
 from storage.db import available_migrations
 from storage.establishments import EstablishmentRow, sync_establishments
 from storage.formation import fold_words, suggest_tags
+from storage.numbers import NUMBERED
 from storage.panne import classify_breakdown
 from storage.stamps import from_stamp, to_stamp
 
@@ -200,6 +201,16 @@ class Seeding:
         count = self.db.conn.executemany(sql, rows).rowcount
         self.rows[table] = self.rows.get(table, 0) + count
         return count
+
+    def count_numbers(self, table: str) -> None:
+        """The counters ``storage.numbers`` keeps, for rows inserted with their numbers."""
+        scope = NUMBERED[table]
+        self.db.conn.execute(
+            "INSERT INTO number_counters (family, establishment_id, scope, last_number)"
+            f" SELECT ?, establishment_id, {scope or 0}, max(number) FROM {table}"
+            " GROUP BY establishment_id" + (f", {scope}" if scope else ""),
+            (table,),
+        )
 
     @cached_property
     def school_days(self) -> list[date]:
@@ -365,6 +376,7 @@ def seed_permanence(s: Seeding) -> None:
         SLOT_COLUMNS,
         slot_rows,
     )
+    s.count_numbers("permanence_slots")
     s.insert(
         "permanence_bookings",
         ("id", "slot_id", "user_id", "subject", "status", "created_at", "updated_at"),
@@ -489,6 +501,7 @@ def seed_formation(s: Seeding) -> None:
                 voted = at + timedelta(seconds=int(span * s.rng.random()))
                 vote_rows.append((need_id, voter, to_stamp(voted)))
     s.insert("training_needs", NEED_COLUMNS, need_rows)
+    s.count_numbers("training_needs")
     s.insert("training_votes", ("need_id", "voter", "voted_at"), vote_rows)
     s.insert("training_sessions", SESSION_COLUMNS, session_rows)
 
@@ -573,7 +586,7 @@ def seed_veille(s: Seeding) -> None:
             comment = s.rng.choice(WATCH_COMMENTS)
             row = (item_id, e.id, number, url, title if found else url, int(found), comment)
             item_rows.append((*row, " ".join(kept), referent, to_stamp(at)))
-        counters.append((e.id, number + (s.rng.random() < 0.03)))
+        counters.append(("veille_items", e.id, 0, number + (s.rng.random() < 0.03)))
     # The insert trigger indexes row by row (2 s here); one rebuild indexes them all at once.
     (trigger,) = s.db.conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'veille_items_ai'"
@@ -582,7 +595,7 @@ def seed_veille(s: Seeding) -> None:
     s.insert("veille_items", WATCH_COLUMNS, item_rows)
     s.db.conn.execute("INSERT INTO veille_items_fts (veille_items_fts) VALUES ('rebuild')")
     s.db.conn.execute(trigger)
-    s.insert("veille_counters", ("establishment_id", "last_number"), counters)
+    s.insert("number_counters", ("family", "establishment_id", "scope", "last_number"), counters)
 
 
 # Breakdowns as teachers describe them; {room} is one of ROOMS.
@@ -650,6 +663,7 @@ def seed_panne(s: Seeding) -> None:
             row = (incident_id, e.id, number, text, category_of[text], reporter, to_stamp(at))
             rows.append((*row, ticket, ticket_at, resolved_at, resolved_by))
     s.insert("incidents", INCIDENT_COLUMNS, rows)
+    s.count_numbers("incidents")
 
 
 SURVEY_TITLES = (
@@ -703,6 +717,7 @@ def seed_enquete(s: Seeding) -> None:
                 answered = s.before_now(opens, until)
                 answer_rows.append((survey_id, user_id, to_stamp(answered)))
     s.insert("surveys", SURVEY_COLUMNS, survey_rows)
+    s.count_numbers("surveys")
     s.insert("survey_answers", ("survey_id", "user_id", "answered_at"), answer_rows)
 
 
@@ -766,6 +781,7 @@ def seed_objectifs(s: Seeding) -> None:
                 at, note = s.during_class(day), s.rng.choice(OBJECTIVE_NOTES)
                 note_rows.append((objective_id, note, s.rng.choice(managers), to_stamp(at)))
     s.insert("objectives", OBJECTIVE_COLUMNS, objective_rows)
+    s.count_numbers("objectives")
     s.insert("objective_notes", ("objective_id", "text", "author", "created_at"), note_rows)
 
 
@@ -951,6 +967,16 @@ COMMANDS: dict[str, list[Probe]] = {
 }
 
 
+def next_number_of(db, table: str, eid: str, scope: int = 0) -> str:
+    """The number the next row of ``table`` will get (``storage.numbers``), as typed."""
+    row = db.execute(
+        "SELECT last_number FROM number_counters WHERE family = ? AND establishment_id = ?"
+        " AND scope = ?",
+        (table, eid, scope),
+    ).fetchone()
+    return str((row[0] if row else 0) + 1)
+
+
 def values_permanence(db, eid: str, now: datetime, rng: random.Random) -> dict[str, str]:
     """An open slot of the next two weeks: its number and its date as people type it."""
     rows = db.execute(
@@ -987,13 +1013,10 @@ def values_veille(db, eid: str, now: datetime, rng: random.Random) -> dict[str, 
     urls = db.execute(
         "SELECT normalized_url FROM veille_items WHERE establishment_id = ?", (eid,)
     ).fetchall()
-    last = db.execute(
-        "SELECT last_number FROM veille_counters WHERE establishment_id = ?", (eid,)
-    ).fetchone()
     return {
         "search": rng.choice(WATCH_SEARCHES),
         "new_url": f"https://www.reseau-canope.fr/notice/ressource-{rng.randrange(10**6)}",
-        "next": str((last[0] if last else 0) + 1),
+        "next": next_number_of(db, "veille_items", eid),
         "shared_url": rng.choice(urls)[0] if urls else "https://eduscol.education.fr",
     }
 
@@ -1006,7 +1029,7 @@ def values_panne(db, eid: str, now: datetime, rng: random.Random) -> dict[str, s
     still_open = [number for number, unresolved in rows if unresolved] or [9999]
     return {
         "room": rng.choice(ROOMS),
-        "next": str(max((number for number, _ in rows), default=0) + 1),
+        "next": next_number_of(db, "incidents", eid),
         "open": str(rng.choice(still_open)),
         "ticket": str(rng.randint(10_000, 99_999)),
     }
@@ -1022,7 +1045,7 @@ def values_enquete(db, eid: str, now: datetime, rng: random.Random) -> dict[str,
     still_open = [number for number, running in rows if running] or [9999]
     return {
         "survey": str(rng.choice(still_open)),
-        "next": str(max((number for number, _ in rows), default=0) + 1),
+        "next": next_number_of(db, "surveys", eid),
     }
 
 
@@ -1035,7 +1058,10 @@ def values_objectifs(db, eid: str, now: datetime, rng: random.Random) -> dict[st
             (eid, YEAR_START.year),
         ).fetchall()
     ]
-    return {"objective": str(rng.choice(numbers or [9999])), "next": str(max(numbers or [0]) + 1)}
+    return {
+        "objective": str(rng.choice(numbers or [9999])),
+        "next": next_number_of(db, "objectives", eid, YEAR_START.year),
+    }
 
 
 Values = Callable[[sqlite_utils.Database, str, datetime, random.Random], dict[str, str]]

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
+from storage.numbers import next_number
 from storage.periods import Period, select_per_period
 from storage.stamps import from_stamp, to_stamp
 
@@ -93,7 +94,7 @@ def open_survey(
             " deadline, opened_by) VALUES (?, ?, ?, ?, 'members', ?, ?, ?)",
             (
                 establishment_id,
-                _next_number(db, establishment_id),
+                next_number(db, "surveys", establishment_id),
                 title,
                 url,
                 to_stamp(now),
@@ -102,14 +103,6 @@ def open_survey(
             ),
         )
         return get_survey(db, cursor.lastrowid)
-
-
-def _next_number(db: sqlite_utils.Database, establishment_id: str) -> int:
-    row = db.execute(
-        "SELECT coalesce(max(number), 0) + 1 FROM surveys WHERE establishment_id = ?",
-        (establishment_id,),
-    ).fetchone()
-    return row[0]
 
 
 def sync_academy_surveys(
@@ -134,10 +127,11 @@ def sync_academy_surveys(
                 (*values, establishment_id, s.key),
             )
             if updated.rowcount == 0:
+                number = next_number(db, "surveys", establishment_id)
                 db.execute(
                     "INSERT INTO surveys (establishment_id, number, title, url, audience,"
                     " opens_at, deadline, academy_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (establishment_id, _next_number(db, establishment_id), *values, s.key),
+                    (establishment_id, number, *values, s.key),
                 )
         # Not "NOT IN (NULL)", which matches nothing: no key left closes them all.
         placeholders = ",".join("?" * len(keys)) or "''"

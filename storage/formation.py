@@ -22,6 +22,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.numbers import next_number
 from storage.periods import (
     Period,
     count_per_period,
@@ -426,13 +427,11 @@ def record_need(
 ) -> TrainingNeed:
     """Store a new need with the next number of its establishment; the author supports it."""
     with db.atomic():
-        # One statement reads max(number) and inserts: it holds the write lock
-        # from the start, so two writers cannot take the same number.
+        number = next_number(db, "training_needs", establishment_id)
         need_id = db.execute(
             "INSERT INTO training_needs (establishment_id, number, text, tags, author, created_at)"
-            " VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM training_needs"
-            " WHERE establishment_id = ?), ?, ?, ?, ?) RETURNING id",
-            (establishment_id, establishment_id, text, " ".join(tags), author, to_stamp(now)),
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (establishment_id, number, text, " ".join(tags), author, to_stamp(now)),
         ).fetchone()[0]
         db.execute(
             "INSERT INTO training_votes (need_id, voter, voted_at) VALUES (?, ?, ?)",

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.numbers import next_number
 from storage.stamps import from_stamp, to_stamp
 
 ACTIVE, REACHED, ABANDONED = "active", "reached", "abandoned"
@@ -102,18 +103,15 @@ def add_objective(
 ) -> Objective:
     """Store an objective with the next number of its establishment's school year."""
     with db.atomic():
-        # One statement reads max(number) and inserts: two writers cannot share a number.
+        number = next_number(db, "objectives", establishment_id, school_year)
         objective_id = db.execute(
             "INSERT INTO objectives (establishment_id, school_year, number, text,"
             " indicator_figure, indicator_op, indicator_target, indicator_percent,"
-            " author, created_at)"
-            " VALUES (?, ?, (SELECT coalesce(max(number), 0) + 1 FROM objectives"
-            " WHERE establishment_id = ? AND school_year = ?), ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 establishment_id,
                 school_year,
-                establishment_id,
-                school_year,
+                number,
                 text,
                 indicator.figure if indicator else None,
                 indicator.op if indicator else None,

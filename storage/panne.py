@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.formation import fold_words
+from storage.numbers import next_number
 from storage.periods import (
     Period,
     counts_by_key_per_period,
@@ -243,12 +244,11 @@ def report_incident(
 ) -> Incident:
     """Log a breakdown with the next number of its establishment."""
     with db.atomic():
-        # Reading max(number) inside the INSERT holds the write lock from the start.
+        number = next_number(db, "incidents", establishment_id)
         incident_id = db.execute(
             "INSERT INTO incidents (establishment_id, number, description, category, reporter,"
-            " reported_at) VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM incidents"
-            " WHERE establishment_id = ?), ?, ?, ?, ?) RETURNING id",
-            (establishment_id, establishment_id, description, category, reporter, to_stamp(now)),
+            " reported_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (establishment_id, number, description, category, reporter, to_stamp(now)),
         ).fetchone()[0]
     return _incident(db.execute(_SELECT + " WHERE i.id = ?", (incident_id,)).fetchone())
 

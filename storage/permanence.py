@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from storage.db import write_transaction
+from storage.numbers import next_number
 from storage.periods import Period, count_per_period
 from storage.stamps import from_stamp, to_stamp
 
@@ -150,7 +151,7 @@ def add_occurrences(
             ).fetchone()
             if exists:
                 continue
-            number = _next_number(db, series.establishment_id)
+            number = next_number(db, "permanence_slots", series.establishment_id)
             db.execute(
                 "INSERT INTO permanence_slots (establishment_id, series_id, number, starts_at,"
                 " ends_at, capacity, place) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -166,14 +167,6 @@ def add_occurrences(
             )
             added.append(number)
     return added
-
-
-def _next_number(db: sqlite_utils.Database, establishment_id: str) -> int:
-    row = db.execute(
-        "SELECT coalesce(max(number), 0) + 1 FROM permanence_slots WHERE establishment_id = ?",
-        (establishment_id,),
-    ).fetchone()
-    return row[0]
 
 
 _SLOT_COLUMNS = (

@@ -1,8 +1,9 @@
 """The shared watch ("veille"): links, their titles, full-text search and the newsletter queue.
 
 Each establishment keeps one list of links, de-duplicated on the normalised URL
-(the caller normalises it) and numbered 1, 2, 3… The newsletter announces each
-item once (it records what it showed: ``newsletter_items``).
+(the caller normalises it) and numbered 1, 2, 3… (``storage.numbers``: the number
+of a removed link is not given again). The newsletter announces each item once
+(it records what it showed: ``newsletter_items``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlite_utils
 
 from storage.db import write_transaction
 from storage.lettre import not_announced
+from storage.numbers import next_number
 from storage.periods import Period, count_per_period
 from storage.stamps import from_stamp, to_stamp
 
@@ -103,12 +105,7 @@ def add_item(
         existing = find_by_url(db, establishment_id, normalized_url)
         if existing is not None:
             raise DuplicateLink(existing)
-        (number,) = db.execute(
-            "INSERT INTO veille_counters (establishment_id, last_number) VALUES (?, 1)"
-            " ON CONFLICT (establishment_id) DO UPDATE SET last_number = last_number + 1"
-            " RETURNING last_number",
-            (establishment_id,),
-        ).fetchone()
+        number = next_number(db, "veille_items", establishment_id)
         cursor = db.execute(
             "INSERT INTO veille_items (establishment_id, number, normalized_url, title,"
             " title_found, comment, tags, author, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
