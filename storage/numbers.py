@@ -36,17 +36,28 @@ def next_number(
     One past the last number given, or past the largest number in the table if
     that is further (rows written by other means, such as the benchmark's seeding).
     """
+    return next_numbers(db, table, establishment_id, 1, scope)[0]
+
+
+def next_numbers(
+    db: sqlite_utils.Database, table: str, establishment_id: str, count: int, scope: int = 0
+) -> range:
+    """``count`` numbers in a row for new rows of ``table``, taken at once (as ``next_number``)."""
     if table not in NUMBERED:
         raise ValueError(f"{table!r} is not a numbered table: {', '.join(NUMBERED)}")
     scope_column = NUMBERED[table]
     if scope_column is None and scope != 0:
         raise ValueError(f"numbers of {table} do not restart: no scope")
+    if count <= 0:
+        return range(0)
     where = "establishment_id = ?" + (f" AND {scope_column} = ?" if scope_column else "")
-    (number,) = db.execute(
+    (last,) = db.execute(
         "INSERT INTO number_counters (family, establishment_id, scope, last_number)"
-        f" VALUES (?, ?, ?, (SELECT coalesce(max(number), 0) + 1 FROM {table} WHERE {where}))"
+        f" VALUES (?, ?, ?, (SELECT coalesce(max(number), 0) + ? FROM {table} WHERE {where}))"
         " ON CONFLICT (family, establishment_id, scope) DO UPDATE"
-        " SET last_number = max(last_number + 1, excluded.last_number) RETURNING last_number",
-        (table, establishment_id, scope, establishment_id, *([scope] if scope_column else [])),
+        " SET last_number = max(last_number + ?, excluded.last_number) RETURNING last_number",
+        (table, establishment_id, scope, count, establishment_id)
+        + ((scope,) if scope_column else ())
+        + (count,),
     ).fetchone()
-    return number
+    return range(last - count + 1, last + 1)

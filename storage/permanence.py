@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from storage.db import write_transaction
-from storage.numbers import next_number
+from storage.numbers import next_numbers
 from storage.periods import Period, count_per_period
 from storage.stamps import from_stamp, to_stamp
 
@@ -142,31 +142,37 @@ def add_occurrences(
     db: sqlite_utils.Database, series: WeeklySeries, starts: Iterable[datetime]
 ) -> list[int]:
     """Add the occurrences not yet there (idempotent); returns the new short numbers."""
-    added = []
     with write_transaction(db):
+        new: dict[str, datetime] = {}
         for start in starts:
-            exists = db.execute(
-                "SELECT 1 FROM permanence_slots WHERE series_id = ? AND starts_at = ?",
-                (series.id, to_stamp(start)),
-            ).fetchone()
-            if exists:
-                continue
-            number = next_number(db, "permanence_slots", series.establishment_id)
-            db.execute(
-                "INSERT INTO permanence_slots (establishment_id, series_id, number, starts_at,"
-                " ends_at, capacity, place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            stamp = to_stamp(start)
+            if (
+                stamp not in new
+                and not db.execute(
+                    "SELECT 1 FROM permanence_slots WHERE series_id = ? AND starts_at = ?",
+                    (series.id, stamp),
+                ).fetchone()
+            ):
+                new[stamp] = start
+        # The new occurrences take their numbers in the order given, all at once.
+        numbers = next_numbers(db, "permanence_slots", series.establishment_id, len(new))
+        db.conn.executemany(
+            "INSERT INTO permanence_slots (establishment_id, series_id, number, starts_at,"
+            " ends_at, capacity, place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     series.establishment_id,
                     series.id,
                     number,
-                    to_stamp(start),
+                    stamp,
                     to_stamp(start + series.duration),
                     series.capacity,
                     series.place,
-                ),
-            )
-            added.append(number)
-    return added
+                )
+                for number, (stamp, start) in zip(numbers, new.items(), strict=True)
+            ],
+        )
+    return list(numbers)
 
 
 _SLOT_COLUMNS = (

@@ -9,7 +9,7 @@ import pytest
 
 from storage import migrate, open_database
 from storage.db import available_migrations
-from storage.numbers import NUMBERED, next_number
+from storage.numbers import NUMBERED, next_number, next_numbers
 from storage.objectifs import add_objective
 from storage.panne import report_incident
 from tests.conftest import PARIS, TEACHER
@@ -38,6 +38,16 @@ def test_numbers_count_from_one_in_each_establishment_and_school_year(db):
         for year in (2026, 2026, 2027, 2026)
     ]
     assert numbers == [1, 2, 1, 3]
+
+
+def test_several_numbers_are_taken_at_once_in_a_row(db):
+    assert next_number(db, "permanence_slots", "clg-test") == 1
+    assert next_numbers(db, "permanence_slots", "clg-test", 3) == range(2, 5)
+    assert next_numbers(db, "permanence_slots", "clg-test", 0) == range(0)
+    assert next_number(db, "permanence_slots", "clg-test") == 5
+    assert next_numbers(db, "incidents", "clg-test", 0) == range(0)
+    counters = "SELECT family FROM number_counters WHERE establishment_id = 'clg-test'"
+    assert [family for (family,) in db.execute(counters)] == ["permanence_slots"]
 
 
 def test_a_number_is_never_given_twice_even_after_its_row_is_gone(db):
