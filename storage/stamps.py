@@ -23,4 +23,5 @@ def to_stamp(moment: datetime) -> str:
 
 def from_stamp(text: str) -> datetime:
     """A stored instant as an aware datetime in UTC."""
-    return datetime.fromisoformat(text).astimezone(UTC)
+    moment = datetime.fromisoformat(text)  # a stamp's ``Z`` reads as UTC already
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
