@@ -24,7 +24,6 @@ import sqlite3
 import statistics
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from nio import MegolmEvent, RoomMessage
@@ -39,6 +38,7 @@ from bench.seed import (
     to_toml,
 )
 from bench.world import BOT_PASSWORD_ENV, FAST_HASHING, _parallel
+from storage.stamps import from_stamp, to_stamp
 from tests.support.testbed import BotProcess, ChatUser, LocalSynapse
 
 SYNAPSE_DEFAULT_RATE = 0.2  # rc_message.per_second when homeserver.yaml does not set it
@@ -193,8 +193,8 @@ def _sent_times(database: Path) -> list[float]:
         rows = conn.execute(
             "SELECT sent_at FROM outbox WHERE created_at >= ? AND sent_at IS NOT NULL"
             " ORDER BY sent_at",
-            (NOW.isoformat(),),
+            (to_stamp(NOW),),
         ).fetchall()
     finally:
         conn.close()
-    return [datetime.fromisoformat(row[0]).timestamp() for row in rows]
+    return [from_stamp(row[0]).timestamp() for row in rows]

@@ -1,9 +1,8 @@
 """Figures for the yearly activity report that the monthly digest does not give.
 
 Counts only, over ``[start, end)`` (aware datetimes): no function here returns
-who did what. The families store their instants in different shapes (local ISO
-time with its offset, UTC ISO, ``…Z``), so every comparison goes through
-SQLite's ``julianday()``, which reads all of them as the same instant.
+who did what. Instants are stored in one fixed-width UTC form (``storage.stamps``),
+so they compare as text.
 """
 
 from __future__ import annotations
@@ -23,17 +22,17 @@ from storage.formation import (
     PLANNED,
     theme_of,
 )
-from storage.permanence import utc_key
+from storage.stamps import to_stamp
 
 HANDLED_STATUSES = (PLANNED, CLOSED, DANE)
 
 
 def _between(column: str) -> str:
-    return f"julianday({column}) >= julianday(?) AND julianday({column}) < julianday(?)"
+    return f"{column} >= ? AND {column} < ?"
 
 
 def _bounds(start: datetime, end: datetime) -> tuple[str, str]:
-    return start.isoformat(), end.isoformat()
+    return to_stamp(start), to_stamp(end)
 
 
 # --- spreading information ----------------------------------------------------------
@@ -88,9 +87,9 @@ def needs_summary(
     marks = ",".join("?" * len(HANDLED_STATUSES))
     # A need is handled if its last change (planned, closed, forwarded) came before the end.
     needs = db.execute(
-        f"SELECT tags, status, status IN ({marks}) AND julianday(status_at) < julianday(?)"
+        f"SELECT tags, status, status IN ({marks}) AND status_at < ?"
         f" FROM training_needs WHERE establishment_id = ? AND {_between('created_at')}",
-        (*HANDLED_STATUSES, end.isoformat(), establishment_id, *bounds),
+        (*HANDLED_STATUSES, to_stamp(end), establishment_id, *bounds),
     ).fetchall()
     rows: dict[str, dict[str, int]] = {}
     by_status = dict.fromkeys(HANDLED_STATUSES, 0)
@@ -133,8 +132,8 @@ def seats_offered(
     """Seats offered by the permanences held in [start, end) (the fill rate's denominator)."""
     row = db.execute(
         "SELECT coalesce(sum(capacity), 0) FROM permanence_slots WHERE establishment_id = ?"
-        " AND cancelled_at IS NULL AND starts_utc >= ? AND starts_utc < ?",
-        (establishment_id, utc_key(start), utc_key(end)),
+        " AND cancelled_at IS NULL AND starts_at >= ? AND starts_at < ?",
+        (establishment_id, *_bounds(start, end)),
     ).fetchone()
     return row[0]
 
@@ -160,13 +159,12 @@ def assistance_summary(
     The median time to resolution is over the breakdowns of the period that were
     repaired before ``end`` (None when none was).
     """
-    until = end.isoformat()
+    until = to_stamp(end)
     rows = db.execute(
         # Per breakdown: a ticket opened before the end? The delay to a repair before it,
-        # in days (julianday() reads every stored offset as the same instant).
-        "SELECT ticket_at IS NOT NULL AND julianday(ticket_at) < julianday(?),"
-        " CASE WHEN julianday(resolved_at) < julianday(?)"
-        " THEN julianday(resolved_at) - julianday(reported_at) END"
+        # in days.
+        "SELECT ticket_at IS NOT NULL AND ticket_at < ?,"
+        " CASE WHEN resolved_at < ? THEN julianday(resolved_at) - julianday(reported_at) END"
         f" FROM incidents WHERE establishment_id = ? AND {_between('reported_at')}",
         (until, until, establishment_id, *_bounds(start, end)),
     ).fetchall()

@@ -1,22 +1,31 @@
-"""Open the SQLite file and apply numbered migrations."""
+"""Open the SQLite file and apply numbered migrations.
+
+A migration is ``storage/migrations/NNNN_name.sql`` (statements) or, when rows
+must be rewritten by Python, ``NNNN_name.py`` with an ``apply(conn)`` function.
+Either runs in one transaction with its row in ``schema_migrations``.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import sqlite_utils
 
+from storage.stamps import to_stamp
+
 log = logging.getLogger(__name__)
 
-MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.(sql|py)$")
 
 
 class MigrationError(Exception):
@@ -121,7 +130,7 @@ class BackgroundCheckpoints:
 
 
 def available_migrations() -> list[tuple[int, str, str]]:
-    """The packaged migrations as (number, name, sql), in order."""
+    """The packaged migrations as (number, name, source), in order."""
     found = []
     for entry in resources.files("storage.migrations").iterdir():
         match = MIGRATION_NAME.match(entry.name)
@@ -162,30 +171,39 @@ def migrate(db: sqlite_utils.Database, migrations=None) -> list[str]:
     db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
-        " DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
+        # The form of storage/stamps.py (SQLite's own clock has milliseconds).
+        " DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now') || substr(strftime('%f', 'now'), 3)"
+        " || '000Z'))"
     )
     current = schema_version(db)
     applied = []
-    for number, name, sql in migrations if migrations is not None else available_migrations():
+    for number, name, source in migrations if migrations is not None else available_migrations():
         if number <= current:
             continue
         try:
-            _apply(db.conn, number, name, sql)
-        except sqlite3.Error as exc:
+            _apply(db.conn, number, name, source)
+        except Exception as exc:
             raise MigrationError(f"migration {name} failed: {exc}") from exc
         log.info("migration %s applied", name)
         applied.append(name)
     return applied
 
 
-def _apply(conn: sqlite3.Connection, number: int, name: str, sql: str) -> None:
+def _apply(conn: sqlite3.Connection, number: int, name: str, source: str) -> None:
     # executescript() would COMMIT first; statements are run one by one instead
     # so the migration and its ledger row share one transaction.
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in _split_statements(sql):
-            conn.execute(statement)
-        conn.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", (number, name))
+        if name.endswith(".py"):
+            module = importlib.import_module(f"storage.migrations.{name.removesuffix('.py')}")
+            module.apply(conn)
+        else:
+            for statement in _split_statements(source):
+                conn.execute(statement)
+        conn.execute(
+            "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
+            (number, name, to_stamp(datetime.now(UTC))),
+        )
     except BaseException:
         conn.execute("ROLLBACK")
         raise

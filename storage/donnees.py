@@ -21,6 +21,8 @@ from typing import Literal
 
 import sqlite_utils
 
+from storage.stamps import to_stamp
+
 ANONYMOUS_PREFIX = "anonyme-"
 
 
@@ -165,7 +167,7 @@ def purge_before(db: sqlite_utils.Database, cutoff: datetime) -> dict[str, int]:
         return (
             f"{column.dated_by} < ? AND {column.column} IS NOT NULL"
             f" AND {column.column} NOT LIKE '{ANONYMOUS_PREFIX}%'",
-            [cutoff.isoformat()],
+            [to_stamp(cutoff)],
         )
 
     return _erase(db, older, None, None)

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlite_utils
 
+from storage.numbers import next_number
 from storage.periods import Period, select_per_period
+from storage.stamps import from_stamp, to_stamp
 
 AUDIENCES = ("members", "referents")
-
-
-def stamp(moment: datetime) -> str:
-    """An aware instant as fixed-width UTC text, so instants compare as strings."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -48,10 +45,10 @@ class Survey:
             title=row[3],
             url=row[4],
             audience=row[5],
-            opens_at=datetime.fromisoformat(row[6]),
+            opens_at=from_stamp(row[6]),
             deadline=date.fromisoformat(row[7]),
             academy=row[8] is not None,
-            closed_at=datetime.fromisoformat(row[9]) if row[9] else None,
+            closed_at=from_stamp(row[9]) if row[9] else None,
         )
 
 
@@ -97,23 +94,15 @@ def open_survey(
             " deadline, opened_by) VALUES (?, ?, ?, ?, 'members', ?, ?, ?)",
             (
                 establishment_id,
-                _next_number(db, establishment_id),
+                next_number(db, "surveys", establishment_id),
                 title,
                 url,
-                stamp(now),
+                to_stamp(now),
                 deadline.isoformat(),
                 opened_by,
             ),
         )
         return get_survey(db, cursor.lastrowid)
-
-
-def _next_number(db: sqlite_utils.Database, establishment_id: str) -> int:
-    row = db.execute(
-        "SELECT coalesce(max(number), 0) + 1 FROM surveys WHERE establishment_id = ?",
-        (establishment_id,),
-    ).fetchone()
-    return row[0]
 
 
 def sync_academy_surveys(
@@ -131,17 +120,18 @@ def sync_academy_surveys(
     with db.atomic():
         for s in surveys:
             keys.append(s.key)
-            values = (s.title, s.url, s.audience, stamp(s.opens_at), s.deadline.isoformat())
+            values = (s.title, s.url, s.audience, to_stamp(s.opens_at), s.deadline.isoformat())
             updated = db.execute(
                 "UPDATE surveys SET title = ?, url = ?, audience = ?, opens_at = ?, deadline = ?,"
                 " closed_at = NULL WHERE establishment_id = ? AND academy_key = ?",
                 (*values, establishment_id, s.key),
             )
             if updated.rowcount == 0:
+                number = next_number(db, "surveys", establishment_id)
                 db.execute(
                     "INSERT INTO surveys (establishment_id, number, title, url, audience,"
                     " opens_at, deadline, academy_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (establishment_id, _next_number(db, establishment_id), *values, s.key),
+                    (establishment_id, number, *values, s.key),
                 )
         # Not "NOT IN (NULL)", which matches nothing: no key left closes them all.
         placeholders = ",".join("?" * len(keys)) or "''"
@@ -149,7 +139,7 @@ def sync_academy_surveys(
             "UPDATE surveys SET closed_at = ? WHERE establishment_id = ?"
             " AND academy_key IS NOT NULL AND closed_at IS NULL"
             f" AND academy_key NOT IN ({placeholders})",
-            (stamp(now), establishment_id, *keys),
+            (to_stamp(now), establishment_id, *keys),
         )
 
 
@@ -179,21 +169,21 @@ def open_surveys(db: sqlite_utils.Database, establishment_id: str, at: datetime)
     rows = db.execute(
         f"SELECT {COLUMNS} FROM surveys WHERE establishment_id = ? AND opens_at <= ?"
         " AND deadline >= ? AND (closed_at IS NULL OR closed_at > ?) ORDER BY deadline, number",
-        (establishment_id, stamp(at), at.date().isoformat(), stamp(at)),
+        (establishment_id, to_stamp(at), at.date().isoformat(), to_stamp(at)),
     ).fetchall()
     return [Survey.from_row(row) for row in rows]
 
 
 def close_survey(db: sqlite_utils.Database, survey_id: int, now: datetime) -> None:
     """Close a survey before its deadline: no more reminders."""
-    db.execute("UPDATE surveys SET closed_at = ? WHERE id = ?", (stamp(now), survey_id))
+    db.execute("UPDATE surveys SET closed_at = ? WHERE id = ?", (to_stamp(now), survey_id))
 
 
 def mark_answered(db: sqlite_utils.Database, survey_id: int, user_id: str, now: datetime) -> bool:
     """Note that someone answered; False if they had said so already."""
     cursor = db.execute(
         "INSERT OR IGNORE INTO survey_answers (survey_id, user_id, answered_at) VALUES (?, ?, ?)",
-        (survey_id, user_id, stamp(now)),
+        (survey_id, user_id, to_stamp(now)),
     )
     return cursor.rowcount == 1
 
@@ -208,13 +198,12 @@ def has_answered(db: sqlite_utils.Database, survey_id: int, user_id: str) -> boo
 
 def audience(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
     """Who the survey is for, as known at ``at``: everyone known, or the referents."""
-    sql = "SELECT user_id, display_name, first_seen FROM members WHERE establishment_id = ?"
-    params = [survey.establishment_id]
+    sql = "SELECT user_id, display_name FROM members WHERE establishment_id = ? AND first_seen <= ?"
+    params = [survey.establishment_id, to_stamp(at)]
     if survey.audience == "referents":
         sql += " AND role = 'referent'"
     rows = db.execute(sql + " ORDER BY user_id", params).fetchall()
-    # first_seen is stored with its local offset: compared as instants, not text.
-    return [Person(u, name) for u, name, seen in rows if datetime.fromisoformat(seen) <= at]
+    return [Person(u, name) for u, name in rows]
 
 
 def still_to_answer(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
@@ -223,7 +212,7 @@ def still_to_answer(db: sqlite_utils.Database, survey: Survey, at: datetime) -> 
         row[0]
         for row in db.execute(
             "SELECT user_id FROM survey_answers WHERE survey_id = ? AND answered_at <= ?",
-            (survey.id, stamp(at)),
+            (survey.id, to_stamp(at)),
         ).fetchall()
     }
     return [p for p in audience(db, survey, at) if p.user_id not in answered]
@@ -244,7 +233,6 @@ def answers_per_period(
     rows = select_per_period(
         db,
         periods,
-        stamp,
         "SELECT p.n, s.number, s.title,"
         " (SELECT count(*) FROM survey_answers a WHERE a.survey_id = s.id"
         " AND a.answered_at >= p.lo AND a.answered_at < p.hi)"

@@ -8,6 +8,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.stamps import to_stamp
+
 
 @dataclass(frozen=True)
 class EstablishmentRow:
@@ -30,7 +32,7 @@ def sync_establishments(
     Someone removed from the config as referent or principal becomes a plain
     teacher again rather than being deleted: their bookings and votes stay theirs.
     """
-    stamp = now.isoformat()
+    stamp = to_stamp(now)
     with db.atomic():
         for e in establishments:
             db.execute(
@@ -65,7 +67,7 @@ def record_member(
     display_name: str | None = None,
 ) -> None:
     """Note that someone used the bot in an establishment (first time only)."""
-    _upsert_member(db, establishment_id, user_id, role, now.isoformat(), display_name)
+    _upsert_member(db, establishment_id, user_id, role, to_stamp(now), display_name)
 
 
 def _upsert_member(db, establishment_id, user_id, role, stamp, display_name=None) -> None:

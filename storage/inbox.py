@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from storage.stamps import to_stamp
+
 SYNC_TOKEN = "sync_token"
 
 
@@ -69,7 +71,7 @@ def accept_batch(
                     item.sender,
                     item.body,
                     item.origin_ts,
-                    now.isoformat(),
+                    to_stamp(now),
                 ),
             )
             queued.append(item)
@@ -101,13 +103,11 @@ def mark_handled(db: sqlite_utils.Database, item: InboxItem, now: datetime) -> N
         db.execute("DELETE FROM inbox WHERE event_id = ?", (item.event_id,))
         db.execute(
             "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
-            (item.event_id, item.room_id, now.isoformat()),
+            (item.event_id, item.room_id, to_stamp(now)),
         )
 
 
 def prune_handled(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int:
     """Forget handled event ids older than ``keep`` (a replay that old cannot happen)."""
-    cursor = db.execute(
-        "DELETE FROM handled_events WHERE handled_at < ?", ((now - keep).isoformat(),)
-    )
+    cursor = db.execute("DELETE FROM handled_events WHERE handled_at < ?", (to_stamp(now - keep),))
     return cursor.rowcount

@@ -10,6 +10,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from storage.stamps import to_stamp
+
 
 def claim_run(
     db: sqlite_utils.Database, job: str, establishment_id: str, period: str, now: datetime
@@ -22,7 +24,7 @@ def claim_run(
     cursor = db.execute(
         "INSERT OR IGNORE INTO job_runs (job, establishment_id, period, ran_at)"
         " VALUES (?, ?, ?, ?)",
-        (job, establishment_id, period, now.isoformat()),
+        (job, establishment_id, period, to_stamp(now)),
     )
     return cursor.rowcount == 1
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlite_utils
 
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+from storage.stamps import from_stamp, to_stamp
 
 
 def letter_exists(db: sqlite_utils.Database, establishment_id: str, period: str) -> bool:
@@ -33,9 +31,9 @@ def last_letter_at(
     """The instant the latest letter's content was taken at, among those before ``before``."""
     row = db.execute(
         "SELECT max(as_of) FROM newsletters WHERE establishment_id = ? AND as_of < ?",
-        (establishment_id, _stamp(before)),
+        (establishment_id, to_stamp(before)),
     ).fetchone()
-    return datetime.fromisoformat(row[0]) if row[0] else None
+    return from_stamp(row[0]) if row[0] else None
 
 
 def record_letter(
@@ -54,7 +52,7 @@ def record_letter(
     """
     cursor = db.execute(
         "INSERT INTO newsletters (establishment_id, period, as_of, sent_at) VALUES (?, ?, ?, ?)",
-        (establishment_id, period, _stamp(as_of), _stamp(now)),
+        (establishment_id, period, to_stamp(as_of), to_stamp(now)),
     )
     letter_id = cursor.lastrowid
     for kind, ids in items.items():

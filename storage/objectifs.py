@@ -9,9 +9,12 @@ figure's value is computed by the caller, this module only stores the spec.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlite_utils
+
+from storage.numbers import next_number
+from storage.stamps import from_stamp, to_stamp
 
 ACTIVE, REACHED, ABANDONED = "active", "reached", "abandoned"
 STATUSES = (ACTIVE, REACHED, ABANDONED)
@@ -51,10 +54,6 @@ class Objective:
     notes: tuple[Note, ...] = ()
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 _SELECT = """
 SELECT id, establishment_id, school_year, number, text, indicator_figure, indicator_op,
        indicator_target, indicator_percent, status, created_at, status_at
@@ -73,7 +72,7 @@ def _objectives(db: sqlite_utils.Database, rows) -> list[Objective]:
             ids,
         )
         for objective_id, text, at in found:
-            notes[objective_id].append(Note(text, datetime.fromisoformat(at)))
+            notes[objective_id].append(Note(text, from_stamp(at)))
     return [_objective(row, notes[row[0]]) for row in rows]
 
 
@@ -87,8 +86,8 @@ def _objective(row, notes: list[Note]) -> Objective:
         text=text,
         indicator=IndicatorSpec(figure, op, target, bool(percent)) if figure else None,
         status=status,
-        created_at=datetime.fromisoformat(created),
-        status_at=datetime.fromisoformat(changed) if changed else None,
+        created_at=from_stamp(created),
+        status_at=from_stamp(changed) if changed else None,
         notes=tuple(notes),
     )
 
@@ -104,25 +103,22 @@ def add_objective(
 ) -> Objective:
     """Store an objective with the next number of its establishment's school year."""
     with db.atomic():
-        # One statement reads max(number) and inserts: two writers cannot share a number.
+        number = next_number(db, "objectives", establishment_id, school_year)
         objective_id = db.execute(
             "INSERT INTO objectives (establishment_id, school_year, number, text,"
             " indicator_figure, indicator_op, indicator_target, indicator_percent,"
-            " author, created_at)"
-            " VALUES (?, ?, (SELECT coalesce(max(number), 0) + 1 FROM objectives"
-            " WHERE establishment_id = ? AND school_year = ?), ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 establishment_id,
                 school_year,
-                establishment_id,
-                school_year,
+                number,
                 text,
                 indicator.figure if indicator else None,
                 indicator.op if indicator else None,
                 indicator.target if indicator else None,
                 int(bool(indicator and indicator.percent)),
                 author,
-                _stamp(now),
+                to_stamp(now),
             ),
         ).fetchone()[0]
     return _objectives(db, [db.execute(_SELECT + " WHERE id = ?", (objective_id,)).fetchone()])[0]
@@ -166,7 +162,7 @@ def add_note(
     """Write a progress note on an objective."""
     db.execute(
         "INSERT INTO objective_notes (objective_id, text, author, created_at) VALUES (?, ?, ?, ?)",
-        (objective_id, text, author, _stamp(now)),
+        (objective_id, text, author, to_stamp(now)),
     )
 
 
@@ -184,7 +180,7 @@ def set_status(
     with db.atomic():
         db.execute(
             "UPDATE objectives SET status = ?, status_at = ?, updated_by = ? WHERE id = ?",
-            (status, _stamp(now), by, objective_id),
+            (status, to_stamp(now), by, objective_id),
         )
         if note:
             add_note(db, objective_id, note, by, now)

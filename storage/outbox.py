@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from storage.stamps import to_stamp
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:
@@ -65,7 +67,7 @@ def queue_message(
             filename,
             mimetype,
             data,
-            now.isoformat(),
+            to_stamp(now),
         ),
     )
 
@@ -118,14 +120,14 @@ def mark_sent(db: sqlite_utils.Database, message_id: int, event_id: str, now: da
     """Note that a queued message reached the homeserver."""
     db.execute(
         "UPDATE outbox SET sent_at = ?, event_id = ?, data = NULL WHERE id = ?",
-        (now.isoformat(), event_id, message_id),
+        (to_stamp(now), event_id, message_id),
     )
 
 
 def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int:
     """Forget sent messages older than ``keep`` (they hold mentions: personal data)."""
     cursor = db.execute(
-        "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", ((now - keep).isoformat(),)
+        "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", (to_stamp(now - keep),)
     )
     return cursor.rowcount
 

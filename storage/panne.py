@@ -16,12 +16,14 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.toolkit.text import fold_words
+from storage.numbers import next_number
 from storage.periods import (
     Period,
     counts_by_key_per_period,
     counts_per_period,
     select_per_period,
 )
+from storage.stamps import from_stamp, to_stamp
 
 OTHER = "autre"
 
@@ -225,9 +227,9 @@ def _incident(row) -> Incident:
         description=row[3],
         category=row[4],
         reporter=row[5],
-        reported_at=datetime.fromisoformat(row[6]),
+        reported_at=from_stamp(row[6]),
         ticket_ref=row[7],
-        resolved_at=datetime.fromisoformat(row[8]) if row[8] else None,
+        resolved_at=from_stamp(row[8]) if row[8] else None,
         reporter_name=row[9],
     )
 
@@ -242,12 +244,11 @@ def report_incident(
 ) -> Incident:
     """Log a breakdown with the next number of its establishment."""
     with db.atomic():
-        # Reading max(number) inside the INSERT holds the write lock from the start.
+        number = next_number(db, "incidents", establishment_id)
         incident_id = db.execute(
             "INSERT INTO incidents (establishment_id, number, description, category, reporter,"
-            " reported_at) VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM incidents"
-            " WHERE establishment_id = ?), ?, ?, ?, ?) RETURNING id",
-            (establishment_id, establishment_id, description, category, reporter, now.isoformat()),
+            " reported_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (establishment_id, number, description, category, reporter, to_stamp(now)),
         ).fetchone()[0]
     return _incident(db.execute(_SELECT + " WHERE i.id = ?", (incident_id,)).fetchone())
 
@@ -266,7 +267,7 @@ def attach_ticket(
     """Note the local authority's ticket reference (a new one replaces the old)."""
     db.execute(
         "UPDATE incidents SET ticket_ref = ?, ticket_at = ? WHERE id = ?",
-        (reference, now.isoformat(), incident.id),
+        (reference, to_stamp(now), incident.id),
     )
 
 
@@ -276,7 +277,7 @@ def resolve_incident(
     """Mark a breakdown repaired."""
     db.execute(
         "UPDATE incidents SET resolved_at = ?, resolved_by = ? WHERE id = ?",
-        (now.isoformat(), resolved_by, incident.id),
+        (to_stamp(now), resolved_by, incident.id),
     )
 
 
@@ -299,11 +300,8 @@ def breakdowns_by_category_per_period(
     rows = select_per_period(
         db,
         periods,
-        datetime.isoformat,
-        # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
         "SELECT p.n, i.category, count(*) FROM periods p JOIN incidents i"
-        " ON i.establishment_id = ? AND julianday(i.reported_at) >= julianday(p.lo)"
-        " AND julianday(i.reported_at) < julianday(p.hi)"
+        " ON i.establishment_id = ? AND i.reported_at >= p.lo AND i.reported_at < p.hi"
         " GROUP BY p.n, i.category ORDER BY p.n, count(*) DESC, i.category",
         [establishment_id],
     )
@@ -319,15 +317,13 @@ def open_tickets_per_period(
     rows = select_per_period(
         db,
         periods,
-        datetime.isoformat,
-        # Every ticket ever opened is compared with every period's end: their times,
-        # and the ends, are read once (MATERIALIZED) rather than once per comparison.
-        "SELECT e.n, count(t.reported) FROM ends e LEFT JOIN tickets t ON t.reported < e.hi"
-        " AND (t.resolved IS NULL OR t.resolved >= e.hi) GROUP BY e.n",
+        # Every ticket ever opened is compared with every period's end: the tickets
+        # are read once (MATERIALIZED) rather than once per period.
+        "SELECT p.n, count(t.reported) FROM periods p LEFT JOIN tickets t ON t.reported < p.hi"
+        " AND (t.resolved IS NULL OR t.resolved >= p.hi) GROUP BY p.n",
         [establishment_id],
-        tables="ends AS MATERIALIZED (SELECT n, julianday(hi) AS hi FROM periods),"
-        " tickets AS MATERIALIZED (SELECT julianday(reported_at) AS reported,"
-        " julianday(resolved_at) AS resolved FROM incidents"
+        tables="tickets AS MATERIALIZED (SELECT reported_at AS reported,"
+        " resolved_at AS resolved FROM incidents"
         " WHERE establishment_id = ? AND ticket_ref IS NOT NULL)",
     )
     return counts_per_period(rows, len(periods))

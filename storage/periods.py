@@ -4,12 +4,12 @@ The digest and the activity report show each figure month by month: up to 13
 periods for one figure. Asking SQLite once per month cost a statement and an
 index descent each time; instead a query reads a small table of the periods,
 ``periods(n, lo, hi, lo_day)``, written as a ``VALUES`` list (``select_per_period``).
-Each family gives the bounds in the form its table stores times (UTC text, or
-text with an offset read through ``julianday()``).
+The bounds are written as stored instants are (``storage.stamps.to_stamp``), so a
+query compares them with a column as text.
 
-    count_per_period(db, periods, utc_key,
+    count_per_period(db, periods,
         "SELECT count(*) FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.starts_utc >= p.lo AND s.starts_utc < p.hi", [establishment_id])
+        " AND s.starts_at >= p.lo AND s.starts_at < p.hi", [establishment_id])
 
 A count is a subquery per period rather than a join grouped by period: SQLite
 then counts along the index without building and sorting the joined rows, in
@@ -18,26 +18,28 @@ half the time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 
 import sqlite_utils
 
+from storage.stamps import to_stamp
+
 Period = tuple[datetime, datetime]  # [start, end), aware
 
 
-# A report asks the same months of 8 figures, in 3 or 4 stored forms, and
-# formatting 26 aware datetimes took longer than the query itself.
+# A report asks the same months of 8 figures, and formatting 26 aware datetimes
+# took longer than the query itself.
 @lru_cache(maxsize=256)
-def _periods_table(periods: tuple[Period, ...], stored: Callable[[datetime], str]):
+def _periods_table(periods: tuple[Period, ...]):
     # WITH periods(n, lo, hi, lo_day): n is the period's index, lo and hi its bounds
-    # as ``stored`` writes them, lo_day the start's date in its own time zone.
+    # as stored instants, lo_day the start's date in its own time zone.
     rows = ", ".join("(?, ?, ?, ?)" for _ in periods)
     params = tuple(
         value
         for n, (start, end) in enumerate(periods)
-        for value in (n, stored(start), stored(end), start.date().isoformat())
+        for value in (n, to_stamp(start), to_stamp(end), start.date().isoformat())
     )
     return f"WITH periods(n, lo, hi, lo_day) AS (VALUES {rows})", params
 
@@ -45,7 +47,6 @@ def _periods_table(periods: tuple[Period, ...], stored: Callable[[datetime], str
 def select_per_period(
     db: sqlite_utils.Database,
     periods: Sequence[Period],
-    stored: Callable[[datetime], str],
     select: str,
     params: Sequence = (),
     *,
@@ -53,12 +54,12 @@ def select_per_period(
 ) -> list[tuple]:
     """The rows of ``select``, which reads ``periods(n, lo, hi, lo_day)`` (see above).
 
-    ``lo`` and ``hi`` are each period's bounds as ``stored`` writes them, ``lo_day``
+    ``lo`` and ``hi`` are each period's bounds as stored instants, ``lo_day``
     its first day in its own time zone (for date columns), ``n`` its index.
     ``tables``: more common table expressions (``name AS (…)``) for ``select``;
     their parameters come first in ``params``.
     """
-    head, values = _periods_table(tuple((start, end) for start, end in periods), stored)
+    head, values = _periods_table(tuple((start, end) for start, end in periods))
     if tables:
         head = f"{head}, {tables}"
     return db.execute(f"{head} {select}", [*values, *params]).fetchall()
@@ -67,12 +68,11 @@ def select_per_period(
 def count_per_period(
     db: sqlite_utils.Database,
     periods: Sequence[Period],
-    stored: Callable[[datetime], str],
     count: str,
     params: Sequence = (),
 ) -> list[int]:
     """One count per period: ``count`` is a ``SELECT count(*)`` bounded by ``p.lo``, ``p.hi``."""
-    rows = select_per_period(db, periods, stored, f"SELECT p.n, ({count}) FROM periods p", params)
+    rows = select_per_period(db, periods, f"SELECT p.n, ({count}) FROM periods p", params)
     return counts_per_period(rows, len(periods))
 
 

@@ -1,26 +1,24 @@
 """Weekly drop-in help: series, their occurrences (slots) and bookings with a waitlist.
 
-Times are stored twice: ``starts_at`` as local ISO time with its offset (what
-people read) and ``starts_utc`` (``YYYY-MM-DDTHH:MM:SSZ``, what is compared).
+Instants are stored as ``storage.stamps`` writes them; a slot is read back in its
+establishment's time zone, the one people read it in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from storage.db import write_transaction
+from storage.numbers import next_numbers
 from storage.periods import Period, count_per_period
+from storage.stamps import from_stamp, to_stamp
 
 BOOKED, WAITING, CANCELLED = "booked", "waiting", "cancelled"
-
-
-def utc_key(moment: datetime) -> str:
-    """The sortable UTC form stored in ``*_utc`` columns."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,10 @@ class WeeklySeries:
 
 @dataclass(frozen=True)
 class Slot:
-    """One occurrence, with its seats taken and its waitlist length."""
+    """One occurrence, with its seats taken and its waitlist length.
+
+    ``starts_at`` and ``ends_at`` are in the establishment's time zone.
+    """
 
     id: int
     number: int
@@ -109,7 +110,7 @@ def open_series(
             capacity,
             place,
             opened_by,
-            now.isoformat(),
+            to_stamp(now),
         ),
     )
     return WeeklySeries(
@@ -141,60 +142,57 @@ def add_occurrences(
     db: sqlite_utils.Database, series: WeeklySeries, starts: Iterable[datetime]
 ) -> list[int]:
     """Add the occurrences not yet there (idempotent); returns the new short numbers."""
-    added = []
     with write_transaction(db):
+        new: dict[str, datetime] = {}
         for start in starts:
-            exists = db.execute(
-                "SELECT 1 FROM permanence_slots WHERE series_id = ? AND starts_utc = ?",
-                (series.id, utc_key(start)),
-            ).fetchone()
-            if exists:
-                continue
-            number = _next_number(db, series.establishment_id)
-            db.execute(
-                "INSERT INTO permanence_slots (establishment_id, series_id, number, starts_at,"
-                " starts_utc, ends_utc, capacity, place) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            stamp = to_stamp(start)
+            if (
+                stamp not in new
+                and not db.execute(
+                    "SELECT 1 FROM permanence_slots WHERE series_id = ? AND starts_at = ?",
+                    (series.id, stamp),
+                ).fetchone()
+            ):
+                new[stamp] = start
+        # The new occurrences take their numbers in the order given, all at once.
+        numbers = next_numbers(db, "permanence_slots", series.establishment_id, len(new))
+        db.conn.executemany(
+            "INSERT INTO permanence_slots (establishment_id, series_id, number, starts_at,"
+            " ends_at, capacity, place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     series.establishment_id,
                     series.id,
                     number,
-                    start.isoformat(),
-                    utc_key(start),
-                    utc_key(start + series.duration),
+                    stamp,
+                    to_stamp(start + series.duration),
                     series.capacity,
                     series.place,
-                ),
-            )
-            added.append(number)
-    return added
-
-
-def _next_number(db: sqlite_utils.Database, establishment_id: str) -> int:
-    row = db.execute(
-        "SELECT coalesce(max(number), 0) + 1 FROM permanence_slots WHERE establishment_id = ?",
-        (establishment_id,),
-    ).fetchone()
-    return row[0]
+                )
+                for number, (stamp, start) in zip(numbers, new.items(), strict=True)
+            ],
+        )
+    return list(numbers)
 
 
 _SLOT_COLUMNS = (
-    "s.id, s.number, s.series_id, s.establishment_id, s.starts_at, s.ends_utc, s.capacity,"
+    "s.id, s.number, s.series_id, s.establishment_id, s.starts_at, s.ends_at, s.capacity,"
     " s.place, s.cancelled_at IS NOT NULL,"
     " (SELECT count(*) FROM permanence_bookings b WHERE b.slot_id = s.id AND b.status = 'booked'),"
-    " (SELECT count(*) FROM permanence_bookings b WHERE b.slot_id = s.id AND b.status = 'waiting')"
+    " (SELECT count(*) FROM permanence_bookings b WHERE b.slot_id = s.id AND b.status = 'waiting'),"
+    " (SELECT timezone FROM establishments e WHERE e.id = s.establishment_id)"
 )
 
 
 def _slot(row) -> Slot:
-    starts_at = datetime.fromisoformat(row[4])
-    ends_at = datetime.fromisoformat(row[5].replace("Z", "+00:00")).astimezone(starts_at.tzinfo)
+    zone = ZoneInfo(row[11])
     return Slot(
         row[0],
         row[1],
         row[2],
         row[3],
-        starts_at,
-        ends_at,
+        from_stamp(row[4]).astimezone(zone),
+        from_stamp(row[5]).astimezone(zone),
         row[6],
         row[7],
         bool(row[8]),
@@ -209,9 +207,9 @@ def upcoming_slots(
     """Occurrences not cancelled that start between ``now`` and ``until``, in order."""
     rows = db.execute(
         f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.cancelled_at IS NULL AND s.starts_utc > ? AND s.starts_utc <= ?"
-        " ORDER BY s.starts_utc, s.number",
-        (establishment_id, utc_key(now), utc_key(until)),
+        " AND s.cancelled_at IS NULL AND s.starts_at > ? AND s.starts_at <= ?"
+        " ORDER BY s.starts_at, s.number",
+        (establishment_id, to_stamp(now), to_stamp(until)),
     ).fetchall()
     return [_slot(r) for r in rows]
 
@@ -232,8 +230,8 @@ def slots_between(
     """Occurrences (cancelled ones too) starting in [start, end)."""
     rows = db.execute(
         f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.starts_utc >= ? AND s.starts_utc < ? ORDER BY s.starts_utc, s.number",
-        (establishment_id, utc_key(start), utc_key(end)),
+        " AND s.starts_at >= ? AND s.starts_at < ? ORDER BY s.starts_at, s.number",
+        (establishment_id, to_stamp(start), to_stamp(end)),
     ).fetchall()
     return [_slot(r) for r in rows]
 
@@ -280,7 +278,7 @@ def book_slot(
             (slot_id,),
         ).fetchone()
         status = BOOKED if booked < capacity else WAITING
-        stamp = now.isoformat()
+        stamp = to_stamp(now)
         cursor = db.execute(
             "INSERT INTO permanence_bookings (slot_id, user_id, subject, status, created_at,"
             " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -316,7 +314,7 @@ def cancel_booking(
 def _set_status(db, booking_id: int, status: str, now: datetime) -> None:
     db.execute(
         "UPDATE permanence_bookings SET status = ?, updated_at = ? WHERE id = ?",
-        (status, now.isoformat(), booking_id),
+        (status, to_stamp(now), booking_id),
     )
 
 
@@ -330,7 +328,7 @@ def cancel_slot(db: sqlite_utils.Database, slot_id: int, by: str, now: datetime)
         ).fetchall()
         db.execute(
             "UPDATE permanence_slots SET cancelled_at = ?, cancelled_by = ? WHERE id = ?",
-            (now.isoformat(), by, slot_id),
+            (to_stamp(now), by, slot_id),
         )
         return [_booking(r) for r in rows]
 
@@ -343,14 +341,14 @@ def bookings_of(
         f"SELECT {_SLOT_COLUMNS}, b.id, b.slot_id, b.user_id, b.subject, b.status"
         " FROM permanence_bookings b JOIN permanence_slots s ON s.id = b.slot_id"
         " WHERE s.establishment_id = ? AND b.user_id = ? AND b.status != 'cancelled'"
-        " AND s.cancelled_at IS NULL AND s.starts_utc > ? ORDER BY s.starts_utc",
-        (establishment_id, user_id, utc_key(now)),
+        " AND s.cancelled_at IS NULL AND s.starts_at > ? ORDER BY s.starts_at",
+        (establishment_id, user_id, to_stamp(now)),
     ).fetchall()
     result = []
     for row in rows:
-        booking = _booking(row[11:])
+        booking = _booking(row[12:])
         position = waiting_position(db, booking) if booking.status == WAITING else 0
-        result.append((_slot(row[:11]), booking, position))
+        result.append((_slot(row[:12]), booking, position))
     return result
 
 
@@ -370,18 +368,18 @@ def slots_to_remind(
     """Live occurrences with bookings that start within ``ahead`` and have not started."""
     rows = db.execute(
         f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.cancelled_at IS NULL AND s.starts_utc > ? AND s.starts_utc <= ?"
+        " AND s.cancelled_at IS NULL AND s.starts_at > ? AND s.starts_at <= ?"
         " AND EXISTS (SELECT 1 FROM permanence_bookings b WHERE b.slot_id = s.id"
-        " AND b.status = 'booked') ORDER BY s.starts_utc",
-        (establishment_id, utc_key(now), utc_key(now + ahead)),
+        " AND b.status = 'booked') ORDER BY s.starts_at",
+        (establishment_id, to_stamp(now), to_stamp(now + ahead)),
     ).fetchall()
     return [_slot(r) for r in rows]
 
 
-# A permanence that took place in period p (slots are stored in UTC, text order).
+# A permanence that took place in period p.
 _HELD_IN_PERIOD = (
     "s.establishment_id = ? AND s.cancelled_at IS NULL"
-    " AND s.starts_utc >= p.lo AND s.starts_utc < p.hi"
+    " AND s.starts_at >= p.lo AND s.starts_at < p.hi"
 )
 
 
@@ -392,7 +390,6 @@ def held_per_period(
     return count_per_period(
         db,
         periods,
-        utc_key,
         f"SELECT count(*) FROM permanence_slots s WHERE {_HELD_IN_PERIOD}",
         [establishment_id],
     )
@@ -405,7 +402,6 @@ def seats_booked_per_period(
     return count_per_period(
         db,
         periods,
-        utc_key,
         "SELECT count(*) FROM permanence_slots s JOIN permanence_bookings b"
         f" ON b.slot_id = s.id AND b.status = 'booked' WHERE {_HELD_IN_PERIOD}",
         [establishment_id],

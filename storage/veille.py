@@ -1,8 +1,9 @@
 """The shared watch ("veille"): links, their titles, full-text search and the newsletter queue.
 
 Each establishment keeps one list of links, de-duplicated on the normalised URL
-(the caller normalises it) and numbered 1, 2, 3… The newsletter announces each
-item once (it records what it showed: ``newsletter_items``).
+(the caller normalises it) and numbered 1, 2, 3… (``storage.numbers``: the number
+of a removed link is not given again). The newsletter announces each item once
+(it records what it showed: ``newsletter_items``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import sqlite_utils
 from bot.toolkit.text import fold
 from storage.db import write_transaction
 from storage.lettre import not_announced
+from storage.numbers import next_number
 from storage.periods import Period, count_per_period
+from storage.stamps import from_stamp, to_stamp
 
 # Search words beyond this are ignored: a long paste is not a better query.
 MAX_SEARCH_TERMS = 20
@@ -64,7 +67,7 @@ def _item(row) -> WatchItem:
         comment=row[6],
         tags=tuple(row[7].split()),
         author=row[8],
-        posted_at=datetime.fromisoformat(row[9]),
+        posted_at=from_stamp(row[9]),
     )
 
 
@@ -97,16 +100,12 @@ def add_item(
     people sharing the same link at once get one item and one refusal.
     """
     tag_text = " ".join(tags)
+    posted_at = to_stamp(now)
     with write_transaction(db):
         existing = find_by_url(db, establishment_id, normalized_url)
         if existing is not None:
             raise DuplicateLink(existing)
-        (number,) = db.execute(
-            "INSERT INTO veille_counters (establishment_id, last_number) VALUES (?, 1)"
-            " ON CONFLICT (establishment_id) DO UPDATE SET last_number = last_number + 1"
-            " RETURNING last_number",
-            (establishment_id,),
-        ).fetchone()
+        number = next_number(db, "veille_items", establishment_id)
         cursor = db.execute(
             "INSERT INTO veille_items (establishment_id, number, normalized_url, title,"
             " title_found, comment, tags, author, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -119,7 +118,7 @@ def add_item(
                 comment,
                 tag_text,
                 author,
-                now.isoformat(),
+                posted_at,
             ),
         )
     return WatchItem(
@@ -132,7 +131,7 @@ def add_item(
         comment=comment,
         tags=tuple(tag_text.split()),
         author=author,
-        posted_at=now,
+        posted_at=from_stamp(posted_at),
     )
 
 
@@ -228,10 +227,9 @@ def unannounced_until(
     """Items shared up to ``until`` that no newsletter showed yet, oldest first."""
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM veille_items v WHERE v.establishment_id = ?"
-        # julianday(): stored offsets change with daylight saving time.
-        " AND julianday(v.posted_at) <= julianday(?)"
+        " AND v.posted_at <= ?"
         f" AND {not_announced('v', 'veille')} ORDER BY v.number",
-        (establishment_id, until.isoformat()),
+        (establishment_id, to_stamp(until)),
     ).fetchall()
     return [_item(row) for row in rows]
 
@@ -243,10 +241,7 @@ def shared_per_period(
     return count_per_period(
         db,
         periods,
-        datetime.isoformat,
-        # julianday(): stored times carry +01:00 or +02:00, text order is not time order.
         "SELECT count(*) FROM veille_items v WHERE v.establishment_id = ?"
-        " AND julianday(v.posted_at) >= julianday(p.lo)"
-        " AND julianday(v.posted_at) < julianday(p.hi)",
+        " AND v.posted_at >= p.lo AND v.posted_at < p.hi",
         [establishment_id],
     )

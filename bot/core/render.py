@@ -18,13 +18,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from bot.toolkit.dates import (
@@ -170,14 +171,31 @@ def mention_with_names(load_names) -> callable:
     return labelled
 
 
+def in_local_time(format_instant: Callable[..., str]) -> Callable[..., str]:
+    """A date filter that first shows an instant in the time zone of the template's ``now``.
+
+    Storage gives instants back in UTC; every template gets ``now`` in the
+    establishment's zone, so a link shared at 00:30 in Paris reads as that day.
+    """
+
+    @pass_context
+    def local(context, value, *args):
+        now = context.get("now")
+        if isinstance(value, datetime) and value.tzinfo and isinstance(now, datetime):
+            value = value.astimezone(now.tzinfo)
+        return format_instant(value, *args)
+
+    return local
+
+
 # The French formatters, as every template knows them.
 FILTERS: dict[str, Callable[..., str]] = {
     "nombre": french_number,  # 1,5
     "pourcent": french_percent,  # {{ part | pourcent(whole) }}: 67 %
-    "date_fr": format_date_fr,  # mardi 1er septembre 2026
-    "datetime_fr": format_datetime_fr,  # mardi 1er septembre à 12h30
-    "quand": format_when_fr,  # either, by whether a time was given; | quand(tz)
-    "jour": format_day_fr,  # 1er septembre 2026
+    "date_fr": in_local_time(format_date_fr),  # mardi 1er septembre 2026
+    "datetime_fr": in_local_time(format_datetime_fr),  # mardi 1er septembre à 12h30
+    "quand": in_local_time(format_when_fr),  # either, by whether a time was given; | quand(tz)
+    "jour": in_local_time(format_day_fr),  # 1er septembre 2026
     "duree": format_duration_fr,  # 40 min, 5 h, 2,5 jours
     "majuscule": capitalise,
 }

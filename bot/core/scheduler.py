@@ -30,6 +30,7 @@ from bot.core.context import render_for
 from bot.core.render import Message, Renderer
 from storage import ledger, outbox
 from storage.inbox import get_state, set_state
+from storage.stamps import from_stamp, to_stamp
 
 FIRST_START = "scheduler_first_start"
 
@@ -262,9 +263,9 @@ class Scheduler:
         """
         first_start = get_state(self.db, FIRST_START)
         if first_start is None:
-            set_state(self.db, FIRST_START, self.clock().isoformat())
+            set_state(self.db, FIRST_START, to_stamp(self.clock()))
             return 0
-        count, first = 0, datetime.fromisoformat(first_start)
+        count, first = 0, from_stamp(first_start)
         now = self.clock()
         for item, establishments in self.timing_groups():
             due = item.last_due(establishments[0], now.astimezone(establishments[0].tz))

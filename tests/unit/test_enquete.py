@@ -16,6 +16,7 @@ from storage.establishments import record_member
 from storage.inbox import set_state
 from storage.ledger import runs
 from storage.outbox import unsent_messages
+from storage.stamps import to_stamp
 from tests.conftest import MINIMAL_CONFIG, PARIS, PRINCIPAL, REFERENT, TEACHER
 
 PROF2 = "@prof2:localhost"
@@ -234,7 +235,7 @@ async def test_a_late_reminder_mentions_who_it_would_have_on_time(
         now=at(date(2026, 11, 18), 10),
     )
     clock = Clock(at(date(2026, 11, 23), 11))  # the bot was down at 9:00
-    set_state(db, FIRST_START, at(date(2026, 9, 1), 8).isoformat())  # it ran before
+    set_state(db, FIRST_START, to_stamp(at(date(2026, 9, 1), 8)))  # it ran before
     mark_answered(db, survey.id, TEACHER, at(date(2026, 11, 23), 10))
     scheduler = Scheduler([remind], config, db, renderer, clock, registry=registry)
     assert await scheduler.catch_up() == 1

@@ -8,6 +8,7 @@ from bot.core.scheduler import FIRST_START, Scheduler, job, until_end_of_day, un
 from storage.inbox import set_state
 from storage.ledger import runs
 from storage.outbox import unsent_messages
+from storage.stamps import to_stamp
 from tests.conftest import PARIS
 
 
@@ -58,7 +59,7 @@ async def test_a_failing_job_leaves_no_ledger_row_and_no_message(scheduler, db, 
 
 
 def ran_since(db, when):
-    set_state(db, FIRST_START, when.isoformat())
+    set_state(db, FIRST_START, to_stamp(when))
 
 
 async def test_a_new_install_does_not_catch_up_what_came_before_it(scheduler, db, clock):
