@@ -22,7 +22,7 @@ from commands import load_registry
 from storage import migrate, open_database
 from storage.db import BackgroundCheckpoints
 from storage.enquete import AcademySurvey, sync_academy_surveys
-from storage.establishments import EstablishmentRow, sync_establishments
+from storage.establishments import sync_establishments
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,7 @@ def build_bot(
     applied = migrate(db)
     if applied:
         log.info("database %s migrated: %s", config.bot.database, ", ".join(applied))
-    sync_establishments(
-        db,
-        [
-            EstablishmentRow(e.id, e.name, e.room, e.zone, e.timezone, e.referents, e.principals)
-            for e in config.establishments
-        ],
-        clock(),
-    )
+    sync_establishments(db, config.establishments, clock())
     for e in config.establishments:
         sync_academy_surveys(db, e.id, academy_surveys(config, e), clock())
     if config.bot.simulated_start is not None:

@@ -16,4 +16,4 @@ from storage.establishments import members
 )
 async def show_status(ctx: Context) -> None:
     known = members(ctx.db, ctx.establishment.id)
-    await ctx.reply("statut", members_count=len(known))
+    await ctx.reply("statut/etat", members_count=len(known))

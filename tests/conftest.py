@@ -15,7 +15,7 @@ from bot.core.render import Message, Renderer
 from bot.core.roles import role_of
 from commands import load_registry
 from storage import migrate, open_database
-from storage.establishments import EstablishmentRow, sync_establishments
+from storage.establishments import sync_establishments
 
 PARIS = ZoneInfo("Europe/Paris")
 REFERENT = "@referent:localhost"
@@ -91,11 +91,7 @@ def db(tmp_path, config):
     database = open_database(tmp_path / "rupn.db")
     migrate(database)
     e = config.establishments[0]
-    sync_establishments(
-        database,
-        [EstablishmentRow(e.id, e.name, e.room, e.zone, e.timezone, e.referents, e.principals)],
-        datetime(2026, 11, 23, 9, 0, tzinfo=PARIS),
-    )
+    sync_establishments(database, [e], datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
     yield database
     database.close()
 

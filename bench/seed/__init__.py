@@ -76,7 +76,7 @@ from bench.seed.academy import (
 from bench.seed.seeding import Probe, Seeder, Seeding, Values
 from storage import migrate, numbers, open_database, stamps
 from storage.db import available_migrations
-from storage.establishments import EstablishmentRow, sync_establishments
+from storage.establishments import sync_establishments
 
 __all__ = [
     "CACHE_DIR",
@@ -201,14 +201,7 @@ def build(path: Path, count: int) -> None:
     config = academy_config(count, database=partial)
     seeding = Seeding(db, config.establishments, NOW, random.Random(2027))
     db.conn.execute("BEGIN IMMEDIATE")
-    sync_establishments(
-        db,
-        [
-            EstablishmentRow(e.id, e.name, e.room, e.zone, e.timezone, e.referents, e.principals)
-            for e in config.establishments
-        ],
-        datetime.combine(YEAR_START, time(8), PARIS),
-    )
+    sync_establishments(db, config.establishments, datetime.combine(YEAR_START, time(8), PARIS))
     for seeder in SEEDERS.values():
         seeder(seeding)
     db.conn.execute("COMMIT")

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.establishments import EstablishmentRow
+
 MATRIX_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 # Room version 12 ids are "!<hash>" without a server part; older ones are "!x:server".
 ROOM_REF = re.compile(r"^(![^\s:]+(:\S+)?|#[^:\s]+:\S+)$")
@@ -103,16 +105,13 @@ class BotConfig:
 
 
 @dataclass(frozen=True)
-class Establishment:
-    """One school and its room; the bot serves many at once."""
+class Establishment(EstablishmentRow):
+    """One school and its room; the bot serves many at once.
 
-    id: str
-    name: str
-    room: str
-    zone: str
-    timezone: str
-    referents: tuple[str, ...]
-    principals: tuple[str, ...]
+    What storage keeps of it (id, name, room, zone, time zone, referents and
+    principals) is its ``EstablishmentRow``; the rest tunes the bot's behaviour.
+    """
+
     ticket_url: str | None = None
     reminder_hours: float = 2.0
     newsletter_day: str = "vendredi"
@@ -183,6 +182,18 @@ class _Checker:
             self.problem(full, f"expected {_kind_name(kind)}, got {type(value).__name__}")
             return default
         return value
+
+    def array_of_tables(self, raw: dict, key: str, read) -> list[tuple[int, Any]]:
+        """Each ``[[key]]`` table read by ``read(checker, table, path)``, numbered from 1;
+        a table that is not one, or that ``read`` rejects, is left out."""
+        found = []
+        for index, table in enumerate(self.get(raw, key, "", list, default=[]), 1):
+            path = f"{key}[{index}]"
+            if not isinstance(table, dict):
+                self.problem(path, "expected a table")
+            elif (value := read(self, table, path)) is not None:
+                found.append((index, value))
+        return found
 
     def matrix_ids(self, table: dict, key: str, path: str) -> tuple[str, ...]:
         values = self.get(table, key, path, list, default=[])
@@ -327,11 +338,7 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
     )
 
 
-def _establishment(c: _Checker, table: dict, index: int) -> Establishment | None:
-    p = f"establishment[{index}]"
-    if not isinstance(table, dict):
-        c.problem(p, "expected a table")
-        return None
+def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
     eid = c.get(table, "id", p, str, required=True)
     if eid and not ESTABLISHMENT_ID.match(eid):
         c.problem(f"{p}.id", "expected lower-case letters, digits, - or _ (e.g. clg-jean-moulin)")
@@ -404,11 +411,7 @@ def _date(c: _Checker, table: dict, key: str, path: str, *, required=False) -> d
     return None
 
 
-def _survey(c: _Checker, table: dict, index: int) -> SurveyConfig | None:
-    p = f"survey[{index}]"
-    if not isinstance(table, dict):
-        c.problem(p, "expected a table")
-        return None
+def _survey(c: _Checker, table: dict, p: str) -> SurveyConfig | None:
     title = c.get(table, "title", p, str, required=True)
     if title is not None and not title.strip():
         c.problem(f"{p}.title", "expected a non-empty title")
@@ -437,10 +440,9 @@ def parse_config(raw: dict[str, Any], base: Path) -> Config:
     c = _Checker()
     matrix = _matrix(c, c.get(raw, "matrix", "", dict, required=True, default={}), base)
     bot = _bot(c, c.get(raw, "bot", "", dict, default={}), base)
-    tables = c.get(raw, "establishment", "", list, default=[])
-    if not tables and "establishment" not in raw:
+    if "establishment" not in raw:
         c.problem("establishment", "missing (at least one [[establishment]] table)")
-    establishments = [e for i, t in enumerate(tables, 1) if (e := _establishment(c, t, i))]
+    establishments = [e for _, e in c.array_of_tables(raw, "establishment", _establishment)]
     seen_ids: dict[str, int] = {}
     seen_rooms: dict[str, int] = {}
     for i, e in enumerate(establishments, 1):
@@ -452,8 +454,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> Config:
             )
         seen_ids.setdefault(e.id, i)
         seen_rooms.setdefault(e.room, i)
-    survey_tables = c.get(raw, "survey", "", list, default=[])
-    numbered = [(i, s) for i, t in enumerate(survey_tables, 1) if (s := _survey(c, t, i))]
+    numbered = c.array_of_tables(raw, "survey", _survey)
     seen_urls: dict[str, int] = {}
     for i, s in numbered:
         if s.url in seen_urls:

@@ -175,29 +175,22 @@ class JobContext:
         )
 
 
+@dataclass(eq=False)
 class Scheduler:
     """Runs every job for every establishment; tests call ``run`` directly with any clock."""
 
-    def __init__(
-        self,
-        jobs: Iterable[Job],
-        config: Config,
-        db: sqlite_utils.Database,
-        renderer: Renderer,
-        clock: Callable[[], datetime],
-        after_run: Callable[[], None] | None = None,
-        tick: timedelta | None = None,
-        registry: Registry | None = None,
-    ) -> None:
-        self.jobs = list(jobs)
-        self.registry = registry
-        self.config = config
-        self.db = db
-        self.renderer = renderer
-        self.clock = clock
-        self.after_run = after_run
-        self.tick = tick
-        self._aps: AsyncIOScheduler | None = None
+    jobs: list[Job]
+    config: Config
+    db: sqlite_utils.Database
+    renderer: Renderer
+    clock: Callable[[], datetime]
+    after_run: Callable[[], None] | None = None
+    tick: timedelta | None = None
+    registry: Registry | None = None
+    _aps: AsyncIOScheduler | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.jobs = list(self.jobs)
 
     def start(self) -> None:
         """Register each job with APScheduler once per distinct timing, and start it.

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from nio import MegolmEvent, RoomMessageText
 
@@ -29,39 +31,34 @@ from bot.matrix.session import Session
 from storage import establishments as establishment_store
 from storage import inbox as inbox_store
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class Inbox:
     """Turns room events into commands and answers them through the dispatcher."""
 
-    def __init__(
-        self,
-        config: Config,
-        db,
-        registry: Registry,
-        renderer: Renderer,
-        clock: Callable[[], datetime],
-        *,
-        session: Session,
-        rooms: Rooms,
-        messenger: Messenger,
-        outbox: OutboxPump,
-        lifecycle: Lifecycle,
-    ) -> None:
-        self.config = config
-        self.db = db
-        self.registry = registry
-        self.dispatcher = Dispatcher(registry)
-        self.renderer = renderer
-        self.clock = clock
-        self.session = session
-        self.rooms = rooms
-        self.messenger = messenger
-        self.outbox = outbox
-        self.lifecycle = lifecycle
-        self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
-        self._pruning = Chore(clock, PRUNE_EVERY)
+    config: Config
+    db: sqlite_utils.Database
+    registry: Registry
+    renderer: Renderer
+    clock: Callable[[], datetime]
+    _: KW_ONLY
+    session: Session
+    rooms: Rooms
+    messenger: Messenger
+    outbox: OutboxPump
+    lifecycle: Lifecycle
+    dispatcher: Dispatcher = field(init=False)
+    _lanes: dict[tuple[str, str], asyncio.Lock] = field(init=False, default_factory=dict)
+    _pruning: Chore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = Dispatcher(self.registry)
+        self._pruning = Chore(self.clock, PRUNE_EVERY)
 
     def command_of(self, room_id: str, event) -> inbox_store.InboxItem | None:
         """The command an event carries: a text typed by someone else, with the prefix."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from nio import RoomMemberEvent, SyncResponse
 
@@ -22,33 +24,33 @@ from bot.matrix.rooms import Rooms
 from bot.matrix.sender import Sender
 from storage import outbox as outbox_store
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 log = logging.getLogger(__name__)
 
 FLUSH_RETRY_S = 60.0  # how often messages that could not go are tried again
 
 
+@dataclass(eq=False)
 class OutboxPump:
     """Sends the outbox when asked, after syncs that may let something go, and once a minute."""
 
-    def __init__(
-        self,
-        db,
-        clock: Callable[[], datetime],
-        sender: Sender,
-        rooms: Rooms,
-        lifecycle: Lifecycle,
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self.sender = sender
-        self.rooms = rooms
-        self.lifecycle = lifecycle
-        self._flushing = asyncio.Lock()
-        self._flusher: asyncio.Task | None = None
-        self._flush_again = False
-        self._dm_waiting: set[str] = set()  # recipients who have not joined their direct room
-        self._flushed_at = 0.0
-        self._pruning = Chore(clock, PRUNE_EVERY)
+    db: sqlite_utils.Database
+    clock: Callable[[], datetime]
+    sender: Sender
+    rooms: Rooms
+    lifecycle: Lifecycle
+    _flushing: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+    _flusher: asyncio.Task | None = field(init=False, default=None)
+    _flush_again: bool = field(init=False, default=False)
+    # Recipients who have not joined their direct room.
+    _dm_waiting: set[str] = field(init=False, default_factory=set)
+    _flushed_at: float = field(init=False, default=0.0)
+    _pruning: Chore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._pruning = Chore(self.clock, PRUNE_EVERY)
 
     async def flush(self) -> int:
         """Send queued messages in order; what cannot go yet stays queued.

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import KW_ONLY, dataclass, field
+from typing import TYPE_CHECKING
 
 from nio import MessageDirection, RoomMessagesResponse, SyncError, SyncResponse
 
@@ -25,6 +27,9 @@ from bot.matrix.outbox import OutboxPump
 from bot.matrix.rooms import Rooms
 from bot.matrix.session import MAX_BACKOFF_S, BotClient, Session, exchange_keys
 from storage import inbox as inbox_store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -37,30 +42,21 @@ SYNC_FILTER = {
 }
 
 
+@dataclass(eq=False)
 class SyncLoop:
     """Syncs until stopped and hands what arrives to the rooms, the inbox and the outbox."""
 
-    def __init__(
-        self,
-        db,
-        *,
-        session: Session,
-        rooms: Rooms,
-        inbox: Inbox,
-        outbox: OutboxPump,
-        scheduler: Scheduler | None,
-        lifecycle: Lifecycle,
-        supervisor: Supervisor,
-    ) -> None:
-        self.db = db
-        self.session = session
-        self.rooms = rooms
-        self.inbox = inbox
-        self.outbox = outbox
-        self.scheduler = scheduler
-        self.lifecycle = lifecycle
-        self.supervisor = supervisor
-        self.ready = asyncio.Event()  # set once the first sync is taken in
+    db: sqlite_utils.Database
+    _: KW_ONLY
+    session: Session
+    rooms: Rooms
+    inbox: Inbox
+    outbox: OutboxPump
+    scheduler: Scheduler | None
+    lifecycle: Lifecycle
+    supervisor: Supervisor
+    # Set once the first sync is taken in.
+    ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
     async def run(self) -> None:
         """Sync until stopped; answer every command once."""

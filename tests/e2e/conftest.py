@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.notify import NotifyListener
-from tests.support.testbed import Account, BotProcess, ChatUser, LocalSynapse
+from tests.support.testbed import Account, BotProcess, ChatUser, LocalSynapse, establishment_toml
 
 PEOPLE = ("referent", "prof1", "prof2", "principal", "outsider")
 SIMULATED_START = "2026-11-24T09:00:00+01:00"
@@ -67,17 +67,9 @@ def bot_config(world_url: str, bot: Account, people, plain: str, encrypted: str)
         ("clg-clair", "Collège Clair", plain),
         ("clg-chiffre", "Collège Chiffré", encrypted),
     ):
-        establishments += f'''
-[[establishment]]
-id = "{eid}"
-name = "{name}"
-room = "{room}"
-zone = "B"
-timezone = "Europe/Paris"
-referents = ["{people["referent"].user_id}"]
-principals = ["{people["principal"].user_id}"]
-ticket_url = "https://support.example.org/glpi"
-'''
+        establishments += establishment_toml(
+            eid, name, room, people["referent"].user_id, people["principal"].user_id
+        )
     return f'''
 [matrix]
 homeserver = "{world_url}"

@@ -483,3 +483,18 @@ class BotProcess:
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         """Stop the bot (SIGTERM by default, SIGKILL for a crash) and wait for it."""
         return stop_process(self.process, sig, timeout=20)
+
+
+def establishment_toml(eid: str, name: str, room: str, referent: str, principal: str) -> str:
+    """One ``[[establishment]]`` table of zone B, as the demo and the e2e world write it."""
+    return f'''
+[[establishment]]
+id = "{eid}"
+name = "{name}"
+room = "{room}"
+zone = "B"
+timezone = "Europe/Paris"
+referents = ["{referent}"]
+principals = ["{principal}"]
+ticket_url = "https://support.example.org/glpi"
+'''

@@ -22,7 +22,7 @@ from storage.establishments import record_member
 from storage.formation import record_need
 from storage.panne import report_incident, resolve_incident
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
-from tests.unit.test_privacy import MATRIX_ID
+from tests.unit.test_donnees import MATRIX_ID
 
 PROF2 = "@prof2:localhost"
 PROF3 = "@prof3:localhost"

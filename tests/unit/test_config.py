@@ -133,8 +133,8 @@ def known_settings(tmp_path) -> dict[str, set[str]]:
     checker = _Checker()
     _matrix(checker, {}, tmp_path)
     _bot(checker, {}, tmp_path)
-    _establishment(checker, {}, 1)
-    _survey(checker, {}, 1)
+    _establishment(checker, {}, "establishment[1]")
+    _survey(checker, {}, "survey[1]")
     return {path.split("[")[0]: keys for path, keys in checker.read.items()}
 
 
