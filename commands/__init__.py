@@ -1,4 +1,10 @@
-"""Command families: one module each; ``load_registry`` collects their commands."""
+"""Command families: one module each; ``load_registry`` collects what they declare.
+
+A family holds its commands, jobs, letter sections, digest figures and
+indicators. It imports ``bot.core``, ``storage`` and ``bot.toolkit``, never
+another family: what two families share lives in the core or in storage, and
+is looked up by name through the registry.
+"""
 
 from __future__ import annotations
 

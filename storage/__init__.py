@@ -1,7 +1,11 @@
 """SQLite storage: migrations and small query functions over ``sqlite_utils.Database``.
 
-Of ours, only ``bot.toolkit`` is imported (text folding): never ``bot.core`` or
-``commands``. Functions take a database and plain values.
+One module per command family (``permanence``, ``formation``, ``veille``,
+``panne``, ``lettre``, ``enquete``, ``objectifs``, ``bilan``, ``donnees``) and what
+they share: ``db`` (opening, migrations), ``stamps`` (the one stored form of an
+instant), ``numbers`` (short numbers), ``periods``, ``ledger``, ``outbox``,
+``inbox`` and ``establishments``. Of ours, only ``bot.toolkit`` is imported:
+never ``bot.core`` or ``commands``. Functions take a database and plain values.
 """
 
 from storage.db import MigrationError, migrate, open_database
