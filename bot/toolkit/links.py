@@ -25,6 +25,9 @@ from bot.toolkit.urls import normalize_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+WEB_PORTS = frozenset({80, 443})
+PORT_REFUSED = "port refusé : seuls les ports du web (80 et 443) sont lus"
+
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CHUNK_BYTES = 64 * 1024
@@ -262,11 +265,16 @@ async def _vet_hop(url: URL, policy: FetchPolicy, connector_vets: bool) -> None:
         raise _FetchFailure("adresse invalide")
     if _skips_vetting(host, policy):
         return
+    web_port = port in WEB_PORTS
     if _parse_ip(host) is not None:
         # Literal addresses never reach the connector's resolver: check them here.
         _check_addresses(host, [host])
-    elif not connector_vets:
+    elif not connector_vets or not web_port:
         await _resolve_vetted(host, port, policy)
+    if not web_port:
+        # Other ports are where services listen that a page never needs; which one
+        # answered is not for a chat room to learn, so every one gets this refusal.
+        raise _FetchFailure(PORT_REFUSED)
 
 
 def _redirect_target(response: aiohttp.ClientResponse) -> str:

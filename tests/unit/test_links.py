@@ -453,6 +453,17 @@ async def test_fetch_refuses_internal_hosts_without_connecting(site: LocalSite, 
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("port", [22, 8080, 6379])
+async def test_fetch_reads_only_web_ports_and_says_nothing_of_others(port: int) -> None:
+    # A public address: refused before any connection, the same way for every port.
+    result = await fetch_title(f"http://93.184.216.34:{port}/admin", GUARDED)
+    assert (result.title, result.error) == (
+        None,
+        "port refusé : seuls les ports du web (80 et 443) sont lus",
+    )
+
+
+@pytest.mark.asyncio
 async def test_fetch_refuses_redirect_to_internal_address(site: LocalSite) -> None:
     policy = FetchPolicy(timeout_s=3.0, trusted_hosts=frozenset({"localhost"}))
     result = await fetch_title(site.url("/to-secret", host="localhost"), policy)
