@@ -75,11 +75,7 @@ def find_by_url(
     db: sqlite_utils.Database, establishment_id: str, normalized_url: str
 ) -> WatchItem | None:
     """The item already holding this normalised URL in the establishment, if any."""
-    row = db.execute(
-        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND normalized_url = ?",
-        (establishment_id, normalized_url),
-    ).fetchone()
-    return _item(row) if row else None
+    return _item_where(db, establishment_id, "normalized_url", normalized_url)
 
 
 def add_item(
@@ -151,9 +147,16 @@ def item_by_number(
     db: sqlite_utils.Database, establishment_id: str, number: int
 ) -> WatchItem | None:
     """The item with that short number in the establishment."""
+    return _item_where(db, establishment_id, "number", number)
+
+
+def _item_where(
+    db: sqlite_utils.Database, establishment_id: str, column: str, value: str | int
+) -> WatchItem | None:
+    """The establishment's item whose ``column`` (a unique key: number, URL) holds ``value``."""
     row = db.execute(
-        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND number = ?",
-        (establishment_id, number),
+        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND {column} = ?",
+        (establishment_id, value),
     ).fetchone()
     return _item(row) if row else None
 
