@@ -19,7 +19,7 @@ from bot.toolkit.text import fold
 from storage.db import write_transaction
 from storage.lettre import not_announced
 from storage.numbers import next_number
-from storage.periods import Period, count_per_period
+from storage.periods import Period, dated_rows_per_period
 from storage.stamps import from_stamp, to_stamp
 
 # Search words beyond this are ignored: a long paste is not a better query.
@@ -241,10 +241,4 @@ def shared_per_period(
     db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
 ) -> list[int]:
     """How many items were shared in each period (a digest figure)."""
-    return count_per_period(
-        db,
-        periods,
-        "SELECT count(*) FROM veille_items v WHERE v.establishment_id = ?"
-        " AND v.posted_at >= p.lo AND v.posted_at < p.hi",
-        [establishment_id],
-    )
+    return dated_rows_per_period(db, periods, "veille_items", "posted_at", establishment_id)
