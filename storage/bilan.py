@@ -132,7 +132,7 @@ def seats_offered(
     """Seats offered by the permanences held in [start, end) (the fill rate's denominator)."""
     row = db.execute(
         "SELECT coalesce(sum(capacity), 0) FROM permanence_slots WHERE establishment_id = ?"
-        " AND cancelled_at IS NULL AND starts_at >= ? AND starts_at < ?",
+        f" AND cancelled_at IS NULL AND {_between('starts_at')}",
         (establishment_id, *_bounds(start, end)),
     ).fetchone()
     return row[0]

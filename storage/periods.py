@@ -76,6 +76,23 @@ def count_per_period(
     return counts_per_period(rows, len(periods))
 
 
+def dated_rows_per_period(
+    db: sqlite_utils.Database,
+    periods: Sequence[Period],
+    table: str,
+    dated_by: str,
+    establishment_id: str,
+) -> list[int]:
+    """How many of the establishment's rows of ``table`` have ``dated_by`` in each period."""
+    return count_per_period(
+        db,
+        periods,
+        f"SELECT count(*) FROM {table} r WHERE r.establishment_id = ?"
+        f" AND r.{dated_by} >= p.lo AND r.{dated_by} < p.hi",
+        [establishment_id],
+    )
+
+
 def counts_per_period(rows: Iterable[tuple[int, int]], count: int) -> list[int]:
     """``(n, count)`` rows as one count per period, 0 for a period without a row."""
     counts = [0] * count

@@ -201,17 +201,30 @@ def _slot(row) -> Slot:
     )
 
 
+def _slots(db: sqlite_utils.Database, condition: str, params: Sequence) -> list[Slot]:
+    """The occurrences ``condition`` selects (on ``permanence_slots s``), in its order."""
+    rows = db.execute(
+        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE {condition}", params
+    ).fetchall()
+    return [_slot(r) for r in rows]
+
+
+# A live (not cancelled) occurrence of the establishment that starts after the first
+# instant and no later than the second.
+_LIVE_STARTING = (
+    "s.establishment_id = ? AND s.cancelled_at IS NULL AND s.starts_at > ? AND s.starts_at <= ?"
+)
+
+
 def upcoming_slots(
     db: sqlite_utils.Database, establishment_id: str, now: datetime, until: datetime
 ) -> list[Slot]:
     """Occurrences not cancelled that start between ``now`` and ``until``, in order."""
-    rows = db.execute(
-        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.cancelled_at IS NULL AND s.starts_at > ? AND s.starts_at <= ?"
-        " ORDER BY s.starts_at, s.number",
+    return _slots(
+        db,
+        f"{_LIVE_STARTING} ORDER BY s.starts_at, s.number",
         (establishment_id, to_stamp(now), to_stamp(until)),
-    ).fetchall()
-    return [_slot(r) for r in rows]
+    )
 
 
 def slot_by_number(db: sqlite_utils.Database, establishment_id: str, number: int) -> Slot | None:
@@ -228,12 +241,12 @@ def slots_between(
     db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
 ) -> list[Slot]:
     """Occurrences (cancelled ones too) starting in [start, end)."""
-    rows = db.execute(
-        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.starts_at >= ? AND s.starts_at < ? ORDER BY s.starts_at, s.number",
+    return _slots(
+        db,
+        "s.establishment_id = ? AND s.starts_at >= ? AND s.starts_at < ?"
+        " ORDER BY s.starts_at, s.number",
         (establishment_id, to_stamp(start), to_stamp(end)),
-    ).fetchall()
-    return [_slot(r) for r in rows]
+    )
 
 
 def _booking(row) -> Booking:
@@ -366,14 +379,12 @@ def slots_to_remind(
     db: sqlite_utils.Database, establishment_id: str, now: datetime, ahead: timedelta
 ) -> list[Slot]:
     """Live occurrences with bookings that start within ``ahead`` and have not started."""
-    rows = db.execute(
-        f"SELECT {_SLOT_COLUMNS} FROM permanence_slots s WHERE s.establishment_id = ?"
-        " AND s.cancelled_at IS NULL AND s.starts_at > ? AND s.starts_at <= ?"
-        " AND EXISTS (SELECT 1 FROM permanence_bookings b WHERE b.slot_id = s.id"
-        " AND b.status = 'booked') ORDER BY s.starts_at",
+    return _slots(
+        db,
+        f"{_LIVE_STARTING} AND EXISTS (SELECT 1 FROM permanence_bookings b"
+        " WHERE b.slot_id = s.id AND b.status = 'booked') ORDER BY s.starts_at",
         (establishment_id, to_stamp(now), to_stamp(now + ahead)),
-    ).fetchall()
-    return [_slot(r) for r in rows]
+    )
 
 
 # A permanence that took place in period p.

@@ -19,7 +19,7 @@ from bot.toolkit.text import fold
 from storage.db import write_transaction
 from storage.lettre import not_announced
 from storage.numbers import next_number
-from storage.periods import Period, count_per_period
+from storage.periods import Period, dated_rows_per_period
 from storage.stamps import from_stamp, to_stamp
 
 # Search words beyond this are ignored: a long paste is not a better query.
@@ -75,11 +75,7 @@ def find_by_url(
     db: sqlite_utils.Database, establishment_id: str, normalized_url: str
 ) -> WatchItem | None:
     """The item already holding this normalised URL in the establishment, if any."""
-    row = db.execute(
-        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND normalized_url = ?",
-        (establishment_id, normalized_url),
-    ).fetchone()
-    return _item(row) if row else None
+    return _item_where(db, establishment_id, "normalized_url", normalized_url)
 
 
 def add_item(
@@ -151,9 +147,16 @@ def item_by_number(
     db: sqlite_utils.Database, establishment_id: str, number: int
 ) -> WatchItem | None:
     """The item with that short number in the establishment."""
+    return _item_where(db, establishment_id, "number", number)
+
+
+def _item_where(
+    db: sqlite_utils.Database, establishment_id: str, column: str, value: str | int
+) -> WatchItem | None:
+    """The establishment's item whose ``column`` (a unique key: number, URL) holds ``value``."""
     row = db.execute(
-        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND number = ?",
-        (establishment_id, number),
+        f"SELECT {_COLUMNS} FROM veille_items WHERE establishment_id = ? AND {column} = ?",
+        (establishment_id, value),
     ).fetchone()
     return _item(row) if row else None
 
@@ -238,10 +241,4 @@ def shared_per_period(
     db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
 ) -> list[int]:
     """How many items were shared in each period (a digest figure)."""
-    return count_per_period(
-        db,
-        periods,
-        "SELECT count(*) FROM veille_items v WHERE v.establishment_id = ?"
-        " AND v.posted_at >= p.lo AND v.posted_at < p.hi",
-        [establishment_id],
-    )
+    return dated_rows_per_period(db, periods, "veille_items", "posted_at", establishment_id)

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.formation.needs import PLANNED, TrainingNeed
-from storage.periods import Period, count_per_period
+from storage.periods import Period, dated_rows_per_period
 from storage.stamps import from_stamp, to_stamp
 
 
@@ -91,10 +91,4 @@ def sessions_per_period(
     db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
 ) -> list[int]:
     """Training sessions held (planned for a time) in each period (a digest figure)."""
-    return count_per_period(
-        db,
-        periods,
-        "SELECT count(*) FROM training_sessions t WHERE t.establishment_id = ?"
-        " AND t.starts_at >= p.lo AND t.starts_at < p.hi",
-        [establishment_id],
-    )
+    return dated_rows_per_period(db, periods, "training_sessions", "starts_at", establishment_id)
