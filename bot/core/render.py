@@ -67,6 +67,7 @@ def markdown_to_html(text: str, *, hard_breaks: bool = True) -> str:
 # regex substitution it replaces cost 3 to 4 times more, on every reply).
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>~|#!+-.()"})
 _MD_UNESCAPE = re.compile(r"\\([\\`*_\[\]<>~|#!+\-.()])")
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _ROOM_PING = re.compile(r"@(room)\b", re.IGNORECASE)
 # What the plain body reads in one pass: an escape pair, a link's opening "[" or a
 # "]", after which a link's "(url)" is looked for only where a label is open. A
@@ -95,8 +96,12 @@ class Message:
 
 
 def escape_markdown(value: object) -> str:
-    """Escape user text so Markdown prints it literally and it never pings the room."""
-    text = str(value)
+    """Escape user text so Markdown prints it literally and it never pings the room.
+
+    Line breaks become spaces: a value sits inside a sentence or a list item, and a
+    blank line in it would end the list and carry the rest out of its item.
+    """
+    text = _LINE_BREAKS.sub(" ", str(value))
     if "@" in text:
         text = _ROOM_PING.sub("@\u2060\\1", text)
     return text.translate(_MD_ESCAPES)

@@ -59,3 +59,13 @@ def test_bracket_heavy_user_text_reads_as_typed_beside_real_links():
     assert body == f"{typed} [Titre] (https://y.org/a_b)"
     # Escaped brackets never open a link, even right before one of ours.
     assert plain_body(f"{escape_markdown('[')}{link('https://x.org', 'x')}") == "[x (https://x.org)"
+
+
+async def test_a_line_break_in_user_text_stays_inside_its_list_item(chat):
+    from tests.conftest import TEACHER
+
+    await chat.say(TEACHER, "!panne Le vidéoprojecteur de la B12\n\n# ne s'allume plus\n- du tout")
+    message = await chat.say(TEACHER, "!panne")
+    assert message.html.count("<li>") == message.html.count("</li>") == 1
+    assert "<h1>" not in message.html
+    assert "B12 # ne s'allume plus - du tout" in message.body
