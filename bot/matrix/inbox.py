@@ -20,7 +20,7 @@ from nio import MegolmEvent, RoomMessageText
 
 from bot.core.config import Config
 from bot.core.context import Context, Messenger
-from bot.core.dispatcher import Dispatcher, Outcome
+from bot.core.dispatcher import Dispatcher
 from bot.core.registry import Registry
 from bot.core.render import Renderer
 from bot.core.roles import role_of
@@ -110,9 +110,10 @@ class Inbox:
             ctx = self.context(item.room_id, item.sender, item.event_id, now)
             role = ctx.role
             try:
-                outcome = await self.dispatcher.handle(ctx, item.body)
-                remember = ctx.command is None or ctx.command.remember_sender
-                if outcome is not Outcome.IGNORED and remember:
+                await self.dispatcher.handle(ctx, item.body)
+                # Only a recognised command makes a member: typing « !Bonjour » or
+                # « !oublie-moi » must not put a name on the list.
+                if ctx.command is not None and ctx.command.remember_sender:
                     self._remember_member(establishment, item, role, now)
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)

@@ -159,3 +159,25 @@ def test_backup_while_the_bot_runs(world, tmp_path):
     with sqlite3.connect(tmp_path / "copie.db") as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert copy.execute("SELECT count(*) FROM establishments").fetchone()[0] == 2
+
+
+async def test_only_a_recognised_command_makes_someone_a_known_member(world, users):
+    account = world.synapse.register("prof-discret")
+    world.synapse.api(
+        "POST",
+        f"/_matrix/client/v3/rooms/{world.plain_room}/invite",
+        {"user_id": account.user_id},
+        token=world.people["referent"].access_token,
+    )
+    world.synapse.join(account, world.plain_room)
+    world.people["prof-discret"] = account
+    referent, newcomer = await users("referent"), await users("prof-discret")
+
+    def known(status) -> int:
+        return int(status.body.rsplit("Personnes connues du bot : ", 1)[1].split()[0])
+
+    before = known(await referent.ask(world.plain_room, "!statut"))
+    await newcomer.ask(world.plain_room, "!Bonjour")  # not a command: answered, not recorded
+    assert known(await referent.ask(world.plain_room, "!statut")) == before
+    await newcomer.ask(world.plain_room, "!aide")
+    assert known(await referent.ask(world.plain_room, "!statut")) == before + 1
