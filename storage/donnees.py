@@ -32,8 +32,10 @@ class PersonalColumn:
 
     ``erase``: "anonymise" keeps the row (counts stay right) with the ID replaced
     and ``text_columns`` blanked; "delete" removes the row. ``dated_by`` is the
-    column the yearly purge compares with its cut-off (None: never purged).
-    ``json_list`` marks a column holding a JSON list of IDs (message mentions).
+    column the yearly purge compares with its cut-off (None: never purged): a
+    stored stamp, or with ``dated_in_ms`` a Matrix timestamp (milliseconds since
+    1970, as an event's ``origin_server_ts``). ``json_list`` marks a column holding
+    a JSON list of IDs (message mentions).
     """
 
     table: str
@@ -42,6 +44,7 @@ class PersonalColumn:
     dated_by: str | None = None
     text_columns: tuple[str, ...] = ()
     json_list: bool = False
+    dated_in_ms: bool = False
     label: str = ""
     # Technical rows that live seconds (a command being answered): erased, not exported.
     transient: bool = False
@@ -74,7 +77,7 @@ PERSONAL_DATA: list[PersonalColumn] = [
     PersonalColumn("training_polls", "created_by", "anonymise", "created_at",
                    label="Sondages de date que vous avez lancés"),
     PersonalColumn("training_poll_responses", "voter", "anonymise", "origin_ts",
-                   label="Vos réponses aux sondages de date"),
+                   label="Vos réponses aux sondages de date", dated_in_ms=True),
     PersonalColumn("incidents", "reporter", "anonymise", "reported_at",
                    label="Pannes que vous avez signalées"),
     PersonalColumn("incidents", "resolved_by", "anonymise", "resolved_at",
@@ -164,10 +167,13 @@ def purge_before(db: sqlite_utils.Database, cutoff: datetime) -> dict[str, int]:
     def older(column: PersonalColumn):
         if column.dated_by is None:
             return None
+        # An integer is smaller than any text in SQLite: each column is compared
+        # with the cut-off in its own form.
+        limit = int(cutoff.timestamp() * 1000) if column.dated_in_ms else to_stamp(cutoff)
         return (
             f"{column.dated_by} < ? AND {column.column} IS NOT NULL"
             f" AND {column.column} NOT LIKE '{ANONYMOUS_PREFIX}%'",
-            [to_stamp(cutoff)],
+            [limit],
         )
 
     return _erase(db, older, None, None)

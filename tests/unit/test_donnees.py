@@ -179,3 +179,20 @@ async def test_yearly_purge_anonymises_old_rows_once(chat, caplog):
     ] == ["récent"]
     assert caplog.text.count("yearly purge 2025-2026 for clg-test: 2 personal row(s)") == 1
     assert caplog.text.count("yearly purge") == 1
+
+
+def test_yearly_purge_forgets_only_the_poll_answers_older_than_the_cutoff(db):
+    # Poll answers are dated by the event's timestamp in milliseconds, not by a stamp.
+    from storage.formation import PollOption, attach_poll, record_need, record_poll_response
+
+    autumn = datetime(2025, 10, 6, 9, 0, tzinfo=PARIS)
+    need = record_need(db, "clg-test", "Pronote", (), REFERENT, autumn)
+    attach_poll(db, need, "$poll", "!abc:localhost", [PollOption("a", autumn)], REFERENT, autumn)
+    for voter, answered in ((TEACHER, autumn), (PROF2, datetime(2026, 10, 5, tzinfo=PARIS))):
+        ms = int(answered.timestamp() * 1000)
+        record_poll_response(db, "$poll", voter, f"$answer-{voter}", ["a"], ms)
+
+    donnees.purge_before(db, datetime(2026, 9, 1, tzinfo=PARIS))
+
+    voters = {row[0] for row in db.execute("SELECT voter FROM training_poll_responses")}
+    assert PROF2 in voters and TEACHER not in voters
