@@ -1,7 +1,8 @@
 """One room that refuses the bot holds up no other: order kept per destination.
 
 The real outbox pump on a temp SQLite file, with a sender that fails in the
-rooms it is told to.
+rooms it is told to; what ``!statut`` and ``rupn-bot check`` say of the
+messages refused for good.
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ from bot.core.render import Message
 from bot.matrix.failures import SendFailure
 from bot.matrix.lifecycle import Lifecycle
 from bot.matrix.outbox import Backoff, OutboxPump
+from bot.ops import exitcodes
+from bot.ops.health import check_database
+from storage.db import migrate, open_database
 from storage.outbox import (
     failures,
     has_unsent,
+    mark_failed,
     prune_sent,
     queue_message,
     unsent_messages,
 )
+from tests.conftest import REFERENT
 
 ROOM_A, ROOM_B, ROOM_C = "!a:localhost", "!b:localhost", "!c:localhost"
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -188,3 +194,37 @@ async def test_failed_messages_are_pruned_like_sent_ones(pump, db):
     assert prune_sent(db, NOW + timedelta(days=29), timedelta(days=30)) == 0
     assert prune_sent(db, NOW + timedelta(days=31), timedelta(days=30)) == 2
     assert failures(db) == []
+
+
+async def test_statut_tells_referents_how_many_messages_were_refused(chat):
+    reply = await chat.say(REFERENT, "!statut")
+    assert "non remis" not in reply.body
+    queue(chat.db, "clg-test", "lettre")
+    (message,) = unsent_messages(chat.db)
+    mark_failed(chat.db, message.id, "M_FORBIDDEN", "You don't have permission", NOW)
+    reply = await chat.say(REFERENT, "!statut")
+    assert "**Messages non remis** ces 30 derniers jours\u00a0: 1." in reply.body
+    assert "</ul>\n<p>⚠️ <strong>Messages non remis</strong>" in reply.html
+    assert "le mardi 24 novembre à 9h" in reply.body  # shown in the establishment's time
+    assert "le bot n'y a pas (ou plus) le droit d'écrire" in reply.body
+
+
+def test_check_lists_refused_messages_by_establishment_read_only(config):
+    db = open_database(config.bot.database)
+    migrate(db)
+    for n, (eid, room) in enumerate([("clg-a", None), ("clg-a", ROOM_A), ("clg-b", None)]):
+        queue(db, eid, f"m{n}", room_id=room)
+    queue(db, "clg-b", "waiting")
+    for message in unsent_messages(db)[:3]:
+        mark_failed(db, message.id, "M_FORBIDDEN", f"no {message.body} (HTTP 403)", NOW)
+    db.close()
+    lines = []
+    assert check_database(config, lines.append) == exitcodes.OK
+    first = next(n for n, line in enumerate(lines) if line.startswith("outbox:"))
+    report = lines[first : first + 3]
+    assert report[0] == "outbox: 1 message(s) waiting, 3 refused for good in the last 30 days"
+    assert report[1].split()[:3] == ["clg-a", "2", "refused,"]
+    assert report[1].endswith(
+        f"2026-11-24 08:00 UTC to room {ROOM_A}: M_FORBIDDEN: no m1 (HTTP 403)"
+    )
+    assert report[2].endswith("to the establishment's room: M_FORBIDDEN: no m2 (HTTP 403)")
