@@ -1,19 +1,27 @@
-"""``!statut``: what the bot knows of this establishment, so a referent can check the config."""
+"""``!statut``: what the bot knows of this establishment, so a referent can check the config.
+
+It also says which of the establishment's messages the homeserver refused for
+good (the bot muted or removed from the room…), kept 30 days: how many, and
+why the last one was refused.
+"""
 
 from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.declarations import command
 from storage.establishments import members
+from storage.outbox import failures
 
 
 @command(
     "statut",
     role=("referent", "principal"),
     aliases=("etat-du-bot",),
-    help="Montre la configuration de l'établissement telle que le bot la comprend.",
+    help="Montre la configuration de l'établissement telle que le bot la comprend,"
+    " et les messages non remis.",
     examples=("statut",),
 )
 async def show_status(ctx: Context) -> None:
     known = members(ctx.db, ctx.establishment.id)
-    await ctx.reply("statut/etat", members_count=len(known))
+    refused = failures(ctx.db, ctx.establishment.id)
+    await ctx.reply("statut/etat", members_count=len(known), failed=refused[0] if refused else None)

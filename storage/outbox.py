@@ -2,7 +2,9 @@
 
 Commands and jobs queue here inside their transaction; the Matrix side sends
 what is queued with the message's own transaction id, so a resend after a crash
-is dropped by the homeserver.
+is dropped by the homeserver. A message is waiting, then sent or failed (the
+homeserver refused it for good); sent and failed ones are kept for a while and
+then forgotten.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from storage.stamps import to_stamp
+from storage.stamps import from_stamp, to_stamp
+
+# Neither sent nor refused for good: what still waits to be sent.
+WAITING = "sent_at IS NULL AND failed_at IS NULL"
 
 
 @dataclass(frozen=True)
@@ -80,23 +85,25 @@ def unsent_messages(
     db: sqlite_utils.Database,
     limit: int = UNSENT_BATCH,
     *,
+    after_id: int = 0,
     skip_recipients: Collection[str] = (),
 ) -> list[OutgoingMessage]:
-    """Queued messages not sent yet, oldest first; files without their bytes (``file_data``).
+    """Waiting messages, oldest first, from after ``after_id``; files without their bytes.
 
     Direct messages can wait long for their recipient, and the outbox is read
     after every command that queues something: those of ``skip_recipients``
     (who have not joined their direct room) are left unread, and so are the
-    bytes of files.
+    bytes of files (``file_data``). The next batch starts after the last id of
+    this one, so messages left waiting are not read again in the same pass.
     """
     skipped = list(skip_recipients)
     marks = ", ".join("?" * len(skipped))
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
-        " mimetype FROM outbox WHERE sent_at IS NULL"
+        f" mimetype FROM outbox WHERE {WAITING} AND id > ?"
         + (f" AND (dm_user IS NULL OR dm_user NOT IN ({marks}))" if skipped else "")
         + " ORDER BY id LIMIT ?",
-        (*skipped, limit),
+        (after_id, *skipped, limit),
     ).fetchall()
     return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:]) for row in rows]
 
@@ -104,7 +111,7 @@ def unsent_messages(
 def waiting_recipients(db: sqlite_utils.Database) -> list[str]:
     """People with direct messages not sent yet, in the order of their first one."""
     rows = db.execute(
-        "SELECT dm_user FROM outbox WHERE sent_at IS NULL AND dm_user IS NOT NULL"
+        f"SELECT dm_user FROM outbox WHERE {WAITING} AND dm_user IS NOT NULL"
         " GROUP BY dm_user ORDER BY min(id)"
     ).fetchall()
     return [row[0] for row in rows]
@@ -124,15 +131,60 @@ def mark_sent(db: sqlite_utils.Database, message_id: int, event_id: str, now: da
     )
 
 
-def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int:
-    """Forget sent messages older than ``keep`` (they hold mentions: personal data)."""
-    cursor = db.execute(
-        "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", (to_stamp(now - keep),)
+def mark_failed(
+    db: sqlite_utils.Database, message_id: int, code: str, reason: str, now: datetime
+) -> None:
+    """Note that the homeserver refused a message for good; a file's bytes are dropped."""
+    db.execute(
+        "UPDATE outbox SET failed_at = ?, failure_code = ?, failure = ?, data = NULL WHERE id = ?",
+        (to_stamp(now), code, reason, message_id),
     )
-    return cursor.rowcount
 
 
-def has_unsent(db: sqlite_utils.Database, *, rooms_only: bool = False) -> bool:
-    """Whether any queued message still waits to be sent (to a room, with ``rooms_only``)."""
-    where = "sent_at IS NULL" + (" AND dm_user IS NULL" if rooms_only else "")
-    return db.execute(f"SELECT 1 FROM outbox WHERE {where} LIMIT 1").fetchone() is not None
+def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int:
+    """Forget sent and failed messages older than ``keep`` (they hold mentions: personal data)."""
+    before = to_stamp(now - keep)
+    sent = db.execute("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", (before,))
+    failed = db.execute(
+        "DELETE FROM outbox WHERE failed_at IS NOT NULL AND failed_at < ?", (before,)
+    )
+    return sent.rowcount + failed.rowcount
+
+
+def has_unsent(db: sqlite_utils.Database) -> bool:
+    """Whether any queued message still waits to be sent."""
+    return db.execute(f"SELECT 1 FROM outbox WHERE {WAITING} LIMIT 1").fetchone() is not None
+
+
+def count_waiting(db: sqlite_utils.Database) -> int:
+    """How many messages wait to be sent."""
+    return db.execute(f"SELECT count(*) FROM outbox WHERE {WAITING}").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Failures:
+    """The messages of an establishment the homeserver refused for good, and the last one."""
+
+    establishment_id: str | None
+    count: int
+    last_at: datetime
+    last_code: str
+    last_reason: str
+    room_id: str | None  # where the last one went: a room, the establishment's room (None)…
+    dm_user: str | None  # …or someone's direct room (personal data)
+
+
+def failures(db: sqlite_utils.Database, establishment_id: str | None = None) -> list[Failures]:
+    """Failed messages still kept, counted by establishment, with the latest of each."""
+    # The bare columns come from the row holding max(id), the latest failure (SQLite).
+    rows = db.execute(
+        "SELECT establishment_id, count(*), max(id), failed_at, failure_code, failure, room_id,"
+        " dm_user FROM outbox WHERE failed_at IS NOT NULL"
+        + (" AND establishment_id = ?" if establishment_id else "")
+        + " GROUP BY establishment_id ORDER BY establishment_id",
+        (establishment_id,) if establishment_id else (),
+    ).fetchall()
+    return [
+        Failures(eid, count, from_stamp(at), code or "", reason or "", room_id, dm_user)
+        for eid, count, _, at, code, reason, room_id, dm_user in rows
+    ]

@@ -1,24 +1,39 @@
 """The outbox pump: queued messages sent in order, in the background, at the homeserver's pace.
 
 Commands' notices to others, direct messages and scheduled runs are queued in
-``storage/outbox.py`` with their transaction ids; the pump sends them in order
-and keeps what cannot go yet. A direct message waits until its recipient has
-joined the direct room. Nobody waits for the pump: a flush under way goes on
-to what was queued meanwhile.
+``storage/outbox.py`` with their transaction ids; the pump sends them and keeps
+what cannot go yet. Order is kept per destination (a room, or a person's direct
+room), not across the académie: one room that refuses the bot holds up no other.
+
+- A message refused for good (``bot.matrix.failures``: the bot kicked or muted,
+  the room gone, a file too large) is marked failed with why, logged once, and
+  the next ones go on, to that room too: once the bot may speak there again,
+  new messages go out.
+- A message that may go later (a 5xx, no answer) holds its destination back,
+  with an exponential wait per destination (5 s doubling to 5 min), kept in
+  memory; it is tried again at the first sync after its wait, and other
+  destinations go on meanwhile. A 429 holds everyone: the rate limit is the
+  account's (``Pacing`` in ``sender``).
+- A direct message waits until its recipient has joined the direct room.
+
+Nobody waits for the pump: a flush under way goes on to what was queued meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from nio import RoomMemberEvent, SyncResponse
 
 from bot.core.render import Message
+from bot.matrix.failures import SendFailure
 from bot.matrix.lifecycle import HANDLED_RETENTION, PRUNE_EVERY, Chore, Lifecycle
 from bot.matrix.rooms import Rooms
 from bot.matrix.sender import Sender
@@ -29,7 +44,55 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FLUSH_RETRY_S = 60.0  # how often messages that could not go are tried again
+FLUSH_RETRY_S = 60.0  # how often what waits is read again when nothing else asks
+FIRST_WAIT_S = 5.0  # a destination's first wait after a failure that may pass
+LONGEST_WAIT_S = 300.0  # the longest a destination waits between two tries
+
+
+class Sent(Enum):
+    """What became of one message the pump tried."""
+
+    SENT = "sent"
+    FAILED = "failed"  # refused for good: set aside
+    LATER = "later"  # may go later: its destination waits
+
+
+@dataclass(eq=False)
+class Backoff:
+    """Destinations whose last try failed for a reason that may pass, and when to try again."""
+
+    first: float = FIRST_WAIT_S
+    longest: float = LONGEST_WAIT_S
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[str, int] = field(init=False, default_factory=dict)
+    _until: dict[str, float] = field(init=False, default_factory=dict)
+
+    def waiting(self, destination: str) -> bool:
+        """Whether the destination must not be tried yet."""
+        return self._until.get(destination, 0.0) > self.clock()
+
+    def failed(self, destination: str) -> float:
+        """Note one more failure; the wait before the next try (doubling, bounded)."""
+        count = self._failures.get(destination, 0) + 1
+        self._failures[destination] = count
+        wait = min(self.first * 2 ** min(count - 1, 20), self.longest)
+        self._until[destination] = self.clock() + wait
+        return wait
+
+    def succeeded(self, destination: str) -> None:
+        """The destination takes messages again: no more waiting."""
+        self._failures.pop(destination, None)
+        self._until.pop(destination, None)
+
+    def keep_only(self, destinations: set[str]) -> None:
+        """Forget destinations that have nothing left to send."""
+        for destination in set(self._failures) - destinations:
+            self.succeeded(destination)
+
+    def due(self) -> bool:
+        """Whether some destination's wait is over (its messages may be tried again)."""
+        now = self.clock()
+        return any(until <= now for until in self._until.values())
 
 
 @dataclass(eq=False)
@@ -41,6 +104,7 @@ class OutboxPump:
     sender: Sender
     rooms: Rooms
     lifecycle: Lifecycle
+    backoff: Backoff = field(default_factory=Backoff)
     _flushing: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     _flusher: asyncio.Task | None = field(init=False, default=None)
     _flush_again: bool = field(init=False, default=False)
@@ -53,7 +117,7 @@ class OutboxPump:
         self._pruning = Chore(self.clock, PRUNE_EVERY)
 
     async def flush(self) -> int:
-        """Send queued messages in order; what cannot go yet stays queued.
+        """Send waiting messages, each destination in order; returns how many went.
 
         A direct message waits until its recipient has joined the direct room:
         room keys are shared with joined members only, so a message sent to an
@@ -70,37 +134,91 @@ class OutboxPump:
                     waiting.add(user_id)
                 else:
                     direct_rooms[user_id] = room_id
-            for message in outbox_store.unsent_messages(self.db, skip_recipients=waiting):
-                if self.lifecycle.stopping:
-                    break  # the rest goes after the restart, with the same transaction ids
-                if message.dm_user:
-                    room_id = direct_rooms.get(message.dm_user)
-                else:
-                    room_id = message.room_id or self.rooms.room_of(message.establishment_id)
-                if room_id is None:
-                    continue
-                if message.filename:
-                    event_id = await self.sender.send_file(
-                        room_id,
-                        message.filename,
-                        outbox_store.file_data(self.db, message.id),
-                        message.mimetype or "",
-                        txn_id=message.txn_id,
-                    )
-                else:
-                    rendered = Message(message.body, message.html, message.mentions)
-                    event_id = await self.sender.send_message(
-                        room_id, rendered, txn_id=message.txn_id
-                    )
-                if event_id is None:
-                    break  # keep the order: retry from here next time
-                outbox_store.mark_sent(self.db, message.id, event_id, self.clock())
-                sent += 1
+            held: set[str] = set()  # destinations with a message left behind: order first
+            pending: set[str] = set()  # destinations with something still to send
+            after = 0
+            while batch := outbox_store.unsent_messages(
+                self.db, after_id=after, skip_recipients=waiting
+            ):
+                for message in batch:
+                    if self.lifecycle.stopping:
+                        break  # the rest goes after the restart, with the same transaction ids
+                    destination = self._destination(message, direct_rooms)
+                    if destination is None:
+                        continue  # its room is not resolved: left for a later flush
+                    key, room_id = destination
+                    if key in held or self.backoff.waiting(key):
+                        held.add(key)
+                        pending.add(key)
+                        continue
+                    outcome = await self._send(message, key, room_id)
+                    if outcome is Sent.SENT:
+                        sent += 1
+                    elif outcome is Sent.LATER:
+                        held.add(key)
+                        pending.add(key)
+                after = batch[-1].id
+                if self.lifecycle.stopping or len(batch) < outbox_store.UNSENT_BATCH:
+                    break
+            self.backoff.keep_only(pending)
             if self._pruning.due():
                 outbox_store.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
             self._dm_waiting = waiting
             self._flushed_at = asyncio.get_running_loop().time()
         return sent
+
+    def _destination(self, message, direct_rooms: dict[str, str]) -> tuple[str, str] | None:
+        """Whom a message goes to (its order is kept with theirs) and the room it goes in."""
+        if message.dm_user:
+            room_id = direct_rooms.get(message.dm_user)
+            return (message.dm_user, room_id) if room_id else None
+        room_id = message.room_id or self.rooms.room_of(message.establishment_id)
+        return (room_id, room_id) if room_id else None
+
+    async def _send(self, message: outbox_store.OutgoingMessage, key: str, room_id: str) -> Sent:
+        """Send one message; a failure marks it failed, or holds its destination back."""
+        try:
+            if message.filename:
+                event_id = await self.sender.deliver_file(
+                    room_id,
+                    message.filename,
+                    outbox_store.file_data(self.db, message.id),
+                    message.mimetype or "",
+                    txn_id=message.txn_id,
+                )
+            else:
+                rendered = Message(message.body, message.html, message.mentions)
+                event_id = await self.sender.deliver_message(
+                    room_id, rendered, txn_id=message.txn_id
+                )
+        except SendFailure as failure:
+            if failure.permanent:
+                outbox_store.mark_failed(
+                    self.db, message.id, failure.code, failure.reason, self.clock()
+                )
+                log.error(
+                    "%s: message %d to %s failed for good, set aside: %s",
+                    message.establishment_id,
+                    message.id,
+                    room_id,
+                    failure,
+                    extra={"establishment": message.establishment_id},
+                )
+                return Sent.FAILED
+            wait = self.backoff.failed(key)
+            log.warning(
+                "%s: message %d to %s kept for later (%s); that room waits %.0f s, others go on",
+                message.establishment_id,
+                message.id,
+                room_id,
+                failure,
+                wait,
+                extra={"establishment": message.establishment_id},
+            )
+            return Sent.LATER
+        self.backoff.succeeded(key)
+        outbox_store.mark_sent(self.db, message.id, event_id, self.clock())
+        return Sent.SENT
 
     async def _joined_direct_room(self, user_id: str) -> str | None:
         """The direct room with a user if they have joined it; otherwise invite and wait."""
@@ -132,26 +250,25 @@ class OutboxPump:
         while self._flush_again and not self.lifecycle.stopping:
             self._flush_again = False
             try:
-                sent = await self.flush()
+                await self.flush()
             except Exception:
                 log.exception("could not send the outbox; it stays queued")
                 return
-            # A full batch means more are queued behind it.
-            self._flush_again |= sent >= outbox_store.UNSENT_BATCH
 
     def flush_if_sendable(self, resp: SyncResponse) -> None:
         """After a sync, send what waits if some of it may go now.
 
         A direct message waits for its recipient to join; reading the outbox at
         every sync for that (a sync returns at every message in any of hundreds
-        of rooms) cost more than the rest of the sync. So: room messages left
-        by a failed send, a waiting recipient who just joined, or once a minute.
+        of rooms) cost more than the rest of the sync. So: a destination whose
+        wait after a failure is over, a waiting recipient who just joined, or
+        once a minute.
         """
         if self._flush_running():
             return
         overdue = asyncio.get_running_loop().time() - self._flushed_at >= FLUSH_RETRY_S
         if (
-            outbox_store.has_unsent(self.db, rooms_only=True)
+            self.backoff.due()
             or self._waiting_recipient_joined(resp)
             or (overdue and outbox_store.has_unsent(self.db))
         ):

@@ -37,6 +37,14 @@ from storage import inbox
 log = logging.getLogger(__name__)
 
 
+class RoomUnavailable(RuntimeError):
+    """A room's state could not be read; ``resp`` is the homeserver's answer."""
+
+    def __init__(self, room_id: str, resp) -> None:
+        super().__init__(f"cannot read the state of {room_id}: {resp}")
+        self.resp = resp
+
+
 class Rooms:
     """The rooms the bot serves and is in, as nio knows them."""
 
@@ -96,7 +104,7 @@ class Rooms:
             return room
         resp = await self.client.room_get_state(room_id)
         if not isinstance(resp, RoomGetStateResponse):
-            raise RuntimeError(f"cannot read the state of {room_id}: {resp}")
+            raise RoomUnavailable(room_id, resp)
         for raw in resp.events:
             event = Event.parse_event(raw)
             if isinstance(event, RoomMemberEvent):

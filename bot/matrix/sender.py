@@ -5,7 +5,10 @@
   a repeated send after a crash is dropped by the homeserver.
 - One send at a time, and after a 429 nobody sends before ``retry_after_ms``:
   concurrent senders retrying each on their own would hammer the homeserver
-  with requests bound to be refused (the bot must stay polite on Tchap).
+  with requests bound to be refused (the bot must stay polite on Tchap). The
+  rate limit is the account's, so a 429 rightly holds every room.
+- A refusal is sorted (``bot.matrix.failures``): a handler's send logs it in one
+  line and goes on; the outbox is told whether the message may go later.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
-from nio import ErrorResponse, RoomSendResponse, UploadResponse
+from nio import ErrorResponse, MatrixRoom, RoomSendResponse, UploadResponse
 
 from bot.core.render import Message
-from bot.matrix.rooms import Rooms
+from bot.matrix.failures import NO_ANSWER, SendFailure, failure_of_exception, failure_of_response
+from bot.matrix.rooms import Rooms, RoomUnavailable
 from bot.matrix.session import Session
 
 log = logging.getLogger(__name__)
@@ -56,7 +60,13 @@ class Pacing:
 
 
 class Sender:
-    """What handlers speak through (the core's ``Messenger``), and what sends the outbox."""
+    """What handlers speak through (the core's ``Messenger``), and what sends the outbox.
+
+    ``send_*`` are for handlers: a refused message is logged in one line and
+    gives None, so a room that refuses the bot never raises into the
+    dispatcher. ``deliver_*`` are for the outbox: they raise ``SendFailure``,
+    which says whether trying again can help.
+    """
 
     def __init__(self, session: Session, rooms: Rooms, pacing: Pacing) -> None:
         self.session = session
@@ -72,17 +82,8 @@ class Sender:
         txn_id: str | None = None,
     ) -> str | None:
         """Send an ``m.notice`` (HTML, explicit mentions), as a reply when told."""
-        content = {
-            "msgtype": "m.notice",
-            "body": message.body,
-            "format": "org.matrix.custom.html",
-            "formatted_body": message.html,
-            # Always present: an empty list tells clients to ping nobody.
-            "m.mentions": {"user_ids": list(message.mentions)},
-        }
-        if reply_to:
-            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
-        return await self._send(room_id, content, txn_id)
+        sending = self.deliver_message(room_id, message, reply_to=reply_to, txn_id=txn_id)
+        return await _logged(sending, "a message", room_id)
 
     async def send_file(
         self,
@@ -95,22 +96,65 @@ class Sender:
         txn_id: str | None = None,
     ) -> str | None:
         """Upload a file (encrypted in encrypted rooms) and post it as ``m.file``."""
-        try:
-            room = await self.rooms.with_state(room_id)
-        except RuntimeError as error:
-            log.error("upload of %s not attempted: %s", filename, error)
-            return None
-        encrypt = bool(room and room.encrypted)
-        upload, keys = await self.session.client.upload(
-            io.BytesIO(data),
-            content_type=mimetype,
-            filename=filename,
-            encrypt=encrypt,
-            filesize=len(data),
+        sending = self.deliver_file(
+            room_id, filename, data, mimetype, reply_to=reply_to, txn_id=txn_id
         )
+        return await _logged(sending, filename, room_id)
+
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict, *, txn_id: str | None = None
+    ) -> str | None:
+        """Send any room event (polls use ``m.poll.start``), at the homeserver's pace."""
+        return await _logged(
+            self.deliver_event(room_id, event_type, content, txn_id), event_type, room_id
+        )
+
+    async def deliver_message(
+        self,
+        room_id: str,
+        message: Message,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str:
+        """``send_message`` that raises ``SendFailure`` instead of logging."""
+        content = {
+            "msgtype": "m.notice",
+            "body": message.body,
+            "format": "org.matrix.custom.html",
+            "formatted_body": message.html,
+            # Always present: an empty list tells clients to ping nobody.
+            "m.mentions": {"user_ids": list(message.mentions)},
+        }
+        if reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        return await self.deliver_event(room_id, "m.room.message", content, txn_id)
+
+    async def deliver_file(
+        self,
+        room_id: str,
+        filename: str,
+        data: bytes,
+        mimetype: str,
+        *,
+        reply_to: str | None = None,
+        txn_id: str | None = None,
+    ) -> str:
+        """``send_file`` that raises ``SendFailure`` instead of logging."""
+        room = await self._with_state(room_id)
+        encrypt = bool(room and room.encrypted)
+        try:
+            upload, keys = await self.session.client.upload(
+                io.BytesIO(data),
+                content_type=mimetype,
+                filename=filename,
+                encrypt=encrypt,
+                filesize=len(data),
+            )
+        except Exception as error:
+            raise failure_of_exception(error) from error
         if not isinstance(upload, UploadResponse):
-            log.error("upload of %s failed: %s", filename, upload)
-            return None
+            raise failure_of_response(upload)
         content = {
             "msgtype": "m.file",
             "body": filename,
@@ -124,31 +168,44 @@ class Sender:
             content["url"] = upload.content_uri
         if reply_to:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
-        return await self._send(room_id, content, txn_id)
+        return await self.deliver_event(room_id, "m.room.message", content, txn_id)
 
-    async def _send(self, room_id: str, content: dict, txn_id: str | None) -> str | None:
-        return await self.send_event(room_id, "m.room.message", content, txn_id=txn_id)
-
-    async def send_event(
-        self, room_id: str, event_type: str, content: dict, *, txn_id: str | None = None
-    ) -> str | None:
-        """Send any room event (polls use ``m.poll.start``), at the homeserver's pace."""
-        try:
-            await self.rooms.with_state(room_id)
-        except RuntimeError as error:
-            log.error("could not send %s to %s: %s", event_type, room_id, error)
-            return None
+    async def deliver_event(
+        self, room_id: str, event_type: str, content: dict, txn_id: str | None = None
+    ) -> str:
+        """Send a room event at the homeserver's pace; its event id, or ``SendFailure``."""
+        await self._with_state(room_id)
         async with self.pacing.turn():
-            resp = await self.session.client.room_send(
-                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
-            )
+            try:
+                resp = await self.session.client.room_send(
+                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+                )
+            except Exception as error:
+                raise failure_of_exception(error) from error
         if isinstance(resp, RoomSendResponse):
             return resp.event_id
-        log.error(
-            "could not send %s to %s: %s", event_type, room_id, getattr(resp, "message", resp)
-        )
-        return None
+        raise failure_of_response(resp)
+
+    async def _with_state(self, room_id: str) -> MatrixRoom | None:
+        """The room with its state loaded (whether to encrypt), or why it cannot be had."""
+        try:
+            return await self.rooms.with_state(room_id)
+        except RoomUnavailable as error:
+            if isinstance(error.resp, ErrorResponse):
+                raise failure_of_response(error.resp) from error
+            raise SendFailure(NO_ANSWER, str(error), permanent=False) from error
+        except Exception as error:
+            raise failure_of_exception(error) from error
 
     async def direct_room(self, user_id: str) -> str:
         """The encrypted direct-message room with a user, created once and reused."""
         return await self.rooms.direct_room(user_id)
+
+
+async def _logged(sending: Awaitable[str], what: str, room_id: str) -> str | None:
+    """What a handler's send gives: the event id, or None after one log line."""
+    try:
+        return await sending
+    except SendFailure as failure:
+        log.error("could not send %s to %s: %s", what, room_id, failure)
+        return None

@@ -6,6 +6,8 @@ and without a store: two processes on one Olm store corrupt it. It reuses the
 stored access token (or the configured one) and never logs in with the
 password, which would create a device. Every request is bounded in time, so an
 unreachable homeserver gives exit code 2 within seconds, not a retry loop.
+Messages the homeserver refused for good are listed by establishment; they
+leave the exit code as it is.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ from nio import (
 )
 
 from bot.core.config import Config
+from bot.matrix.lifecycle import HANDLED_RETENTION
 from bot.matrix.session import FATAL_ERRCODES, Credentials, credentials_path, load_credentials
 from bot.ops import exitcodes
 from bot.ops.instance import holder, lock_path
+from storage import outbox as outbox_store
 from storage.db import known_version, open_read_only, pending_migrations, schema_version
+
+# The schema from which refused messages are kept (migration 0020).
+FAILURES_SCHEMA = 20
 
 REQUEST_TIMEOUT_S = 10.0
 # Under the 30 s an admin or a monitoring probe is promised, whatever nio does.
@@ -58,6 +65,7 @@ def check_database(config: Config, say: Print) -> int:
         db = open_read_only(path)
         try:
             version, pending = schema_version(db), pending_migrations(db)
+            refused = outbox_report(db) if version >= FAILURES_SCHEMA else []
         finally:
             db.close()
     except sqlite3.Error as error:
@@ -77,12 +85,37 @@ def check_database(config: Config, say: Print) -> int:
         )
     else:
         say(f"database {path}: schema {version}, up to date")
+    for line in refused:
+        say(line)
     pid = holder(path)
     if pid is None:
         say("instance: no bot running on this data")
     else:
         say(f"instance: bot running (pid {pid or 'unknown'}, lock {lock_path(path)})")
     return exitcodes.OK
+
+
+def outbox_report(db) -> list[str]:
+    """What waits in the outbox, and what the homeserver refused for good, by establishment.
+
+    A refused message is not a fault of the bot's: it says nothing about the
+    exit code, which stays what the rest of the check gives.
+    """
+    refused = outbox_store.failures(db)
+    total = sum(f.count for f in refused)
+    lines = [
+        f"outbox: {outbox_store.count_waiting(db)} message(s) waiting, {total} refused for good"
+        f" in the last {HANDLED_RETENTION.days} days"
+    ]
+    for f in refused:
+        where = f"room {f.room_id}" if f.room_id else "the establishment's room"
+        if f.dm_user:
+            where = "a direct room"
+        lines.append(
+            f"  {f.establishment_id or '-':<24} {f.count} refused, the last at"
+            f" {f.last_at:%Y-%m-%d %H:%M} UTC to {where}: {f.last_code}: {f.last_reason}"
+        )
+    return lines
 
 
 async def check_matrix(config: Config, say: Print) -> int:
