@@ -199,7 +199,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "pourcent": french_percent,  # {{ part | pourcent(whole) }}: 67 %
     "date_fr": in_local_time(format_date_fr),  # mardi 1er septembre 2026
     "datetime_fr": in_local_time(format_datetime_fr),  # mardi 1er septembre à 12h30
-    "quand": in_local_time(format_when_fr),  # either, by whether a time was given; | quand(tz)
+    "quand": in_local_time(format_when_fr),  # either, by whether a time was given
     "jour": in_local_time(format_day_fr),  # 1er septembre 2026
     "duree": format_duration_fr,  # 40 min, 5 h, 2,5 jours
     "majuscule": capitalise,
