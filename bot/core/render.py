@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from bot.toolkit.dates import (
+    format_clock_fr,
     format_date_fr,
     format_datetime_fr,
     format_day_fr,
@@ -37,6 +38,7 @@ from bot.toolkit.dates import (
 )
 from bot.toolkit.numbers import french_number, french_percent
 from bot.toolkit.text import capitalise
+from bot.toolkit.typography import french_spacing
 
 # The templates are package data of ``templates``: found the same way from a source
 # checkout and from an installed wheel.
@@ -201,6 +203,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "datetime_fr": in_local_time(format_datetime_fr),  # mardi 1er septembre à 12h30
     "quand": in_local_time(format_when_fr),  # either, by whether a time was given
     "jour": in_local_time(format_day_fr),  # 1er septembre 2026
+    "heure": in_local_time(format_clock_fr),  # 12 h 30, from a time, an instant or "12:30"
     "duree": format_duration_fr,  # 40 min, 5 h, 2,5 jours
     "majuscule": capitalise,
 }
@@ -248,7 +251,7 @@ class Renderer:
 
     def from_markdown(self, text: str, mentions=()) -> Message:
         """Build a Message from Markdown already escaped where needed; too long, it is cut."""
-        text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        text = french_spacing(re.sub(r"\n{3,}", "\n\n", text).strip())
         body, html = self._both(text)
         keep = len(text)
         while content_json_bytes(body, html) > MAX_CONTENT_JSON_BYTES and keep > 200:

@@ -35,6 +35,7 @@ from nio import (
 )
 
 from bot.matrix.session import exchange_keys
+from tests.support.reading import as_read
 
 RELAXED = {"per_second": 1000, "burst_count": 1000}
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -429,8 +430,8 @@ def _reply_of(event) -> Reply:
     content = event.source.get("content", {})
     return Reply(
         event.event_id,
-        event.body,
-        content.get("formatted_body"),
+        as_read(event.body),
+        as_read(content.get("formatted_body")),
         event.sender,
         bool(getattr(event, "decrypted", False)),
         content,

@@ -64,7 +64,7 @@ async def test_a_referent_opens_a_survey_and_everyone_sees_it(chat):
     reply = await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan du numérique")
     assert reply.body.startswith("Enquête n° 1 ouverte : Bilan du numérique")
     assert "d'ici le mercredi 9 décembre 2026" in reply.body
-    assert "chaque lundi à 09:00" in reply.body and "`!enquete fait 1`" in reply.body
+    assert "chaque lundi à 9 h" in reply.body and "`!enquete fait 1`" in reply.body
     listing = await chat.say(TEACHER, "!Enquête")
     assert f"n° 1 : Bilan du numérique ({FORM})" in listing.body
     assert f'<a href="{FORM}">Bilan du numérique</a>' in listing.html

@@ -297,7 +297,7 @@ async def test_planning_mentions_everyone_who_asked_or_voted(chat):
     await chat.say(REFERENT, "!formation +1 1")
     reply = await chat.say(REFERENT, "!formation planifier 1 jeudi 12h30 salle B12")
     assert reply.body.splitlines()[0] == (
-        "Session de formation planifiée : **jeudi 26 novembre à 12h30**, lieu : salle B12."
+        "Session de formation planifiée : **jeudi 26 novembre à 12 h 30**, lieu : salle B12."
     )
     # The referent who plans is not pinged by their own command.
     assert reply.mentions == (TEACHER, PROF2)
@@ -305,14 +305,14 @@ async def test_planning_mentions_everyone_who_asked_or_voted(chat):
     assert 'href="https://matrix.to/#/@prof2:localhost"' in reply.html
     listing = await chat.say(TEACHER, "!formation")
     assert "**Sessions prévues**" in listing.body
-    assert "- jeudi 26 novembre à 12h30 (salle B12) : n° 1 « Créer des capsules vidéo »" in (
+    assert "- jeudi 26 novembre à 12 h 30 (salle B12) : n° 1 « Créer des capsules vidéo »" in (
         listing.body
     )
     assert "+1 1" not in listing.body  # planned: no longer among the open needs
     refused = await chat.say(PROF3, "!formation +1 1")
-    assert "déjà planifié : session le jeudi 26 novembre à 12h30" in refused.body
+    assert "déjà planifié : session le jeudi 26 novembre à 12 h 30" in refused.body
     moved = await chat.say(REFERENT, "!formation planifier 1 vendredi 12h30")
-    assert moved.body.startswith("Session déplacée : **vendredi 27 novembre à 12h30**.")
+    assert moved.body.startswith("Session déplacée : **vendredi 27 novembre à 12 h 30**.")
 
 
 async def test_mentions_use_the_display_names_the_bot_has_seen(chat):
@@ -324,7 +324,7 @@ async def test_mentions_use_the_display_names_the_bot_has_seen(chat):
     await chat.say(TEACHER, "!formation Créer des capsules vidéo")
     reply = await chat.say(REFERENT, "!formation planifier 1 demain")
     assert '<a href="https://matrix.to/#/@prof1:localhost">Paul &lt;Durand&gt;</a>' in reply.html
-    assert "**mardi 24 novembre 2026**" in reply.body  # a date alone, no « à 0h »
+    assert "**mardi 24 novembre 2026**" in reply.body  # a date alone, no « à 0 h »
 
 
 async def test_sessions_for_the_newsletter_are_the_coming_ones(chat):
@@ -429,15 +429,15 @@ async def test_a_poll_is_posted_in_both_shapes_and_stored(chat):
         "Formation « Créer des capsules vidéo » (besoin n° 1) : quelle date vous convient ?"
     )
     assert [a["org.matrix.msc1767.text"] for a in unstable["answers"]] == [
-        "jeudi 26 novembre à 12h30",
-        "vendredi 27 novembre à 12h30",
-        "lundi 23 novembre à 17h",  # today, still to come at 9h
+        "jeudi 26 novembre à 12 h 30",
+        "vendredi 27 novembre à 12 h 30",
+        "lundi 23 novembre à 17 h",  # today, still to come at 9h
     ]
     stable = content["m.poll"]
     assert stable["kind"] == "m.disclosed" and stable["max_selections"] == 1
     assert [a["m.id"] for a in stable["answers"]] == [a["id"] for a in unstable["answers"]]
-    assert stable["answers"][0]["m.text"] == [{"body": "jeudi 26 novembre à 12h30"}]
-    assert content["org.matrix.msc1767.text"].endswith("\n3. lundi 23 novembre à 17h")
+    assert stable["answers"][0]["m.text"] == [{"body": "jeudi 26 novembre à 12 h 30"}]
+    assert content["org.matrix.msc1767.text"].endswith("\n3. lundi 23 novembre à 17 h")
     assert content["m.text"] == [{"body": content["org.matrix.msc1767.text"]}]
     assert find_need(chat.db, "clg-test", 1).poll_event_id == poll_id
 
@@ -455,7 +455,7 @@ async def test_planning_from_the_poll_takes_the_most_chosen_date(chat):
     before = len(chat.messenger.sent)
     reply = await chat.say(REFERENT, "!formation planifier 1 sondage B12")
     assert reply.body.splitlines()[:2] == [
-        "Session de formation planifiée : **vendredi 27 novembre à 12h30**, lieu : B12.",
+        "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**, lieu : B12.",
         "Besoin n° 1 « Créer des capsules vidéo » ; date choisie par le sondage.",
     ]
     # Supporters and everyone who answered the poll are told, the referent is not.
@@ -463,7 +463,7 @@ async def test_planning_from_the_poll_takes_the_most_chosen_date(chat):
     end = chat.messenger.sent[before]
     assert end.filename == POLL_END_TYPE
     assert end.data["m.relates_to"] == {"rel_type": "m.reference", "event_id": poll_id}
-    assert "vendredi 27 novembre à 12h30 retenu" in end.data["org.matrix.msc1767.text"]
+    assert "vendredi 27 novembre à 12 h 30 retenu" in end.data["org.matrix.msc1767.text"]
     # A closed poll takes no more answers.
     await answer(chat, PRINCIPAL, poll_id, ids[0], 5000)
     rows = chat.db.execute(

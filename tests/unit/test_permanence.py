@@ -13,8 +13,8 @@ from bot.core.scheduler import Scheduler
 from commands.permanence import extend_calendar, ics_calendar, remind_booked_people
 from storage import open_database
 from storage import permanence as store
-from storage.outbox import unsent_messages
 from tests.conftest import PARIS, REFERENT, TEACHER
+from tests.support.reading import queued_as_read
 
 PROF2, PROF3 = "@prof2:localhost", "@prof3:localhost"
 
@@ -31,9 +31,9 @@ async def open_tuesdays(chat, spec="mardi 12h30 45min 2 places B12"):
 
 async def test_opening_a_series_lists_its_dates_and_skips_the_holidays(chat):
     reply = await open_tuesdays(chat)
-    assert "chaque mardi à 12h30, 45 min, 2 places, salle B12" in reply.body
-    assert "n° 1 : mardi 24 novembre à 12h30, salle B12" in reply.body
-    assert "n° 4 : mardi 15 décembre à 12h30" in reply.body
+    assert "chaque mardi à 12 h 30, pendant 45 min, 2 places, salle B12" in reply.body
+    assert "n° 1 : mardi 24 novembre à 12 h 30, salle B12" in reply.body
+    assert "n° 4 : mardi 15 décembre à 12 h 30" in reply.body
     assert "congés" not in reply.body
     # A week later, the fourth week falls in the Christmas holidays of zone B.
     later = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
@@ -58,15 +58,15 @@ async def test_a_tuesday_series_opened_in_october_skips_toussaint(chat):
 
 async def test_defaults_are_one_hour_and_five_seats(chat):
     reply = await chat.say(REFERENT, "!permanence ouvrir jeudi 17h")
-    assert "chaque jeudi à 17h00, 60 min, 5 places." in reply.body
+    assert "chaque jeudi à 17 h, pendant 1 h, 5 places." in reply.body
 
 
 async def test_listing_shows_numbers_and_seats_left(chat):
     await open_tuesdays(chat)
     await chat.say(TEACHER, "!permanence réserver 1 Pronote")
     reply = await chat.say(TEACHER, "!permanence")
-    assert "- n° 1 : mardi 24 novembre à 12h30, salle B12 — 1 place libre" in reply.body
-    assert "- n° 2 : mardi 1er décembre à 12h30, salle B12 — 2 places libres" in reply.body
+    assert "- n° 1 : mardi 24 novembre à 12 h 30, salle B12 — 1 place libre" in reply.body
+    assert "- n° 2 : mardi 1er décembre à 12 h 30, salle B12 — 2 places libres" in reply.body
     assert "n° 3" not in reply.body  # two weeks only
 
 
@@ -74,12 +74,12 @@ async def test_booking_by_number_or_by_date(chat):
     await open_tuesdays(chat)
     reply = await chat.say(TEACHER, "!permanence réserver 2 classe virtuelle")
     assert (
-        "vous avez une place à la permanence numérique du mardi 1er décembre à 12h30 (n° 2"
+        "vous avez une place à la permanence numérique du mardi 1er décembre à 12 h 30 (n° 2"
         in reply.body
     )
     assert "Sujet : classe virtuelle." in reply.body
     reply = await chat.say(PROF2, "!permanence réserver Mardi 12H30")
-    assert "du mardi 24 novembre à 12h30 (n° 1, salle B12)" in reply.body
+    assert "du mardi 24 novembre à 12 h 30 (n° 1, salle B12)" in reply.body
     assert bookings(chat.db) == [(2, TEACHER, "booked"), (1, PROF2, "booked")]
 
 
@@ -99,10 +99,10 @@ async def test_full_slot_waitlist_is_promoted_on_cancellation(chat):
     assert "est complète : vous êtes **en liste d'attente** (position 1)" in reply.body
     reply = await chat.say(TEACHER, "!permanence annuler 1")
     assert (
-        "Votre inscription à la permanence numérique du mardi 24 novembre à 12h30 (n° 1"
+        "Votre inscription à la permanence numérique du mardi 24 novembre à 12 h 30 (n° 1"
         in reply.body
     )
-    (notice,) = unsent_messages(chat.db)
+    (notice,) = queued_as_read(chat.db)
     assert notice.mentions == (PROF3,)
     assert "une place s'est libérée : vous êtes inscrit(e)" in notice.body
     assert [b[1:] for b in bookings(chat.db)] == [
@@ -118,8 +118,8 @@ async def test_my_bookings(chat):
     await chat.say(PROF2, "!permanence réserver 1")
     await chat.say(PROF2, "!permanence réserver 2")
     reply = await chat.say(PROF2, "!permanence mes")
-    assert "- n° 1 : mardi 24 novembre à 12h30 — en liste d'attente (position 1)" in reply.body
-    assert "- n° 2 : mardi 1er décembre à 12h30" in reply.body
+    assert "- n° 1 : mardi 24 novembre à 12 h 30 — en liste d'attente (position 1)" in reply.body
+    assert "- n° 2 : mardi 1er décembre à 12 h 30" in reply.body
     assert "ENT" not in reply.body  # someone else's subject
 
 
@@ -150,7 +150,10 @@ async def test_bad_arguments_explain_and_change_nothing(chat, command, expected)
     ("command", "expected"),
     [
         ("!permanence annuler 1", "Vous n'êtes pas inscrit(e) à la permanence n° 1."),
-        ("!permanence réserver 2", "La permanence n° 2 (mardi 1er décembre à 12h30) est annulée."),
+        (
+            "!permanence réserver 2",
+            "La permanence n° 2 (mardi 1er décembre à 12 h 30) est annulée.",
+        ),
         ("!permanence réserver 3", "Cette permanence numérique a déjà commencé."),
     ],
 )
@@ -177,10 +180,10 @@ async def test_closing_an_occurrence_tells_the_booked_people(chat):
     await chat.say(TEACHER, "!permanence réserver 2")
     reply = await chat.say(REFERENT, "!permanence fermer mardi 1er décembre 12h30")
     assert "est annulée. 1 personne prévenue." in reply.body
-    (notice,) = unsent_messages(chat.db)
+    (notice,) = queued_as_read(chat.db)
     assert notice.mentions == (TEACHER,)
     assert (
-        "la permanence numérique du mardi 1er décembre à 12h30 (n° 2, salle B12) est **annulée**"
+        "la permanence numérique du mardi 1er décembre à 12 h 30 (n° 2, salle B12) est **annulée**"
         in (notice.body)
     )
     reply = await chat.say(PROF2, "!permanence réserver 2")
@@ -309,10 +312,10 @@ async def test_reminder_is_sent_once_two_hours_before_even_after_a_restart(chat)
     clock.now = datetime(2026, 11, 24, 10, 31, tzinfo=PARIS)
     assert await scheduler().run(remind_booked_people, school) == 1
     assert await scheduler().run(remind_booked_people, school) == 0  # a restart: same ledger
-    (reminder,) = unsent_messages(chat.db)
+    (reminder,) = queued_as_read(chat.db)
     assert reminder.mentions == (TEACHER, PROF2)
     assert reminder.body.startswith(
-        "Rappel — permanence numérique du mardi 24 novembre à 12h30 (n° 1"
+        "Rappel — permanence numérique du mardi 24 novembre à 12 h 30 (n° 1"
     )
 
 
@@ -334,7 +337,7 @@ async def test_mentions_show_display_names_the_bot_knows(chat):
     await chat.say(TEACHER, "!permanence réserver 1")
     await chat.say(PROF3, "!permanence réserver 1")
     await chat.say(TEACHER, "!permanence annuler 1")
-    (notice,) = unsent_messages(chat.db)
+    (notice,) = queued_as_read(chat.db)
     assert notice.body.startswith("Amina <B>, une place s'est libérée")
     assert '<a href="https://matrix.to/#/@prof3:localhost">Amina &lt;B&gt;</a>' in notice.html
 
