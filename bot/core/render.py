@@ -36,6 +36,7 @@ from bot.toolkit.dates import (
     format_duration_fr,
     format_when_fr,
 )
+from bot.toolkit.names import named
 from bot.toolkit.numbers import french_number, french_percent
 from bot.toolkit.text import capitalise
 from bot.toolkit.typography import french_spacing
@@ -195,6 +196,12 @@ def in_local_time(format_instant: Callable[..., str]) -> Callable[..., str]:
     return local
 
 
+def establishment_named(establishment, preposition: str = "") -> str:
+    """« du collège Jean Moulin » for ``{{ establishment | nom("de") }}``: the
+    establishment's name with its article (``article`` in the config overrides)."""
+    return named(establishment.name, preposition, getattr(establishment, "article", None))
+
+
 # The French formatters, as every template knows them.
 FILTERS: dict[str, Callable[..., str]] = {
     "nombre": french_number,  # 1,5
@@ -206,6 +213,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "heure": in_local_time(format_clock_fr),  # 12 h 30, from a time, an instant or "12:30"
     "duree": format_duration_fr,  # 40 min, 5 h, 2,5 jours
     "majuscule": capitalise,
+    "nom": establishment_named,  # le collège…; nom("de"): du collège…; nom("à"): au collège…
 }
 
 # What each kind of output escapes: a chat message escapes every value for

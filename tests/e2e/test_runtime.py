@@ -19,7 +19,7 @@ async def test_aide_is_answered_as_a_notice_reply(world, users, room):
     reply = await prof.wait_reply(command)
     assert reply.sender == world.bot_account.user_id
     assert reply.content["msgtype"] == "m.notice"
-    assert "Commandes de Collège" in reply.body
+    assert "Commandes du collège" in reply.body
     assert "<code>!aide [commande]</code>" in reply.html
     assert reply.content["m.mentions"] == {"user_ids": []}
     # In the encrypted room the reply travelled as m.room.encrypted and was decrypted here.

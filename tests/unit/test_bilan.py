@@ -104,7 +104,7 @@ async def test_the_report_counts_the_year_section_by_section(chat):
     await live_the_term(chat)
     reply, files = await ask_report(chat)
     assert reply.body.startswith(
-        "**Compte-rendu d'activités 2026-2027** de Collège Test (au lundi 23 novembre 2026)"
+        "**Compte-rendu d'activités 2026-2027** du collège Test (au lundi 23 novembre 2026)"
     )
     assert (
         "En bref : 4 permanences numériques, 3 besoins de formation (2 traités), 1 session,"

@@ -194,7 +194,7 @@ def test_sections_appear_in_order_and_name_what_they_show(
     assert letter.sections == ("essai-veille", "essai-creneaux")
     assert letter.items == {"veille": (1,)}
     body = letter.message.body
-    assert body.startswith("**Lettre d'information numérique de Collège Test**")
+    assert body.startswith("**Lettre d'information numérique du collège Test**")
     assert body.index("Le numérique responsable") < body.index("Permanences numériques à venir")
     assert "<li>Le numérique responsable</li>" in letter.message.html
 
@@ -283,7 +283,7 @@ def test_the_digest_shows_the_month_the_month_before_and_the_school_year_trend(
     assert (panes.current, panes.previous) == (3, 1)
     assert panes.parts == (("réseau", 2, 0), ("vidéoprojecteur", 1, 1))
     body = as_read(render_digest(family_renderer, school, digest, "!").body)
-    assert "Synthèse mensuelle de Collège Test : novembre 2026" in body
+    assert "Synthèse mensuelle du collège Test : novembre 2026" in body
     assert "- **Liens de veille partagés** : 2 (3) ▃█▆" in body
     assert "    - réseau : 2 (0)" in body
 

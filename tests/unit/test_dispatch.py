@@ -36,7 +36,7 @@ async def test_unknown_command_suggests_the_nearest(chat):
 
 
 async def test_names_ignore_case_and_accents(chat):
-    assert "Commandes de" in (await chat.say(TEACHER, "!AÏDE")).body
+    assert "Commandes du" in (await chat.say(TEACHER, "!AÏDE")).body
     assert "Zone de vacances" in (await chat.say(PRINCIPAL, "!Statut")).body
 
 

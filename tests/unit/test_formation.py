@@ -169,7 +169,7 @@ async def test_needs_are_listed_by_support_with_their_tags(chat):
 
 async def test_empty_list_says_how_to_start(chat):
     reply = await chat.say(TEACHER, "!formation")
-    assert reply.body.startswith("Aucun besoin de formation en cours à Collège Test.")
+    assert reply.body.startswith("Aucun besoin de formation en cours au collège Test.")
 
 
 async def test_a_person_supports_a_need_once_and_may_withdraw(chat):

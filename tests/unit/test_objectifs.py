@@ -148,7 +148,7 @@ def test_a_future_or_malformed_year_is_refused(text, message):
 
 async def test_everyone_reads_the_year_s_objectives_with_their_indicator(chat):
     empty = await chat.say(TEACHER, "!objectifs")
-    assert empty.body == "Aucun objectif pour l'année scolaire 2026-2027 à Collège Test."
+    assert empty.body == "Aucun objectif pour l'année scolaire 2026-2027 au collège Test."
     added = await chat.say(
         REFERENT, "!objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=2"
     )
@@ -166,7 +166,7 @@ async def test_everyone_reads_the_year_s_objectives_with_their_indicator(chat):
     await chat.say(REFERENT, "!formation planifier 2 le 10 décembre à 17h")
     listing = await chat.say(TEACHER, "!objectifs", now=LATER)
     assert listing.body.splitlines() == [
-        "**Objectifs 2026-2027 de Collège Test**",
+        "**Objectifs 2026-2027 du collège Test**",
         "- **n° 1** Former les collègues à l'ENT",
         "    - Indicateur : Sessions de formation (sessions ≥ 2) : **2 / 2 ✅**",
         "- **n° 2** Ouvrir une permanence numérique chaque semaine",

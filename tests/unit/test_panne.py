@@ -106,7 +106,7 @@ async def test_without_a_ticket_portal_the_teacher_is_sent_to_the_referent(chat)
     chat.config = dataclasses.replace(chat.config, establishments=(establishment,))
     reply = await chat.say(TEACHER, PROJECTOR)
     assert (
-        "Aucun portail de tickets n'est configuré pour Collège Test :"
+        "Aucun portail de tickets n'est configuré pour le collège Test :"
         " demandez au référent numérique où déclarer la panne."
     ) in reply.body
     assert "<a " not in reply.html
@@ -138,7 +138,7 @@ async def test_teachers_see_their_own_breakdowns_referents_see_all(chat):
     assert mine.body.splitlines()[0] == "**Vos pannes en cours**"
     assert "wifi" in mine.body and "vidéoprojecteur salle 12" not in mine.body
     everything = await chat.say(REFERENT, "!panne")
-    assert everything.body.splitlines()[0] == "**Pannes en cours à Collège Test**"
+    assert everything.body.splitlines()[0] == "**Pannes en cours au collège Test**"
     assert "signalée le lundi 23 novembre 2026 par Paul Durand : pas encore de ticket" in (
         everything.body
     )

@@ -178,7 +178,7 @@ async def listings(db) -> dict[str, str]:
 # What version 17 answered on OLD_ROWS, word for word.
 LISTINGS = {
     "!panne": (
-        "**Pannes en cours à Collège Test**\n"
+        "**Pannes en cours au collège Test**\n"
         "- **n° 1** (réseau ou wifi) « Le wifi ne marche pas en B12 »,"
         " signalée le mardi 17 novembre 2026 par Paul Prof : ticket GLPI-1"
     ),
@@ -220,7 +220,7 @@ LISTINGS = {
         " échéance le lundi 30 novembre 2026"
     ),
     "!objectifs": (
-        "**Objectifs 2026-2027 de Collège Test**\n"
+        "**Objectifs 2026-2027 du collège Test**\n"
         "- **n° 1** Former les collègues à l'ENT\n"
         "    - Indicateur : Sessions de formation (sessions ≥ 6) : **0 / 6**\n"
         "    - Dernier point d'étape, le jeudi 1er octobre 2026 : Deux sessions faites\n"

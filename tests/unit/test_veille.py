@@ -392,7 +392,7 @@ async def test_other_commands_run_while_a_page_loads(local, site):
     # The fetch is under way and holds no transaction: others read and write freely.
     assert not local.db.conn.in_transaction
     listing = await local.say(TEACHER, "!veille")
-    assert listing.body.startswith("La veille de Collège Test est vide")
+    assert listing.body.startswith("La veille du collège Test est vide")
     opened = await local.say(PROF2, "!permanence")
     assert opened is not None and not sharing.done()
     site.release.set()
@@ -412,7 +412,7 @@ async def test_teachers_are_refused_unless_the_establishment_opens_it(chat, monk
         )
         assert chat.outcome is Outcome.FORBIDDEN
     assert items(chat.db) == []
-    assert (await chat.say(TEACHER, "!veille")).body.startswith("La veille de Collège Test")
+    assert (await chat.say(TEACHER, "!veille")).body.startswith("La veille du collège Test")
     assert (await chat.say(TEACHER, "!veille cherche ia")).body.startswith("Aucun lien")
 
 
