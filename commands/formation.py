@@ -74,6 +74,7 @@ class NeedText(TaggedText):
     """The text of a need, its ``#tags`` and ``--nouveau`` (record even if it looks known)."""
 
     label = "besoin"
+    wanted = "votre besoin"
     flags = frozenset({"nouveau"})
     max_length = 300
 
@@ -82,6 +83,7 @@ class NeedRef(NumberedItem):
     """A training need of this establishment, by its number."""
 
     find = staticmethod(find_need)
+    wanted = "le numéro du besoin"
     missing = "Le besoin n° {number} n'existe pas : « {prefix}formation » donne la liste."
 
 

@@ -67,7 +67,7 @@ def convert_arguments(spec: CommandSpec, arguments: str, ctx: Context) -> dict[s
     for param in spec.params:
         if not words:
             if not param.optional:
-                raise BadArgument(f"Il manque {param.usage}.")
+                raise BadArgument(f"Précisez {param.converter.wanted}.")
             values[param.name] = param.default
             continue
         value, used = param.converter.consume(words, arguments, ctx)

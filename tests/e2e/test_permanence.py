@@ -23,7 +23,7 @@ async def test_bad_arguments_get_a_french_sentence(world, users):
     prof = await users("prof2")
     reply = await prof.ask(world.encrypted_room, "!permanence réserver mercredi 25h")
     assert reply.body.startswith("Je ne comprends pas la date « mercredi 25h »")
-    assert "Exemple : `!permanence réserver 2 Pronote`" in reply.body
+    assert "Par exemple : `!permanence réserver 2 Pronote`" in reply.body
 
 
 def is_reminder_for(user_id):

@@ -230,7 +230,7 @@ def test_numbers_are_per_establishment(db):
     ("sender", "command", "sentence"),
     [
         (PROF2, "!formation +1 abc", "« abc » n'est pas un numéro."),
-        (PROF2, "!formation +1", "Il manque <n°>."),
+        (PROF2, "!formation +1", "Précisez le numéro du besoin."),
         (PROF2, "!formation +1 42", "Le besoin n° 42 n'existe pas"),
         (REFERENT, "!formation planifier 999 demain", "Le besoin n° 999 n'existe pas"),
         (REFERENT, "!formation planifier 1 le 2/11/2026 12h", "Cette date est déjà passée"),
@@ -263,7 +263,7 @@ async def test_bad_input_gets_a_french_sentence_and_changes_nothing(
     # A typing mistake gets the usage line; a refusal (no poll yet, not a referent) does not.
     typed = (sender, command) not in REFUSED
     assert chat.outcome is (Outcome.REJECTED if typed else REFUSED[sender, command])
-    assert ("\nUtilisation : `!formation" in reply.body) is typed
+    assert ("\nPar exemple : `!formation" in reply.body) is typed
 
 
 REFUSED = {
@@ -353,7 +353,7 @@ async def test_close_and_forward_to_the_dane(chat):
     assert "transmis à la DANE" in forwarded.body
     listing = await chat.say(TEACHER, "!formation")
     assert "Aucun besoin ouvert pour l'instant." in listing.body
-    assert "Transmis à la DANE : n° 2 « Certification Pix pour les élèves »." in listing.body
+    assert "Noté pour la DANE : n° 2 « Certification Pix pour les élèves »." in listing.body
     assert (await chat.say(PROF2, "!formation +1 1")).body == "Le besoin n° 1 est clos."
     assert chat.outcome is Outcome.REFUSED
     again = await chat.say(REFERENT, "!formation dane 2")
@@ -504,6 +504,6 @@ async def test_listener_is_registered_for_both_response_types(registry):
 async def test_help_lists_the_sub_commands_of_the_role(chat):
     teacher = await chat.say(TEACHER, "!aide formation")
     referent = await chat.say(REFERENT, "!aide formation")
-    assert "`!formation +1 <n°>`" in teacher.body and "planifier" not in teacher.body
-    assert "`!formation planifier <n°> <date|sondage> [salle]`" in referent.body
-    assert "`!formation sondage <n°> <date1 | date2 | …>`" in referent.body
+    assert "`!formation +1 <numéro>`" in teacher.body and "planifier" not in teacher.body
+    assert "`!formation planifier <numéro> <date|sondage> [salle]`" in referent.body
+    assert "`!formation sondage <numéro> <date | date | …>`" in referent.body

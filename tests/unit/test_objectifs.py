@@ -35,7 +35,7 @@ async def expect_refusal(chat, sender: str, text: str, now=None, refused=False) 
     before = snapshot(chat.db)
     reply = await chat.say(sender, text, now=now)
     assert chat.outcome is (Outcome.REFUSED if refused else Outcome.REJECTED), (text, reply.body)
-    assert ("\nUtilisation : `!objectifs" in reply.body) is not refused, reply.body
+    assert ("\nPar exemple : `!objectifs" in reply.body) is not refused, reply.body
     assert snapshot(chat.db) == before
     return reply.body
 
@@ -258,13 +258,13 @@ async def test_a_few_objectives_only(chat):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("!objectifs ajouter", "Il manque <objectif>."),
+        ("!objectifs ajouter", "Précisez l'objectif."),
         ("!objectifs ajouter indicateur: sessions>=3", "Il manque le texte de l'objectif."),
         ("!objectifs ajouter --- ,", "Il manque le texte de l'objectif."),
         ("!objectifs ajouter Former indicateur: bidule>=3", "Je ne connais pas le chiffre"),
         ("!objectifs ajouter Former indicateur: sessions", "Écrivez l'indicateur ainsi"),
         ("!objectifs ajouter " + "x" * 301, "L'objectif est trop long (301 caractères"),
-        ("!objectifs point 1", "Il manque <texte>."),
+        ("!objectifs point 1", "Précisez le point d'étape."),
         ("!objectifs point 1 " + "y" * 501, "Le point d'étape est trop long"),
         ("!objectifs atteint deux", "« deux » n'est pas un numéro."),
         ("!objectifs abandonné 7", "L'objectif n° 7 n'existe pas"),

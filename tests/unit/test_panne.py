@@ -170,7 +170,7 @@ async def test_only_the_reporter_or_a_referent_updates_a_breakdown(chat):
         ("!panne ?!", "Décrivez la panne en quelques mots"),
         ("!panne " + "x" * 501, "La description est trop longue"),
         ("!panne ticket abc GLPI-1", "« abc » n'est pas un numéro."),
-        ("!panne ticket 1", "Il manque <référence>."),
+        ("!panne ticket 1", "Précisez la référence du ticket."),
         ("!panne ticket 1 " + "R" * 61, "Cette référence est trop longue"),
         ("!panne ticket 99 GLPI-1", "La panne n° 99 n'existe pas"),
         ("!panne résolue 99", "La panne n° 99 n'existe pas"),

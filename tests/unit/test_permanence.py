@@ -142,7 +142,7 @@ async def test_bad_arguments_explain_and_change_nothing(chat, command, expected)
     sender = REFERENT if "ouvrir" in command else TEACHER
     reply = await chat.say(sender, command)
     assert expected in reply.body
-    assert "Utilisation : `!permanence" in reply.body and "Exemple : `!permanence" in reply.body
+    assert "Par exemple : `!permanence" in reply.body
     assert (bookings(chat.db), len(store.active_series(chat.db))) == before
 
 

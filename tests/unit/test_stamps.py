@@ -209,7 +209,7 @@ LISTINGS = {
         "**Besoins de formation** (du plus soutenu au moins soutenu)\n"
         "- **n° 2** « Sécuriser mes mots de passe » : 1 soutien #protection-securite\n"
         "\n"
-        "Pour soutenir un besoin : `!formation +1 <n°>`.\n"
+        "Pour soutenir un besoin, « +1 » et son numéro : `!formation +1 2`.\n"
         "\n"
         "**Sessions prévues**\n"
         "- jeudi 26 novembre à 13 h 30 (B12) : n° 1 « Créer des capsules vidéo »"
@@ -225,8 +225,8 @@ LISTINGS = {
         "    - Indicateur : Sessions de formation (sessions ≥ 6) : **0 / 6**\n"
         "    - Dernier point d'étape, le jeudi 1er octobre 2026 : Deux sessions faites\n"
         "\n"
-        "Point d'étape : `!objectifs point <n°> <texte>` ;"
-        " `!objectifs atteint <n°>` ou `!objectifs abandonné <n°>`."
+        "Pour noter où en est un objectif : `!objectifs point 1 où nous en sommes` ;"
+        " une fois atteint : `!objectifs atteint 1`, ou abandonné : `!objectifs abandonné 1`."
     ),
 }
 

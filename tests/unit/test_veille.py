@@ -217,7 +217,7 @@ async def test_invalid_addresses_are_refused_in_french(chat, monkeypatch, typed,
     reply = await chat.say(REFERENT, f"!veille {typed} commentaire")
     assert chat.outcome is Outcome.REJECTED
     assert reply.body.startswith(f"Adresse invalide : {reason}")
-    assert "Utilisation : `!veille [url] [commentaire] [#tag ...]`" in reply.body
+    assert "Par exemple : `!veille https://" in reply.body
     assert items(chat.db) == [] and seen == []
 
 
