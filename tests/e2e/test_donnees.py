@@ -1,16 +1,23 @@
-"""``!mes-donnees`` asked again and again by someone who never opens the direct room.
+"""``!mes-donnees`` and ``!oublie-moi`` on a real Synapse, the bot's database read after.
 
 Each export waits in the outbox until its recipient joins the direct room. A
 teacher who never does and asks a dozen times must not make the bot grow: one
-export waits for them, the latest, and the room keeps being answered.
+export waits for them, the latest, and the room keeps being answered. After
+``!oublie-moi confirmer``, nothing in the database leads back to the teacher:
+not their ID or name, not the words they typed, not the ids of their events.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sqlite3
 from pathlib import Path
 
-from tests.e2e.test_bilan import content, is_file, wait_event
+from nio import RoomSendResponse
+
+from tests.e2e.test_bilan import content, is_file, report_markdown, wait_event
+from tests.e2e.test_formation import wait_event as wait_room_event
 
 EXPORTS = 12
 # What the bot may grow by over the dozen exports: a few MB (allocator slack).
@@ -70,3 +77,99 @@ async def test_a_dozen_exports_nobody_fetches_keep_the_bot_flat(world, users):
     ]
     files = [e for r, e in teacher.events if r == dm and is_file(e, "mes-donnees-")]
     assert len(summaries) == 1 and len(files) == 1
+
+
+def stored_values(world) -> list[tuple[str, str]]:
+    """(table.column, value as text) of everything in the bot's database, and the words of
+    its search indexes (their own terms, not the table they index)."""
+    found = []
+    with sqlite3.connect(world.workdir / "data" / "rupn.db") as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for column in [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]:
+                for (value,) in db.execute(f'SELECT "{column}" FROM "{table}"'):
+                    if isinstance(value, bytes):
+                        value = value.decode(errors="replace")
+                    found.append((f"{table}.{column}", str(value)))
+        indexes = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING FTS5%'"
+        ).fetchall()
+        for (index,) in indexes:
+            db.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{index}_words"
+                f" USING fts5vocab(main, {index}, row)"
+            )
+            found += [(f"{index} (mot)", term) for (term,) in db.execute(
+                f"SELECT term FROM temp.{index}_words"
+            )]  # fmt: skip
+    return found
+
+
+async def test_after_forgetting_nothing_in_the_database_leads_back(world, users):
+    room = world.plain_room
+    name = world.more_teachers(len(world.teachers) + 1)[-1]
+    teacher, referent, colleague = await users(name), await users("referent"), await users("prof1")
+    account = world.people[name]
+    world.synapse.api(
+        "PUT",
+        f"/_matrix/client/v3/profile/{account.user_id}/displayname",
+        {"displayname": "Camille Quetzalcoatl"},
+        token=account.access_token,
+    )
+    sent: list[str] = []
+
+    async def teacher_asks(text: str):
+        sent.append(await teacher.say(room, text))
+        return await teacher.wait_reply(sent[-1])
+
+    # What the teacher writes carries words and a phone number nobody else types.
+    await referent.ask(room, "!permanence ouvrir mercredi 13h10 2 places B12")
+    booked = await teacher_asks("!permanence réserver mercredi 13h10 Tepoztlan sur Pronote")
+    assert "vous avez une place" in booked.body
+    need = await teacher_asks("!formation Monter une radio Tepoztlan, rappeler au 0687654321")
+    number = int(re.search(r"besoin n° (\d+)", need.body)[1])
+    await colleague.ask(room, f"!formation +1 {number}")
+    await teacher_asks("!panne Tepoztlan : le TBI de la salle 9 grésille (0687654321)")
+    polled = await referent.ask(room, f"!formation sondage {number} mercredi 12h30 | jeudi 12h30")
+    assert "Sondage publié" in polled.body
+    poll = await wait_room_event(
+        teacher,
+        room,
+        lambda e: (
+            e.get("type") == "org.matrix.msc3381.poll.start"
+            and f"besoin n° {number})" in e["content"]["m.poll"]["question"]["m.text"][0]["body"]
+        ),
+    )
+    option = poll["content"]["org.matrix.msc3381.poll.start"]["answers"][0]["id"]
+    answer = await teacher.client.room_send(
+        room,
+        "m.poll.response",
+        {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": poll["event_id"]},
+            "m.selections": [option],
+        },
+        ignore_unverified_devices=True,
+    )
+    assert isinstance(answer, RoomSendResponse)
+    await teacher_asks("!mes-donnees")  # waits in the outbox: the teacher never joins
+
+    with sqlite3.connect(world.workdir / "data" / "rupn.db") as db:
+        names = [row[0] for row in db.execute(
+            "SELECT display_name FROM members WHERE user_id = ?", (account.user_id,)
+        )]  # fmt: skip
+    assert names  # the bot knew the teacher by a name
+    before = await report_markdown(referent, room)
+
+    forgotten = await teacher_asks("!oublie-moi confirmer")
+    assert forgotten.body.startswith("C'est fait : j'ai oublié les ")
+
+    traces = [account.user_id, *names, "Quetzalcoatl", "Tepoztlan", "0687654321"]
+    traces += [*sent, answer.event_id]
+    found = re.compile("|".join(rf"{re.escape(trace)}(?![\w-])" for trace in traces), re.I)
+    # The command is marked answered just after its reply: wait for that, with a deadline.
+    deadline = asyncio.get_running_loop().time() + 20
+    while left := [(where, value) for where, value in stored_values(world) if found.search(value)]:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still leading back to the teacher: {left}")
+        await asyncio.sleep(0.1)
+    assert await report_markdown(referent, room) == before
