@@ -74,6 +74,7 @@ async def forget_me(ctx: Context) -> None:
         count=sum(h.count for h in held),
         erased=[h for h in held if not h.stays],
         kept=[h for h in held if h.stays],
+        done=False,
     )
 
 
@@ -88,6 +89,7 @@ async def forget_me_now(ctx: Context) -> None:
         count=sum(h.count for h in held),
         erased=[h for h in held if not h.stays],
         kept=[h for h in held if h.stays],
+        done=True,
     )
 
 

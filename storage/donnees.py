@@ -241,7 +241,12 @@ class Held:
 
     label: str
     count: int
-    stays: bool  # anonymised and still counted, rather than deleted
+    erase: str  # as its column's: "anonymise" and "redact" rows stay, without the name
+
+    @property
+    def stays(self) -> bool:
+        """Whether the rows stay (still counted, or still sent), without the person."""
+        return self.erase != "delete"
 
 
 def held_for(db: sqlite_utils.Database, user_id: str) -> list[Held]:
@@ -253,10 +258,10 @@ def held_for(db: sqlite_utils.Database, user_id: str) -> list[Held]:
             f"SELECT count(*) FROM {column.table} WHERE {clause}", params
         ).fetchone()[0]
         if count:
-            held.append(Held(column.label, count, column.erase != "delete"))
+            held.append(Held(column.label, count, column.erase))
     state = len(personal_state_keys(db, user_id))
     if state:
-        held.append(Held("Votre salon privé avec le bot", state, False))
+        held.append(Held("Votre salon privé avec le bot", state, "delete"))
     return held
 
 

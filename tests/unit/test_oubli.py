@@ -188,14 +188,15 @@ async def test_forgetting_says_what_goes_and_what_stays(chat, monkeypatch):
     await live(chat, monkeypatch)
     asked = await chat.say(PROF2, "!oublie-moi")
     assert "tapez `!oublie-moi confirmer`" in asked.body
-    assert "**Ce qui part** : votre nom et votre rôle" in asked.body
+    assert "**Ce que j'efface** :" in asked.body
     assert "[texte retiré à la demande de son auteur]" in asked.body
     assert "- Votre nom d'affichage et votre rôle dans l'établissement : 1" in asked.body
-    assert "**Ce qui reste, sans votre nom**" in asked.body
+    assert "**Ce que je garde, sans votre nom**" in asked.body
     assert "- Besoins de formation que vous avez exprimés : 1" in asked.body
     assert "- Vos réponses aux sondages de date : 1" in asked.body
     done = await chat.say(PROF2, "!oublie-moi confirmer")
     assert done.body.startswith("C'est fait : j'ai oublié les ")
+    assert "**Ce que j'ai gardé, sans votre nom**" in done.body
     assert "- Besoins de formation que vous avez exprimés : 1" in done.body
     again = await chat.say(PROF2, "!oublie-moi")
     assert again.body == "Je ne garde aucune donnée à votre nom : il n'y a rien à effacer."
