@@ -135,7 +135,14 @@ def _erase(
     ).rowcount
 
 
-def _redact(db, column: PersonalColumn, clause, params, user_id: str, names: list[str]) -> int:
+def _redact(
+    db: sqlite_utils.Database,
+    column: PersonalColumn,
+    clause: str,
+    params: list,
+    user_id: str,
+    names: list[str],
+) -> int:
     """Take the person out of messages that name them; the messages stay for the others."""
     texts = column.text_columns
     rows = db.execute(
