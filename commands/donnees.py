@@ -15,10 +15,15 @@ from bot.core.context import Context
 from bot.core.declarations import command
 from bot.core.scheduler import JobContext, job
 from bot.toolkit.calendar import SCHOOL_YEAR_START_MONTH, school_year_of
-from storage import donnees
+from storage import donnees, oubli
 from storage.ledger import claim_run
 
 log = logging.getLogger(__name__)
+
+
+# The largest export sent (a teacher's whole year is a few tens of KB): beyond it,
+# something is wrong, and a file that size must not sit in the outbox.
+EXPORT_MAX_BYTES = 2_000_000
 
 
 @command(
@@ -37,10 +42,20 @@ async def my_data(ctx: Context) -> None:
     summary = [(labels.get(key, key), len(rows)) for key, rows in found.items()]
     document = {"utilisateur": ctx.sender, "exporté le": ctx.now.isoformat(), "données": found}
     data = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
-    # Queued, not sent: a direct room's first messages wait until the person joins it.
-    ctx.post(ctx.render("donnees/export", summary=summary), dm_user=ctx.sender)
+    if len(data) > EXPORT_MAX_BYTES:
+        log.warning("%s: an export of %d bytes not sent", ctx.establishment.id, len(data))
+        await ctx.reply("donnees/trop_gros", size=len(data), limit=EXPORT_MAX_BYTES)
+        return
+    # Queued, not sent: a direct room's first messages wait until the person joins
+    # it. Asked again meanwhile, the new export replaces the one still waiting.
+    summary_message = ctx.render("donnees/export", summary=summary)
+    ctx.post(summary_message, dm_user=ctx.sender, slot=donnees.EXPORT_SLOT)
     ctx.post_file(
-        f"mes-donnees-{ctx.now:%Y-%m-%d}.json", data, "application/json", dm_user=ctx.sender
+        f"mes-donnees-{ctx.now:%Y-%m-%d}.json",
+        data,
+        "application/json",
+        dm_user=ctx.sender,
+        slot=donnees.EXPORT_FILE_SLOT,
     )
     await ctx.reply("donnees/envoyees")
 
@@ -53,14 +68,29 @@ async def my_data(ctx: Context) -> None:
     remember_sender=False,
 )
 async def forget_me(ctx: Context) -> None:
-    await ctx.reply("donnees/oubli_demande", count=donnees.count_user_rows(ctx.db, ctx.sender))
+    held = donnees.held_for(ctx.db, ctx.sender)
+    await ctx.reply(
+        "donnees/oubli_demande",
+        count=sum(h.count for h in held),
+        erased=[h for h in held if not h.stays],
+        kept=[h for h in held if h.stays],
+        done=False,
+    )
 
 
 @forget_me.sub("confirmer", aliases=("oui",), help="Confirme l'effacement de vos données.")
 async def forget_me_now(ctx: Context) -> None:
-    counts = donnees.forget_user(ctx.db, ctx.sender)
+    held = donnees.held_for(ctx.db, ctx.sender)
+    counts = oubli.forget_user(ctx.db, ctx.sender)
+    ctx.sender_forgotten = True
     log.info("%s: forgot a member on request (%d rows)", ctx.establishment.id, sum(counts.values()))
-    await ctx.reply("donnees/oubli_fait", count=sum(counts.values()))
+    await ctx.reply(
+        "donnees/oubli_fait",
+        count=sum(h.count for h in held),
+        erased=[h for h in held if not h.stays],
+        kept=[h for h in held if h.stays],
+        done=True,
+    )
 
 
 def purge_cutoff(run_day: date, retention_months: int) -> date:
@@ -89,7 +119,7 @@ def yearly_purge(ctx: JobContext) -> None:
     if not claim_run(ctx.db, ctx.job, EVERY_ESTABLISHMENT, f"{start}-{end}", ctx.now):
         return
     cutoff = purge_cutoff(ctx.scheduled_for.date(), ctx.config.bot.retention_months)
-    counts = donnees.purge_before(ctx.db, datetime.combine(cutoff, time(0), ctx.now.tzinfo))
+    counts = oubli.purge_before(ctx.db, datetime.combine(cutoff, time(0), ctx.now.tzinfo))
     log.info(
         "yearly purge %d-%d for %s: %d personal row(s) dated before %s anonymised or deleted",
         start,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
+from bot.core.config import Establishment
 from bot.core.context import Context
 from bot.core.converters import SlotRef, Text, WeeklySlot, WeeklySlotSpec
 from bot.core.declarations import command
@@ -111,7 +112,7 @@ async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
             opened_by=ctx.sender,
             now=ctx.now,
         )
-        starts, skipped = occurrence_plan(spec, ctx.establishment.zone, ctx.now)
+        starts, skipped = occurrence_plan(spec, ctx.establishment, ctx.now)
         store.add_occurrences(ctx.db, series, starts)
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + GENERATED_AHEAD)
     await ctx.reply(
@@ -207,9 +208,11 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
 
 
 def occurrence_plan(
-    spec: WeeklySlotSpec | store.WeeklySeries, zone: str, now: datetime
+    spec: WeeklySlotSpec | store.WeeklySeries, establishment: Establishment, now: datetime
 ) -> tuple[list[datetime], list[tuple[date, str]]]:
-    """The occurrences of the next four weeks on school days, and the days skipped (why)."""
+    """The occurrences of the next four weeks on the establishment's school days, and the
+    days skipped (why)."""
+    zone, departement = establishment.zone, establishment.departement
     starts, skipped = [], []
     first = now.date() + timedelta(days=(spec.weekday - now.weekday()) % 7)
     for week in range(5):
@@ -217,10 +220,10 @@ def occurrence_plan(
         start = datetime.combine(day, _start_time(spec), tzinfo=now.tzinfo)
         if start <= now or start > now + GENERATED_AHEAD:
             continue
-        if is_school_day(day, zone):
+        if is_school_day(day, zone, departement):
             starts.append(start)
         else:
-            skipped.append((day, holiday_name(day, zone) or "jour sans cours"))
+            skipped.append((day, holiday_name(day, zone, departement) or "jour sans cours"))
     return starts, skipped
 
 
@@ -258,7 +261,7 @@ def ics_calendar(ctx: Context, slots: list[store.Slot]) -> bytes:
 def extend_calendar(ctx: JobContext) -> None:
     """Keep four weeks of occurrences ahead for every series (idempotent)."""
     for series in store.active_series(ctx.db, ctx.establishment.id):
-        starts, _ = occurrence_plan(series, ctx.establishment.zone, ctx.now)
+        starts, _ = occurrence_plan(series, ctx.establishment, ctx.now)
         store.add_occurrences(ctx.db, series, starts)
 
 

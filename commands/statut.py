@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.declarations import command
+from bot.toolkit.calendar import LOCAL_LAW_DEPARTEMENTS
 from storage.establishments import members
 from storage.outbox import failures
 
@@ -24,4 +25,9 @@ from storage.outbox import failures
 async def show_status(ctx: Context) -> None:
     known = members(ctx.db, ctx.establishment.id)
     refused = failures(ctx.db, ctx.establishment.id)
-    await ctx.reply("statut/etat", members_count=len(known), failed=refused[0] if refused else None)
+    await ctx.reply(
+        "statut/etat",
+        members_count=len(known),
+        failed=refused[0] if refused else None,
+        local_holidays=ctx.establishment.departement in LOCAL_LAW_DEPARTEMENTS,
+    )

@@ -1,10 +1,10 @@
 """SQLite storage: migrations and small query functions over ``sqlite_utils.Database``.
 
 One module per command family (``permanence``, ``formation``, ``veille``,
-``panne``, ``lettre``, ``enquete``, ``objectifs``, ``bilan``, ``donnees``) and what
-they share: ``db`` (opening, migrations), ``stamps`` (the one stored form of an
-instant), ``numbers`` (short numbers), ``periods``, ``ledger``, ``outbox``,
-``inbox`` and ``establishments``. Of ours, only ``bot.toolkit`` is imported:
+``panne``, ``lettre``, ``enquete``, ``objectifs``, ``bilan``, ``donnees`` and
+``oubli``) and what they share: ``db`` (opening, migrations), ``stamps`` (the one
+stored form of an instant), ``numbers`` (short numbers), ``periods``, ``ledger``,
+``outbox``, ``inbox`` and ``establishments``. Of ours, only ``bot.toolkit`` is imported:
 never ``bot.core`` or ``commands``. Functions take a database and plain values.
 """
 

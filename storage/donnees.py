@@ -1,29 +1,32 @@
-"""Personal data: where it is, how it is exported, forgotten and purged.
+"""Personal data: where it is, how it is exported and counted (forgetting: ``storage/oubli.py``).
 
-Every column that holds a Matrix ID is declared here with what goes with it
-(free text the person typed). ``!mes-donnees`` exports exactly these rows,
-``!oublie-moi`` anonymises or deletes them, and the yearly purge does the same
-for rows older than the retention. A test enumerates the schema and fails if
-a column holding Matrix IDs is missing from ``PERSONAL_DATA``.
-
-Anonymising replaces the Matrix ID with one random ``anonyme-…`` token per
-request (not a hash of the ID, which could be recomputed), so counts and
-uniqueness constraints stay right and nothing points back to the person.
+Every column that holds a Matrix ID is declared here with what goes with it:
+the free text the person typed, the event ids they sent. ``!mes-donnees``
+exports these rows, by the columns listed in ``EXPORTED`` (never a file's
+bytes, never an earlier export), ``!oublie-moi`` anonymises, redacts or deletes
+them, and the yearly purge does the same for rows older than the retention.
+Tests walk the schema and fail if a column holding Matrix IDs is missing from
+``PERSONAL_DATA``, or if a text column of a table holding one is not classified:
+someone's words (``text_columns``, ``blanked_columns``), their event ids
+(``event_columns``) or nobody's words (``NOT_WORDS``).
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 import sqlite_utils
 
-from storage.stamps import to_stamp
-
 ANONYMOUS_PREFIX = "anonyme-"
+# What a free text becomes when its author asks to be forgotten: the row stays
+# (a need keeps its votes, a breakdown stays counted), the words go.
+REMOVED_TEXT = "[texte retiré à la demande de son auteur]"
+# The outbox slots of the data export (its summary, its file): one of each waits
+# per person, the latest.
+EXPORT_SLOT = "mes-donnees"
+EXPORT_FILE_SLOT = "mes-donnees:fichier"
 
 
 @dataclass(frozen=True)
@@ -31,44 +34,59 @@ class PersonalColumn:
     """A column holding someone's Matrix ID, and how to forget it.
 
     ``erase``: "anonymise" keeps the row (counts stay right) with the ID replaced
-    and ``text_columns`` blanked; "delete" removes the row. ``dated_by`` is the
-    column the yearly purge compares with its cut-off (None: never purged): a
-    stored stamp, or with ``dated_in_ms`` a Matrix timestamp (milliseconds since
-    1970, as an event's ``origin_server_ts``). ``json_list`` marks a column holding
-    a JSON list of IDs (message mentions).
+    by a token of its own, ``text_columns`` replaced by ``REMOVED_TEXT``,
+    ``blanked_columns`` emptied and ``event_columns`` (event ids the person
+    sent) cleared; "redact" keeps a message of the bot that names the person
+    (it goes out to the others) with the person taken out of its mentions and
+    of ``text_columns``; "delete" removes the row. ``dated_by`` is the column the
+    yearly purge compares with its cut-off (None: never purged): a stored stamp,
+    or with ``dated_in_ms`` a Matrix timestamp (milliseconds since 1970, as an
+    event's ``origin_server_ts``). ``json_list`` marks a column holding a JSON
+    list of IDs (message mentions); ``exported_where`` narrows the rows exported.
     """
 
     table: str
     column: str
-    erase: Literal["anonymise", "delete"]
+    erase: Literal["anonymise", "redact", "delete"]
     dated_by: str | None = None
     text_columns: tuple[str, ...] = ()
+    blanked_columns: tuple[str, ...] = ()
+    event_columns: tuple[str, ...] = ()
     json_list: bool = False
     dated_in_ms: bool = False
     label: str = ""
-    # Technical rows that live seconds (a command being answered): erased, not exported.
+    exported_where: str = ""
+    # Technical rows (a command being answered, one answered): erased, not exported.
     transient: bool = False
 
+
+# An export never holds an earlier export (each would hold the ones before it).
+NOT_AN_EXPORT = f"(slot IS NULL OR slot NOT IN ('{EXPORT_SLOT}', '{EXPORT_FILE_SLOT}'))"
 
 PERSONAL_DATA: list[PersonalColumn] = [
     PersonalColumn("members", "user_id", "delete", "first_seen", ("display_name",),
                    label="Votre nom d'affichage et votre rôle dans l'établissement"),
     PersonalColumn("inbox", "sender", "delete", "received_at", ("body",), transient=True),
+    PersonalColumn("handled_events", "sender", "delete", "handled_at", transient=True),
     PersonalColumn("outbox", "dm_user", "delete", "created_at", ("body", "html"),
-                   label="Messages privés que le bot vous a adressés"),
-    PersonalColumn("outbox", "mentions", "delete", "created_at", ("body", "html"),
-                   json_list=True, label="Messages du bot qui vous mentionnaient"),
+                   label="Messages privés que le bot vous a adressés",
+                   exported_where=NOT_AN_EXPORT),
+    # Others' messages that name the person still go out, without the name.
+    PersonalColumn("outbox", "mentions", "redact", "created_at", ("body", "html"),
+                   json_list=True, label="Messages du bot qui vous mentionnaient",
+                   exported_where=NOT_AN_EXPORT),
     PersonalColumn("permanence_series", "opened_by", "anonymise", "opened_at",
                    label="Permanences numériques que vous avez ouvertes"),
     PersonalColumn("permanence_slots", "cancelled_by", "anonymise", "cancelled_at",
                    label="Permanences numériques que vous avez annulées"),
-    PersonalColumn("permanence_bookings", "user_id", "anonymise", "created_at", ("subject",),
+    PersonalColumn("permanence_bookings", "user_id", "anonymise", "created_at",
+                   blanked_columns=("subject",),
                    label="Vos réservations de permanence numérique"),
-    # A need's text and a breakdown's description stay: others voted on the need,
-    # the maintenance history needs the breakdown; only who wrote them goes.
-    PersonalColumn("training_needs", "author", "anonymise", "created_at",
+    # A need and a breakdown stay (others voted on the need, the maintenance history
+    # counts the breakdown); their words are their author's and go with them.
+    PersonalColumn("training_needs", "author", "anonymise", "created_at", ("text",),
                    label="Besoins de formation que vous avez exprimés"),
-    PersonalColumn("training_needs", "closed_by", "anonymise", "status_at",
+    PersonalColumn("training_needs", "closed_by", "anonymise", "status_at", ("close_note",),
                    label="Besoins de formation que vous avez clos"),
     PersonalColumn("training_votes", "voter", "anonymise", "voted_at",
                    label="Besoins de formation que vous avez soutenus"),
@@ -76,9 +94,11 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Sessions de formation que vous avez planifiées"),
     PersonalColumn("training_polls", "created_by", "anonymise", "created_at",
                    label="Sondages de date que vous avez lancés"),
+    # Any member of the room can tell who sent a poll answer from its event id.
     PersonalColumn("training_poll_responses", "voter", "anonymise", "origin_ts",
+                   event_columns=("response_event_id",),
                    label="Vos réponses aux sondages de date", dated_in_ms=True),
-    PersonalColumn("incidents", "reporter", "anonymise", "reported_at",
+    PersonalColumn("incidents", "reporter", "anonymise", "reported_at", ("description",),
                    label="Pannes que vous avez signalées"),
     PersonalColumn("incidents", "resolved_by", "anonymise", "resolved_at",
                    label="Pannes que vous avez dites réparées"),
@@ -86,7 +106,9 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Enquêtes que vous avez ouvertes"),
     PersonalColumn("survey_answers", "user_id", "anonymise", "answered_at",
                    label="Enquêtes auxquelles vous avez dit avoir répondu"),
-    PersonalColumn("veille_items", "author", "anonymise", "posted_at", ("comment",),
+    # Emptied rather than replaced: the notice's words would be found by the search.
+    PersonalColumn("veille_items", "author", "anonymise", "posted_at",
+                   blanked_columns=("comment",),
                    label="Liens de veille que vous avez partagés"),
     # An objective's text is the establishment's (negotiated with the principal): it
     # stays; a progress note is its author's words and goes with them.
@@ -94,22 +116,89 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Objectifs de l'année que vous avez notés"),
     PersonalColumn("objectives", "updated_by", "anonymise", "status_at",
                    label="Objectifs que vous avez dits atteints, abandonnés ou repris"),
-    PersonalColumn("objective_notes", "author", "anonymise", "created_at", ("text",),
+    PersonalColumn("objective_notes", "author", "anonymise", "created_at",
+                   blanked_columns=("text",),
                    label="Vos points d'étape sur les objectifs"),
 ]  # fmt: skip
+
+# What !mes-donnees shows of each table, column by column: never a file's bytes
+# (``outbox.data``), its HTML copy or transaction ids.
+EXPORTED: dict[str, tuple[str, ...]] = {
+    "members": ("establishment_id", "user_id", "role", "display_name", "first_seen"),
+    "outbox": ("establishment_id", "body", "filename", "created_at", "sent_at", "failed_at"),
+    "permanence_series": ("id", "establishment_id", "weekday", "start_time", "duration_minutes",
+                          "capacity", "place", "opened_by", "opened_at", "stopped_at"),
+    "permanence_slots": ("id", "establishment_id", "series_id", "number", "starts_at",
+                         "ends_at", "capacity", "place", "cancelled_at", "cancelled_by"),
+    "permanence_bookings": ("id", "slot_id", "user_id", "subject", "status", "created_at",
+                            "updated_at"),
+    "training_needs": ("id", "establishment_id", "number", "text", "tags", "author",
+                       "created_at", "status", "status_at", "closed_by", "close_note",
+                       "poll_event_id"),
+    "training_votes": ("need_id", "voter", "voted_at"),
+    "training_sessions": ("need_id", "establishment_id", "starts_at", "place", "planned_by",
+                          "planned_at"),
+    "training_polls": ("event_id", "need_id", "room_id", "options", "created_by", "created_at",
+                       "closed_at"),
+    "training_poll_responses": ("poll_event_id", "voter", "response_event_id", "answers",
+                                "origin_ts"),
+    "incidents": ("id", "establishment_id", "number", "description", "category", "reporter",
+                  "reported_at", "ticket_ref", "ticket_at", "resolved_at", "resolved_by"),
+    "surveys": ("id", "establishment_id", "number", "title", "url", "audience", "opens_at",
+                "deadline", "academy_key", "opened_by", "closed_at"),
+    "survey_answers": ("survey_id", "user_id", "answered_at"),
+    "veille_items": ("id", "establishment_id", "number", "normalized_url", "title",
+                     "title_found", "comment", "tags", "author", "posted_at"),
+    "objectives": ("id", "establishment_id", "school_year", "number", "text",
+                   "indicator_figure", "indicator_op", "indicator_target",
+                   "indicator_percent", "status", "author", "created_at", "status_at",
+                   "updated_by"),
+    "objective_notes": ("id", "objective_id", "text", "author", "created_at"),
+}  # fmt: skip
+
+# Text columns of tables holding a person that hold nobody's own words: the bot's,
+# the establishment's (an objective, a survey, a place), a fetched page title,
+# labels, instants, ids. A new text column must be added here or declared above.
+NOT_WORDS: dict[str, tuple[str, ...]] = {
+    "members": ("establishment_id", "role", "first_seen"),
+    "inbox": ("event_id", "room_id", "received_at"),  # deleted with the row
+    "handled_events": ("event_id", "room_id", "handled_at"),  # deleted with the row
+    "outbox": ("establishment_id", "room_id", "txn_id", "filename", "mimetype", "created_at",
+               "sent_at", "event_id", "failed_at", "failure_code", "failure", "slot"),
+    "permanence_series": ("establishment_id", "start_time", "place", "opened_at",
+                          "stopped_at"),
+    "permanence_slots": ("establishment_id", "starts_at", "ends_at", "place", "cancelled_at"),
+    "permanence_bookings": ("status", "created_at", "updated_at"),
+    "training_needs": ("establishment_id", "tags", "created_at", "status", "status_at",
+                       "poll_event_id"),
+    "training_votes": ("voted_at",),
+    "training_sessions": ("establishment_id", "starts_at", "place", "planned_at"),
+    "training_polls": ("event_id", "room_id", "options", "created_at", "closed_at"),
+    "training_poll_responses": ("poll_event_id", "answers"),
+    "incidents": ("establishment_id", "category", "reported_at", "ticket_ref", "ticket_at",
+                  "resolved_at"),
+    "surveys": ("establishment_id", "title", "url", "audience", "opens_at", "deadline",
+                "academy_key", "closed_at"),
+    "survey_answers": ("answered_at",),
+    "veille_items": ("establishment_id", "normalized_url", "title", "tags", "posted_at"),
+    "objectives": ("establishment_id", "text", "indicator_figure", "indicator_op", "status",
+                   "created_at", "status_at"),
+    "objective_notes": ("created_at",),
+}  # fmt: skip
 
 # bot_state keys that embed a Matrix ID (the direct room with someone).
 PERSONAL_STATE_PREFIXES = ("dm:",)
 
 
-def _personal_state_keys(db: sqlite_utils.Database, user_id: str) -> list[str]:
+def personal_state_keys(db: sqlite_utils.Database, user_id: str) -> list[str]:
+    """The bot_state keys that name the person (their direct room)."""
     keys = [prefix + user_id for prefix in PERSONAL_STATE_PREFIXES]
     marks = ", ".join("?" * len(keys))
     rows = db.execute(f"SELECT key FROM bot_state WHERE key IN ({marks})", keys).fetchall()
     return [key for (key,) in rows]
 
 
-def _person_filter(column: PersonalColumn, user_id: str) -> tuple[str, list[str]]:
+def person_filter(column: PersonalColumn, user_id: str) -> tuple[str, list[str]]:
     """The WHERE clause and its parameters selecting one person's rows by ``column``."""
     if column.json_list:
         # A JSON list of IDs is matched on the quoted ID: '"@a:b"' cannot match
@@ -119,94 +208,71 @@ def _person_filter(column: PersonalColumn, user_id: str) -> tuple[str, list[str]
     return f"{column.column} = ?", [user_id]
 
 
+def _exported_filter(column: PersonalColumn, user_id: str) -> tuple[str, list[str]]:
+    clause, params = person_filter(column, user_id)
+    return (f"{clause} AND {column.exported_where}" if column.exported_where else clause), params
+
+
 def export_user(db: sqlite_utils.Database, user_id: str) -> dict[str, list[dict]]:
-    """Every row that holds the person's ID, by ``table.column``; empty lists left out."""
+    """Every row that holds the person's ID, by ``table.column``; empty lists left out.
+
+    Each table is read by the columns of ``EXPORTED``: the export of someone who
+    asks again and again stays the size of what they did.
+    """
     found: dict[str, list[dict]] = {}
     for column in _kept_columns(db):
-        clause, params = _person_filter(column, user_id)
-        cursor = db.conn.execute(f"SELECT * FROM {column.table} WHERE {clause}", params)
-        names = [d[0] for d in cursor.description]
+        names = EXPORTED[column.table]
+        clause, params = _exported_filter(column, user_id)
+        cursor = db.conn.execute(
+            f"SELECT {', '.join(names)} FROM {column.table} WHERE {clause}", params
+        )
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         if rows:
             found[f"{column.table}.{column.column}"] = rows
-    state = [{"key": key} for key in _personal_state_keys(db, user_id)]
+    state = [{"key": key} for key in personal_state_keys(db, user_id)]
     if state:
         found["bot_state.key"] = state
     return found
 
 
-def count_user_rows(db: sqlite_utils.Database, user_id: str) -> int:
-    """How many rows ``export_user`` would return (what ``!oublie-moi`` announces)."""
-    count = 0
+@dataclass(frozen=True)
+class Held:
+    """How many rows of one kind the bot holds in someone's name, and whether they stay."""
+
+    label: str
+    count: int
+    erase: str  # as its column's: "anonymise" and "redact" rows stay, without the name
+
+    @property
+    def stays(self) -> bool:
+        """Whether the rows stay (still counted, or still sent), without the person."""
+        return self.erase != "delete"
+
+
+def held_for(db: sqlite_utils.Database, user_id: str) -> list[Held]:
+    """What ``export_user`` would return, counted by kind (what ``!oublie-moi`` announces)."""
+    held = []
     for column in _kept_columns(db):
-        clause, params = _person_filter(column, user_id)
-        count += db.conn.execute(
+        clause, params = _exported_filter(column, user_id)
+        count = db.conn.execute(
             f"SELECT count(*) FROM {column.table} WHERE {clause}", params
         ).fetchone()[0]
-    return count + len(_personal_state_keys(db, user_id))
+        if count:
+            held.append(Held(column.label, count, column.erase))
+    state = len(personal_state_keys(db, user_id))
+    if state:
+        held.append(Held("Votre salon privé avec le bot", state, "delete"))
+    return held
+
+
+def count_user_rows(db: sqlite_utils.Database, user_id: str) -> int:
+    """How many rows ``export_user`` would return."""
+    return sum(h.count for h in held_for(db, user_id))
 
 
 def _kept_columns(db: sqlite_utils.Database) -> list[PersonalColumn]:
     tables = set(db.table_names())
     return [c for c in PERSONAL_DATA if c.table in tables and not c.transient]
-
-
-def forget_user(db: sqlite_utils.Database, user_id: str) -> dict[str, int]:
-    """Anonymise or delete every personal row of one person, in one transaction."""
-    token = ANONYMOUS_PREFIX + secrets.token_hex(4)
-    return _erase(db, lambda c: _person_filter(c, user_id), token, user_id)
-
-
-def purge_before(db: sqlite_utils.Database, cutoff: datetime) -> dict[str, int]:
-    """Anonymise or delete personal rows dated before ``cutoff`` (the yearly purge).
-
-    Each purged row gets its own anonymous token: old rows of one person must
-    not stay linkable to each other either.
-    """
-
-    def older(column: PersonalColumn):
-        if column.dated_by is None:
-            return None
-        # An integer is smaller than any text in SQLite: each column is compared
-        # with the cut-off in its own form.
-        limit = int(cutoff.timestamp() * 1000) if column.dated_in_ms else to_stamp(cutoff)
-        return (
-            f"{column.dated_by} < ? AND {column.column} IS NOT NULL"
-            f" AND {column.column} NOT LIKE '{ANONYMOUS_PREFIX}%'",
-            [limit],
-        )
-
-    return _erase(db, older, None, None)
-
-
-def _erase(db, where_for, token: str | None, user_id: str | None) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    tables = set(db.table_names())
-    with db.atomic():
-        for column in PERSONAL_DATA:
-            where = where_for(column)
-            if where is None or column.table not in tables:
-                continue
-            clause, params = where
-            if column.erase == "delete":
-                cursor = db.execute(f"DELETE FROM {column.table} WHERE {clause}", params)
-            else:
-                replacement = "?" if token else f"'{ANONYMOUS_PREFIX}' || lower(hex(randomblob(4)))"
-                blanks = "".join(f", {text} = NULL" for text in column.text_columns)
-                cursor = db.execute(
-                    f"UPDATE {column.table} SET {column.column} = {replacement}{blanks}"
-                    f" WHERE {clause}",
-                    ([token] if token else []) + params,
-                )
-            if cursor.rowcount:
-                key = f"{column.table}.{column.column}"
-                counts[key] = counts.get(key, 0) + cursor.rowcount
-        if user_id is not None:
-            for prefix in PERSONAL_STATE_PREFIXES:
-                cursor = db.execute("DELETE FROM bot_state WHERE key = ?", (prefix + user_id,))
-                if cursor.rowcount:
-                    counts["bot_state.key"] = cursor.rowcount
-    return counts
 
 
 def is_anonymous(user_id: str) -> bool:

@@ -97,13 +97,23 @@ def pending(db: sqlite_utils.Database) -> list[InboxItem]:
     return [InboxItem(*row) for row in rows]
 
 
-def mark_handled(db: sqlite_utils.Database, item: InboxItem, now: datetime) -> None:
-    """Move an answered command from the inbox to the handled list."""
+def mark_handled(
+    db: sqlite_utils.Database, item: InboxItem, now: datetime, *, forgotten: bool = False
+) -> None:
+    """Move an answered command from the inbox to the handled list, with its sender.
+
+    The sender is kept so that ``!oublie-moi`` finds the person's event ids. The
+    command that forgot its sender (``forgotten``) only leaves the inbox: kept,
+    its event id would point back to them, and answering it again is harmless.
+    """
     with db.atomic():
         db.execute("DELETE FROM inbox WHERE event_id = ?", (item.event_id,))
+        if forgotten:
+            return
         db.execute(
-            "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
-            (item.event_id, item.room_id, to_stamp(now)),
+            "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at, sender)"
+            " VALUES (?, ?, ?, ?)",
+            (item.event_id, item.room_id, to_stamp(now), item.sender),
         )
 
 

@@ -50,17 +50,25 @@ def queue_message(
     room_id: str | None = None,
     dm_user: str | None = None,
     file: tuple[str, str, bytes] | None = None,
+    slot: str | None = None,
 ) -> None:
     """Queue a message; a second queueing with the same txn_id is ignored.
 
     It goes to ``room_id``, or to ``dm_user``'s direct room, or (neither given)
     to the establishment's room. ``file`` (name, mimetype, bytes) makes it an
-    upload, with ``body`` as its caption.
+    upload, with ``body`` as its caption. A message in a ``slot`` replaces the
+    one still waiting in that slot for the same person: what someone asks again
+    and again while away (their data export) waits once, the latest.
     """
     filename, mimetype, data = file or (None, None, None)
+    if slot is not None:
+        db.execute(
+            f"DELETE FROM outbox WHERE dm_user IS ? AND slot = ? AND {WAITING}", (dm_user, slot)
+        )
     db.execute(
         "INSERT OR IGNORE INTO outbox (establishment_id, room_id, dm_user, body, html, mentions,"
-        " txn_id, filename, mimetype, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " txn_id, filename, mimetype, data, created_at, slot)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             establishment_id,
             room_id,
@@ -73,6 +81,7 @@ def queue_message(
             mimetype,
             data,
             to_stamp(now),
+            slot,
         ),
     )
 

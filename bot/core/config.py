@@ -28,6 +28,8 @@ MATRIX_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 ROOM_REF = re.compile(r"^(![^\s:]+(:\S+)?|#[^:\s]+:\S+)$")
 ESTABLISHMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Metropolitan France: 01 to 95, Corsica as 2A and 2B (there is no 20).
+DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|[3-8]\d|9[0-5]|2[1-9AB])$")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 SURVEY_AUDIENCES = ("referents", "members")
 LOG_FORMATS = ("text", "json")
@@ -113,6 +115,8 @@ class Establishment(EstablishmentRow):
     principals) is its ``EstablishmentRow``; the rest tunes the bot's behaviour.
     """
 
+    # Only 57, 67 and 68 change the calendar: their public holidays (local law).
+    departement: str | None = None
     ticket_url: str | None = None
     # « le », « la », « l' » or « les » when the name's type word does not say it.
     article: str | None = None
@@ -354,6 +358,13 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
     zone = c.get(table, "zone", p, str, required=True)
     if zone is not None and zone not in ("A", "B", "C"):
         c.problem(f"{p}.zone", "expected A, B or C")
+    departement = c.get(table, "departement", p, str)
+    if departement is not None and not DEPARTEMENT.match(departement):
+        c.problem(
+            f"{p}.departement",
+            f'expected a département of metropolitan France like "57", got {departement!r}',
+        )
+        departement = None
     timezone = c.get(table, "timezone", p, str, default="Europe/Paris")
     try:
         ZoneInfo(timezone)
@@ -387,6 +398,7 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
         zone=zone,
         timezone=timezone,
         referents=referents,
+        departement=departement,
         principals=principals,
         ticket_url=ticket_url,
         article=article,

@@ -68,6 +68,8 @@ class Context:
     registry: Registry
     command: CommandSpec | None = None
     sent: int = 0
+    # Set by !oublie-moi confirmer: the command's own event is not kept in their name.
+    sender_forgotten: bool = False
 
     @property
     def prefix(self) -> str:
@@ -128,8 +130,13 @@ class Context:
             txn_id=self._next_txn(),
         )
 
-    def post_file(self, filename: str, data: bytes, mimetype: str, *, dm_user: str) -> None:
-        """Queue a file for a user's direct room (sent once they have joined it)."""
+    def post_file(
+        self, filename: str, data: bytes, mimetype: str, *, dm_user: str, slot: str | None = None
+    ) -> None:
+        """Queue a file for a user's direct room (sent once they have joined it).
+
+        A file in a ``slot`` replaces the one of that slot still waiting for them.
+        """
         queue_message(
             self.db,
             establishment_id=self.establishment.id,
@@ -140,13 +147,17 @@ class Context:
             txn_id=self._next_txn(),
             now=self.now,
             file=(filename, mimetype, data),
+            slot=slot,
         )
 
-    def post(self, message: Message, *, dm_user: str | None = None) -> None:
+    def post(
+        self, message: Message, *, dm_user: str | None = None, slot: str | None = None
+    ) -> None:
         """Queue a message to the room (or a user's direct room) in the current transaction.
 
         For notices a command owes to other people (a waitlist promotion, a closed
         slot): queued with the change that causes them, sent right after the command.
+        A direct message in a ``slot`` replaces the one of that slot still waiting.
         """
         queue_message(
             self.db,
@@ -158,6 +169,7 @@ class Context:
             mentions=message.mentions,
             txn_id=self._next_txn(),
             now=self.now,
+            slot=slot,
         )
 
     async def send_event(self, event_type: str, content: dict) -> str | None:

@@ -117,7 +117,7 @@ class Inbox:
                     self._remember_member(establishment, item, role, now)
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)
-            inbox_store.mark_handled(self.db, item, self.clock())
+            inbox_store.mark_handled(self.db, item, self.clock(), forgotten=ctx.sender_forgotten)
         if ctx.sent:
             self.outbox.request_flush()
 

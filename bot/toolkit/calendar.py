@@ -1,38 +1,43 @@
 """French school calendar, offline: school holidays by zone and public holidays.
 
-School holidays come from the data bundled with ``vacances-scolaires-france``
-(zones A, B and C of metropolitan France, including the summer holidays and the
-« Pont de l'Ascension » when the ministry declared one); public holidays come
-from ``holidays.France``.
+One source for both, ``holidays``: its ``school`` category gives the school
+holidays of zones A, B and C of metropolitan France as the ministry publishes
+them, the « Pont de l'Ascension » included; its public category gives the jours
+fériés, with the two extra days of Alsace and Moselle (Vendredi saint,
+26 décembre) when the establishment's département is one of 57, 67 or 68.
 
 Limits, by design:
 
-* outside the years the bundled data covers (the package raises
-  ``UnsupportedYearException``), and for the part of its last year that the
-  ministry had not yet published, no day is a school holiday: the bot keeps
-  running and scheduling rather than stopping a year after deployment;
-* the two extra Alsace-Moselle public holidays (Vendredi saint, 26 décembre) and
-  overseas zones are ignored;
+* ``holidays`` computes the school calendar from the pattern the ministry has
+  followed since 2017-2018 (Toussaint and Christmas fortnights, winter and spring
+  holidays staggered by zone, summer from the first Saturday of July), with the
+  exceptions of each published year written in. A year the ministry has not
+  published yet gets that pattern, which it may still change: upgrading
+  ``holidays`` brings each newly published year. Before 2017 no day is a school
+  holiday;
+* overseas départements and Corsica, which have calendars of their own, are not
+  modelled: a département other than 57, 67 or 68 changes nothing;
 * Saturday counts as a day off: Saturday morning classes are too rare to model.
 
-The package's CSV is parsed once, lazily, and every lookup is cached, because a
+Each year's holidays are built once per zone or département and kept, because a
 scheduler asks these questions for hundreds of establishments every day.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import cache, lru_cache
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import holidays
-from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
+from holidays.constants import PUBLIC, SCHOOL
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "LOCAL_LAW_DEPARTEMENTS",
     "SCHOOL_YEAR_START_MONTH",
     "ZONES",
     "current_school_year",
@@ -49,48 +54,56 @@ __all__ = [
 
 ZONES = ("A", "B", "C")
 SCHOOL_YEAR_START_MONTH = 9
+# The départements whose local law (1892) adds Vendredi saint and 26 décembre,
+# with the subdivision ``holidays`` files them under.
+LOCAL_LAW_DEPARTEMENTS = MappingProxyType({"57": "57", "67": "6AE", "68": "6AE"})
 _SATURDAY = 5
 
 
 def is_school_holiday(day: date, zone: str) -> bool:
     """Whether ``day`` falls in the school holidays of ``zone`` (« A », « B » or « C »).
 
-    Weekends inside a holiday period count as holidays. Days outside the bundled
-    data are never holidays (see the module docstring).
+    Weekends inside a holiday period count as holidays, and so does the Ascension
+    bridge. Before 2017 no day is a school holiday (see the module docstring).
     """
-    return _school_holiday_name(_as_date(day), _normalise_zone(zone)) is not None
+    day = _as_date(day)
+    return day in _school_holidays(day.year, _normalise_zone(zone))
 
 
-def is_public_holiday(day: date) -> bool:
-    """Whether ``day`` is a French public holiday (jour férié, metropolitan France)."""
-    return _as_date(day) in _public_holidays(day.year)
+def is_public_holiday(day: date, departement: str | None = None) -> bool:
+    """Whether ``day`` is a French public holiday (jour férié) in ``departement``.
+
+    Without a département, the holidays of the whole of metropolitan France.
+    """
+    day = _as_date(day)
+    return day in _public_holidays(day.year, _local_subdivision(departement))
 
 
-def is_school_day(day: date, zone: str) -> bool:
-    """Whether pupils of ``zone`` have classes on ``day``.
+def is_school_day(day: date, zone: str, departement: str | None = None) -> bool:
+    """Whether pupils of ``zone`` (in ``departement``, if given) have classes on ``day``.
 
     Monday to Friday only, and neither a school holiday of the zone nor a public
-    holiday.
+    holiday of the département.
     """
     day = _as_date(day)
     return (
         day.weekday() < _SATURDAY
-        and not is_public_holiday(day)
+        and not is_public_holiday(day, departement)
         and not is_school_holiday(day, zone)
     )
 
 
-def holiday_name(day: date, zone: str) -> str | None:
+def holiday_name(day: date, zone: str, departement: str | None = None) -> str | None:
     """The French name of the holiday on ``day`` for ``zone``, or ``None`` on an ordinary day.
 
     A public holiday wins over the school holiday around it because it is the more
     specific answer: 25 December gives « Noël », 24 December « Vacances de Noël ».
     """
     day = _as_date(day)
-    public = _public_holidays(day.year).get(day)
+    public = _public_holidays(day.year, _local_subdivision(departement)).get(day)
     if public is not None:
         return public
-    return _school_holiday_name(day, _normalise_zone(zone))
+    return _school_holidays(day.year, _normalise_zone(zone)).get(day)
 
 
 # --- school years: 1 September to 31 August, named by the year they start in ----------
@@ -132,7 +145,7 @@ def school_year_range(start_year: int, now: datetime) -> tuple[datetime, datetim
 
 
 def _as_date(day: date) -> date:
-    # The package rejects datetime instances (it checks ``type(x) is date``).
+    # A datetime is a date too, but never equal to one: the holiday tables hold dates.
     return day.date() if isinstance(day, datetime) else day
 
 
@@ -144,24 +157,18 @@ def _normalise_zone(zone: str) -> str:
     return normalised
 
 
-@cache
-def _school_holiday_dates() -> SchoolHolidayDates:
-    # Parsing the package's CSV (~14,000 rows) takes tens of milliseconds: once is enough.
-    return SchoolHolidayDates()
-
-
-@lru_cache(maxsize=4096)
-def _school_holiday_name(day: date, zone: str) -> str | None:
-    dates = _school_holiday_dates()
-    try:
-        if not dates.is_holiday_for_zone(day, zone):
-            return None
-    except UnsupportedYearException:
-        return None
-    return dates.data[day]["nom_vacances"]
+def _local_subdivision(departement: str | None) -> str | None:
+    return LOCAL_LAW_DEPARTEMENTS.get(departement.strip()) if departement else None
 
 
 @lru_cache(maxsize=64)
-def _public_holidays(year: int) -> Mapping[date, str]:
-    # A read-only copy: the holidays object is a dict that a caller could mutate.
-    return MappingProxyType(dict(holidays.France(years=year, language="fr")))
+def _school_holidays(year: int, zone: str) -> Mapping[date, str]:
+    # Read-only copies: a holidays object is a dict that a caller could mutate.
+    table = holidays.France(subdiv=f"Zone {zone}", categories=SCHOOL, years=year, language="fr")
+    return MappingProxyType(dict(table))
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int, subdivision: str | None) -> Mapping[date, str]:
+    table = holidays.France(subdiv=subdivision, categories=PUBLIC, years=year, language="fr")
+    return MappingProxyType(dict(table))

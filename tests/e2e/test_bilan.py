@@ -126,7 +126,7 @@ async def test_a_teacher_s_data_exported_then_forgotten_and_the_report_unchanged
     asked = await teacher.ask(room, "!oublie-moi confirmer")
     assert asked.body.startswith("C'est fait : ")
     nothing = await teacher.ask(room, "!mes-donnees")
-    assert nothing.body == "Le bot ne garde aucune donnée à votre nom."
+    assert nothing.body == "Je ne garde aucune donnée à votre nom."
     after = await report_markdown(referent, room)
     assert after == before
     assert user_id not in after and name not in after

@@ -1,4 +1,4 @@
-"""School calendar (bot.calendar), checked against the bundled 2026-2027 data."""
+"""School calendar (bot.toolkit.calendar), checked against the ministry's published calendar."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -95,17 +95,36 @@ def test_summer_and_ascension_bridge() -> None:
     assert is_school_holiday(date(2027, 7, 15), "A")
     assert holiday_name(date(2027, 8, 2), "C") == "Vacances d'été"
     assert holiday_name(date(2027, 5, 7), "B") == "Pont de l'Ascension"
-    assert is_school_day(date(2027, 9, 1), "B")  # rentrée 2027, a Wednesday
+    assert holiday_name(date(2026, 5, 15), "B") == "Pont de l'Ascension"
+    assert not is_school_day(date(2026, 5, 15), "B")
+    assert is_school_day(date(2026, 9, 1), "B")  # rentrée 2026, a Tuesday
 
 
-def test_years_outside_the_data_have_no_school_holidays() -> None:
-    # The bundled data ends with the summer of 2028; the package raises beyond.
-    assert not is_school_holiday(date(2031, 12, 25), "A")
+def test_school_holidays_start_with_2017_and_follow_the_pattern_beyond_the_published_years():
     assert not is_school_holiday(date(1985, 8, 1), "A")
-    assert holiday_name(date(2031, 12, 24), "A") is None
+    assert not is_school_holiday(date(2016, 12, 26), "A")
+    # Not published yet: the Christmas fortnight is where it always is.
+    assert holiday_name(date(2031, 12, 24), "A") == "Vacances de Noël"
     assert is_public_holiday(date(2031, 12, 25))
     assert not is_school_day(date(2031, 12, 25), "A")
-    assert is_school_day(date(2031, 12, 24), "A")
+    assert is_school_day(date(2031, 12, 16), "A")
+
+
+@pytest.mark.parametrize("departement", ["57", "67", "68"])
+def test_alsace_and_moselle_keep_good_friday_and_saint_stephen(departement: str) -> None:
+    good_friday = date(2026, 4, 3)  # zone B is not on holiday yet (11 to 26 April)
+    assert is_public_holiday(good_friday, departement)
+    assert holiday_name(good_friday, "B", departement) == "Vendredi saint"
+    assert not is_school_day(good_friday, "B", departement)
+    assert holiday_name(date(2026, 12, 26), "B", departement) == "Saint-Étienne"
+    assert is_school_day(date(2026, 4, 2), "B", departement)  # the Thursday before
+
+
+@pytest.mark.parametrize("departement", [None, "75", "13", "2A"])
+def test_other_departements_work_on_good_friday(departement: str | None) -> None:
+    assert not is_public_holiday(date(2026, 4, 3), departement)
+    assert is_school_day(date(2026, 4, 3), "B", departement)
+    assert holiday_name(date(2026, 12, 26), "B", departement) == "Vacances de Noël"
 
 
 def test_zone_spelling_and_datetime_input() -> None:

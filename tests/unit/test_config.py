@@ -74,6 +74,21 @@ def test_every_problem_is_reported_at_once_with_its_key_path(tmp_path):
     assert len(problems) == 6
 
 
+def test_departement_is_optional_and_metropolitan(tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    assert parse_config(raw, tmp_path).establishments[0].departement is None
+    raw["establishment"][0]["departement"] = "57"
+    assert parse_config(raw, tmp_path).establishments[0].departement == "57"
+    for wrong in ("971", "Moselle", "20"):
+        raw["establishment"][0]["departement"] = wrong
+        with pytest.raises(ConfigError) as error:
+            parse_config(raw, tmp_path)
+        assert error.value.problems == [
+            "establishment[1].departement: expected a département of metropolitan France"
+            f' like "57", got {wrong!r}'
+        ]
+
+
 def test_duplicate_ids_and_missing_credentials_are_reported(tmp_path):
     raw = copy.deepcopy(MINIMAL_CONFIG)
     del raw["matrix"]["password"]

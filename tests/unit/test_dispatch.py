@@ -1,15 +1,17 @@
 """The dispatcher through real handlers, a temp SQLite file and a recording messenger."""
 
+import copy
 import logging
 
 import pytest
 
+from bot.core.config import parse_config
 from bot.core.converters import Number, Text, When
 from bot.core.declarations import command
 from bot.core.dispatcher import Outcome, parse_invocation
 from bot.core.errors import BadArgument, CommandError, NotAllowed
 from bot.core.registry import Registry
-from tests.conftest import PRINCIPAL, REFERENT, TEACHER
+from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER
 
 
 async def test_aide_lists_only_what_the_role_may_use(chat):
@@ -38,6 +40,18 @@ async def test_unknown_command_suggests_the_nearest(chat):
 async def test_names_ignore_case_and_accents(chat):
     assert "Commandes du" in (await chat.say(TEACHER, "!AÏDE")).body
     assert "Zone de vacances" in (await chat.say(PRINCIPAL, "!Statut")).body
+
+
+async def test_statut_shows_the_departement_and_its_own_holidays(chat, tmp_path):
+    assert (
+        "- Zone de vacances : B, fuseau Europe/Paris" in (await chat.say(PRINCIPAL, "!statut")).body
+    )
+    for departement, said in (("57", " (Vendredi saint et 26 décembre fériés)"), ("75", "")):
+        raw = copy.deepcopy(MINIMAL_CONFIG)
+        raw["establishment"][0]["departement"] = departement
+        chat.config = parse_config(raw, tmp_path)
+        reply = await chat.say(PRINCIPAL, "!statut")
+        assert f"- Zone de vacances : B, département {departement}{said}, fuseau" in reply.body
 
 
 async def test_plain_messages_are_not_commands(chat):

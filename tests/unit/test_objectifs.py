@@ -14,7 +14,7 @@ from bot.core.errors import BadArgument
 from bot.core.indicators import Reading
 from bot.toolkit.text import split_words
 from commands.objectifs import ObjectiveText, parse_indicator
-from storage import donnees
+from storage import donnees, oubli
 from storage.objectifs import IndicatorSpec, objectives_of_year
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 
@@ -330,7 +330,7 @@ async def test_forgetting_a_note_s_author_blanks_the_note_and_keeps_the_objectiv
     assert [n["text"] for n in exported["objective_notes.author"]] == ["Vu avec Mme Martin"]
     assert [o["text"] for o in exported["objectives.updated_by"]] == ["Former à l'ENT"]
     assert "objectives.author" in donnees.export_user(chat.db, REFERENT)
-    donnees.forget_user(chat.db, PRINCIPAL)
+    oubli.forget_user(chat.db, PRINCIPAL)
     assert donnees.export_user(chat.db, PRINCIPAL) == {}
     (objective,) = objectives_of_year(chat.db, "clg-test", 2026)
     assert objective.text == "Former à l'ENT" and objective.status == "reached"

@@ -1,19 +1,21 @@
 """!permanence through the real dispatcher, a temp SQLite file and the school calendar."""
 
+import copy
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from icalendar import Calendar
 
+from bot.core.config import parse_config
 from bot.core.dispatcher import Outcome
 from bot.core.scheduler import Scheduler
 from commands.permanence import extend_calendar, ics_calendar, remind_booked_people
 from storage import open_database
 from storage import permanence as store
-from tests.conftest import PARIS, REFERENT, TEACHER
+from tests.conftest import MINIMAL_CONFIG, PARIS, REFERENT, TEACHER
 from tests.support.reading import queued_as_read
 
 PROF2, PROF3 = "@prof2:localhost", "@prof3:localhost"
@@ -362,3 +364,45 @@ async def test_newsletter_lists_next_weeks_slots_and_digest_counts_them(chat):
     school = chat.config.establishments[0]
     assert permanences_held(chat.db, school, *november) == 1
     assert seats_booked(chat.db, school, *november) == 1
+
+
+async def test_a_friday_series_in_may_2026_skips_both_holidays_and_the_ascension_bridge(chat):
+    first_of_may = datetime(2026, 5, 1, 8, 0, tzinfo=PARIS)  # a Friday, zone B
+    reply = await chat.say(REFERENT, "!permanence ouvrir vendredi 12h30", now=first_of_may)
+    assert (
+        "- vendredi 1er mai 2026 (Fête du Travail)\n"
+        "- vendredi 8 mai 2026 (Fête de la Victoire)\n"
+        "- vendredi 15 mai 2026 (Pont de l'Ascension)"
+    ) in reply.body
+    may = store.upcoming_slots(chat.db, "clg-test", first_of_may, first_of_may + timedelta(weeks=4))
+    assert [s.starts_at.day for s in may] == [22]
+    # A week later, the daily job adds 29 May and still leaves the bridge out.
+    clock = Clock(datetime(2026, 5, 8, 2, 0, tzinfo=PARIS))
+    scheduler = Scheduler([extend_calendar], chat.config, chat.db, chat.renderer, clock)
+    await scheduler.run(extend_calendar, chat.config.establishments[0])
+    held = store.upcoming_slots(chat.db, "clg-test", clock.now, clock.now + timedelta(weeks=4))
+    assert [s.starts_at.date() for s in held] == [date(2026, 5, 22), date(2026, 5, 29)]
+
+
+async def test_in_moselle_a_friday_series_skips_good_friday(chat, tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["establishment"][0]["departement"] = "57"
+    chat.config = parse_config(raw, tmp_path)
+    march = datetime(2026, 3, 23, 9, 0, tzinfo=PARIS)
+    reply = await chat.say(REFERENT, "!permanence ouvrir vendredi 17h", now=march)
+    assert "- vendredi 3 avril 2026 (Vendredi saint)" in reply.body
+    spring = store.upcoming_slots(chat.db, "clg-test", march, march + timedelta(weeks=4))
+    assert [s.starts_at.date() for s in spring] == [date(2026, 3, 27), date(2026, 4, 10)]
+    # The daily job, a week later, still leaves Good Friday out.
+    clock = Clock(datetime(2026, 3, 30, 2, 0, tzinfo=PARIS))
+    scheduler = Scheduler([extend_calendar], chat.config, chat.db, chat.renderer, clock)
+    await scheduler.run(extend_calendar, chat.config.establishments[0])
+    april = store.upcoming_slots(chat.db, "clg-test", clock.now, clock.now + timedelta(weeks=4))
+    assert date(2026, 4, 3) not in [s.starts_at.date() for s in april]
+
+
+async def test_outside_alsace_and_moselle_good_friday_is_a_school_day(chat):
+    march = datetime(2026, 3, 23, 9, 0, tzinfo=PARIS)
+    await chat.say(REFERENT, "!permanence ouvrir vendredi 17h", now=march)
+    spring = store.upcoming_slots(chat.db, "clg-test", march, march + timedelta(weeks=4))
+    assert date(2026, 4, 3) in [s.starts_at.date() for s in spring]

@@ -23,7 +23,7 @@ import commands.veille
 from bot.core.config import parse_config
 from bot.core.dispatcher import Outcome
 from bot.toolkit.links import FetchPolicy, TitleResult
-from storage import donnees
+from storage import oubli
 from storage import veille as store
 from storage.establishments import EstablishmentRow, record_member, sync_establishments
 from tests.conftest import MINIMAL_CONFIG, PARIS, PRINCIPAL, REFERENT, TEACHER
@@ -486,7 +486,7 @@ async def test_hostile_titles_and_comments_are_shown_as_text(chat, monkeypatch):
 async def test_forgotten_authors_show_as_anonymous(chat, monkeypatch):
     offline_fetch(monkeypatch)
     await chat.say(REFERENT, "!veille https://site.fr/a Mon avis personnel")
-    donnees.forget_user(chat.db, REFERENT)
+    oubli.forget_user(chat.db, REFERENT)
     reply = await chat.say(TEACHER, "!veille")
     assert "— anonyme, lundi 23 novembre 2026" in reply.body
     assert "Mon avis" not in reply.body
