@@ -237,7 +237,7 @@ def test_every_column_of_an_exported_table_is_exported_or_left_out_on_purpose(db
 
 
 def waiting_exports(db, user_id) -> list:
-    return [m for m in unsent_messages(db) if m.dm_user == user_id]
+    return [m for m in queued_as_read(db) if m.dm_user == user_id]
 
 
 async def test_asking_again_replaces_the_export_still_waiting(chat):
