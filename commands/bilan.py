@@ -225,8 +225,8 @@ def render_report(
     "bilan",
     role=("referent", "principal"),
     aliases=("compte-rendu", "cr"),
-    help="Le compte-rendu d'activités de l'année scolaire, en deux fichiers (Markdown et page"
-    " web), établi d'après ce que le bot a enregistré : des totaux, aucun nom.",
+    help="Le compte-rendu d'activités de l'année scolaire, en deux fichiers (un texte à"
+    " reprendre et une page web), établi d'après ce que j'ai enregistré : des totaux, aucun nom.",
     examples=("bilan", "bilan 2025-2026"),
 )
 async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:

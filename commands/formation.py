@@ -201,7 +201,7 @@ async def plan(
 @training.sub(
     "sondage",
     role="referent",
-    help="Publie un sondage Matrix pour choisir la date de la session d'un besoin.",
+    help="Publie un sondage pour choisir la date de la session d'un besoin.",
     examples=("formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
 )
 async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
@@ -238,7 +238,7 @@ async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | Non
 @training.sub(
     "dane",
     role="referent",
-    help="Indique qu'un besoin dépasse l'établissement et a été transmis à la DANE.",
+    help="Note qu'un besoin dépasse l'établissement, pour la DANE.",
     examples=("formation dane 3",),
 )
 async def forward(ctx: Context, need: NeedRef) -> None:
@@ -285,7 +285,7 @@ def _require_status(ctx: Context, need: TrainingNeed, *allowed: str) -> None:
         raise CommandError(f"Le besoin n° {n} est déjà planifié : session le {at}.")
     if need.status == CLOSED:
         raise CommandError(f"Le besoin n° {n} est clos.")
-    raise CommandError(f"Le besoin n° {n} a été transmis à la DANE.")
+    raise CommandError(f"Le besoin n° {n} est déjà noté pour la DANE.")
 
 
 def _poll_choice(ctx: Context, need: TrainingNeed):

@@ -185,7 +185,7 @@ async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
 @list_objectives.sub(
     "ajouter",
     role=MANAGERS,
-    help="Ajoute un objectif de l'année, avec s'il y a lieu un indicateur que le bot compte.",
+    help="Ajoute un objectif de l'année, avec s'il y a lieu un indicateur que je compte.",
     usage="<texte> [indicateur: <chiffre><op><cible>[%]]",
     examples=(
         EXAMPLE_ADD,

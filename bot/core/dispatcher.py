@@ -166,7 +166,7 @@ class Dispatcher:
             return Outcome.REFUSED
         except Exception:
             log.exception("command %s failed in %s", spec.full_name, ctx.establishment.id)
-            await ctx.reply("erreurs/interne", spec=spec)
+            await ctx.reply("erreurs/interne", spec=spec, staff=ctx.may("referent", "principal"))
             return Outcome.FAILED
         return Outcome.DONE
 

@@ -36,7 +36,7 @@ from bot.toolkit.dates import (
     format_duration_fr,
     format_when_fr,
 )
-from bot.toolkit.names import named
+from bot.toolkit.names import named, place_fr
 from bot.toolkit.numbers import french_number, french_percent
 from bot.toolkit.text import capitalise
 from bot.toolkit.typography import french_spacing
@@ -213,6 +213,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "heure": in_local_time(format_clock_fr),  # 12 h 30, from a time, an instant or "12:30"
     "duree": format_duration_fr,  # 40 min, 5 h, 2,5 jours
     "majuscule": capitalise,
+    "lieu": place_fr,  # salle B12, au CDI
     "nom": establishment_named,  # le collège…; nom("de"): du collège…; nom("à"): au collège…
 }
 

@@ -13,7 +13,7 @@ import re
 
 from bot.toolkit.text import fold
 
-__all__ = ["ARTICLES", "article_of", "named"]
+__all__ = ["ARTICLES", "article_of", "named", "place_fr"]
 
 ARTICLES = ("le", "la", "l'", "les")
 
@@ -73,3 +73,37 @@ def named(name: str, preposition: str = "", article: str | None = None) -> str:
     if article is None:
         return f"{preposition} {name}".strip()
     return _WITH[preposition][article] + name
+
+
+# Room words a place may start with, and how a sentence reaches them: « au CDI »,
+# « à l'amphithéâtre »; anything else is a room number, « salle B12 ».
+_PLACE_WORDS: tuple[tuple[str, str], ...] = (
+    ("salle", ""),
+    ("cdi", "au "),
+    ("foyer", "au "),
+    ("gymnase", "au "),
+    ("self", "au "),
+    ("refectoire", "au "),
+    ("laboratoire", "au "),
+    ("labo", "au "),
+    ("bureau", "au "),
+    ("amphitheatre", "à l'"),
+    ("amphi", "à l'"),
+    ("atelier", "à l'"),
+    ("auditorium", "à l'"),
+    ("vie scolaire", "à la "),
+    ("bibliotheque", "à la "),
+    ("mediatheque", "à la "),
+    ("salle des professeurs", "en "),
+)
+
+
+def place_fr(place: str) -> str:
+    """Where something happens, written one way: « salle B12 » for « B12 » or « Salle
+    B12 », « au CDI », « à l'amphithéâtre »."""
+    folded = fold(place)
+    for word, preposition in sorted(_PLACE_WORDS, key=lambda p: -len(p[0])):
+        if re.match(re.escape(word) + r"\b", folded):
+            first = place[: len(word)]
+            return preposition + (first if first.isupper() else first.lower()) + place[len(word) :]
+    return f"salle {place}"

@@ -174,7 +174,7 @@ async def test_only_a_recognised_command_makes_someone_a_known_member(world, use
     referent, newcomer = await users("referent"), await users("prof-discret")
 
     def known(status) -> int:
-        return int(status.body.rsplit("Personnes connues du bot : ", 1)[1].split()[0])
+        return int(status.body.rsplit("Personnes que je connais : ", 1)[1].split()[0])
 
     before = known(await referent.ask(world.plain_room, "!statut"))
     await newcomer.ask(world.plain_room, "!Bonjour")  # not a command: answered, not recorded

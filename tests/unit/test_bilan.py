@@ -129,7 +129,7 @@ async def test_the_report_counts_the_year_section_by_section(chat):
     assert table_row(md, "**Total**") == ["**3**", "**2**", "**1**"]
     assert (
         "Besoins traités : 2 sur 3 (67 %) : 1 avec une session planifiée, 0 clos,"
-        " 1 transmis à la DANE." in md
+        " 1 noté pour la DANE." in md
     )
     # Accompaniment: four Tuesdays held by 23 November, three seats of twelve taken.
     assert table_row(md, "Permanences numériques tenues") == ["4"]

@@ -284,7 +284,7 @@ def test_the_digest_shows_the_month_the_month_before_and_the_school_year_trend(
     assert panes.parts == (("réseau", 2, 0), ("vidéoprojecteur", 1, 1))
     body = as_read(render_digest(family_renderer, school, digest, "!").body)
     assert "Synthèse mensuelle du collège Test : novembre 2026" in body
-    assert "- **Liens de veille partagés** : 2 (3) ▃█▆" in body
+    assert "- **Liens de veille partagés** : 2 (3), en baisse ▃█▆" in body
     assert "    - réseau : 2 (0)" in body
 
 

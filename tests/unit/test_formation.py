@@ -297,7 +297,7 @@ async def test_planning_mentions_everyone_who_asked_or_voted(chat):
     await chat.say(REFERENT, "!formation +1 1")
     reply = await chat.say(REFERENT, "!formation planifier 1 jeudi 12h30 salle B12")
     assert reply.body.splitlines()[0] == (
-        "Session de formation planifiée : **jeudi 26 novembre à 12 h 30**, lieu : salle B12."
+        "Session de formation planifiée : **jeudi 26 novembre à 12 h 30**, salle B12."
     )
     # The referent who plans is not pinged by their own command.
     assert reply.mentions == (TEACHER, PROF2)
@@ -350,14 +350,14 @@ async def test_close_and_forward_to_the_dane(chat):
         "Besoin n° 1 « Créer des capsules vidéo » clos. Note : faite au conseil pédagogique"
     )
     forwarded = await chat.say(REFERENT, "!formation dane 2")
-    assert "transmis à la DANE" in forwarded.body
+    assert "noté pour la DANE" in forwarded.body
     listing = await chat.say(TEACHER, "!formation")
     assert "Aucun besoin ouvert pour l'instant." in listing.body
     assert "Noté pour la DANE : n° 2 « Certification Pix pour les élèves »." in listing.body
     assert (await chat.say(PROF2, "!formation +1 1")).body == "Le besoin n° 1 est clos."
     assert chat.outcome is Outcome.REFUSED
     again = await chat.say(REFERENT, "!formation dane 2")
-    assert again.body == "Le besoin n° 2 a été transmis à la DANE."
+    assert again.body == "Le besoin n° 2 est déjà noté pour la DANE."
     assert "réservée aux référents" in (await chat.say(TEACHER, "!formation clore 2")).body
     assert find_need(chat.db, "clg-test", 1).close_note == "faite au conseil pédagogique"
 
@@ -455,7 +455,7 @@ async def test_planning_from_the_poll_takes_the_most_chosen_date(chat):
     before = len(chat.messenger.sent)
     reply = await chat.say(REFERENT, "!formation planifier 1 sondage B12")
     assert reply.body.splitlines()[:2] == [
-        "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**, lieu : B12.",
+        "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**, salle B12.",
         "Besoin n° 1 « Créer des capsules vidéo » ; date choisie par le sondage.",
     ]
     # Supporters and everyone who answered the poll are told, the referent is not.

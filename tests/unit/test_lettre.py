@@ -99,7 +99,7 @@ async def test_synthese_sends_the_month_so_far_by_direct_message(chat, db):
     (digest,) = queued_as_read(db)
     assert digest.dm_user == PRINCIPAL and digest.room_id is None
     assert "novembre 2026**, au lundi 23 novembre 2026" in digest.body
-    assert "- **Enquêtes : réponses déclarées** : 1 (0) ▁▁█" in digest.body
+    assert "- **Enquêtes : réponses déclarées** : 1 (0), en hausse ▁▁█" in digest.body
     assert "    - Bilan : 1 (0)" in digest.body
     for text in (digest.body, digest.html):
         assert "@" not in text and "Paul" not in text and "Durand" not in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.config import ConfigError, parse_config
-from bot.toolkit.names import named
+from bot.toolkit.names import named, place_fr
 from tests.conftest import MINIMAL_CONFIG
 
 
@@ -49,3 +49,18 @@ async def test_titles_and_listings_name_the_establishment_with_its_article(chat)
     assert "Vous n'avez aucune panne en cours." in reply.body
     reply = await chat.say("@prof1:localhost", "!formation")
     assert "Aucun besoin de formation en cours au collège Test." in reply.body
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("B12", "salle B12"),
+        ("salle B12", "salle B12"),
+        ("Salle 8", "salle 8"),
+        ("CDI", "au CDI"),
+        ("amphithéâtre", "à l'amphithéâtre"),
+        ("salle des professeurs", "en salle des professeurs"),
+    ],
+)
+def test_a_place_is_written_one_way(typed, written):
+    assert place_fr(typed) == written

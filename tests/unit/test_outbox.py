@@ -206,7 +206,7 @@ async def test_statut_tells_referents_how_many_messages_were_refused(chat):
     assert "**Messages non remis** ces 30 derniers jours : 1." in reply.body
     assert "</ul>\n<p>⚠️ <strong>Messages non remis</strong>" in reply.html
     assert "le mardi 24 novembre à 9 h" in reply.body  # shown in the establishment's time
-    assert "le bot n'y a pas (ou plus) le droit d'écrire" in reply.body
+    assert "je n'y ai pas (ou plus) le droit d'écrire" in reply.body
 
 
 def test_check_lists_refused_messages_by_establishment_read_only(config):

@@ -3,6 +3,7 @@
 import copy
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -319,6 +320,18 @@ async def test_reminder_is_sent_once_two_hours_before_even_after_a_restart(chat)
     assert reminder.body.startswith(
         "Rappel — permanence numérique du mardi 24 novembre à 12 h 30 (n° 1"
     )
+    assert "à tout à l'heure !" in reminder.body
+
+
+async def test_a_reminder_sent_the_day_before_says_see_you_tomorrow(chat):
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence réserver 1")
+    school = replace(chat.config.establishments[0], reminder_hours=20.0)
+    clock = Clock(datetime(2026, 11, 23, 16, 31, tzinfo=PARIS))
+    scheduler = Scheduler([remind_booked_people], chat.config, chat.db, chat.renderer, clock)
+    assert await scheduler.run(remind_booked_people, school) == 1
+    (reminder,) = queued_as_read(chat.db)
+    assert "à demain !" in reminder.body and "tout à l'heure" not in reminder.body
 
 
 async def test_the_daily_job_keeps_four_weeks_ahead(chat):

@@ -197,13 +197,13 @@ LISTINGS = {
     ),
     "!permanence": (
         "**Permanences numériques des deux prochaines semaines**\n"
-        "- n° 1 : mardi 24 novembre à 12 h 30, salle CDI — 3 places libres\n"
+        "- n° 1 : mardi 24 novembre à 12 h 30, au CDI — 3 places libres\n"
         "\n"
         "Pour réserver : `!permanence réserver 1 votre sujet`"
     ),
     "!permanence mes": (
         "**Vos permanences numériques à venir**\n"
-        "- n° 1 : mardi 24 novembre à 12 h 30, salle CDI — Pronote"
+        "- n° 1 : mardi 24 novembre à 12 h 30, au CDI — Pronote"
     ),
     "!formation": (
         "**Besoins de formation** (du plus soutenu au moins soutenu)\n"
@@ -212,7 +212,7 @@ LISTINGS = {
         "Pour soutenir un besoin, « +1 » et son numéro : `!formation +1 2`.\n"
         "\n"
         "**Sessions prévues**\n"
-        "- jeudi 26 novembre à 13 h 30 (B12) : n° 1 « Créer des capsules vidéo »"
+        "- jeudi 26 novembre à 13 h 30 (salle B12) : n° 1 « Créer des capsules vidéo »"
     ),
     "!enquete état": (
         "**Enquêtes en cours**\n"
