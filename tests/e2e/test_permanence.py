@@ -5,11 +5,11 @@ async def test_a_teacher_books_with_a_french_date_and_is_told_when_it_is_closed(
     referent, prof = await users("referent"), await users("prof1")
     room = world.encrypted_room
     opened = await referent.ask(room, "!permanence ouvrir jeudi 17h 45min 3 places CDI")
-    assert "chaque jeudi à 17 h, pendant 45 min, 3 places, salle CDI" in opened.body
+    assert "chaque jeudi à 17 h, pendant 45 min, 3 places, au CDI" in opened.body
 
     booked = await prof.ask(room, "!permanence réserver jeudi 17h Pronote et cahier de textes")
     assert "vous avez une place à la permanence numérique" in booked.body
-    assert "du jeudi 26 novembre à 17 h (n° " in booked.body and ", salle CDI)" in booked.body
+    assert "du jeudi 26 novembre à 17 h (n° " in booked.body and ", au CDI)" in booked.body
     assert booked.was_encrypted
 
     closed = await referent.ask(room, "!permanence fermer jeudi 17h")
@@ -47,9 +47,11 @@ async def test_a_reminder_arrives_once_even_across_a_restart(world, users):
     # A second slot and its reminder prove the reminder job ran again after the restart.
     await referent.ask(room, "!permanence ouvrir mardi 10h45 2 places")
     await prof.ask(room, "!permanence réserver mardi 10h45")
-    await prof.wait_notice(lambda n: is_reminder_for(prof.account.user_id)(n) and "10h45" in n.body)
+    await prof.wait_notice(
+        lambda n: is_reminder_for(prof.account.user_id)(n) and "10 h 45" in n.body
+    )
     reminders = [n for n in prof.notices if is_reminder_for(prof.account.user_id)(n)]
-    assert [("10h30" in n.body, "10h45" in n.body) for n in reminders] == [
+    assert [("10 h 30" in n.body, "10 h 45" in n.body) for n in reminders] == [
         (True, False),
         (False, True),
     ]
