@@ -139,7 +139,7 @@ async def test_the_report_counts_the_year_section_by_section(chat):
     # Steering: the objectives, their indicators and notes.
     assert table_row(md, "1") == [
         "Former à la vidéo",
-        "Sessions de formation (sessions ≥ 1)",
+        "Sessions de formation (au moins 1)",
         "1 / 1 ✅",
         "atteint",
     ]

@@ -155,7 +155,7 @@ async def test_everyone_reads_the_year_s_objectives_with_their_indicator(chat):
     assert added.body.startswith(
         "C'est noté : **objectif n° 1** de 2026-2027 : « Former les collègues à l'ENT »."
     )
-    assert "Indicateur : Sessions de formation (sessions ≥ 2), depuis le 1er septembre :" in (
+    assert "Indicateur : Sessions de formation (au moins 2), depuis le 1er septembre :" in (
         added.body
     )
     await chat.say(PRINCIPAL, "!objectifs ajouter Ouvrir une permanence numérique chaque semaine")
@@ -168,7 +168,7 @@ async def test_everyone_reads_the_year_s_objectives_with_their_indicator(chat):
     assert listing.body.splitlines() == [
         "**Objectifs 2026-2027 du collège Test**",
         "- **n° 1** Former les collègues à l'ENT",
-        "    - Indicateur : Sessions de formation (sessions ≥ 2) : **2 / 2 ✅**",
+        "    - Indicateur : Sessions de formation (au moins 2) : **2 / 2 ✅**",
         "- **n° 2** Ouvrir une permanence numérique chaque semaine",
     ]
     assert "<td>" not in listing.html and "<li>" in listing.html
@@ -183,7 +183,7 @@ async def test_rates_are_computed_over_the_school_year(chat):
         await chat.say(TEACHER, f"!formation {text} --nouveau")
     await chat.say(REFERENT, "!formation clore 1")
     first = await chat.say(TEACHER, "!objectifs", now=LATER)
-    assert "Part des besoins de formation traités (besoins_traites ≥ 50 %) : **33 % / 50 %**" in (
+    assert "Part des besoins de formation traités (au moins 50 %) : **33 % / 50 %**" in (
         first.body
     )
     await chat.say(REFERENT, "!formation dane 2")

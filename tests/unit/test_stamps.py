@@ -222,7 +222,7 @@ LISTINGS = {
     "!objectifs": (
         "**Objectifs 2026-2027 du collège Test**\n"
         "- **n° 1** Former les collègues à l'ENT\n"
-        "    - Indicateur : Sessions de formation (sessions ≥ 6) : **0 / 6**\n"
+        "    - Indicateur : Sessions de formation (au moins 6) : **0 / 6**\n"
         "    - Dernier point d'étape, le jeudi 1er octobre 2026 : Deux sessions faites\n"
         "\n"
         "Pour noter où en est un objectif : `!objectifs point 1 où nous en sommes` ;"
