@@ -71,7 +71,9 @@ async def test_a_room_that_mutes_the_bot_holds_up_no_other(isolated_world):
                 f"!enquete ouvrir https://framaforms.org/iso-{name} dans 15 jours Enquête {name}",
             )
             assert opened.body.startswith("Enquête n° ")
-        need = number_in(await referent.ask(room_a, "!formation Tableaux interactifs en classe"))
+        need = number_in(
+            (await referent.ask(room_a, "!formation Tableaux interactifs en classe")).body
+        )
 
         speaking = power_levels(world, room_a)
         assert speaking.get("events_default", 0) == 0
