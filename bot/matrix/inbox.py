@@ -3,7 +3,8 @@
 New commands and the sync token that delivered them are stored together
 (``storage/inbox.py``); each command is answered and then marked handled.
 After a crash the inbox is answered on start, once. Commands of one sender in
-one room run in order; everyone else's run beside them. Listeners see the
+one room run in order; everyone else's run beside them. Each person has a
+budget of commands a minute (``bot.commands_per_minute``). Listeners see the
 other events of served rooms (poll answers, say).
 """
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from nio import MegolmEvent, RoomMessageText
 
+from bot.core.budget import CommandBudget
 from bot.core.config import Config
 from bot.core.context import Context, Messenger
 from bot.core.dispatcher import Dispatcher
@@ -57,7 +59,9 @@ class Inbox:
     _pruning: Chore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.dispatcher = Dispatcher(self.registry)
+        per_minute = self.config.bot.commands_per_minute
+        budget = CommandBudget(per_minute) if per_minute else None
+        self.dispatcher = Dispatcher(self.registry, budget)
         self._pruning = Chore(self.clock, PRUNE_EVERY)
 
     def command_of(self, room_id: str, event) -> inbox_store.InboxItem | None:
