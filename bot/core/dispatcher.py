@@ -153,9 +153,9 @@ class Dispatcher:
             return Outcome.UNKNOWN
         if invocation is None:
             return Outcome.IGNORED
+        spec = ctx.command = invocation.spec
         if (over := await self._over_budget(ctx)) is not None:
             return over
-        spec = ctx.command = invocation.spec
         try:
             if not spec.allows(ctx.role):
                 raise NotAllowed(spec.roles)

@@ -7,6 +7,7 @@ message's handling time, moved by the test.
 from __future__ import annotations
 
 import copy
+import logging
 from datetime import datetime, timedelta
 
 import pytest
@@ -31,8 +32,12 @@ async def burst(chat, sender: str, count: int, at: datetime) -> list:
     return [await chat.say(sender, "!aide", now=at + timedelta(seconds=n)) for n in range(count)]
 
 
-async def test_a_burst_of_25_gets_20_answers_one_line_then_silence(budgeted):
-    replies = await burst(budgeted, TEACHER, 25, START)
+async def test_a_burst_of_25_gets_20_answers_one_line_then_silence(budgeted, caplog):
+    with caplog.at_level(logging.INFO, logger="bot.core.dispatcher"):
+        replies = await burst(budgeted, TEACHER, 25, START)
+    # One log line for what was held back, naming the command.
+    throttled = [r.getMessage() for r in caplog.records if "throttled" in r.getMessage()]
+    assert len(throttled) == 1 and f"!aide from {TEACHER}: throttled" in throttled[0]
     answers = [r for r in replies[:20] if r is not None and "!aide" in r.body]
     assert len(answers) == 20
     assert replies[20].body == PAUSE
