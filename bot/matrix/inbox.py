@@ -22,7 +22,7 @@ from nio import MegolmEvent, RoomMessageText
 from bot.core.budget import CommandBudget
 from bot.core.config import Config
 from bot.core.context import Context, Messenger
-from bot.core.dispatcher import Dispatcher
+from bot.core.dispatcher import Dispatcher, Outcome
 from bot.core.registry import Registry
 from bot.core.render import Renderer
 from bot.core.roles import role_of
@@ -114,10 +114,12 @@ class Inbox:
             ctx = self.context(item.room_id, item.sender, item.event_id, now)
             role = ctx.role
             try:
-                await self.dispatcher.handle(ctx, item.body)
+                outcome = await self.dispatcher.handle(ctx, item.body)
                 # Only a recognised command makes a member: typing « !Bonjour » or
-                # « !oublie-moi » must not put a name on the list.
-                if ctx.command is not None and ctx.command.remember_sender:
+                # « !oublie-moi » must not put a name on the list. A command held
+                # back by the budget writes nothing either: a flood stays cheap.
+                answered = outcome not in (Outcome.IGNORED, Outcome.THROTTLED)
+                if answered and ctx.command is not None and ctx.command.remember_sender:
                     self._remember_member(establishment, item, role, now)
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)
