@@ -196,7 +196,7 @@ def reminder_due(survey: Survey, day, establishment) -> bool:
         return True  # the day before: always, it is the last chance
     if day.weekday() != WEEKDAYS.index(establishment.survey_reminder_day):
         return False
-    return days_left <= 2 or is_school_day(day, establishment.zone)
+    return days_left <= 2 or is_school_day(day, establishment.zone, establishment.departement)
 
 
 @job("enquete", cron=_reminder_cron, catch_up=until_end_of_day)
