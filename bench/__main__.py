@@ -4,6 +4,8 @@ Parts (``--only`` runs some of them), in the order they run:
 
 - ``handling``: time inside the bot per command family on a seeded académie,
   in-process (bench/handling.py);
+- ``render``: 100 kB of hostile Markdown look-alikes through a listing and the
+  plain and HTML conversions (bench/render.py);
 - ``scheduler``: every scheduled job for every establishment (bench/scheduler_scale.py);
 - ``paced``: what the scheduler queued, sent at Synapse's default message rate
   (bench/paced.py); it runs while the main homeserver is being set up, since it
@@ -30,20 +32,21 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench import burst, handling, paced, reply_time
+from bench import burst, handling, paced, render, reply_time
 from bench.report import Report, machine_info
 from bench.scheduler_scale import run_every_job
 from bench.seed import ESTABLISHMENTS, academy_config, fresh_copy, seeded_database
 from bench.stats import summary
 from bench.world import World, build_world, ram_directory, rss_kib
 
-PARTS = ("handling", "scheduler", "paced", "reply", "burst")
+PARTS = ("handling", "render", "scheduler", "paced", "reply", "burst")
 HERE = Path(__file__).resolve().parent
 
 REPLY_RATIO = 1.15
 HANDLING_P99_MS = 5.0
 RSS_MB = 120
 STARTUP_S = 3.0
+HOSTILE_RENDER_MS = 1000.0
 
 
 def arguments(argv=None) -> argparse.Namespace:
@@ -110,6 +113,8 @@ class Run:
         try:
             if self.wants("handling"):
                 await self.timed("handling", self.handling())
+            if self.wants("render"):
+                await self.timed("render", self.render())
             if self.wants("scheduler", "paced"):
                 await self.timed("scheduler", self.scheduler())
             world = await self.homeservers()
@@ -161,6 +166,18 @@ class Run:
             " handler's end, every message of the answer sent or queued):"
         )
         self.report.notes += ["  " + line for line in handling.describe(results)]
+
+    async def render(self) -> None:
+        say("render: 100 kB of hostile text…")
+        times = render.measure()
+        self.report.add(
+            2,
+            f"render {times.chars / 1000:.0f} kB of hostile text: `!panne` listing of"
+            f" {render.DESCRIPTIONS} breakdowns (cut to one event) / plain body / HTML",
+            f"{times.listing_ms:.0f} / {times.plain_ms:.0f} / {times.html_ms:.0f} ms",
+            f"each < {HOSTILE_RENDER_MS:g} ms",
+            times.cut and max(times.listing_ms, times.plain_ms, times.html_ms) < HOSTILE_RENDER_MS,
+        )
 
     async def scheduler(self) -> None:
         say("scheduler: every job for every establishment…")

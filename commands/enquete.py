@@ -124,7 +124,7 @@ async def done(ctx: Context, number: Number | None = None) -> None:
 )
 async def progress(ctx: Context) -> None:
     rows = [
-        (s, answer_count(ctx.db, s.id), len(audience(ctx.db, s, ctx.now)))
+        (s, answer_count(ctx.db, s, ctx.now), len(audience(ctx.db, s, ctx.now)))
         for s in open_surveys(ctx.db, ctx.establishment.id, ctx.now)
     ]
     await ctx.reply("enquete/etat", rows=rows)
@@ -161,15 +161,19 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
 
 
 def _my_surveys(ctx: Context) -> list[Survey]:
-    # A survey for the referents (the academy's) is none of the teachers' business.
-    referent = ctx.may("referent")
     surveys = open_surveys(ctx.db, ctx.establishment.id, ctx.now)
-    return [s for s in surveys if s.audience == "members" or referent]
+    return [s for s in surveys if _is_for(ctx, s)]
+
+
+def _is_for(ctx: Context, survey: Survey) -> bool:
+    # A survey for the referents (the academy's) is none of the teachers' business:
+    # to them it does not exist, not even its title or its number.
+    return survey.audience == "members" or ctx.may("referent")
 
 
 def _open_survey_numbered(ctx: Context, number: int) -> Survey:
     survey = survey_by_number(ctx.db, ctx.establishment.id, number)
-    if survey is None:
+    if survey is None or not _is_for(ctx, survey):
         raise BadArgument(f"Il n'y a pas d'enquête n° {number}.", example="enquete")
     if survey not in open_surveys(ctx.db, ctx.establishment.id, ctx.now):
         raise CommandError(f"L'enquête n° {number} est close.")
@@ -193,7 +197,7 @@ def reminder_due(survey: Survey, day, establishment) -> bool:
         return True  # the day before: always, it is the last chance
     if day.weekday() != WEEKDAYS.index(establishment.survey_reminder_day):
         return False
-    return days_left <= 2 or is_school_day(day, establishment.zone)
+    return days_left <= 2 or is_school_day(day, establishment.zone, establishment.departement)
 
 
 @job("enquete", cron=_reminder_cron, catch_up=until_end_of_day)

@@ -211,7 +211,12 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
     labels = [(o.id, format_when_fr(o.starts_at)) for o in options]
     event_id = await ctx.send_event(POLL_START_TYPE, poll_start_content(question, labels))
     if event_id is None:
-        raise RuntimeError(f"poll for need {need.number} was not sent")
+        # Refused (the room mutes the bot) or the homeserver is in trouble: the
+        # sender logged why in one line; nothing was recorded.
+        raise CommandError(
+            f"Je n'ai pas pu publier le sondage du besoin n° {need.number} dans ce salon :"
+            " réessayez plus tard."
+        )
     attach_poll(ctx.db, need, event_id, ctx.room_id, options, ctx.sender, ctx.now)
     people = [p for p in supporters(ctx.db, need) if p != ctx.sender]
     await ctx.reply(

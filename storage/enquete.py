@@ -218,12 +218,17 @@ def still_to_answer(db: sqlite_utils.Database, survey: Survey, at: datetime) -> 
     return [p for p in audience(db, survey, at) if p.user_id not in answered]
 
 
-def answer_count(db: sqlite_utils.Database, survey_id: int) -> int:
-    """How many people said they answered."""
-    row = db.execute(
-        "SELECT count(*) FROM survey_answers WHERE survey_id = ?", (survey_id,)
-    ).fetchone()
-    return row[0]
+def answer_count(db: sqlite_utils.Database, survey: Survey, at: datetime) -> int:
+    """How many of the survey's audience at ``at`` said they answered.
+
+    Someone outside the audience (a teacher, for a survey of the referents)
+    does not count, even if their answer was noted before they were kept out.
+    """
+    people = {p.user_id for p in audience(db, survey, at)}
+    answered = db.execute(
+        "SELECT user_id FROM survey_answers WHERE survey_id = ?", (survey.id,)
+    ).fetchall()
+    return sum(1 for (user_id,) in answered if user_id in people)
 
 
 def answers_per_period(
@@ -235,7 +240,11 @@ def answers_per_period(
         periods,
         "SELECT p.n, s.number, s.title,"
         " (SELECT count(*) FROM survey_answers a WHERE a.survey_id = s.id"
-        " AND a.answered_at >= p.lo AND a.answered_at < p.hi)"
+        " AND a.answered_at >= p.lo AND a.answered_at < p.hi"
+        # A survey of the referents counts their answers only.
+        " AND (s.audience = 'members' OR EXISTS (SELECT 1 FROM members m"
+        " WHERE m.establishment_id = s.establishment_id AND m.user_id = a.user_id"
+        " AND m.role = 'referent')))"
         " FROM periods p JOIN surveys s ON s.establishment_id = ?"
         " AND s.opens_at < p.hi AND s.deadline >= p.lo_day ORDER BY p.n, s.number",
         [establishment_id],

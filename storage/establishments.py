@@ -38,7 +38,9 @@ def sync_establishments(
             db.execute(
                 "INSERT INTO establishments (id, name, room, zone, timezone) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET name = excluded.name, room = excluded.room,"
-                " zone = excluded.zone, timezone = excluded.timezone",
+                " zone = excluded.zone, timezone = excluded.timezone,"
+                # A room pinned for another alias is forgotten: the new one is resolved.
+                " room_id = CASE WHEN room = excluded.room THEN room_id END",
                 (e.id, e.name, e.room, e.zone, e.timezone),
             )
             configured = {u: "referent" for u in e.referents}
@@ -54,8 +56,16 @@ def sync_establishments(
 
 
 def set_room_id(db: sqlite_utils.Database, establishment_id: str, room_id: str) -> None:
-    """Remember the room id an alias resolved to."""
+    """Pin the room id the configured room (an alias, say) resolved to."""
     db.execute("UPDATE establishments SET room_id = ? WHERE id = ?", (room_id, establishment_id))
+
+
+def pinned_room_id(db: sqlite_utils.Database, establishment_id: str, room: str) -> str | None:
+    """The room id pinned for ``room`` as configured, if it is still the configured one."""
+    row = db.execute(
+        "SELECT room_id FROM establishments WHERE id = ? AND room = ?", (establishment_id, room)
+    ).fetchone()
+    return row[0] if row else None
 
 
 def record_member(

@@ -112,6 +112,7 @@ class ChatHarness:
     now: datetime
     counter: int = 0
     outcome: object = None
+    dispatcher: Dispatcher | None = None  # one kept across messages (a budget, say)
 
     def messenger_outbox(self):
         """Messages queued by commands (notices to others, direct messages)."""
@@ -139,7 +140,8 @@ class ChatHarness:
             registry=self.registry,
         )
         before = len(self.messenger.sent)
-        self.outcome = await Dispatcher(self.registry).handle(ctx, body)
+        dispatcher = self.dispatcher or Dispatcher(self.registry)
+        self.outcome = await dispatcher.handle(ctx, body)
         return self.messenger.last if len(self.messenger.sent) > before else None
 
 

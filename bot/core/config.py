@@ -105,6 +105,8 @@ class BotConfig:
     tick_seconds: float = 60.0
     # Personal data older than this is anonymised by the yearly purge (1 September).
     retention_months: int = 12
+    # Commands one person may send in a minute in an establishment; 0: no limit.
+    commands_per_minute: int = 20
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,10 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
     tick = c.get(table, "tick_seconds", p, float, default=60.0)
     if not 0.1 <= tick <= 3600:
         c.problem(f"{p}.tick_seconds", "expected a number of seconds between 0.1 and 3600")
+    per_minute = c.get(table, "commands_per_minute", p, int, default=20)
+    if not 0 <= per_minute <= 10_000:
+        c.problem(f"{p}.commands_per_minute", "expected a number between 0 (no limit) and 10000")
+        per_minute = 20
     c.unknown_keys(table, p)
     return BotConfig(
         database=_resolve(base, database),
@@ -342,6 +348,7 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
         simulated_start=simulated_start,
         tick_seconds=tick,
         retention_months=retention,
+        commands_per_minute=per_minute,
     )
 
 

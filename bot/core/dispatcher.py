@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.core.budget import CommandBudget, Verdict
 from bot.core.context import Context
 from bot.core.declarations import CommandSpec
 from bot.core.errors import BadArgument, CommandError, NotAllowed
@@ -91,6 +92,7 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # refused or impossible as things stand: nothing was written
     DONE = "done"
     FAILED = "failed"  # a bug: logged with its trace, one polite line in the room
+    THROTTLED = "throttled"  # over the sender's budget: one line saying the bot pauses
 
 
 # A command is a line or a paragraph; anything longer is a paste, not a command.
@@ -98,10 +100,15 @@ MAX_COMMAND_CHARS = 8_000
 
 
 class Dispatcher:
-    """Runs one message through the registry and answers every outcome in French."""
+    """Runs one message through the registry and answers every outcome in French.
 
-    def __init__(self, registry: Registry):
+    With a ``budget``, each person's commands beyond it get one line saying the
+    bot pauses, then nothing (``bot.core.budget``); chatter is not counted.
+    """
+
+    def __init__(self, registry: Registry, budget: CommandBudget | None = None):
         self.registry = registry
+        self.budget = budget
 
     async def handle(self, ctx: Context, body: str) -> Outcome:
         """Handle a message and answer it; says what happened.
@@ -137,6 +144,8 @@ class Dispatcher:
         try:
             invocation = parse_invocation(self.registry, prefix, body)
         except UnknownCommand as unknown:
+            if (over := await self._over_budget(ctx)) is not None:
+                return over
             suggestion = self.registry.suggest(unknown.word, ctx.role)
             await ctx.reply(
                 "erreurs/commande_inconnue", word=unknown.word[:40], suggestion=suggestion
@@ -145,6 +154,8 @@ class Dispatcher:
         if invocation is None:
             return Outcome.IGNORED
         spec = ctx.command = invocation.spec
+        if (over := await self._over_budget(ctx)) is not None:
+            return over
         try:
             if not spec.allows(ctx.role):
                 raise NotAllowed(spec.roles)
@@ -169,6 +180,18 @@ class Dispatcher:
             await ctx.reply("erreurs/interne", spec=spec, staff=ctx.may("referent", "principal"))
             return Outcome.FAILED
         return Outcome.DONE
+
+    async def _over_budget(self, ctx: Context) -> Outcome | None:
+        """None if the command may be answered; else what became of it (told once, then not)."""
+        if self.budget is None:
+            return None
+        verdict = self.budget.take(ctx.establishment.id, ctx.sender, ctx.now)
+        if verdict is Verdict.ANSWER:
+            return None
+        if verdict is Verdict.WARN:
+            await ctx.reply("erreurs/trop_de_commandes")
+            return Outcome.THROTTLED
+        return Outcome.IGNORED  # silent, and not logged: a flood must not flood the log
 
 
 async def _answer_not_allowed(ctx: Context, spec: CommandSpec, refusal: NotAllowed) -> None:

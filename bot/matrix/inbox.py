@@ -3,7 +3,8 @@
 New commands and the sync token that delivered them are stored together
 (``storage/inbox.py``); each command is answered and then marked handled.
 After a crash the inbox is answered on start, once. Commands of one sender in
-one room run in order; everyone else's run beside them. Listeners see the
+one room run in order; everyone else's run beside them. Each person has a
+budget of commands a minute (``bot.commands_per_minute``). Listeners see the
 other events of served rooms (poll answers, say).
 """
 
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING
 
 from nio import MegolmEvent, RoomMessageText
 
+from bot.core.budget import CommandBudget
 from bot.core.config import Config
 from bot.core.context import Context, Messenger
-from bot.core.dispatcher import Dispatcher
+from bot.core.dispatcher import Dispatcher, Outcome
 from bot.core.registry import Registry
 from bot.core.render import Renderer
 from bot.core.roles import role_of
@@ -57,7 +59,9 @@ class Inbox:
     _pruning: Chore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.dispatcher = Dispatcher(self.registry)
+        per_minute = self.config.bot.commands_per_minute
+        budget = CommandBudget(per_minute) if per_minute else None
+        self.dispatcher = Dispatcher(self.registry, budget)
         self._pruning = Chore(self.clock, PRUNE_EVERY)
 
     def command_of(self, room_id: str, event) -> inbox_store.InboxItem | None:
@@ -110,10 +114,12 @@ class Inbox:
             ctx = self.context(item.room_id, item.sender, item.event_id, now)
             role = ctx.role
             try:
-                await self.dispatcher.handle(ctx, item.body)
+                outcome = await self.dispatcher.handle(ctx, item.body)
                 # Only a recognised command makes a member: typing « !Bonjour » or
-                # « !oublie-moi » must not put a name on the list.
-                if ctx.command is not None and ctx.command.remember_sender:
+                # « !oublie-moi » must not put a name on the list. A command held
+                # back by the budget writes nothing either: a flood stays cheap.
+                answered = outcome not in (Outcome.IGNORED, Outcome.THROTTLED)
+                if answered and ctx.command is not None and ctx.command.remember_sender:
                     self._remember_member(establishment, item, role, now)
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)

@@ -11,9 +11,9 @@ room), not across the académie: one room that refuses the bot holds up no other
   new messages go out.
 - A message that may go later (a 5xx, no answer) holds its destination back,
   with an exponential wait per destination (5 s doubling to 5 min), kept in
-  memory; it is tried again at the first sync after its wait, and other
-  destinations go on meanwhile. A 429 holds everyone: the rate limit is the
-  account's (``Pacing`` in ``sender``).
+  memory; the pump wakes itself when the earliest wait ends (a quiet
+  académie has no sync to wake it), and other destinations go on meanwhile.
+  A 429 holds everyone: the rate limit is the account's (``Pacing`` in ``sender``).
 - A direct message waits until its recipient has joined the direct room.
 
 Nobody waits for the pump: a flush under way goes on to what was queued meanwhile.
@@ -94,6 +94,12 @@ class Backoff:
         now = self.clock()
         return any(until <= now for until in self._until.values())
 
+    def next_try_in(self) -> float | None:
+        """Seconds until the earliest wait ends (0 if one is over); None if none waits."""
+        if not self._until:
+            return None
+        return min(max(min(self._until.values()) - self.clock(), 0.0), self.longest)
+
 
 @dataclass(eq=False)
 class OutboxPump:
@@ -112,6 +118,7 @@ class OutboxPump:
     _dm_waiting: set[str] = field(init=False, default_factory=set)
     _flushed_at: float = field(init=False, default=0.0)
     _pruning: Chore = field(init=False)
+    _wake_up: asyncio.TimerHandle | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._pruning = Chore(self.clock, PRUNE_EVERY)
@@ -165,7 +172,27 @@ class OutboxPump:
                 outbox_store.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
             self._dm_waiting = waiting
             self._flushed_at = asyncio.get_running_loop().time()
+            self._wake_up_after_waits()
         return sent
+
+    def _wake_up_after_waits(self) -> None:
+        """Have the pump try again when the earliest destination's wait ends.
+
+        One timer at a time, replaced after every flush; the wait is bounded
+        by the longest backoff, so a destination is never forgotten.
+        """
+        if self._wake_up is not None:
+            self._wake_up.cancel()
+            self._wake_up = None
+        delay = self.backoff.next_try_in()
+        if delay is None or self.lifecycle.stopping:
+            return
+        self._wake_up = asyncio.get_running_loop().call_later(delay, self._woken)
+
+    def _woken(self) -> None:
+        self._wake_up = None
+        if not self.lifecycle.stopping:
+            self.request_flush()
 
     def _destination(self, message, direct_rooms: dict[str, str]) -> tuple[str, str] | None:
         """Whom a message goes to (its order is kept with theirs) and the room it goes in."""

@@ -1,6 +1,9 @@
 """The rooms: each establishment's room, the rooms the bot is in, invitations, direct rooms.
 
-- An establishment's room is configured by id or alias; aliases are resolved at start.
+- An establishment's room is configured by id or alias. An alias is resolved
+  once and its room id pinned in the database: later starts use that room even
+  if the alias now points elsewhere (or nowhere), until the config names
+  another alias.
 - After a restart on the same device the joined rooms are listed without their
   state, which is loaded when a room is first needed (a full-state sync of
   hundreds of rooms was most of the start-up).
@@ -63,15 +66,22 @@ class Rooms:
         return self.session.client
 
     async def resolve(self) -> None:
-        """Map each establishment's room (id or alias) to its room id."""
+        """Map each establishment's room (id or alias) to its room id.
+
+        An alias is asked of the homeserver only the first time it is
+        configured: its room id is pinned, and starts read it back.
+        """
         for establishment in self.config.establishments:
-            room_id = establishment.room
-            if room_id.startswith("#"):
-                resp = await self.client.room_resolve_alias(room_id)
+            room = establishment.room
+            room_id = establishment_store.pinned_room_id(self.db, establishment.id, room)
+            if room_id is None and room.startswith("#"):
+                resp = await self.client.room_resolve_alias(room)
                 if not isinstance(resp, RoomResolveAliasResponse):
-                    log.error("%s: alias %s not found", establishment.id, room_id)
+                    log.error("%s: alias %s not found", establishment.id, room)
                     continue
                 room_id = resp.room_id
+                log.info("%s: alias %s resolved to %s, pinned", establishment.id, room, room_id)
+            room_id = room_id or room
             self.served[room_id] = establishment
             establishment_store.set_room_id(self.db, establishment.id, room_id)
 

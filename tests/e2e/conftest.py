@@ -61,7 +61,15 @@ class World:
         self.notify.close()
 
 
-def bot_config(world_url: str, bot: Account, people, plain: str, encrypted: str) -> str:
+def bot_config(
+    world_url: str,
+    bot: Account,
+    people,
+    plain: str,
+    encrypted: str,
+    *,
+    commands_per_minute: int = 1000,
+) -> str:
     establishments = ""
     for eid, name, room in (
         ("clg-clair", "Collège Clair", plain),
@@ -84,10 +92,14 @@ allow_private_links = true
 # A school Tuesday in zone B, whatever day the tests run; reminders checked twice a second.
 simulated_start = "{SIMULATED_START}"
 tick_seconds = 0.5
+# The tests' people type far more than a colleague does; test_budget.py keeps the default.
+commands_per_minute = {commands_per_minute}
 {establishments}'''
 
 
-def build_world(workdir: Path, *, relaxed_rate_limits: bool = True) -> World:
+def build_world(
+    workdir: Path, *, relaxed_rate_limits: bool = True, commands_per_minute: int = 1000
+) -> World:
     """Start Synapse, register everyone, create a plain and an encrypted room, start the bot."""
     synapse = LocalSynapse(workdir / "synapse", relaxed_rate_limits=relaxed_rate_limits)
     synapse.start()
@@ -108,7 +120,14 @@ def build_world(workdir: Path, *, relaxed_rate_limits: bool = True) -> World:
             rooms[encrypted] = room
         config_path = workdir / "bot.toml"
         config_path.write_text(
-            bot_config(synapse.url, bot_account, people, rooms[False], rooms[True])
+            bot_config(
+                synapse.url,
+                bot_account,
+                people,
+                rooms[False],
+                rooms[True],
+                commands_per_minute=commands_per_minute,
+            )
         )
         bot = BotProcess(
             config_path,

@@ -17,7 +17,9 @@ import time
 import pytest
 
 from bot.ops import exitcodes
+from bot.toolkit.polls import POLL_START_TYPE
 from tests.e2e.conftest import OpenedClients, build_world
+from tests.e2e.test_formation import number_in
 from tests.e2e.test_operations import cli
 
 LETTER = "Lettre d'information numérique du"
@@ -69,6 +71,9 @@ async def test_a_room_that_mutes_the_bot_holds_up_no_other(isolated_world):
                 f"!enquete ouvrir https://framaforms.org/iso-{name} dans 15 jours Enquête {name}",
             )
             assert opened.body.startswith("Enquête n° ")
+        need = number_in(
+            (await referent.ask(room_a, "!formation Tableaux interactifs en classe")).body
+        )
 
         speaking = power_levels(world, room_a)
         assert speaking.get("events_default", 0) == 0
@@ -80,6 +85,11 @@ async def test_a_room_that_mutes_the_bot_holds_up_no_other(isolated_world):
         assert "clg-chiffre: message" in refused and "M_FORBIDDEN" in refused
         muted_reply = await referent.say(room_a, "!aide")
         await wait_for_log(world, f"could not send a message to {room_a}: M_FORBIDDEN")
+        # A poll refused there is one clear line, and the command a refusal, not a bug.
+        await referent.say(room_a, f"!formation sondage {need} jeudi 12h30 | vendredi 12h30")
+        await wait_for_log(world, f"could not send {POLL_START_TYPE} to {room_a}: M_FORBIDDEN")
+        refusal = await wait_for_log(world, "!formation sondage from")
+        assert ": refused in " in refusal
 
         # B goes on at once: its command is answered and its letter, queued after A's, goes out.
         started = time.monotonic()

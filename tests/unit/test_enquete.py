@@ -11,7 +11,7 @@ from bot.app import academy_surveys
 from bot.core.config import ConfigError, parse_config
 from bot.core.scheduler import FIRST_START, Scheduler
 from commands.enquete import remind, survey_answers
-from storage.enquete import mark_answered, open_survey, sync_academy_surveys
+from storage.enquete import mark_answered, open_survey, open_surveys, sync_academy_surveys
 from storage.establishments import record_member
 from storage.inbox import set_state
 from storage.ledger import runs
@@ -361,3 +361,42 @@ async def test_teachers_do_not_see_the_referents_survey(tmp_path, chat, db):
     assert "Aucune enquête n'est ouverte" in (await chat.say(TEACHER, "!enquete fait")).body
     assert "Enquête annuelle des RUPN" in (await chat.say(REFERENT, "!enquete")).body
     assert "C'est noté" in (await chat.say(REFERENT, "!enquete fait")).body
+
+
+async def test_a_teacher_cannot_answer_the_referents_survey_by_its_number(
+    tmp_path, chat, db, known
+):
+    config = with_surveys(tmp_path, {**ACADEMY, "opens": date(2026, 11, 1)})
+    school = config.establishments[0]
+    sync_academy_surveys(db, school.id, academy_surveys(config, school), at(date(2026, 11, 1)))
+    await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan")  # n° 2, for everyone
+    # Typing its number gets the answer of a survey that does not exist: no title leaks.
+    hidden = await chat.say(TEACHER, "!enquete fait 1")
+    unknown = await chat.say(TEACHER, "!enquete fait 9")
+    assert hidden.body == unknown.body.replace("9", "1")
+    assert hidden.body.startswith("Il n'y a pas d'enquête n° 1.")
+    assert "RUPN" not in hidden.body
+    # The teacher's own survey is the only one they see and answer.
+    listing = await chat.say(TEACHER, "!enquete")
+    assert "Bilan" in listing.body and "RUPN" not in listing.body
+    assert "C'est noté pour l'enquête n° 2" in (await chat.say(TEACHER, "!enquete fait")).body
+    # Once closed, it still does not exist for them (no « est close »).
+    await chat.say(REFERENT, "!enquete fermer 1")
+    assert (await chat.say(TEACHER, "!enquete fait 1")).body.startswith("Il n'y a pas")
+
+
+async def test_teachers_answers_do_not_inflate_the_referents_survey_counts(
+    tmp_path, chat, db, config, known
+):
+    academy = with_surveys(tmp_path, {**ACADEMY, "opens": date(2026, 11, 1)})
+    school = academy.establishments[0]
+    sync_academy_surveys(db, school.id, academy_surveys(academy, school), at(date(2026, 11, 1)))
+    (survey,) = [s for s in open_surveys(db, school.id, at(date(2026, 11, 23)))]
+    # Answers noted before teachers were kept out of it, as an older version allowed.
+    mark_answered(db, survey.id, TEACHER, at(date(2026, 11, 20)))
+    mark_answered(db, survey.id, PROF2, at(date(2026, 11, 20)))
+    mark_answered(db, survey.id, REFERENT, at(date(2026, 11, 21)))
+    state = await chat.say(REFERENT, "!enquete état")
+    assert "n° 1 (Enquête annuelle des RUPN) : 1 sur 1 a dit l'avoir remplie" in state.body
+    november = (at(date(2026, 11, 1), 0), at(date(2026, 12, 1), 0))
+    assert survey_answers(db, school, *november) == {"Enquête annuelle des RUPN": 1}

@@ -7,6 +7,7 @@ messages refused for good.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -173,6 +174,38 @@ def test_the_wait_doubles_up_to_five_minutes_per_destination():
     assert not backoff.waiting(ROOM_A) and backoff.waiting(ROOM_B)
     backoff.succeeded(ROOM_B)
     assert backoff.failed(ROOM_B) == 5
+
+
+async def test_a_room_in_trouble_is_tried_again_when_its_wait_ends_without_a_sync(db):
+    # No sync, no command, no flush asked for: the pump wakes itself at the end of the wait.
+    pump = OutboxPump(
+        db, lambda: NOW, RefusingSender(), KnownRooms(), Lifecycle(), backoff=Backoff(first=0.05)
+    )
+    queue(db, "clg-a", "A1")
+    pump.sender.refuse[ROOM_A] = SERVER_ERROR
+    assert await pump.flush() == 0
+    del pump.sender.refuse[ROOM_A]  # the homeserver is well again
+    deadline = asyncio.get_running_loop().time() + 10
+    while not pump.sender.delivered:
+        assert asyncio.get_running_loop().time() < deadline, "A1 was never tried again"
+        await asyncio.sleep(0.01)
+    assert pump.sender.delivered == [(ROOM_A, "A1")]
+    assert pump.sender.tried.count((ROOM_A, "A1")) == 2
+    await pump.lifecycle.drain()
+    assert not has_unsent(db) and pump.backoff.next_try_in() is None
+
+
+def test_the_wake_up_is_never_later_than_the_longest_wait():
+    clock = Clock()
+    backoff = Backoff(clock=clock)
+    assert backoff.next_try_in() is None
+    for _ in range(30):
+        backoff.failed(ROOM_A)
+    assert backoff.next_try_in() == 300
+    backoff.failed(ROOM_B)
+    assert backoff.next_try_in() == 5  # the earliest destination wakes the pump
+    clock.now += 3600
+    assert backoff.next_try_in() == 0
 
 
 async def test_a_long_queue_behind_a_waiting_room_is_read_to_its_end(pump, db, monkeypatch):

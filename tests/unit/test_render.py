@@ -1,3 +1,5 @@
+import re
+
 from bot.core.render import (
     MAX_CONTENT_JSON_BYTES,
     Renderer,
@@ -69,3 +71,26 @@ async def test_a_line_break_in_user_text_stays_inside_its_list_item(chat):
     assert message.html.count("<li>") == message.html.count("</li>") == 1
     assert "<h1>" not in message.html
     assert "B12 # ne s'allume plus - du tout" in message.body
+
+
+async def test_a_listing_of_80_hostile_breakdowns_is_cut_once_and_reads_as_typed(chat):
+    from bench.render import adversarial_text
+    from storage.panne import report_incident
+    from tests.conftest import REFERENT
+
+    texts = [adversarial_text(1250, seed=n) for n in range(80)]
+    for n, text in enumerate(texts):
+        report_incident(chat.db, "clg-test", text, "autre", f"@p{n}:localhost", chat.now)
+    message = await chat.say(REFERENT, "!panne")
+    assert content_json_bytes(message.body, message.html) <= MAX_CONTENT_JSON_BYTES
+    assert message.body.endswith("[… message tronqué : trop long pour un seul message]")
+    # No link, no markup, no ping made of what was typed; those shown read as typed.
+    shown = message.body.count("signalée le")
+    assert "<a " not in message.html and "<b>" not in message.html and "<em>" not in message.html
+    assert message.html.count("<strong>") == 1 + shown  # the title and each number, no more
+    assert message.html.count("<li>") == shown
+    assert re.search(r"@room\b", message.body) is None  # « @room_ » pings nobody
+    typed = [re.sub(r"@room\b", "@\u2060room", re.sub("\n+", " ", t)) for t in texts]
+    assert sum(t in message.body for t in typed) == shown
+    # Cut at the end of an item, with most of the room an event has used.
+    assert shown >= 5 and content_json_bytes(message.body, message.html) > 30_000
