@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e.conftest import OpenedClients, build_world
 
-PAUSE = "Vous m'envoyez beaucoup de commandes\u00a0: je reprends dans une minute."
+PAUSE = "Vous m'envoyez beaucoup de commandes : je reprends dans une minute."
 
 
 @pytest.fixture(scope="module")

@@ -183,9 +183,7 @@ async def test_rates_are_computed_over_the_school_year(chat):
         await chat.say(TEACHER, f"!formation {text} --nouveau")
     await chat.say(REFERENT, "!formation clore 1")
     first = await chat.say(TEACHER, "!objectifs", now=LATER)
-    assert "Part des besoins de formation traités (au moins 50 %) : **33 % / 50 %**" in (
-        first.body
-    )
+    assert "Part des besoins de formation traités (au moins 50 %) : **33 % / 50 %**" in (first.body)
     await chat.say(REFERENT, "!formation dane 2")
     second = await chat.say(TEACHER, "!objectifs", now=LATER)
     assert ": **67 % / 50 % ✅**" in second.body
