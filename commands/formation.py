@@ -71,7 +71,7 @@ LIST_LIMIT = 15
 
 
 class NeedText(TaggedText):
-    """The text of a need, its ``#tags`` and ``--nouveau`` (record even if it looks known)."""
+    """The text of a need, its ``#tags`` and « nouveau : » (record even if it looks known)."""
 
     label = "besoin"
     wanted = "votre besoin"
@@ -113,7 +113,7 @@ class PlanDate(FutureWhen):
         "formation Créer des capsules vidéo avec mes élèves",
         "formation Utiliser Pronote pour le cahier de textes #communication-collaboration",
     ),
-    usage="[besoin] [#tag …] [--nouveau]",
+    usage="[besoin] [#tag …]",
 )
 async def training(ctx: Context, need: NeedText | None = None) -> None:
     establishment = ctx.establishment.id
@@ -130,7 +130,7 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
         None if "nouveau" in need.flags else find_similar_need(ctx.db, establishment, need.text)
     )
     if similar is not None:
-        await ctx.reply("formation/doublon", similar=similar)
+        await ctx.reply("formation/doublon", similar=similar, text=need.text)
         return
     tags = normalize_tags(need.tags)
     suggested = not tags

@@ -314,8 +314,9 @@ class TaggedText(Converter):
     """Free text followed by ``#tags`` (« … #creation-contenus #pronote »).
 
     Tags before or after the sentence are taken out of it; a tag inside stays in it
-    and counts as a tag too. A subclass lists the ``--options`` it accepts in
-    ``flags``; they may stand anywhere and are taken out of the text. With
+    and counts as a tag too. A subclass lists the options it accepts in ``flags``:
+    a word and a colon at the start (« nouveau : … »), as people write it, or
+    ``--nouveau`` anywhere; either is taken out of the text. With
     ``text_required`` False, tags alone are accepted (``Tagged.text`` is None).
     """
 
@@ -332,7 +333,10 @@ class TaggedText(Converter):
     @classmethod
     def consume(cls, words, raw, ctx):
         kept, tags, flags = [], [], set()
-        for word in words:
+        leading, skip = _leading_option(words, cls.flags)
+        if leading:
+            flags.add(leading)
+        for word in words[skip:]:
             flag = _FLAG_WORD.match(word.text)
             if flag and cls.flags:
                 name = fold(flag.group(1))
@@ -372,6 +376,19 @@ class TaggedText(Converter):
                 f" {cls.max_length} au plus) : résumez-le."
             )
         return Tagged(text, tuple(tags), frozenset(flags)), len(words)
+
+
+def _leading_option(words: list[Word], options: frozenset[str]) -> tuple[str | None, int]:
+    """An option written as a word and a colon at the start (« nouveau : », « nouveau: »),
+    and how many words it takes."""
+    if not options or not words:
+        return None, 0
+    first = fold(words[0].text)
+    if first.endswith(":") and first[:-1] in options:
+        return first[:-1], 1
+    if first in options and len(words) > 1 and words[1].text == ":":
+        return first, 2
+    return None, 0
 
 
 class Url(Converter):

@@ -144,10 +144,14 @@ async def test_a_similar_open_need_is_pointed_out_instead_of_recorded(chat):
     before = snapshot(chat.db)
     reply = await chat.say(PROF2, "!formation capsules vidéo avec les élèves")
     assert "Un besoin proche existe déjà : **n° 1**" in reply.body
-    assert "`!formation +1 1`" in reply.body and "`--nouveau`" in reply.body
+    assert "`!formation +1 1`" in reply.body
+    assert "`!formation nouveau : capsules vidéo avec les élèves`" in reply.body
     assert snapshot(chat.db) == before
-    forced = await chat.say(PROF2, "!formation capsules vidéo avec les élèves --nouveau")
+    forced = await chat.say(PROF2, "!formation nouveau : capsules vidéo avec les élèves")
     assert "besoin n° 2" in forced.body
+    assert "« capsules vidéo avec les élèves »" in forced.body
+    again = await chat.say(TEACHER, "!formation Nouveau: capsules vidéo pour la classe")
+    assert "besoin n° 3" in again.body and "« capsules vidéo pour la classe »" in again.body
 
 
 async def test_needs_are_listed_by_support_with_their_tags(chat):
