@@ -157,8 +157,12 @@ def link(url: str, title: str | None = None) -> Markup:
 
 
 def code(text: str) -> Markup:
-    """Inline code (commands, examples); backticks inside are dropped."""
-    return Markup("`" + str(text).replace("`", "'") + "`")
+    """Inline code (commands, examples); backticks inside are dropped, and a line to
+    copy that carries what someone typed still never pings the room."""
+    text = str(text).replace("`", "'")
+    if "@" in text:
+        text = _ROOM_PING.sub("@\u2060\\1", text)
+    return Markup("`" + _LINE_BREAKS.sub(" ", text) + "`")
 
 
 def _url_safe(url: str) -> str:

@@ -354,7 +354,8 @@ async def test_a_failed_fetch_keeps_the_item_with_one_line(local, site):
     first, second = reply.body.splitlines()
     assert first.startswith("Lien n° 1 ajouté à la veille : " + site.url("/nulle-part"))
     assert second == (
-        "Je n'ai pas pu lire le titre de la page (la page n'existe pas ou plus) : l'adresse lui sert de titre."
+        "Je n'ai pas pu lire le titre de la page (la page n'existe pas ou plus) :"
+        " l'adresse lui sert de titre."
     )
     assert items(local.db) == [(1, site.url("/nulle-part"), site.url("/nulle-part"), 0, None,
                                 "ent", REFERENT)]  # fmt: skip
