@@ -35,6 +35,7 @@ from bot.core.indicators import PeriodCounts, Reading, readings_of
 from bot.core.render import Renderer, markdown_to_html
 from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
 from bot.toolkit.text import fold
+from bot.toolkit.typography import french_spacing
 from storage import bilan as store
 from storage.establishments import display_names
 from storage.objectifs import Objective, objectives_of_year
@@ -205,12 +206,12 @@ def render_report(
         .get_template("bilan/bilan.md.j2")
         .render(report=report, establishment=establishment, now=now)
     )
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    text = french_spacing(re.sub(r"\n{3,}", "\n\n", text).strip()) + "\n"
     page = (
         renderer.environment("html")
         .get_template("bilan/bilan.html.j2")
         .render(
-            title=f"Compte-rendu d'activités {report.year} : {establishment.name}",
+            title=french_spacing(f"Compte-rendu d'activités {report.year} : {establishment.name}"),
             body=Markup(markdown_to_html(text, hard_breaks=False)),
         )
     )
@@ -224,8 +225,8 @@ def render_report(
     "bilan",
     role=("referent", "principal"),
     aliases=("compte-rendu", "cr"),
-    help="Le compte-rendu d'activités de l'année scolaire, en deux fichiers (Markdown et page"
-    " web), établi d'après ce que le bot a enregistré : des totaux, aucun nom.",
+    help="Le compte-rendu d'activités de l'année scolaire, en deux fichiers (un texte à"
+    " reprendre et une page web), établi d'après ce que j'ai enregistré : des totaux, aucun nom.",
     examples=("bilan", "bilan 2025-2026"),
 )
 async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:

@@ -29,7 +29,7 @@ EXPORT_MAX_BYTES = 2_000_000
 @command(
     "mes-donnees",
     aliases=("mesdonnees", "mes-données", "donnees"),
-    help="Vous envoie en message privé tout ce que le bot garde sur vous.",
+    help="Vous envoie en message privé tout ce que je garde sur vous.",
     examples=("mes-donnees",),
     remember_sender=False,
 )
@@ -63,7 +63,7 @@ async def my_data(ctx: Context) -> None:
 @command(
     "oublie-moi",
     aliases=("oubliemoi", "oublier"),
-    help="Efface ce que le bot garde sur vous (après confirmation).",
+    help="Efface ce que je garde sur vous (après confirmation).",
     examples=("oublie-moi", "oublie-moi confirmer"),
     remember_sender=False,
 )

@@ -48,6 +48,7 @@ class Link(Converter):
     """A web address (the survey's form)."""
 
     label = "lien"
+    wanted = "le lien de l'enquête"
 
     @classmethod
     def consume(cls, words, raw, ctx):
@@ -63,7 +64,7 @@ class Deadline(When):
     """The last day to answer."""
 
     label = "échéance"
-    example = "30 juin"
+    wanted = "l'échéance"
 
 
 @command(

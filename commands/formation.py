@@ -71,9 +71,10 @@ LIST_LIMIT = 15
 
 
 class NeedText(TaggedText):
-    """The text of a need, its ``#tags`` and ``--nouveau`` (record even if it looks known)."""
+    """The text of a need, its ``#tags`` and « nouveau : » (record even if it looks known)."""
 
     label = "besoin"
+    wanted = "votre besoin"
     flags = frozenset({"nouveau"})
     max_length = 300
 
@@ -82,6 +83,7 @@ class NeedRef(NumberedItem):
     """A training need of this establishment, by its number."""
 
     find = staticmethod(find_need)
+    wanted = "le numéro du besoin"
     missing = "Le besoin n° {number} n'existe pas : « {prefix}formation » donne la liste."
 
 
@@ -111,7 +113,7 @@ class PlanDate(FutureWhen):
         "formation Créer des capsules vidéo avec mes élèves",
         "formation Utiliser Pronote pour le cahier de textes #communication-collaboration",
     ),
-    usage="[besoin] [#tag …] [--nouveau]",
+    usage="[besoin] [#tag …]",
 )
 async def training(ctx: Context, need: NeedText | None = None) -> None:
     establishment = ctx.establishment.id
@@ -128,7 +130,7 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
         None if "nouveau" in need.flags else find_similar_need(ctx.db, establishment, need.text)
     )
     if similar is not None:
-        await ctx.reply("formation/doublon", similar=similar)
+        await ctx.reply("formation/doublon", similar=similar, text=need.text)
         return
     tags = normalize_tags(need.tags)
     suggested = not tags
@@ -199,7 +201,7 @@ async def plan(
 @training.sub(
     "sondage",
     role="referent",
-    help="Publie un sondage Matrix pour choisir la date de la session d'un besoin.",
+    help="Publie un sondage pour choisir la date de la session d'un besoin.",
     examples=("formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
 )
 async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
@@ -241,7 +243,7 @@ async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | Non
 @training.sub(
     "dane",
     role="referent",
-    help="Indique qu'un besoin dépasse l'établissement et a été transmis à la DANE.",
+    help="Note qu'un besoin dépasse l'établissement, pour la DANE.",
     examples=("formation dane 3",),
 )
 async def forward(ctx: Context, need: NeedRef) -> None:
@@ -288,7 +290,7 @@ def _require_status(ctx: Context, need: TrainingNeed, *allowed: str) -> None:
         raise CommandError(f"Le besoin n° {n} est déjà planifié : session le {at}.")
     if need.status == CLOSED:
         raise CommandError(f"Le besoin n° {n} est clos.")
-    raise CommandError(f"Le besoin n° {n} a été transmis à la DANE.")
+    raise CommandError(f"Le besoin n° {n} est déjà noté pour la DANE.")
 
 
 def _poll_choice(ctx: Context, need: TrainingNeed):

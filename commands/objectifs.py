@@ -102,6 +102,7 @@ class ObjectiveText(Converter):
     """The objective's text, then optionally « indicateur: <chiffre><op><cible>[%] »."""
 
     label = "objectif"
+    wanted = "l'objectif"
     greedy = True
 
     @classmethod
@@ -128,6 +129,7 @@ class NoteText(Text):
     """A progress note: one paragraph, spaces folded."""
 
     label = "texte"
+    wanted = "le point d'étape"
 
     @classmethod
     def consume(cls, words, raw, ctx):
@@ -143,6 +145,8 @@ class NoteText(Text):
 
 class ObjectiveRef(Number):
     """An objective of the current school year, by its number."""
+
+    wanted = "le numéro de l'objectif"
 
     @classmethod
     def consume(cls, words, raw, ctx):
@@ -181,7 +185,7 @@ async def list_objectives(ctx: Context, year: SchoolYear | None = None) -> None:
 @list_objectives.sub(
     "ajouter",
     role=MANAGERS,
-    help="Ajoute un objectif de l'année, avec s'il y a lieu un indicateur que le bot compte.",
+    help="Ajoute un objectif de l'année, avec s'il y a lieu un indicateur que je compte.",
     usage="<texte> [indicateur: <chiffre><op><cible>[%]]",
     examples=(
         EXAMPLE_ADD,

@@ -36,6 +36,7 @@ class BreakdownText(Text):
     """What is broken, in the teacher's words: a few real words, not too long."""
 
     label = "description"
+    wanted = "ce qui est en panne"
     max_length = 500
 
     @classmethod
@@ -59,6 +60,7 @@ class IncidentRef(NumberedItem):
     """A breakdown of this establishment, by its number."""
 
     find = staticmethod(find_incident)
+    wanted = "le numéro de la panne"
     missing = "La panne n° {number} n'existe pas : « {prefix}panne » donne celles en cours."
 
 
@@ -66,6 +68,7 @@ class TicketRef(Text):
     """A ticket reference as the portal gave it (« GLPI-1234 », « 2026-0042 »)."""
 
     label = "référence"
+    wanted = "la référence du ticket"
     max_length = 60
 
     @classmethod

@@ -21,7 +21,7 @@ from bot.core.indicators import PeriodCounts, indicator, rate
 from bot.core.scheduler import JobContext, job
 from bot.toolkit import ics
 from bot.toolkit.calendar import holiday_name, is_school_day
-from bot.toolkit.dates import format_date_fr, format_datetime_fr
+from bot.toolkit.dates import format_clock_fr, format_date_fr, format_datetime_fr
 from storage import bilan
 from storage import permanence as store
 from storage.db import write_transaction
@@ -192,7 +192,9 @@ def _find_slot(ctx: Context, ref: int | datetime) -> store.Slot:
                 example=EXAMPLE_BOOK,
             )
         if len(candidates) > 1:
-            choices = ", ".join(f"n° {s.number} à {s.starts_at:%Hh%M}" for s in candidates)
+            choices = ", ".join(
+                f"n° {s.number} à {format_clock_fr(s.starts_at)}" for s in candidates
+            )
             raise BadArgument(
                 f"Il y a plusieurs permanences ce jour-là ({choices}) : indiquez le numéro.",
                 example=EXAMPLE_BOOK,

@@ -18,7 +18,7 @@ from storage.outbox import failures
     "statut",
     role=("referent", "principal"),
     aliases=("etat-du-bot",),
-    help="Montre la configuration de l'établissement telle que le bot la comprend,"
+    help="Montre la configuration de l'établissement telle que je la comprends,"
     " et les messages non remis.",
     examples=("statut",),
 )

@@ -28,6 +28,7 @@ class LinkRef(NumberedItem):
     """A shared link of this establishment, by its number."""
 
     find = staticmethod(store.item_by_number)
+    wanted = "le numéro du lien"
     missing = "Le lien n° {number} n'existe pas. Tapez {prefix}veille pour voir les numéros."
 
 
@@ -35,6 +36,7 @@ class Comment(TaggedText):
     """What follows a shared link: an optional comment and ``#tags``."""
 
     label = "commentaire #tag"
+    wanted = "le commentaire"
     noun = "commentaire"
     text_required = False
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bot.core.roles import role_of
 from commands import load_registry
 from storage import migrate, open_database
 from storage.establishments import sync_establishments
+from tests.support.reading import as_read
 
 PARIS = ZoneInfo("Europe/Paris")
 REFERENT = "@referent:localhost"
@@ -62,7 +64,8 @@ class RecordingMessenger:
     sent: list[Sent] = field(default_factory=list)
 
     async def send_message(self, room_id, message, *, reply_to=None, txn_id=None):
-        self.sent.append(Sent(room_id, message, reply_to, txn_id))
+        read = Message(as_read(message.body), as_read(message.html), message.mentions)
+        self.sent.append(Sent(room_id, read, reply_to, txn_id))
         return f"$sent{len(self.sent)}"
 
     async def send_file(self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None):
@@ -70,7 +73,8 @@ class RecordingMessenger:
         return f"$sent{len(self.sent)}"
 
     async def send_event(self, room_id, event_type, content, *, txn_id=None):
-        self.sent.append(Sent(room_id, None, None, txn_id, filename=event_type, data=content))
+        read = json.loads(as_read(json.dumps(content, ensure_ascii=False)))
+        self.sent.append(Sent(room_id, None, None, txn_id, filename=event_type, data=read))
         return f"$sent{len(self.sent)}"
 
     async def direct_room(self, user_id):
@@ -114,7 +118,9 @@ class ChatHarness:
         """Messages queued by commands (notices to others, direct messages)."""
         from storage.outbox import unsent_messages
 
-        return unsent_messages(self.db)
+        return [
+            replace(m, body=as_read(m.body), html=as_read(m.html)) for m in unsent_messages(self.db)
+        ]
 
     async def say(self, sender: str, body: str, now: datetime | None = None) -> Message | None:
         """Dispatch ``body`` as ``sender``; returns the last message sent, if any."""

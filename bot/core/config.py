@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.toolkit.names import ARTICLES
 from storage.establishments import EstablishmentRow
 
 MATRIX_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
@@ -119,6 +120,8 @@ class Establishment(EstablishmentRow):
     # Only 57, 67 and 68 change the calendar: their public holidays (local law).
     departement: str | None = None
     ticket_url: str | None = None
+    # « le », « la », « l' » or « les » when the name's type word does not say it.
+    article: str | None = None
     reminder_hours: float = 2.0
     newsletter_day: str = "vendredi"
     newsletter_time: str = "16:00"
@@ -389,6 +392,9 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
     veille = c.get(table, "allow_teachers_veille", p, bool, default=False)
     survey_day = c.weekday(table, "survey_reminder_day", p, default="lundi")
     survey_time = c.clock_time(table, "survey_reminder_time", p, default="09:00")
+    article = c.get(table, "article", p, str)
+    if article is not None and article not in ARTICLES:
+        c.problem(f"{p}.article", "expected one of " + ", ".join(repr(a) for a in ARTICLES))
     c.unknown_keys(table, p)
     if not (eid and name and room and zone):
         return None
@@ -402,6 +408,7 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
         departement=departement,
         principals=principals,
         ticket_url=ticket_url,
+        article=article,
         reminder_hours=reminder,
         newsletter_day=day,
         newsletter_time=time,

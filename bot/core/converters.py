@@ -29,6 +29,8 @@ class Converter:
     """Base of argument types: ``consume`` returns (value, number of words used)."""
 
     label: ClassVar[str] = "argument"
+    # What a missing argument is called in « Précisez le numéro du besoin. »
+    wanted: ClassVar[str] = "la suite de la commande"
     # Free text takes everything left; the usage line shows it last.
     greedy: ClassVar[bool] = False
 
@@ -41,6 +43,7 @@ class Text(Converter):
     """All the remaining text, as typed."""
 
     label = "texte"
+    wanted = "le texte"
     greedy = True
 
     @classmethod
@@ -52,6 +55,7 @@ class Keyword(Converter):
     """One word, lower-cased."""
 
     label = "mot"
+    wanted = "le mot"
 
     @classmethod
     def consume(cls, words, raw, ctx):
@@ -69,7 +73,8 @@ def bounded_int(digits: str, maximum: int) -> int:
 class Number(Converter):
     """A positive whole number such as the ``2`` of ``!permanence réserver 2``."""
 
-    label = "n°"
+    label = "numéro"
+    wanted = "le numéro"
     maximum: ClassVar[int] = 1_000_000
 
     @classmethod
@@ -115,8 +120,8 @@ class When(Converter):
     """
 
     label = "date"
+    wanted = "la date"
     max_words: ClassVar[int] = 8
-    example: ClassVar[str] = "mardi 12h30"
 
     @classmethod
     def consume(cls, words, raw, ctx):
@@ -129,15 +134,14 @@ class When(Converter):
                     break  # « mercredi 25h »: a broken time, not a subject « 25h »
                 return when, count
         attempt = " ".join(w.text for w in words[:4])
-        raise BadArgument(
-            f"Je ne comprends pas la date « {shortened(attempt)} » (par exemple : {cls.example})."
-        )
+        raise BadArgument(f"Je ne comprends pas la date « {shortened(attempt)} ».")
 
 
 class SlotRef(Converter):
     """A permanence occurrence, by its short number (« 2 ») or by its date (« mardi 12h30 »)."""
 
-    label = "n°|date"
+    label = "numéro ou date"
+    wanted = "le numéro ou la date de la permanence"
 
     @classmethod
     def consume(cls, words, raw, ctx):
@@ -154,6 +158,7 @@ class SchoolYear(Converter):
     as the year it starts in."""
 
     label = "année"
+    wanted = "l'année scolaire"
 
     @classmethod
     def consume(cls, words, raw, ctx):
@@ -193,6 +198,7 @@ class WeeklySlot(Converter):
     """« mardi 12h30 [45min] [4 places] [salle] »: defaults 1 h, 5 places, no room."""
 
     label = "jour heure [durée] [places] [salle]"
+    wanted = "le jour de la semaine et l'heure"
     default_duration = timedelta(hours=1)
     default_capacity = 5
     max_capacity = 50
@@ -260,7 +266,8 @@ class FutureWhen(When):
 class DateChoices(Converter):
     """Two or more dates still to come, separated by « | »: « jeudi 12h30 | vendredi 17h »."""
 
-    label = "date1 | date2 | …"
+    label = "date | date | …"
+    wanted = "au moins deux dates, séparées par « | »"
     greedy = True
     maximum: ClassVar[int] = 10
 
@@ -307,12 +314,14 @@ class TaggedText(Converter):
     """Free text followed by ``#tags`` (« … #creation-contenus #pronote »).
 
     Tags before or after the sentence are taken out of it; a tag inside stays in it
-    and counts as a tag too. A subclass lists the ``--options`` it accepts in
-    ``flags``; they may stand anywhere and are taken out of the text. With
+    and counts as a tag too. A subclass lists the options it accepts in ``flags``:
+    a word and a colon at the start (« nouveau : … »), as people write it, or
+    ``--nouveau`` anywhere; either is taken out of the text. With
     ``text_required`` False, tags alone are accepted (``Tagged.text`` is None).
     """
 
     label = "texte"
+    wanted = "le texte"
     noun: ClassVar[str] = "texte"
     greedy = True
     flags: ClassVar[frozenset[str]] = frozenset()
@@ -324,7 +333,10 @@ class TaggedText(Converter):
     @classmethod
     def consume(cls, words, raw, ctx):
         kept, tags, flags = [], [], set()
-        for word in words:
+        leading, skip = _leading_option(words, cls.flags)
+        if leading:
+            flags.add(leading)
+        for word in words[skip:]:
             flag = _FLAG_WORD.match(word.text)
             if flag and cls.flags:
                 name = fold(flag.group(1))
@@ -366,10 +378,24 @@ class TaggedText(Converter):
         return Tagged(text, tuple(tags), frozenset(flags)), len(words)
 
 
+def _leading_option(words: list[Word], options: frozenset[str]) -> tuple[str | None, int]:
+    """An option written as a word and a colon at the start (« nouveau : », « nouveau: »),
+    and how many words it takes."""
+    if not options or not words:
+        return None, 0
+    first = fold(words[0].text)
+    if first.endswith(":") and first[:-1] in options:
+        return first[:-1], 1
+    if first in options and len(words) > 1 and words[1].text == ":":
+        return first, 2
+    return None, 0
+
+
 class Url(Converter):
     """An http(s) address, returned in its normalised form (``bot.links.normalize_url``)."""
 
-    label = "url"
+    label = "adresse"
+    wanted = "l'adresse du lien"
 
     @classmethod
     def consume(cls, words, raw, ctx):

@@ -68,7 +68,7 @@ def convert_arguments(spec: CommandSpec, arguments: str, ctx: Context) -> dict[s
     for param in spec.params:
         if not words:
             if not param.optional:
-                raise BadArgument(f"Il manque {param.usage}.")
+                raise BadArgument(f"Précisez {param.converter.wanted}.")
             values[param.name] = param.default
             continue
         value, used = param.converter.consume(words, arguments, ctx)
@@ -177,7 +177,7 @@ class Dispatcher:
             return Outcome.REFUSED
         except Exception:
             log.exception("command %s failed in %s", spec.full_name, ctx.establishment.id)
-            await ctx.reply("erreurs/interne", spec=spec)
+            await ctx.reply("erreurs/interne", spec=spec, staff=ctx.may("referent", "principal"))
             return Outcome.FAILED
         return Outcome.DONE
 

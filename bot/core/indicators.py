@@ -126,6 +126,7 @@ def all_indicators(
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
              "=": operator.eq}  # fmt: skip
 OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+OP_WORDS = {">=": "au moins", "<=": "au plus", ">": "plus de", "<": "moins de", "=": "exactement"}
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ class Reading:
 
     @property
     def spec(self) -> str:
-        """« sessions ≥ 6 », « besoins_traites ≥ 80 % »."""
-        return f"{self.name} {OP_SIGNS[self.op]} {self.target}{' %' if self.percent else ''}"
+        """The target in words, as a principal reads it: « au moins 6 », « au plus 5 % »."""
+        return f"{OP_WORDS[self.op]} {self.target}{' %' if self.percent else ''}"
 
     @property
     def shown(self) -> str:

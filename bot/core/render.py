@@ -29,14 +29,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from bot.toolkit.dates import (
+    format_clock_fr,
     format_date_fr,
     format_datetime_fr,
     format_day_fr,
     format_duration_fr,
     format_when_fr,
 )
+from bot.toolkit.names import named, place_fr
 from bot.toolkit.numbers import french_number, french_percent
 from bot.toolkit.text import capitalise
+from bot.toolkit.typography import french_spacing
 
 # The templates are package data of ``templates``: found the same way from a source
 # checkout and from an installed wheel.
@@ -154,8 +157,12 @@ def link(url: str, title: str | None = None) -> Markup:
 
 
 def code(text: str) -> Markup:
-    """Inline code (commands, examples); backticks inside are dropped."""
-    return Markup("`" + str(text).replace("`", "'") + "`")
+    """Inline code (commands, examples); backticks inside are dropped, and a line to
+    copy that carries what someone typed still never pings the room."""
+    text = str(text).replace("`", "'")
+    if "@" in text:
+        text = _ROOM_PING.sub("@\u2060\\1", text)
+    return Markup("`" + _LINE_BREAKS.sub(" ", text) + "`")
 
 
 def _url_safe(url: str) -> str:
@@ -193,6 +200,12 @@ def in_local_time(format_instant: Callable[..., str]) -> Callable[..., str]:
     return local
 
 
+def establishment_named(establishment, preposition: str = "") -> str:
+    """« du collège Jean Moulin » for ``{{ establishment | nom("de") }}``: the
+    establishment's name with its article (``article`` in the config overrides)."""
+    return named(establishment.name, preposition, getattr(establishment, "article", None))
+
+
 # The French formatters, as every template knows them.
 FILTERS: dict[str, Callable[..., str]] = {
     "nombre": french_number,  # 1,5
@@ -201,8 +214,11 @@ FILTERS: dict[str, Callable[..., str]] = {
     "datetime_fr": in_local_time(format_datetime_fr),  # mardi 1er septembre à 12h30
     "quand": in_local_time(format_when_fr),  # either, by whether a time was given
     "jour": in_local_time(format_day_fr),  # 1er septembre 2026
+    "heure": in_local_time(format_clock_fr),  # 12 h 30, from a time, an instant or "12:30"
     "duree": format_duration_fr,  # 40 min, 5 h, 2,5 jours
     "majuscule": capitalise,
+    "lieu": place_fr,  # salle B12, au CDI
+    "nom": establishment_named,  # le collège…; nom("de"): du collège…; nom("à"): au collège…
 }
 
 # What each kind of output escapes: a chat message escapes every value for
@@ -248,7 +264,7 @@ class Renderer:
 
     def from_markdown(self, text: str, mentions=()) -> Message:
         """Build a Message from Markdown already escaped where needed; too long, it is cut."""
-        text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        text = french_spacing(re.sub(r"\n{3,}", "\n\n", text).strip())
         body, html = self._both(text)
         keep, size = len(text), content_json_bytes(body, html)
         while size > MAX_CONTENT_JSON_BYTES and keep > 200:

@@ -316,9 +316,19 @@ def format_date_fr(value: date) -> str:
 
 
 def format_datetime_fr(value: datetime) -> str:
-    """Format a datetime as « mardi 3 décembre à 12h30 », or « à 12h » on the hour."""
-    clock = f"{value.hour}h" if value.minute == 0 else f"{value.hour}h{value.minute:02d}"
-    return f"{_day_and_month(value)} à {clock}"
+    """Format a datetime as « mardi 3 décembre à 12 h 30 », or « à 12 h » on the hour."""
+    return f"{_day_and_month(value)} à {format_clock_fr(value)}"
+
+
+# One time format everywhere, the Imprimerie nationale's « 12 h 30 », with spaces
+# that never break: a phone never leaves « 30 » alone on the next line.
+def format_clock_fr(value: time | datetime | str) -> str:
+    """« 12 h 30 », « 8 h » on the hour (no-break spaces); a config's « 09:00 » too."""
+    if isinstance(value, str):
+        value = time.fromisoformat(value)
+    if value.minute == 0:
+        return f"{value.hour}\u00a0h"
+    return f"{value.hour}\u00a0h\u00a0{value.minute:02d}"
 
 
 def format_day_fr(value: date) -> str:
@@ -339,14 +349,16 @@ def format_when_fr(value: datetime, tz: tzinfo | None = None) -> str:
 
 
 def format_duration_fr(value: timedelta) -> str:
-    """« 40 min », « 5 h », « 2,5 jours »."""
-    hours = value.total_seconds() / 3600
-    if hours < 1:
-        return f"{round(hours * 60)} min"
+    """« 40 min », « 1 h », « 1 h 30 », « 2,5 jours » (no-break spaces)."""
+    minutes = round(value.total_seconds() / 60)
+    hours = minutes / 60
+    if minutes < 60:
+        return f"{minutes}\u00a0min"
     if hours < 24:
-        return f"{french_number(hours)} h"
+        whole, rest = divmod(minutes, 60)
+        return f"{whole}\u00a0h" + (f"\u00a0{rest:02d}" if rest else "")
     days = hours / 24
-    return f"{french_number(days)} jour{'s' if days >= 2 else ''}"
+    return f"{french_number(days)}\u00a0jour{'s' if days >= 2 else ''}"
 
 
 def _day_and_month(value: date) -> str:

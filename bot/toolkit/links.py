@@ -183,6 +183,19 @@ class TitleResult:
     error: str | None
 
 
+def _refusal_in_words(status: int) -> str:
+    """What a teacher understands of an HTTP error status: words, not a number."""
+    if status == 404 or status == 410:
+        return "la page n'existe pas ou plus"
+    if status in (401, 403):
+        return "la page est réservée"
+    if status == 429:
+        return "le site demande d'attendre"
+    if status >= 500:
+        return "le site ne répond pas correctement"
+    return "le site n'a pas donné la page"
+
+
 class _FetchFailure(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -289,9 +302,9 @@ def _redirect_target(response: aiohttp.ClientResponse) -> str:
 
 async def _title_of(response: aiohttp.ClientResponse, policy: FetchPolicy) -> str | None:
     if not 200 <= response.status < 300:
-        raise _FetchFailure(f"réponse HTTP {response.status}")
+        raise _FetchFailure(_refusal_in_words(response.status))
     if response.content_type not in _HTML_TYPES:
-        raise _FetchFailure("pas une page HTML")
+        raise _FetchFailure("ce n'est pas une page web")
     stream = response.content
     head = await _read_at_least(stream, min(SNIFF_BYTES, policy.max_bytes))
     decoder = codecs.getincrementaldecoder(choose_encoding(head, response.charset))("replace")

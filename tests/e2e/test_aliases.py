@@ -33,12 +33,12 @@ async def test_a_room_named_by_alias_is_still_served_once_the_alias_is_gone(worl
     bot.start()
     try:
         first = await prof.ask(rooms[0], "!aide", timeout=30)
-        assert "Commandes de Collège Clair" in first.body
+        assert "Commandes du collège Clair" in first.body
         bot.stop()
         synapse.api("DELETE", directory, token=referent.access_token)
         bot.start()
         again = await prof.ask(rooms[0], "!aide", timeout=30)
-        assert "Commandes de Collège Clair" in again.body
+        assert "Commandes du collège Clair" in again.body
     finally:
         bot.stop()
     log = bot.log_text()

@@ -63,7 +63,7 @@ async def report_markdown(referent: ChatUser, room: str) -> str:
     """Ask ``!bilan`` and download the Markdown file it uploads."""
     command = await referent.say(room, "!bilan")
     reply = await referent.wait_reply(command)
-    assert reply.body.startswith("**Compte-rendu d'activités 2026-2027** de Collège Clair")
+    assert reply.body.startswith("**Compte-rendu d'activités 2026-2027** du collège Clair")
     _, markdown = await wait_event(
         referent, lambda r, e: r == room and is_file(e, "bilan-2026-2027-", command)
     )

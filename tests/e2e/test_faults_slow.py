@@ -52,7 +52,7 @@ async def test_the_bot_reconnects_after_a_twenty_second_outage(strict_world):
         world.synapse.start()
         # Sent as soon as the homeserver is back, while the bot is still backing off.
         reply = await prof.ask(world.encrypted_room, "!aide", timeout=90)
-        assert "Commandes de Collège Chiffré" in reply.body
+        assert "Commandes du collège Chiffré" in reply.body
     log = world.bot.log_text()
     waits = [
         int(w)

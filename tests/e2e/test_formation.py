@@ -101,8 +101,7 @@ async def test_needs_votes_poll_and_planned_session_in_the_encrypted_room(world,
 
     planned = await referent.ask(room, f"!formation planifier {a} sondage salle B12")
     assert planned.body.splitlines()[0] == (
-        f"Session de formation planifiée : **{friday['org.matrix.msc1767.text']}**,"
-        " lieu : salle B12."
+        f"Session de formation planifiée : **{friday['org.matrix.msc1767.text']}**, salle B12."
     )
     assert "date choisie par le sondage" in planned.body
     mentioned = planned.content["m.mentions"]["user_ids"]

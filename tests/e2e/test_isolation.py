@@ -22,7 +22,7 @@ from tests.e2e.conftest import OpenedClients, build_world
 from tests.e2e.test_formation import number_in
 from tests.e2e.test_operations import cli
 
-LETTER = "Lettre d'information numérique de"
+LETTER = "Lettre d'information numérique du"
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +95,10 @@ async def test_a_room_that_mutes_the_bot_holds_up_no_other(isolated_world):
         started = time.monotonic()
         aide = await prof.ask(room_b, "!aide", timeout=10)
         answered_s = time.monotonic() - started
-        assert "Commandes de Collège Clair" in aide.body
+        assert "Commandes du collège Clair" in aide.body
         started = time.monotonic()
         await referent.say(room_b, "!lettre envoyer")
-        letter_b = await prof.wait_notice(lambda n: LETTER + " Collège Clair" in n.body, timeout=10)
+        letter_b = await prof.wait_notice(lambda n: LETTER + " collège Clair" in n.body, timeout=10)
         letter_s = time.monotonic() - started
         assert "Enquête b" in letter_b.body
         assert letters_in(prof, room_a) == [] and referent.replies_to(muted_reply) == []
@@ -115,15 +115,15 @@ async def test_a_room_that_mutes_the_bot_holds_up_no_other(isolated_world):
         started = time.monotonic()
         status = await referent.ask(room_a, "!statut", timeout=10)
         unmuted_s = time.monotonic() - started
-        assert "**Messages non remis** ces 30 derniers jours\u00a0: 1." in status.body
-        assert "le bot n'y a pas (ou plus) le droit d'écrire" in status.body
+        assert "**Messages non remis** ces 30 derniers jours : 1." in status.body
+        assert "je n'y ai pas (ou plus) le droit d'écrire" in status.body
         # A new letter for A goes out: the failed one did not stop A's outbox either.
         await referent.ask(
             room_a, "!enquete ouvrir https://framaforms.org/iso-a2 dans 15 jours Enquête a2"
         )
         await referent.say(room_a, "!lettre envoyer")
         letter_a = await prof.wait_notice(
-            lambda n: LETTER + " Collège Chiffré" in n.body, timeout=10
+            lambda n: LETTER + " collège Chiffré" in n.body, timeout=10
         )
         assert "Enquête a2" in letter_a.body and letter_a.was_encrypted
         assert "Messages non remis" not in (await referent.ask(room_b, "!statut")).body

@@ -191,7 +191,7 @@ async def _backup_lose_restore(world, bot: OwnBot, users, tmp_path: Path) -> Non
     # next room key is shared with it (and no longer with the device logged out).
     await prof.sync_once()
     mine = await prof.ask(room, "!permanence mes")
-    assert "jeudi 26 novembre à 17h" in mine.body
+    assert "jeudi 26 novembre à 17 h" in mine.body
     assert mine.was_encrypted
     assert len(prof.replies_to(after_backup)) == 1
 

@@ -5,25 +5,25 @@ async def test_a_teacher_books_with_a_french_date_and_is_told_when_it_is_closed(
     referent, prof = await users("referent"), await users("prof1")
     room = world.encrypted_room
     opened = await referent.ask(room, "!permanence ouvrir jeudi 17h 45min 3 places CDI")
-    assert "chaque jeudi à 17h00, 45 min, 3 places, salle CDI" in opened.body
+    assert "chaque jeudi à 17 h, pendant 45 min, 3 places, au CDI" in opened.body
 
     booked = await prof.ask(room, "!permanence réserver jeudi 17h Pronote et cahier de textes")
     assert "vous avez une place à la permanence numérique" in booked.body
-    assert "du jeudi 26 novembre à 17h (n° " in booked.body and ", salle CDI)" in booked.body
+    assert "du jeudi 26 novembre à 17 h (n° " in booked.body and ", au CDI)" in booked.body
     assert booked.was_encrypted
 
     closed = await referent.ask(room, "!permanence fermer jeudi 17h")
     assert "est annulée. 1 personne prévenue." in closed.body
     notice = await prof.wait_notice(lambda n: "est **annulée**" in n.body)
     assert notice.content["m.mentions"] == {"user_ids": [prof.account.user_id]}
-    assert "la permanence numérique" in notice.body and "jeudi 26 novembre à 17h" in notice.body
+    assert "la permanence numérique" in notice.body and "jeudi 26 novembre à 17 h" in notice.body
 
 
 async def test_bad_arguments_get_a_french_sentence(world, users):
     prof = await users("prof2")
     reply = await prof.ask(world.encrypted_room, "!permanence réserver mercredi 25h")
     assert reply.body.startswith("Je ne comprends pas la date « mercredi 25h »")
-    assert "Exemple : `!permanence réserver 2 Pronote`" in reply.body
+    assert "Par exemple : `!permanence réserver 2 Pronote`" in reply.body
 
 
 def is_reminder_for(user_id):
@@ -40,16 +40,18 @@ async def test_a_reminder_arrives_once_even_across_a_restart(world, users):
     await referent.ask(room, "!permanence ouvrir mardi 10h30 2 places")
     await prof.ask(room, "!permanence réserver mardi 10h30")
     first = await prof.wait_notice(is_reminder_for(prof.account.user_id))
-    assert "mardi 24 novembre à 10h30" in first.body
+    assert "mardi 24 novembre à 10 h 30" in first.body
 
     world.bot.stop()
     world.bot.start()
     # A second slot and its reminder prove the reminder job ran again after the restart.
     await referent.ask(room, "!permanence ouvrir mardi 10h45 2 places")
     await prof.ask(room, "!permanence réserver mardi 10h45")
-    await prof.wait_notice(lambda n: is_reminder_for(prof.account.user_id)(n) and "10h45" in n.body)
+    await prof.wait_notice(
+        lambda n: is_reminder_for(prof.account.user_id)(n) and "10 h 45" in n.body
+    )
     reminders = [n for n in prof.notices if is_reminder_for(prof.account.user_id)(n)]
-    assert [("10h30" in n.body, "10h45" in n.body) for n in reminders] == [
+    assert [("10 h 30" in n.body, "10 h 45" in n.body) for n in reminders] == [
         (True, False),
         (False, True),
     ]

@@ -19,7 +19,7 @@ async def test_aide_is_answered_as_a_notice_reply(world, users, room):
     reply = await prof.wait_reply(command)
     assert reply.sender == world.bot_account.user_id
     assert reply.content["msgtype"] == "m.notice"
-    assert "Commandes de Collège" in reply.body
+    assert "Commandes du collège" in reply.body
     assert "<code>!aide [commande]</code>" in reply.html
     assert reply.content["m.mentions"] == {"user_ids": []}
     # In the encrypted room the reply travelled as m.room.encrypted and was decrypted here.
@@ -174,7 +174,7 @@ async def test_only_a_recognised_command_makes_someone_a_known_member(world, use
     referent, newcomer = await users("referent"), await users("prof-discret")
 
     def known(status) -> int:
-        return int(status.body.rsplit("Personnes connues du bot : ", 1)[1].split()[0])
+        return int(status.body.rsplit("Personnes que je connais : ", 1)[1].split()[0])
 
     before = known(await referent.ask(world.plain_room, "!statut"))
     await newcomer.ask(world.plain_room, "!Bonjour")  # not a command: answered, not recorded

@@ -42,7 +42,7 @@ async def test_lettre_envoyer_posts_the_newsletter_in_the_room(world, users):
     assert letter.sender == world.bot_account.user_id
     assert "Enquête lettre e2e" in letter.body
     html = letter.source["content"]["formatted_body"]
-    assert "<strong>Lettre d'information numérique de Collège Clair</strong>" in html
+    assert "<strong>Lettre d'information numérique du collège Clair</strong>" in html
     # Sent once: asked again, there is nothing new.
     again = await referent.ask(room, "!lettre envoyer")
     assert again.body.startswith("Rien de nouveau depuis la dernière lettre")

@@ -71,4 +71,4 @@ async def test_a_teacher_is_refused_where_referents_keep_the_watch(world, users,
     assert reply.body == REFUSAL
     assert site.hits == []
     listing = await prof.ask(world.encrypted_room, "!veille")
-    assert listing.body.startswith(("**Veille partagée", "La veille de Collège Chiffré"))
+    assert listing.body.startswith(("**Veille partagée", "La veille du collège Chiffré"))

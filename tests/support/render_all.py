@@ -7,43 +7,10 @@ package and compiles. Values are placeholders that accept any use.
 
 from importlib import resources
 
-from jinja2 import ChainableUndefined, TemplateNotFound, Undefined
-from jinja2.filters import FILTERS as DEFAULT_FILTERS
+from jinja2 import TemplateNotFound
+from placeholders import lenient  # next to this script, which runs from its own directory
 
 import bot.core.render
-
-
-def _lenient(name):
-    if name in ("__lt__", "__le__", "__gt__", "__ge__"):
-        return lambda self, other: False
-    if name in ("__int__", "__float__", "__complex__"):
-        return lambda self: {"__int__": 0, "__float__": 0.0, "__complex__": 0j}[name]
-    return lambda self, *args, **kwargs: self
-
-
-Placeholder = type(
-    "Placeholder",
-    (ChainableUndefined,),
-    {
-        name: _lenient(name)
-        for name in dir(Undefined)
-        if getattr(Undefined, name, None) is Undefined._fail_with_undefined_error
-    }
-    | {"__call__": lambda self, *a, **k: self, "__round__": lambda self, n=0: 0},
-)
-
-
-def tolerant(f):
-    return lambda value, *a, **k: "" if isinstance(value, Undefined) else f(value, *a, **k)
-
-
-def lenient(env):
-    env = env.overlay(undefined=Placeholder)
-    env.filters.update(
-        {name: tolerant(f) for name, f in env.filters.items() if name not in DEFAULT_FILTERS}
-    )
-    return env
-
 
 renderer = bot.core.render.Renderer()
 messages = lenient(renderer.env)

@@ -35,6 +35,7 @@ from nio import (
 )
 
 from bot.matrix.session import exchange_keys
+from tests.support.reading import as_read
 
 RELAXED = {"per_second": 1000, "burst_count": 1000}
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -353,6 +354,7 @@ class ChatUser:
         await self._keys()
         for room_id, info in getattr(getattr(resp, "rooms", None), "join", {}).items():
             for event in info.timeline.events:
+                _read_as_a_test_reads(event)
                 self.events.append((room_id, event))
                 if isinstance(event, RoomMessageNotice | MegolmEvent):
                     self.notices.append(_reply_of(event))
@@ -423,14 +425,23 @@ class ChatUser:
         ]
 
 
+def _read_as_a_test_reads(event) -> None:
+    """No-break spaces read as spaces in the event's text (see tests/support/reading.py)."""
+    if isinstance(getattr(event, "body", None), str):
+        event.body = as_read(event.body)
+    source = getattr(event, "source", None)
+    if isinstance(source, dict) and isinstance(source.get("content"), dict):
+        source["content"] = json.loads(as_read(json.dumps(source["content"], ensure_ascii=False)))
+
+
 def _reply_of(event) -> Reply:
     if isinstance(event, MegolmEvent):
         return Reply(event.event_id, "[non déchiffré]", None, event.sender, True, {})
     content = event.source.get("content", {})
     return Reply(
         event.event_id,
-        event.body,
-        content.get("formatted_body"),
+        as_read(event.body),
+        as_read(content.get("formatted_body")),
         event.sender,
         bool(getattr(event, "decrypted", False)),
         content,

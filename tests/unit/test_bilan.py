@@ -22,6 +22,7 @@ from storage.establishments import record_member
 from storage.formation import record_need
 from storage.panne import report_incident, resolve_incident
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
+from tests.support.reading import as_read
 from tests.unit.test_donnees import MATRIX_ID
 
 PROF2 = "@prof2:localhost"
@@ -87,7 +88,7 @@ async def ask_report(chat, text: str = "!bilan", sender: str = REFERENT, now=REP
     new = chat.messenger.sent[sent:]
     (reply,) = [s.message for s in new if s.message is not None]
     assert chat.outcome is Outcome.DONE, reply.body
-    return reply, [(s.filename, s.data.decode()) for s in new if s.filename]
+    return reply, [(s.filename, as_read(s.data.decode())) for s in new if s.filename]
 
 
 def table_row(text: str, label: str) -> list[str]:
@@ -103,7 +104,7 @@ async def test_the_report_counts_the_year_section_by_section(chat):
     await live_the_term(chat)
     reply, files = await ask_report(chat)
     assert reply.body.startswith(
-        "**Compte-rendu d'activités 2026-2027** de Collège Test (au lundi 23 novembre 2026)"
+        "**Compte-rendu d'activités 2026-2027** du collège Test (au lundi 23 novembre 2026)"
     )
     assert (
         "En bref : 4 permanences numériques, 3 besoins de formation (2 traités), 1 session,"
@@ -128,7 +129,7 @@ async def test_the_report_counts_the_year_section_by_section(chat):
     assert table_row(md, "**Total**") == ["**3**", "**2**", "**1**"]
     assert (
         "Besoins traités : 2 sur 3 (67 %) : 1 avec une session planifiée, 0 clos,"
-        " 1 transmis à la DANE." in md
+        " 1 noté pour la DANE." in md
     )
     # Accompaniment: four Tuesdays held by 23 November, three seats of twelve taken.
     assert table_row(md, "Permanences numériques tenues") == ["4"]
@@ -138,7 +139,7 @@ async def test_the_report_counts_the_year_section_by_section(chat):
     # Steering: the objectives, their indicators and notes.
     assert table_row(md, "1") == [
         "Former à la vidéo",
-        "Sessions de formation (sessions ≥ 1)",
+        "Sessions de formation (au moins 1)",
         "1 / 1 ✅",
         "atteint",
     ]
@@ -297,14 +298,14 @@ def test_median_time_to_repair(db):
     ("delay", "text"),
     [
         (timedelta(minutes=40), "40 min"),
-        (timedelta(hours=5), "5 h"),
-        (timedelta(hours=5, minutes=30), "5,5 h"),
+        (timedelta(hours=1), "1 h"),
+        (timedelta(hours=5, minutes=30), "5 h 30"),
         (timedelta(days=1, hours=12), "1,5 jour"),
         (timedelta(days=3), "3 jours"),
     ],
 )
 def test_durations_read_in_french(delay, text):
-    assert format_duration_fr(delay) == text
+    assert as_read(format_duration_fr(delay)) == text
 
 
 def test_dates_read_in_french():

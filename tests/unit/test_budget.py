@@ -17,7 +17,7 @@ from bot.core.config import ConfigError, parse_config
 from bot.core.dispatcher import Dispatcher, Outcome
 from tests.conftest import MINIMAL_CONFIG, PARIS, REFERENT, TEACHER
 
-PAUSE = "Vous m'envoyez beaucoup de commandes\u00a0: je reprends dans une minute."
+PAUSE = "Vous m'envoyez beaucoup de commandes : je reprends dans une minute."
 START = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
 
 

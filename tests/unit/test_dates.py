@@ -278,6 +278,8 @@ def test_format_date_fr() -> None:
 
 
 def test_format_datetime_fr() -> None:
-    assert format_datetime_fr(paris(2026, 12, 1, 12, 30)) == "mardi 1er décembre à 12h30"
-    assert format_datetime_fr(paris(2026, 12, 3, 12, 0)) == "jeudi 3 décembre à 12h"
-    assert format_datetime_fr(paris(2026, 12, 3, 8, 5)) == "jeudi 3 décembre à 8h05"
+    assert (
+        format_datetime_fr(paris(2026, 12, 1, 12, 30)) == "mardi 1er décembre à 12\u00a0h\u00a030"
+    )
+    assert format_datetime_fr(paris(2026, 12, 3, 12, 0)) == "jeudi 3 décembre à 12\xa0h"
+    assert format_datetime_fr(paris(2026, 12, 3, 8, 5)) == "jeudi 3 décembre à 8\xa0h\xa005"

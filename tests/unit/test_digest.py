@@ -33,8 +33,8 @@ from commands.lettre import monthly_digest, weekly_letter
 from storage.establishments import record_member
 from storage.ledger import runs
 from storage.lettre import letter_periods
-from storage.outbox import unsent_messages
 from tests.conftest import PARIS, PRINCIPAL, TEACHER
+from tests.support.reading import as_read, queued_as_read
 
 TEMPLATES = {
     "essai/veille.md.j2": ("**Veille**\n{% for title in titles %}\n- {{ title }}\n{% endfor %}\n"),
@@ -148,7 +148,7 @@ def letters(config, tables, family_renderer, family_registry):
 
 
 def bodies(db):
-    return [m.body for m in unsent_messages(db)]
+    return [m.body for m in queued_as_read(db)]
 
 
 # -- registry ------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_sections_appear_in_order_and_name_what_they_show(
     assert letter.sections == ("essai-veille", "essai-creneaux")
     assert letter.items == {"veille": (1,)}
     body = letter.message.body
-    assert body.startswith("**Lettre d'information numérique de Collège Test**")
+    assert body.startswith("**Lettre d'information numérique du collège Test**")
     assert body.index("Le numérique responsable") < body.index("Permanences numériques à venir")
     assert "<li>Le numérique responsable</li>" in letter.message.html
 
@@ -282,9 +282,9 @@ def test_the_digest_shows_the_month_the_month_before_and_the_school_year_trend(
     assert (links.current, links.previous, links.trend) == (2, 3, "▃█▆")
     assert (panes.current, panes.previous) == (3, 1)
     assert panes.parts == (("réseau", 2, 0), ("vidéoprojecteur", 1, 1))
-    body = render_digest(family_renderer, school, digest, "!").body
-    assert "Synthèse mensuelle de Collège Test : novembre 2026" in body
-    assert "- **Liens de veille partagés** : 2 (3) ▃█▆" in body
+    body = as_read(render_digest(family_renderer, school, digest, "!").body)
+    assert "Synthèse mensuelle du collège Test : novembre 2026" in body
+    assert "- **Liens de veille partagés** : 2 (3), en baisse ▃█▆" in body
     assert "    - réseau : 2 (0)" in body
 
 
@@ -307,7 +307,7 @@ async def test_the_monthly_digest_goes_to_each_principal_by_direct_message(
     )
     assert await scheduler.run(monthly_digest, config.establishments[0]) == 2
     assert await scheduler.run(monthly_digest, config.establishments[0]) == 0
-    first, second = unsent_messages(tables)
+    first, second = queued_as_read(tables)
     assert {first.dm_user, second.dm_user} == {PRINCIPAL, "@adjoint:localhost"}
     assert first.body == second.body and first.txn_id != second.txn_id
     assert "octobre 2026" in first.body and "(septembre 2026" not in first.body

@@ -38,7 +38,7 @@ async def test_unknown_command_suggests_the_nearest(chat):
 
 
 async def test_names_ignore_case_and_accents(chat):
-    assert "Commandes de" in (await chat.say(TEACHER, "!AÏDE")).body
+    assert "Commandes du" in (await chat.say(TEACHER, "!AÏDE")).body
     assert "Zone de vacances" in (await chat.say(PRINCIPAL, "!Statut")).body
 
 
@@ -111,11 +111,10 @@ async def test_bad_argument_gets_sentence_usage_and_example(trial):
     reply = await trial.say(TEACHER, "!essai abc")
     assert reply.body.splitlines() == [
         "« abc » n'est pas un numéro.",
-        "Utilisation : `!essai <n°> [texte]`",
-        "Exemple : `!essai 3 un sujet`",
+        "Par exemple : `!essai 3 un sujet`",
     ]
-    assert "Il manque <n°>." in (await trial.say(TEACHER, "!essai")).body
-    assert "Exemple : `!essai 8`" in (await trial.say(TEACHER, "!essai 7")).body
+    assert "Précisez le numéro." in (await trial.say(TEACHER, "!essai")).body
+    assert "Par exemple : `!essai 8`" in (await trial.say(TEACHER, "!essai 7")).body
     assert "n'existe pas" in (await trial.say(TEACHER, "!essai 99999999999999")).body
 
 
@@ -173,7 +172,7 @@ def test_registry_refuses_a_name_declared_twice():
 
 
 def test_usage_is_built_from_the_signature():
-    assert try_command.usage("!") == "!essai <n°> [texte]"
+    assert try_command.usage("!") == "!essai <numéro> [texte]"
     assert try_clear.usage("?") == "?essai vider"
     assert parse_invocation(Registry([try_command]), "!", "!essai vider").spec is try_clear
 
@@ -190,16 +189,14 @@ async def test_dates_take_as_many_words_as_they_need(chat):
     reply = await chat.say(TEACHER, "!rdv le 3 décembre à 12h")
     assert reply.body == "2026-12-03T12:00:00+01:00 None"
     reply = await chat.say(TEACHER, "!rdv mercredi 25h")
-    assert reply.body.splitlines()[0] == (
-        "Je ne comprends pas la date « mercredi 25h » (par exemple : mardi 12h30)."
-    )
-    assert "Exemple : `!rdv mardi 12h30`" in reply.body
+    assert reply.body.splitlines()[0] == ("Je ne comprends pas la date « mercredi 25h ».")
+    assert "Par exemple : `!rdv mardi 12h30`" in reply.body
 
 
 async def test_aide_lists_sub_commands_by_role(chat):
     teacher = (await chat.say(TEACHER, "!aide")).body
     referent = (await chat.say(REFERENT, "!aide")).body
-    assert "`!permanence réserver <n°|date> [sujet]`" in teacher
+    assert "`!permanence réserver <numéro ou date> [sujet]`" in teacher
     assert "!permanence ouvrir" not in teacher and "!permanence fermer" not in teacher
     assert "`!permanence ouvrir <jour> <heure> [durée] [places] [salle]`" in referent
     assert teacher.count("!permanence réserver") == 1  # once, not once per alias

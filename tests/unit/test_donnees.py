@@ -10,8 +10,9 @@ from commands.donnees import purge_cutoff, yearly_purge
 from storage import donnees, oubli
 from storage.establishments import record_member
 from storage.inbox import InboxItem, accept_batch, set_state
-from storage.outbox import file_data, queue_message, unsent_messages
+from storage.outbox import file_data, queue_message
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
+from tests.support.reading import queued_as_read
 
 MATRIX_ID = re.compile(r"@[a-z0-9._=/+\-]+:[a-z0-9.\-]+(:\d+)?", re.IGNORECASE)
 PROF2 = "@prof2:localhost"
@@ -119,7 +120,7 @@ async def test_mes_donnees_sends_everything_privately(chat):
     await use_everything(chat)
     reply = await chat.say(PROF2, "!mes-donnees")
     assert reply.body.startswith("Je vous envoie vos données en message privé")
-    summary, document = [m for m in unsent_messages(chat.db) if m.dm_user == PROF2][-2:]
+    summary, document = [m for m in queued_as_read(chat.db) if m.dm_user == PROF2][-2:]
     assert "- Vos réservations de permanence numérique : 2" in summary.body
     assert document.filename.startswith("mes-donnees-") and document.mimetype == "application/json"
     assert reply.body.count("message privé") == 1 and "ENT" not in reply.body
@@ -236,7 +237,7 @@ def test_every_column_of_an_exported_table_is_exported_or_left_out_on_purpose(db
 
 
 def waiting_exports(db, user_id) -> list:
-    return [m for m in unsent_messages(db) if m.dm_user == user_id]
+    return [m for m in queued_as_read(db) if m.dm_user == user_id]
 
 
 async def test_asking_again_replaces_the_export_still_waiting(chat):

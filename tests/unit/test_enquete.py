@@ -64,7 +64,7 @@ async def test_a_referent_opens_a_survey_and_everyone_sees_it(chat):
     reply = await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan du numérique")
     assert reply.body.startswith("Enquête n° 1 ouverte : Bilan du numérique")
     assert "d'ici le mercredi 9 décembre 2026" in reply.body
-    assert "chaque lundi à 09:00" in reply.body and "`!enquete fait 1`" in reply.body
+    assert "chaque lundi à 9 h" in reply.body and "`!enquete fait 1`" in reply.body
     listing = await chat.say(TEACHER, "!Enquête")
     assert f"n° 1 : Bilan du numérique ({FORM})" in listing.body
     assert f'<a href="{FORM}">Bilan du numérique</a>' in listing.html
@@ -81,13 +81,13 @@ async def test_only_referents_open_surveys(chat):
         ("framaforms.org/x 9 décembre", "« framaforms.org/x » n'est pas un lien"),
         (f"{FORM} 9 trucmuche", "Je ne comprends pas la date « 9 trucmuche »"),
         (f"{FORM} 2026-11-20", "L'échéance, vendredi 20 novembre 2026, est déjà passée."),
-        (FORM, "Il manque <échéance>."),
+        (FORM, "Précisez l'échéance."),
     ],
 )
 async def test_bad_survey_arguments_say_what_is_wrong(chat, arguments, expected):
     reply = await chat.say(REFERENT, f"!enquete ouvrir {arguments}")
     assert expected in reply.body
-    assert "Utilisation : `!enquete ouvrir <lien> <échéance> [titre]`" in reply.body
+    assert "Par exemple : `!enquete ouvrir https://" in reply.body
 
 
 async def test_fait_stops_reminders_for_me_and_is_said_once(chat):
@@ -104,7 +104,7 @@ async def test_fait_asks_which_survey_when_several_are_open(chat):
     await chat.say(REFERENT, "!enquete ouvrir https://example.org/b 11 décembre Usages")
     reply = await chat.say(TEACHER, "!enquete fait")
     assert "Plusieurs enquêtes sont ouvertes (n° 1, n° 2) : précisez laquelle." in reply.body
-    assert "Exemple : `!enquete fait 1`" in reply.body
+    assert "Par exemple : `!enquete fait 1`" in reply.body
     await chat.say(TEACHER, "!enquete fait 2")
     # Only one left unanswered for me: that is the one.
     assert "n° 1 (Équipement)" in (await chat.say(TEACHER, "!enquete fait")).body
@@ -119,8 +119,7 @@ async def test_fait_without_survey_or_with_a_wrong_number(chat):
     wrong = await chat.say(TEACHER, "!enquete fait 7")
     assert wrong.body.splitlines() == [
         "Il n'y a pas d'enquête n° 7.",
-        "Utilisation : `!enquete fait [n°]`",
-        "Exemple : `!enquete`",
+        "Par exemple : `!enquete`",
     ]
 
 

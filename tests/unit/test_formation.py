@@ -144,10 +144,14 @@ async def test_a_similar_open_need_is_pointed_out_instead_of_recorded(chat):
     before = snapshot(chat.db)
     reply = await chat.say(PROF2, "!formation capsules vidéo avec les élèves")
     assert "Un besoin proche existe déjà : **n° 1**" in reply.body
-    assert "`!formation +1 1`" in reply.body and "`--nouveau`" in reply.body
+    assert "`!formation +1 1`" in reply.body
+    assert "`!formation nouveau : capsules vidéo avec les élèves`" in reply.body
     assert snapshot(chat.db) == before
-    forced = await chat.say(PROF2, "!formation capsules vidéo avec les élèves --nouveau")
+    forced = await chat.say(PROF2, "!formation nouveau : capsules vidéo avec les élèves")
     assert "besoin n° 2" in forced.body
+    assert "« capsules vidéo avec les élèves »" in forced.body
+    again = await chat.say(TEACHER, "!formation Nouveau: capsules vidéo pour la classe")
+    assert "besoin n° 3" in again.body and "« capsules vidéo pour la classe »" in again.body
 
 
 async def test_needs_are_listed_by_support_with_their_tags(chat):
@@ -169,7 +173,7 @@ async def test_needs_are_listed_by_support_with_their_tags(chat):
 
 async def test_empty_list_says_how_to_start(chat):
     reply = await chat.say(TEACHER, "!formation")
-    assert reply.body.startswith("Aucun besoin de formation en cours à Collège Test.")
+    assert reply.body.startswith("Aucun besoin de formation en cours au collège Test.")
 
 
 async def test_a_person_supports_a_need_once_and_may_withdraw(chat):
@@ -230,7 +234,7 @@ def test_numbers_are_per_establishment(db):
     ("sender", "command", "sentence"),
     [
         (PROF2, "!formation +1 abc", "« abc » n'est pas un numéro."),
-        (PROF2, "!formation +1", "Il manque <n°>."),
+        (PROF2, "!formation +1", "Précisez le numéro du besoin."),
         (PROF2, "!formation +1 42", "Le besoin n° 42 n'existe pas"),
         (REFERENT, "!formation planifier 999 demain", "Le besoin n° 999 n'existe pas"),
         (REFERENT, "!formation planifier 1 le 2/11/2026 12h", "Cette date est déjà passée"),
@@ -263,7 +267,7 @@ async def test_bad_input_gets_a_french_sentence_and_changes_nothing(
     # A typing mistake gets the usage line; a refusal (no poll yet, not a referent) does not.
     typed = (sender, command) not in REFUSED
     assert chat.outcome is (Outcome.REJECTED if typed else REFUSED[sender, command])
-    assert ("\nUtilisation : `!formation" in reply.body) is typed
+    assert ("\nPar exemple : `!formation" in reply.body) is typed
 
 
 REFUSED = {
@@ -297,7 +301,7 @@ async def test_planning_mentions_everyone_who_asked_or_voted(chat):
     await chat.say(REFERENT, "!formation +1 1")
     reply = await chat.say(REFERENT, "!formation planifier 1 jeudi 12h30 salle B12")
     assert reply.body.splitlines()[0] == (
-        "Session de formation planifiée : **jeudi 26 novembre à 12h30**, lieu : salle B12."
+        "Session de formation planifiée : **jeudi 26 novembre à 12 h 30**, salle B12."
     )
     # The referent who plans is not pinged by their own command.
     assert reply.mentions == (TEACHER, PROF2)
@@ -305,14 +309,14 @@ async def test_planning_mentions_everyone_who_asked_or_voted(chat):
     assert 'href="https://matrix.to/#/@prof2:localhost"' in reply.html
     listing = await chat.say(TEACHER, "!formation")
     assert "**Sessions prévues**" in listing.body
-    assert "- jeudi 26 novembre à 12h30 (salle B12) : n° 1 « Créer des capsules vidéo »" in (
+    assert "- jeudi 26 novembre à 12 h 30 (salle B12) : n° 1 « Créer des capsules vidéo »" in (
         listing.body
     )
     assert "+1 1" not in listing.body  # planned: no longer among the open needs
     refused = await chat.say(PROF3, "!formation +1 1")
-    assert "déjà planifié : session le jeudi 26 novembre à 12h30" in refused.body
+    assert "déjà planifié : session le jeudi 26 novembre à 12 h 30" in refused.body
     moved = await chat.say(REFERENT, "!formation planifier 1 vendredi 12h30")
-    assert moved.body.startswith("Session déplacée : **vendredi 27 novembre à 12h30**.")
+    assert moved.body.startswith("Session déplacée : **vendredi 27 novembre à 12 h 30**.")
 
 
 async def test_mentions_use_the_display_names_the_bot_has_seen(chat):
@@ -324,7 +328,7 @@ async def test_mentions_use_the_display_names_the_bot_has_seen(chat):
     await chat.say(TEACHER, "!formation Créer des capsules vidéo")
     reply = await chat.say(REFERENT, "!formation planifier 1 demain")
     assert '<a href="https://matrix.to/#/@prof1:localhost">Paul &lt;Durand&gt;</a>' in reply.html
-    assert "**mardi 24 novembre 2026**" in reply.body  # a date alone, no « à 0h »
+    assert "**mardi 24 novembre 2026**" in reply.body  # a date alone, no « à 0 h »
 
 
 async def test_sessions_for_the_newsletter_are_the_coming_ones(chat):
@@ -350,14 +354,14 @@ async def test_close_and_forward_to_the_dane(chat):
         "Besoin n° 1 « Créer des capsules vidéo » clos. Note : faite au conseil pédagogique"
     )
     forwarded = await chat.say(REFERENT, "!formation dane 2")
-    assert "transmis à la DANE" in forwarded.body
+    assert "noté pour la DANE" in forwarded.body
     listing = await chat.say(TEACHER, "!formation")
     assert "Aucun besoin ouvert pour l'instant." in listing.body
-    assert "Transmis à la DANE : n° 2 « Certification Pix pour les élèves »." in listing.body
+    assert "Noté pour la DANE : n° 2 « Certification Pix pour les élèves »." in listing.body
     assert (await chat.say(PROF2, "!formation +1 1")).body == "Le besoin n° 1 est clos."
     assert chat.outcome is Outcome.REFUSED
     again = await chat.say(REFERENT, "!formation dane 2")
-    assert again.body == "Le besoin n° 2 a été transmis à la DANE."
+    assert again.body == "Le besoin n° 2 est déjà noté pour la DANE."
     assert "réservée aux référents" in (await chat.say(TEACHER, "!formation clore 2")).body
     assert find_need(chat.db, "clg-test", 1).close_note == "faite au conseil pédagogique"
 
@@ -429,15 +433,15 @@ async def test_a_poll_is_posted_in_both_shapes_and_stored(chat):
         "Formation « Créer des capsules vidéo » (besoin n° 1) : quelle date vous convient ?"
     )
     assert [a["org.matrix.msc1767.text"] for a in unstable["answers"]] == [
-        "jeudi 26 novembre à 12h30",
-        "vendredi 27 novembre à 12h30",
-        "lundi 23 novembre à 17h",  # today, still to come at 9h
+        "jeudi 26 novembre à 12 h 30",
+        "vendredi 27 novembre à 12 h 30",
+        "lundi 23 novembre à 17 h",  # today, still to come at 9h
     ]
     stable = content["m.poll"]
     assert stable["kind"] == "m.disclosed" and stable["max_selections"] == 1
     assert [a["m.id"] for a in stable["answers"]] == [a["id"] for a in unstable["answers"]]
-    assert stable["answers"][0]["m.text"] == [{"body": "jeudi 26 novembre à 12h30"}]
-    assert content["org.matrix.msc1767.text"].endswith("\n3. lundi 23 novembre à 17h")
+    assert stable["answers"][0]["m.text"] == [{"body": "jeudi 26 novembre à 12 h 30"}]
+    assert content["org.matrix.msc1767.text"].endswith("\n3. lundi 23 novembre à 17 h")
     assert content["m.text"] == [{"body": content["org.matrix.msc1767.text"]}]
     assert find_need(chat.db, "clg-test", 1).poll_event_id == poll_id
 
@@ -455,7 +459,7 @@ async def test_planning_from_the_poll_takes_the_most_chosen_date(chat):
     before = len(chat.messenger.sent)
     reply = await chat.say(REFERENT, "!formation planifier 1 sondage B12")
     assert reply.body.splitlines()[:2] == [
-        "Session de formation planifiée : **vendredi 27 novembre à 12h30**, lieu : B12.",
+        "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**, salle B12.",
         "Besoin n° 1 « Créer des capsules vidéo » ; date choisie par le sondage.",
     ]
     # Supporters and everyone who answered the poll are told, the referent is not.
@@ -463,7 +467,7 @@ async def test_planning_from_the_poll_takes_the_most_chosen_date(chat):
     end = chat.messenger.sent[before]
     assert end.filename == POLL_END_TYPE
     assert end.data["m.relates_to"] == {"rel_type": "m.reference", "event_id": poll_id}
-    assert "vendredi 27 novembre à 12h30 retenu" in end.data["org.matrix.msc1767.text"]
+    assert "vendredi 27 novembre à 12 h 30 retenu" in end.data["org.matrix.msc1767.text"]
     # A closed poll takes no more answers.
     await answer(chat, PRINCIPAL, poll_id, ids[0], 5000)
     rows = chat.db.execute(
@@ -504,6 +508,6 @@ async def test_listener_is_registered_for_both_response_types(registry):
 async def test_help_lists_the_sub_commands_of_the_role(chat):
     teacher = await chat.say(TEACHER, "!aide formation")
     referent = await chat.say(REFERENT, "!aide formation")
-    assert "`!formation +1 <n°>`" in teacher.body and "planifier" not in teacher.body
-    assert "`!formation planifier <n°> <date|sondage> [salle]`" in referent.body
-    assert "`!formation sondage <n°> <date1 | date2 | …>`" in referent.body
+    assert "`!formation +1 <numéro>`" in teacher.body and "planifier" not in teacher.body
+    assert "`!formation planifier <numéro> <date|sondage> [salle]`" in referent.body
+    assert "`!formation sondage <numéro> <date | date | …>`" in referent.body

@@ -13,15 +13,20 @@ the inputs the other tests of this session generate.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.toolkit.typography import ordinary_spaces_before_signs
+
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 6
 OUTPUTS_PER_ESTABLISHMENT = 20
+# « 12:30 », « 12h30 »: the one time format is « 12 h 30 ».
+OTHER_TIME_FORMATS = re.compile(r"\b\d{1,2}(?::|h)\d{2}\b")
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +63,22 @@ def test_the_texts_hold_no_path_of_the_machine(checked, tmp_path_factory):
     for path in texts.glob("*/*.txt"):
         text = path.read_text(encoding="utf-8")
         assert "/tmp/" not in text and base not in text and str(ROOT) not in text, path
+
+
+def test_the_texts_keep_french_typography_and_one_time_format(checked):
+    """What a whole seeded académie reads: no sign after an ordinary space, times as « 12 h 30 »."""
+    _, texts = checked
+    faults = []
+    for path in sorted(texts.glob("*/*.txt")):
+        if path.name.endswith("-ics.txt"):
+            continue  # a calendar file, read by calendar applications
+        # The first line says which command ran and when, for the reader of the dump;
+        # a JSON export is data for programs, not a text for people.
+        shown = path.read_text(encoding="utf-8").split("\n", 1)[1]
+        shown = re.sub(r"application/json.*?(?=^=== |\Z)", "", shown, flags=re.DOTALL | re.M)
+        for found in ordinary_spaces_before_signs(shown):
+            faults.append(f"{path.parent.name}/{path.name}: {found!r}")
+        for line in shown.splitlines():
+            if OTHER_TIME_FORMATS.search(re.sub(r"`[^`]*`|<code>.*?</code>", "", line)):
+                faults.append(f"{path.parent.name}/{path.name}: {line!r}")
+    assert faults == []

@@ -26,8 +26,8 @@ async def test_the_letter_has_a_section_from_each_family(chat):
     await run(chat)
     letter = (await chat.say(REFERENT, "!lettre aperçu")).body
     assert "**Nouveau dans la veille**\n- http://localhost/ressources/capsules — Capsules" in letter
-    assert "- n° 1 : mercredi 25 novembre à 12h30, salle B12 — 5 places libres" in letter
-    assert "- jeudi 3 décembre à 12h30, salle CDI : Créer des capsules vidéo" in letter
+    assert "- n° 1 : mercredi 25 novembre à 12 h 30, salle B12 — 5 places libres" in letter
+    assert "- jeudi 3 décembre à 12 h 30, au CDI : Créer des capsules vidéo" in letter
     assert "- n° 2 Sécuriser les comptes ENT — 1 soutien" in letter
     assert "Usages du numérique (https://enquetes.example.org/rupn)" in letter
 

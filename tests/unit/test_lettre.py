@@ -8,8 +8,8 @@ from bot.core.scheduler import Scheduler
 from commands.lettre import next_letter_at, weekly_letter
 from storage.establishments import record_member
 from storage.lettre import letter_periods
-from storage.outbox import unsent_messages
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
+from tests.support.reading import queued_as_read
 
 FORM = "https://framaforms.org/bilan-numerique"
 
@@ -29,7 +29,7 @@ def at(y, m, d, hour=16, minute=0):
 async def test_lettre_says_when_the_next_letter_goes(chat):
     reply = await chat.say(REFERENT, "!lettre")
     assert reply.body.startswith(
-        "La prochaine lettre d'information partira le vendredi 27 novembre à 16h"
+        "La prochaine lettre d'information partira le vendredi 27 novembre à 16 h"
     )
 
 
@@ -47,7 +47,7 @@ async def test_only_referents_handle_the_letter(chat):
 async def test_nothing_new_means_no_letter(chat, db):
     reply = await chat.say(REFERENT, "!lettre envoyer")
     assert reply.body.startswith("Rien de nouveau depuis la dernière lettre")
-    assert unsent_messages(db) == []
+    assert queued_as_read(db) == []
 
 
 async def test_apercu_shows_the_letter_and_consumes_nothing(chat, db):
@@ -57,13 +57,13 @@ async def test_apercu_shows_the_letter_and_consumes_nothing(chat, db):
     assert first.body.startswith("*Aperçu : voici la lettre telle qu'elle partirait maintenant.")
     assert "Bilan du numérique" in first.body and "(nouvelle)" in first.body
     assert second.body == first.body
-    assert unsent_messages(db) == [] and letter_periods(db, "clg-test") == []
+    assert queued_as_read(db) == [] and letter_periods(db, "clg-test") == []
 
 
 async def test_envoyer_posts_the_letter_and_friday_does_not_repeat_it(chat, config, db, renderer):
     await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan du numérique")
     assert await chat.say(REFERENT, "!lettre envoyer") is None  # the letter is the answer
-    (letter,) = unsent_messages(db)
+    (letter,) = queued_as_read(db)
     assert letter.room_id == "!abc:localhost" and letter.dm_user is None
     assert "Bilan du numérique" in letter.body
     scheduler = Scheduler(
@@ -77,7 +77,7 @@ async def test_a_replayed_envoyer_sends_nothing_more(chat, db):
     await chat.say(REFERENT, "!lettre envoyer")
     chat.counter -= 1  # the same command event again, as after a crash before it was marked
     assert await chat.say(REFERENT, "!lettre envoyer") is None
-    assert len(unsent_messages(db)) == 1
+    assert len(queued_as_read(db)) == 1
 
 
 async def test_a_survey_for_the_referents_is_not_news_for_the_room(chat, config, db, renderer):
@@ -96,10 +96,10 @@ async def test_synthese_sends_the_month_so_far_by_direct_message(chat, db):
     await chat.say(TEACHER, "!enquete fait")
     reply = await chat.say(PRINCIPAL, "!synthese", now=at(2026, 11, 23, 10))
     assert reply.body == "Je vous envoie en message privé la synthèse de novembre 2026 à ce jour."
-    (digest,) = unsent_messages(db)
+    (digest,) = queued_as_read(db)
     assert digest.dm_user == PRINCIPAL and digest.room_id is None
     assert "novembre 2026**, au lundi 23 novembre 2026" in digest.body
-    assert "- **Enquêtes : réponses déclarées** : 1 (0) ▁▁█" in digest.body
+    assert "- **Enquêtes : réponses déclarées** : 1 (0), en hausse ▁▁█" in digest.body
     assert "    - Bilan : 1 (0)" in digest.body
     for text in (digest.body, digest.html):
         assert "@" not in text and "Paul" not in text and "Durand" not in text

@@ -426,13 +426,13 @@ async def test_fetch_times_out(site: LocalSite) -> None:
 @pytest.mark.asyncio
 async def test_fetch_refuses_non_html(site: LocalSite) -> None:
     result = await fetch_title(site.url("/json"), LOCAL)
-    assert (result.title, result.error) == (None, "pas une page HTML")
+    assert (result.title, result.error) == (None, "ce n'est pas une page web")
 
 
 @pytest.mark.asyncio
 async def test_fetch_reports_http_errors(site: LocalSite) -> None:
     result = await fetch_title(site.url("/nulle-part"), LOCAL)
-    assert (result.title, result.error) == (None, "réponse HTTP 404")
+    assert (result.title, result.error) == (None, "la page n'existe pas ou plus")
 
 
 @pytest.mark.asyncio

@@ -35,7 +35,7 @@ async def expect_refusal(chat, sender: str, text: str, now=None, refused=False) 
     before = snapshot(chat.db)
     reply = await chat.say(sender, text, now=now)
     assert chat.outcome is (Outcome.REFUSED if refused else Outcome.REJECTED), (text, reply.body)
-    assert ("\nUtilisation : `!objectifs" in reply.body) is not refused, reply.body
+    assert ("\nPar exemple : `!objectifs" in reply.body) is not refused, reply.body
     assert snapshot(chat.db) == before
     return reply.body
 
@@ -148,14 +148,14 @@ def test_a_future_or_malformed_year_is_refused(text, message):
 
 async def test_everyone_reads_the_year_s_objectives_with_their_indicator(chat):
     empty = await chat.say(TEACHER, "!objectifs")
-    assert empty.body == "Aucun objectif pour l'année scolaire 2026-2027 à Collège Test."
+    assert empty.body == "Aucun objectif pour l'année scolaire 2026-2027 au collège Test."
     added = await chat.say(
         REFERENT, "!objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=2"
     )
     assert added.body.startswith(
         "C'est noté : **objectif n° 1** de 2026-2027 : « Former les collègues à l'ENT »."
     )
-    assert "Indicateur : Sessions de formation (sessions ≥ 2), depuis le 1er septembre :" in (
+    assert "Indicateur : Sessions de formation (au moins 2), depuis le 1er septembre :" in (
         added.body
     )
     await chat.say(PRINCIPAL, "!objectifs ajouter Ouvrir une permanence numérique chaque semaine")
@@ -166,9 +166,9 @@ async def test_everyone_reads_the_year_s_objectives_with_their_indicator(chat):
     await chat.say(REFERENT, "!formation planifier 2 le 10 décembre à 17h")
     listing = await chat.say(TEACHER, "!objectifs", now=LATER)
     assert listing.body.splitlines() == [
-        "**Objectifs 2026-2027 de Collège Test**",
+        "**Objectifs 2026-2027 du collège Test**",
         "- **n° 1** Former les collègues à l'ENT",
-        "    - Indicateur : Sessions de formation (sessions ≥ 2) : **2 / 2 ✅**",
+        "    - Indicateur : Sessions de formation (au moins 2) : **2 / 2 ✅**",
         "- **n° 2** Ouvrir une permanence numérique chaque semaine",
     ]
     assert "<td>" not in listing.html and "<li>" in listing.html
@@ -183,9 +183,7 @@ async def test_rates_are_computed_over_the_school_year(chat):
         await chat.say(TEACHER, f"!formation {text} --nouveau")
     await chat.say(REFERENT, "!formation clore 1")
     first = await chat.say(TEACHER, "!objectifs", now=LATER)
-    assert "Part des besoins de formation traités (besoins_traites ≥ 50 %) : **33 % / 50 %**" in (
-        first.body
-    )
+    assert "Part des besoins de formation traités (au moins 50 %) : **33 % / 50 %**" in (first.body)
     await chat.say(REFERENT, "!formation dane 2")
     second = await chat.say(TEACHER, "!objectifs", now=LATER)
     assert ": **67 % / 50 % ✅**" in second.body
@@ -258,13 +256,13 @@ async def test_a_few_objectives_only(chat):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("!objectifs ajouter", "Il manque <objectif>."),
+        ("!objectifs ajouter", "Précisez l'objectif."),
         ("!objectifs ajouter indicateur: sessions>=3", "Il manque le texte de l'objectif."),
         ("!objectifs ajouter --- ,", "Il manque le texte de l'objectif."),
         ("!objectifs ajouter Former indicateur: bidule>=3", "Je ne connais pas le chiffre"),
         ("!objectifs ajouter Former indicateur: sessions", "Écrivez l'indicateur ainsi"),
         ("!objectifs ajouter " + "x" * 301, "L'objectif est trop long (301 caractères"),
-        ("!objectifs point 1", "Il manque <texte>."),
+        ("!objectifs point 1", "Précisez le point d'étape."),
         ("!objectifs point 1 " + "y" * 501, "Le point d'étape est trop long"),
         ("!objectifs atteint deux", "« deux » n'est pas un numéro."),
         ("!objectifs abandonné 7", "L'objectif n° 7 n'existe pas"),

@@ -236,10 +236,10 @@ async def test_statut_tells_referents_how_many_messages_were_refused(chat):
     (message,) = unsent_messages(chat.db)
     mark_failed(chat.db, message.id, "M_FORBIDDEN", "You don't have permission", NOW)
     reply = await chat.say(REFERENT, "!statut")
-    assert "**Messages non remis** ces 30 derniers jours\u00a0: 1." in reply.body
+    assert "**Messages non remis** ces 30 derniers jours : 1." in reply.body
     assert "</ul>\n<p>⚠️ <strong>Messages non remis</strong>" in reply.html
-    assert "le mardi 24 novembre à 9h" in reply.body  # shown in the establishment's time
-    assert "le bot n'y a pas (ou plus) le droit d'écrire" in reply.body
+    assert "le mardi 24 novembre à 9 h" in reply.body  # shown in the establishment's time
+    assert "je n'y ai pas (ou plus) le droit d'écrire" in reply.body
 
 
 def test_check_lists_refused_messages_by_establishment_read_only(config):

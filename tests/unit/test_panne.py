@@ -78,9 +78,9 @@ async def test_a_breakdown_gets_its_checklist_and_the_ticket_link(chat):
     assert any("Source" in line and "HDMI" in line for line in lines)
     assert any(line.startswith("3. Câble HDMI ou VGA") for line in lines)
     assert '<a href="https://support.example.org/glpi">' in reply.html
-    assert "- la salle (12) et l'équipement (vidéoprojecteur" in reply.body
+    assert "- la salle (12) et l'équipement en panne, avec son numéro d'étiquette" in reply.body
     assert "depuis quand (signalée ici le lundi 23 novembre 2026)" in reply.body
-    assert "`!panne ticket 1 <référence>`" in reply.body
+    assert "`!panne ticket 1` suivi de la référence" in reply.body
     assert reply.mentions == ()
     incident = find_incident(chat.db, "clg-test", 1)
     assert incident.category == "videoprojecteur" and incident.reporter == TEACHER
@@ -106,7 +106,7 @@ async def test_without_a_ticket_portal_the_teacher_is_sent_to_the_referent(chat)
     chat.config = dataclasses.replace(chat.config, establishments=(establishment,))
     reply = await chat.say(TEACHER, PROJECTOR)
     assert (
-        "Aucun portail de tickets n'est configuré pour Collège Test :"
+        "Aucun portail de tickets n'est configuré pour le collège Test :"
         " demandez au référent numérique où déclarer la panne."
     ) in reply.body
     assert "<a " not in reply.html
@@ -138,7 +138,7 @@ async def test_teachers_see_their_own_breakdowns_referents_see_all(chat):
     assert mine.body.splitlines()[0] == "**Vos pannes en cours**"
     assert "wifi" in mine.body and "vidéoprojecteur salle 12" not in mine.body
     everything = await chat.say(REFERENT, "!panne")
-    assert everything.body.splitlines()[0] == "**Pannes en cours à Collège Test**"
+    assert everything.body.splitlines()[0] == "**Pannes en cours au collège Test**"
     assert "signalée le lundi 23 novembre 2026 par Paul Durand : pas encore de ticket" in (
         everything.body
     )
@@ -170,7 +170,7 @@ async def test_only_the_reporter_or_a_referent_updates_a_breakdown(chat):
         ("!panne ?!", "Décrivez la panne en quelques mots"),
         ("!panne " + "x" * 501, "La description est trop longue"),
         ("!panne ticket abc GLPI-1", "« abc » n'est pas un numéro."),
-        ("!panne ticket 1", "Il manque <référence>."),
+        ("!panne ticket 1", "Précisez la référence du ticket."),
         ("!panne ticket 1 " + "R" * 61, "Cette référence est trop longue"),
         ("!panne ticket 99 GLPI-1", "La panne n° 99 n'existe pas"),
         ("!panne résolue 99", "La panne n° 99 n'existe pas"),

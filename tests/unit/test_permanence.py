@@ -3,6 +3,7 @@
 import copy
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -15,8 +16,8 @@ from bot.core.scheduler import Scheduler
 from commands.permanence import extend_calendar, ics_calendar, remind_booked_people
 from storage import open_database
 from storage import permanence as store
-from storage.outbox import unsent_messages
 from tests.conftest import MINIMAL_CONFIG, PARIS, REFERENT, TEACHER
+from tests.support.reading import queued_as_read
 
 PROF2, PROF3 = "@prof2:localhost", "@prof3:localhost"
 
@@ -33,9 +34,9 @@ async def open_tuesdays(chat, spec="mardi 12h30 45min 2 places B12"):
 
 async def test_opening_a_series_lists_its_dates_and_skips_the_holidays(chat):
     reply = await open_tuesdays(chat)
-    assert "chaque mardi à 12h30, 45 min, 2 places, salle B12" in reply.body
-    assert "n° 1 : mardi 24 novembre à 12h30, salle B12" in reply.body
-    assert "n° 4 : mardi 15 décembre à 12h30" in reply.body
+    assert "chaque mardi à 12 h 30, pendant 45 min, 2 places, salle B12" in reply.body
+    assert "n° 1 : mardi 24 novembre à 12 h 30, salle B12" in reply.body
+    assert "n° 4 : mardi 15 décembre à 12 h 30" in reply.body
     assert "congés" not in reply.body
     # A week later, the fourth week falls in the Christmas holidays of zone B.
     later = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
@@ -60,15 +61,15 @@ async def test_a_tuesday_series_opened_in_october_skips_toussaint(chat):
 
 async def test_defaults_are_one_hour_and_five_seats(chat):
     reply = await chat.say(REFERENT, "!permanence ouvrir jeudi 17h")
-    assert "chaque jeudi à 17h00, 60 min, 5 places." in reply.body
+    assert "chaque jeudi à 17 h, pendant 1 h, 5 places." in reply.body
 
 
 async def test_listing_shows_numbers_and_seats_left(chat):
     await open_tuesdays(chat)
     await chat.say(TEACHER, "!permanence réserver 1 Pronote")
     reply = await chat.say(TEACHER, "!permanence")
-    assert "- n° 1 : mardi 24 novembre à 12h30, salle B12 — 1 place libre" in reply.body
-    assert "- n° 2 : mardi 1er décembre à 12h30, salle B12 — 2 places libres" in reply.body
+    assert "- n° 1 : mardi 24 novembre à 12 h 30, salle B12 — 1 place libre" in reply.body
+    assert "- n° 2 : mardi 1er décembre à 12 h 30, salle B12 — 2 places libres" in reply.body
     assert "n° 3" not in reply.body  # two weeks only
 
 
@@ -76,12 +77,12 @@ async def test_booking_by_number_or_by_date(chat):
     await open_tuesdays(chat)
     reply = await chat.say(TEACHER, "!permanence réserver 2 classe virtuelle")
     assert (
-        "vous avez une place à la permanence numérique du mardi 1er décembre à 12h30 (n° 2"
+        "vous avez une place à la permanence numérique du mardi 1er décembre à 12 h 30 (n° 2"
         in reply.body
     )
     assert "Sujet : classe virtuelle." in reply.body
     reply = await chat.say(PROF2, "!permanence réserver Mardi 12H30")
-    assert "du mardi 24 novembre à 12h30 (n° 1, salle B12)" in reply.body
+    assert "du mardi 24 novembre à 12 h 30 (n° 1, salle B12)" in reply.body
     assert bookings(chat.db) == [(2, TEACHER, "booked"), (1, PROF2, "booked")]
 
 
@@ -101,10 +102,10 @@ async def test_full_slot_waitlist_is_promoted_on_cancellation(chat):
     assert "est complète : vous êtes **en liste d'attente** (position 1)" in reply.body
     reply = await chat.say(TEACHER, "!permanence annuler 1")
     assert (
-        "Votre inscription à la permanence numérique du mardi 24 novembre à 12h30 (n° 1"
+        "Votre inscription à la permanence numérique du mardi 24 novembre à 12 h 30 (n° 1"
         in reply.body
     )
-    (notice,) = unsent_messages(chat.db)
+    (notice,) = queued_as_read(chat.db)
     assert notice.mentions == (PROF3,)
     assert "une place s'est libérée : vous êtes inscrit(e)" in notice.body
     assert [b[1:] for b in bookings(chat.db)] == [
@@ -120,8 +121,8 @@ async def test_my_bookings(chat):
     await chat.say(PROF2, "!permanence réserver 1")
     await chat.say(PROF2, "!permanence réserver 2")
     reply = await chat.say(PROF2, "!permanence mes")
-    assert "- n° 1 : mardi 24 novembre à 12h30 — en liste d'attente (position 1)" in reply.body
-    assert "- n° 2 : mardi 1er décembre à 12h30" in reply.body
+    assert "- n° 1 : mardi 24 novembre à 12 h 30 — en liste d'attente (position 1)" in reply.body
+    assert "- n° 2 : mardi 1er décembre à 12 h 30" in reply.body
     assert "ENT" not in reply.body  # someone else's subject
 
 
@@ -144,7 +145,7 @@ async def test_bad_arguments_explain_and_change_nothing(chat, command, expected)
     sender = REFERENT if "ouvrir" in command else TEACHER
     reply = await chat.say(sender, command)
     assert expected in reply.body
-    assert "Utilisation : `!permanence" in reply.body and "Exemple : `!permanence" in reply.body
+    assert "Par exemple : `!permanence" in reply.body
     assert (bookings(chat.db), len(store.active_series(chat.db))) == before
 
 
@@ -152,7 +153,10 @@ async def test_bad_arguments_explain_and_change_nothing(chat, command, expected)
     ("command", "expected"),
     [
         ("!permanence annuler 1", "Vous n'êtes pas inscrit(e) à la permanence n° 1."),
-        ("!permanence réserver 2", "La permanence n° 2 (mardi 1er décembre à 12h30) est annulée."),
+        (
+            "!permanence réserver 2",
+            "La permanence n° 2 (mardi 1er décembre à 12 h 30) est annulée.",
+        ),
         ("!permanence réserver 3", "Cette permanence numérique a déjà commencé."),
     ],
 )
@@ -179,10 +183,10 @@ async def test_closing_an_occurrence_tells_the_booked_people(chat):
     await chat.say(TEACHER, "!permanence réserver 2")
     reply = await chat.say(REFERENT, "!permanence fermer mardi 1er décembre 12h30")
     assert "est annulée. 1 personne prévenue." in reply.body
-    (notice,) = unsent_messages(chat.db)
+    (notice,) = queued_as_read(chat.db)
     assert notice.mentions == (TEACHER,)
     assert (
-        "la permanence numérique du mardi 1er décembre à 12h30 (n° 2, salle B12) est **annulée**"
+        "la permanence numérique du mardi 1er décembre à 12 h 30 (n° 2, salle B12) est **annulée**"
         in (notice.body)
     )
     reply = await chat.say(PROF2, "!permanence réserver 2")
@@ -311,11 +315,23 @@ async def test_reminder_is_sent_once_two_hours_before_even_after_a_restart(chat)
     clock.now = datetime(2026, 11, 24, 10, 31, tzinfo=PARIS)
     assert await scheduler().run(remind_booked_people, school) == 1
     assert await scheduler().run(remind_booked_people, school) == 0  # a restart: same ledger
-    (reminder,) = unsent_messages(chat.db)
+    (reminder,) = queued_as_read(chat.db)
     assert reminder.mentions == (TEACHER, PROF2)
     assert reminder.body.startswith(
-        "Rappel — permanence numérique du mardi 24 novembre à 12h30 (n° 1"
+        "Rappel — permanence numérique du mardi 24 novembre à 12 h 30 (n° 1"
     )
+    assert "à tout à l'heure !" in reminder.body
+
+
+async def test_a_reminder_sent_the_day_before_says_see_you_tomorrow(chat):
+    await open_tuesdays(chat)
+    await chat.say(TEACHER, "!permanence réserver 1")
+    school = replace(chat.config.establishments[0], reminder_hours=20.0)
+    clock = Clock(datetime(2026, 11, 23, 16, 31, tzinfo=PARIS))
+    scheduler = Scheduler([remind_booked_people], chat.config, chat.db, chat.renderer, clock)
+    assert await scheduler.run(remind_booked_people, school) == 1
+    (reminder,) = queued_as_read(chat.db)
+    assert "à demain !" in reminder.body and "tout à l'heure" not in reminder.body
 
 
 async def test_the_daily_job_keeps_four_weeks_ahead(chat):
@@ -336,7 +352,7 @@ async def test_mentions_show_display_names_the_bot_knows(chat):
     await chat.say(TEACHER, "!permanence réserver 1")
     await chat.say(PROF3, "!permanence réserver 1")
     await chat.say(TEACHER, "!permanence annuler 1")
-    (notice,) = unsent_messages(chat.db)
+    (notice,) = queued_as_read(chat.db)
     assert notice.body.startswith("Amina <B>, une place s'est libérée")
     assert '<a href="https://matrix.to/#/@prof3:localhost">Amina &lt;B&gt;</a>' in notice.html
 

@@ -55,12 +55,11 @@ async def test_errors_and_answers_name_commands_with_the_configured_prefix(asked
     missing = await asked(TEACHER, "?permanence réserver 99")
     assert missing.splitlines() == [
         "La permanence n° 99 n'existe pas. Tapez ?permanence pour voir les numéros.",
-        "Utilisation : `?permanence réserver <n°|date> [sujet]`",
-        "Exemple : `?permanence réserver 2 Pronote`",
+        "Par exemple : `?permanence réserver 2 Pronote`",
     ]
     assert "« ?formation » donne la liste" in await asked(TEACHER, "?formation +1 7")
     assert "« ?objectifs » donne la liste" in await asked(REFERENT, "?objectifs point 4 x")
-    assert "Exemple : `?objectifs ajouter" in await asked(
+    assert "Par exemple : `?objectifs ajouter" in await asked(
         REFERENT, "?objectifs ajouter x indicateur: y"
     )
     await asked(REFERENT, "?permanence ouvrir mardi 12h30")

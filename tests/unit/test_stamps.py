@@ -178,7 +178,7 @@ async def listings(db) -> dict[str, str]:
 # What version 17 answered on OLD_ROWS, word for word.
 LISTINGS = {
     "!panne": (
-        "**Pannes en cours à Collège Test**\n"
+        "**Pannes en cours au collège Test**\n"
         "- **n° 1** (réseau ou wifi) « Le wifi ne marche pas en B12 »,"
         " signalée le mardi 17 novembre 2026 par Paul Prof : ticket GLPI-1"
     ),
@@ -197,22 +197,22 @@ LISTINGS = {
     ),
     "!permanence": (
         "**Permanences numériques des deux prochaines semaines**\n"
-        "- n° 1 : mardi 24 novembre à 12h30, salle CDI — 3 places libres\n"
+        "- n° 1 : mardi 24 novembre à 12 h 30, au CDI — 3 places libres\n"
         "\n"
         "Pour réserver : `!permanence réserver 1 votre sujet`"
     ),
     "!permanence mes": (
         "**Vos permanences numériques à venir**\n"
-        "- n° 1 : mardi 24 novembre à 12h30, salle CDI — Pronote"
+        "- n° 1 : mardi 24 novembre à 12 h 30, au CDI — Pronote"
     ),
     "!formation": (
         "**Besoins de formation** (du plus soutenu au moins soutenu)\n"
         "- **n° 2** « Sécuriser mes mots de passe » : 1 soutien #protection-securite\n"
         "\n"
-        "Pour soutenir un besoin : `!formation +1 <n°>`.\n"
+        "Pour soutenir un besoin, « +1 » et son numéro : `!formation +1 2`.\n"
         "\n"
         "**Sessions prévues**\n"
-        "- jeudi 26 novembre à 13h30 (B12) : n° 1 « Créer des capsules vidéo »"
+        "- jeudi 26 novembre à 13 h 30 (salle B12) : n° 1 « Créer des capsules vidéo »"
     ),
     "!enquete état": (
         "**Enquêtes en cours**\n"
@@ -220,13 +220,13 @@ LISTINGS = {
         " échéance le lundi 30 novembre 2026"
     ),
     "!objectifs": (
-        "**Objectifs 2026-2027 de Collège Test**\n"
+        "**Objectifs 2026-2027 du collège Test**\n"
         "- **n° 1** Former les collègues à l'ENT\n"
-        "    - Indicateur : Sessions de formation (sessions ≥ 6) : **0 / 6**\n"
+        "    - Indicateur : Sessions de formation (au moins 6) : **0 / 6**\n"
         "    - Dernier point d'étape, le jeudi 1er octobre 2026 : Deux sessions faites\n"
         "\n"
-        "Point d'étape : `!objectifs point <n°> <texte>` ;"
-        " `!objectifs atteint <n°>` ou `!objectifs abandonné <n°>`."
+        "Pour noter où en est un objectif : `!objectifs point 1 où nous en sommes` ;"
+        " une fois atteint : `!objectifs atteint 1`, ou abandonné : `!objectifs abandonné 1`."
     ),
 }
 

@@ -217,7 +217,7 @@ async def test_invalid_addresses_are_refused_in_french(chat, monkeypatch, typed,
     reply = await chat.say(REFERENT, f"!veille {typed} commentaire")
     assert chat.outcome is Outcome.REJECTED
     assert reply.body.startswith(f"Adresse invalide : {reason}")
-    assert "Utilisation : `!veille [url] [commentaire] [#tag ...]`" in reply.body
+    assert "Par exemple : `!veille https://" in reply.body
     assert items(chat.db) == [] and seen == []
 
 
@@ -354,7 +354,8 @@ async def test_a_failed_fetch_keeps_the_item_with_one_line(local, site):
     first, second = reply.body.splitlines()
     assert first.startswith("Lien n° 1 ajouté à la veille : " + site.url("/nulle-part"))
     assert second == (
-        "Je n'ai pas pu lire le titre de la page (réponse HTTP 404) : l'adresse lui sert de titre."
+        "Je n'ai pas pu lire le titre de la page (la page n'existe pas ou plus) :"
+        " l'adresse lui sert de titre."
     )
     assert items(local.db) == [(1, site.url("/nulle-part"), site.url("/nulle-part"), 0, None,
                                 "ent", REFERENT)]  # fmt: skip
@@ -392,7 +393,7 @@ async def test_other_commands_run_while_a_page_loads(local, site):
     # The fetch is under way and holds no transaction: others read and write freely.
     assert not local.db.conn.in_transaction
     listing = await local.say(TEACHER, "!veille")
-    assert listing.body.startswith("La veille de Collège Test est vide")
+    assert listing.body.startswith("La veille du collège Test est vide")
     opened = await local.say(PROF2, "!permanence")
     assert opened is not None and not sharing.done()
     site.release.set()
@@ -412,7 +413,7 @@ async def test_teachers_are_refused_unless_the_establishment_opens_it(chat, monk
         )
         assert chat.outcome is Outcome.FORBIDDEN
     assert items(chat.db) == []
-    assert (await chat.say(TEACHER, "!veille")).body.startswith("La veille de Collège Test")
+    assert (await chat.say(TEACHER, "!veille")).body.startswith("La veille du collège Test")
     assert (await chat.say(TEACHER, "!veille cherche ia")).body.startswith("Aucun lien")
 
 
