@@ -78,7 +78,7 @@ async def test_a_breakdown_gets_its_checklist_and_the_ticket_link(chat):
     assert any("Source" in line and "HDMI" in line for line in lines)
     assert any(line.startswith("3. Câble HDMI ou VGA") for line in lines)
     assert '<a href="https://support.example.org/glpi">' in reply.html
-    assert "- la salle (12) et l'équipement en panne, avec son numéro d'étiquette" in reply.body
+    assert "- salle 12 et l'équipement en panne, avec son numéro d'étiquette" in reply.body
     assert "depuis quand (signalée ici le lundi 23 novembre 2026)" in reply.body
     assert "`!panne ticket 1` suivi de la référence" in reply.body
     assert reply.mentions == ()
