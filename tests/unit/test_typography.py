@@ -114,3 +114,17 @@ def test_no_template_writes_the_time_another_way(rendered):
         if _OTHER_TIME_FORMATS.search(re.sub(r"`[^`]*`", "", text))
     }
     assert faults == {}
+
+
+# What a program writes and a teacher should not have to read: placeholders such as
+# « <n°> », command-line options, protocol and format names.
+_PROGRAMMER_SYNTAX = re.compile(r"<[a-zà-ÿ°|]+>|(?<!\S)--\w|\b(?:HTTP|JSON|Markdown|Matrix)\b")
+
+
+def test_no_template_shows_programmer_syntax_outside_a_line_to_copy(rendered):
+    faults = {
+        name: _PROGRAMMER_SYNTAX.findall(re.sub(r"`[^`]*`", "", text))
+        for name, text in rendered.items()
+        if not name.startswith("aide/")  # the help shows each command's shape
+    }
+    assert {name: found for name, found in faults.items() if found} == {}
