@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.core.config import Config, ConfigError, load_config
+from bot.matrix.cryptostore import CryptoStoreError
 from bot.matrix.session import FatalMatrixError
 from bot.ops import exitcodes
 from bot.ops.archive import ArchiveError, restore_backup, write_backup
@@ -52,6 +53,10 @@ def run(config: Config) -> int:
     except FatalMatrixError as error:
         logging.getLogger("bot").error("stopped: %s", error)
         return exitcodes.MATRIX
+    except (CryptoStoreError, ConfigError) as error:
+        # Found at start-up (the pickle key): a restart would not fix it.
+        logging.getLogger("bot").error("not started: %s", error)
+        return exitcodes.CONFIG
     return exitcodes.OK
 
 

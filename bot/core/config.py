@@ -30,6 +30,8 @@ HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 SURVEY_AUDIENCES = ("referents", "members")
 LOG_FORMATS = ("text", "json")
+# Beside the configuration file unless set: written with a random key on first start.
+DEFAULT_PICKLE_KEY_FILE = "pickle-key"
 # An academy survey without an opening date opens four weeks (four reminders) before its deadline.
 SURVEY_DEFAULT_OPEN_DAYS = 28
 
@@ -55,6 +57,10 @@ class MatrixConfig:
     access_token_env: str | None = None
     access_token_file: Path | None = None
     device_name: str = "rupn-bot"
+    # The secret the crypto store is encrypted with: from this environment variable
+    # when named, else from this file (written with a random key on first start).
+    pickle_key_env: str | None = None
+    pickle_key_file: Path | None = None
 
     def resolve_password(self) -> str | None:
         """The password, from its file or environment variable when one is named."""
@@ -69,6 +75,14 @@ class MatrixConfig:
         if self.access_token_file:
             return read_secret(self.access_token_file)
         return os.environ.get(self.access_token_env) if self.access_token_env else None
+
+    def resolve_pickle_key(self) -> str | None:
+        """The crypto store's pickle key from its variable or file, if given and present."""
+        if self.pickle_key_env:
+            return os.environ.get(self.pickle_key_env)
+        if self.pickle_key_file and self.pickle_key_file.exists():
+            return read_secret(self.pickle_key_file)
+        return None
 
 
 def read_secret(path: Path) -> str:
@@ -270,6 +284,8 @@ def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
         )
     store = c.get(table, "store_path", p, str, default="data/store")
     device_name = c.get(table, "device_name", p, str, default="rupn-bot")
+    pickle_key_env = c.get(table, "pickle_key_env", p, str)
+    pickle_key_file = c.get(table, "pickle_key_file", p, str, default=DEFAULT_PICKLE_KEY_FILE)
     c.unknown_keys(table, p)
     if not (homeserver and user_id):
         return None
@@ -283,6 +299,8 @@ def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
         access_token_env=token_env,
         access_token_file=_secret_path(base, token_file),
         device_name=device_name,
+        pickle_key_env=pickle_key_env,
+        pickle_key_file=_secret_path(base, pickle_key_file),
     )
 
 

@@ -6,6 +6,7 @@
 - An unreachable homeserver is retried by nio itself with a capped wait that
   the log shows and the watchdog is told about.
 - A revoked token or an expired account stops the bot with a line saying what to do.
+- The crypto store is encrypted with the admin's pickle key (``bot.matrix.cryptostore``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
+
+from bot.matrix.cryptostore import pickle_key_for
 
 if TYPE_CHECKING:
     from bot.core.config import MatrixConfig
@@ -152,7 +155,12 @@ class Session:
         """Restore the stored device, or log in once and store it."""
         m = self.matrix
         m.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stored = load_credentials(self.credentials_path)
+        if stored and (stored.user_id != m.user_id or stored.homeserver != m.homeserver):
+            log.warning("stored credentials are for another account; logging in again")
+            stored = None
         client_config = AsyncClientConfig(
+            pickle_key=pickle_key_for(m, stored.device_id if stored else None),
             encryption_enabled=True,
             store_sync_tokens=False,
             max_limit_exceeded=None,
@@ -160,10 +168,6 @@ class Session:
             max_timeout_retry_wait_time=MAX_BACKOFF_S,
             request_timeout=60,
         )
-        stored = load_credentials(self.credentials_path)
-        if stored and (stored.user_id != m.user_id or stored.homeserver != m.homeserver):
-            log.warning("stored credentials are for another account; logging in again")
-            stored = None
         client = BotClient(
             m.homeserver,
             m.user_id,
@@ -184,6 +188,8 @@ class Session:
             who = await client.whoami()
             if not isinstance(who, WhoamiResponse) or not who.device_id:
                 raise FatalMatrixError(f"the access token from {m.access_token_env} is not valid")
+            # The token's device may have a store already, from before its credentials were lost.
+            pickle_key_for(m, who.device_id)
             client.restore_login(m.user_id, who.device_id, token)
             device_id = who.device_id
         else:
