@@ -196,3 +196,18 @@ def repickle(matrix: MatrixConfig, device_id: str, old_key: str, new_key: str) -
         device_id,
         *counts,
     )
+
+
+def device_signing_key(matrix: MatrixConfig, device_id: str, key: str) -> str | None:
+    """The device's ed25519 key, read from its store without changing it; None if unknown."""
+    database = store_database(matrix, device_id)
+    if store_key_state(database, key) is not StoreKey.OPENS:
+        return None
+    from nio.crypto.sessions import OlmAccount
+
+    reader = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        (pickle,) = reader.execute("SELECT account FROM accounts LIMIT 1").fetchone()
+    finally:
+        reader.close()
+    return OlmAccount.from_pickle(bytes(pickle), key).identity_keys["ed25519"]

@@ -20,9 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    KeysQueryError,
+    LocalProtocolError,
+    LoginResponse,
+    WhoamiResponse,
+)
+from nio.api import Api
 
 from bot.matrix.cryptostore import pickle_key_for
+from bot.matrix.trust import CrossSignedKeysQuery, DeviceTrust
 
 if TYPE_CHECKING:
     from bot.core.config import MatrixConfig
@@ -106,8 +116,15 @@ class BotClient(AsyncClient):
 
     unreachable_since: float | None = None
 
-    def __init__(self, *args, alive: Callable[[], None] = lambda: None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        alive: Callable[[], None] = lambda: None,
+        trust: DeviceTrust | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.trust = trust
         # Waiting to retry is the loop at work, not a hang: told to the watchdog so
         # an outage longer than WatchdogSec= does not get the bot killed and restarted.
         self.alive = alive
@@ -120,6 +137,17 @@ class BotClient(AsyncClient):
             self.unreachable_since = asyncio.get_running_loop().time()
         log.warning("homeserver unreachable (attempt %d), retrying in %.0f s", got_timeouts, wait)
         return wait
+
+    async def keys_query(self) -> CrossSignedKeysQuery | KeysQueryError:
+        """nio's key query, whose answer keeps the cross-signing keys for ``trust``."""
+        users = self.users_for_key_query
+        if not users:
+            raise LocalProtocolError("No key query required.")
+        method, path, data = Api.keys_query(self.access_token, users)
+        resp = await self._send(CrossSignedKeysQuery, method, path, data)
+        if isinstance(resp, CrossSignedKeysQuery) and self.trust is not None:
+            self.trust.learn(resp)
+        return resp
 
     def note_reachable(self) -> None:
         """Log once that the homeserver answers again after an outage."""
@@ -145,6 +173,7 @@ class Session:
         self.on_error = on_error
         self.client: AsyncClient | None = None
         self.restored = False  # the device came from stored credentials
+        self.trust = DeviceTrust(matrix.share_keys_with)
 
     @property
     def credentials_path(self) -> Path:
@@ -174,11 +203,13 @@ class Session:
             store_path=str(m.store_path),
             config=client_config,
             alive=self.alive,
+            trust=self.trust,
         )
         client.add_response_callback(self.on_error, ErrorResponse)
         self.client = client
         if stored:
             client.restore_login(stored.user_id, stored.device_id, stored.access_token)
+            self.trust.install(client)
             self.restored = True
             log.info("reusing device %s for %s", stored.device_id, m.user_id)
             return client
@@ -206,6 +237,7 @@ class Session:
             self.credentials_path,
             Credentials(m.homeserver, m.user_id, device_id, client.access_token),
         )
+        self.trust.install(client)
         log.info("logged in as %s with new device %s", m.user_id, device_id)
         return client
 
