@@ -33,6 +33,8 @@ from bot.matrix.cryptostore import (
     store_database,
     store_key_state,
 )
+from bot.matrix.identity import REQUEST_TIMEOUT as IDENTITY_TIMEOUT
+from bot.matrix.identity import Account, IdentityError, fingerprint
 from bot.matrix.lifecycle import HANDLED_RETENTION
 from bot.matrix.session import FATAL_ERRCODES, Credentials, credentials_path, load_credentials
 from bot.ops import exitcodes
@@ -220,6 +222,7 @@ async def _account_and_rooms(
     if who.user_id != m.user_id:
         say(f"  the token belongs to {who.user_id}, not to matrix.user_id {m.user_id}")
         return exitcodes.CONFIG
+    await _identity(config, who.device_id, client.access_token, say)
     joined = await client.joined_rooms()
     if not isinstance(joined, JoinedRoomsResponse):
         say(f"account {m.user_id}: cannot list joined rooms ({joined.message})")
@@ -232,6 +235,30 @@ async def _account_and_rooms(
         else:
             resolved[e.id] = e.room
     return _rooms(config, say, (set(joined.rooms), resolved))
+
+
+async def _identity(config: Config, device_id: str, token: str, say: Print) -> None:
+    """The cross-signing identity and whether this device is signed (the exit code stays)."""
+    m = config.matrix
+    async with aiohttp.ClientSession(timeout=IDENTITY_TIMEOUT) as http:
+        try:
+            published = await Account(http, m, device_id, token).published()
+        except IdentityError as error:
+            say(f"identity: {error}")
+            return
+    if published.master_key is None:
+        say("identity: none yet (made at next start)")
+        return
+    master = fingerprint(published.master_key)
+    if published.device_signed:
+        say(f"identity: master key {master}, device {device_id} signed")
+    else:
+        say(
+            f"identity: master key {master}, device {device_id} NOT signed: clients that hide "
+            "unverified devices hide its messages (rupn-bot identity status)"
+        )
+    if not (m.recovery_key_file and m.recovery_key_file.exists()):
+        say(f"  recovery key {m.recovery_key_file}: MISSING (rupn-bot identity status)")
 
 
 def _rooms(config: Config, say: Print, found: tuple[set[str], dict[str, str | None]] | None) -> int:

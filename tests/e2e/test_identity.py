@@ -22,8 +22,10 @@ from unpaddedbase64 import decode_base64
 
 from bot.core.config import MatrixConfig
 from bot.matrix.identity import Account as IdentityAccount
-from bot.matrix.identity import create_identity, own_device
+from bot.matrix.identity import create_identity, fingerprint, own_device
+from bot.ops import exitcodes
 from tests.e2e.conftest import build_world
+from tests.e2e.test_crypto_store import rupn
 from tests.support.testbed import Account, ChatUser
 
 
@@ -183,3 +185,52 @@ async def seen(user: ChatUser, event_id: str, timeout: float = 30) -> str:
                 return "not decrypted" if isinstance(event, MegolmEvent) else "decrypted"
         assert asyncio.get_running_loop().time() < deadline, f"{event_id} never arrived"
         await user.sync_once()
+
+
+def test_status_and_check_tell_the_identity(own_world):
+    world = own_world
+    device = device_of(world)
+    master, _ = wait_signed(world, device)
+    status = rupn("identity", world, "status")
+    assert status.returncode == exitcodes.OK, status.stdout + status.stderr
+    assert fingerprint(master) in status.stdout
+    assert f"device {device}: signed" in status.stdout
+    assert "holds master, self_signing, user_signing" in status.stdout
+    assert f"recovery key: {world.workdir / 'recovery-key'}, opens it" in status.stdout
+    check = rupn("check", world)
+    assert f"identity: master key {fingerprint(master)}, device {device} signed" in check.stdout
+    init = rupn("identity", world, "init")
+    assert init.returncode == exitcodes.OK and f"device {device} signed" in init.stdout
+
+
+async def test_without_recovery_key_no_new_identity_until_reset(own_world, tmp_path):
+    world = own_world
+    master, _ = wait_signed(world, device_of(world))
+    recovery = world.workdir / "recovery-key"
+    kept = recovery.read_text()
+    world.bot.stop()
+    recovery.unlink()
+    shutil.rmtree(world.workdir / "data" / "store")
+    world.bot.start()
+    device = device_of(world)
+    deadline = time.monotonic() + 30
+    while "there is no recovery key in" not in world.bot.log_text():
+        assert time.monotonic() < deadline, world.bot.log_text()[-2000:]
+        await asyncio.sleep(0.1)
+    answer = keys_of(world, world.bot_account.user_id)
+    assert the_key(answer["master_keys"][world.bot_account.user_id]) == master  # not replaced
+    assert not recovery.exists()
+    check = rupn("check", world)
+    assert f"device {device} NOT signed" in check.stdout and "MISSING" in check.stdout
+    status = rupn("identity", world, "status")
+    assert status.returncode == exitcodes.MATRIX and "NOT signed" in status.stdout
+
+    refused = rupn("identity", world, "reset")
+    assert refused.returncode == exitcodes.CONFIG and "--yes" in refused.stdout
+    reset = rupn("identity", world, "reset", "--yes")
+    assert reset.returncode == exitcodes.OK, reset.stdout + reset.stderr
+    new_master, _ = wait_signed(world, device)
+    assert new_master != master and recovery.read_text() != kept
+    assert stat.S_IMODE(os.stat(recovery).st_mode) == 0o600
+    assert "identity reset: new master key" in reset.stderr
+    assert recovery.read_text().strip() not in reset.stdout + reset.stderr
