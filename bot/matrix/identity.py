@@ -342,3 +342,6 @@ async def keep_identity_once_ready(ready: asyncio.Event, matrix: MatrixConfig, c
         log.error("identity: %s", error)
     except (aiohttp.ClientError, TimeoutError) as error:
         log.warning("identity: not checked, the homeserver did not answer (%s)", error)
+    except Exception:
+        # An answer of an unexpected shape: the bot keeps serving, the next start tries again.
+        log.exception("identity: not checked")
