@@ -18,6 +18,7 @@ that a device it must not share with is "blacklisted".
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from nio import KeysQueryResponse
@@ -76,6 +77,11 @@ class DeviceTrust:
         # user id -> the devices their owner signed, or None: the user has no identity.
         self.signed: dict[str, set[str] | None] = {}
         self._withheld: set[tuple[str, str]] = set()
+        self._client: AsyncClient | None = None
+
+    def _trusted(self, user_id: str, device_id: str) -> bool:
+        signed = self.signed.get(user_id, set())
+        return signed is None or device_id in signed
 
     def learn(self, resp: CrossSignedKeysQuery) -> None:
         """Take in a ``/keys/query`` answer: who has an identity, which devices are signed."""
@@ -86,6 +92,28 @@ class DeviceTrust:
                 resp.master_keys.get(user_id),
                 resp.self_signing_keys.get(user_id),
             )
+        now_signed = {device for device in self._withheld if self._trusted(*device)}
+        if now_signed:
+            self._withheld -= now_signed
+            self._rotate_sessions()
+            for user_id, device_id in sorted(now_signed):
+                log.info(
+                    "device %s of %s is now signed: it gets the next room keys", device_id, user_id
+                )
+
+    def _rotate_sessions(self) -> None:
+        """Expire the Megolm sessions in use: they skipped some devices for good.
+
+        The next message of each room starts a new session, shared with the devices
+        signed since. A session being shared right now is left alone: it is about to
+        encrypt, and expiring it under nio's feet would fail that send.
+        """
+        client = self._client
+        if client is None or client.olm is None:
+            return
+        for room_id, session in client.olm.outbound_group_sessions.items():
+            if session.shared and room_id not in client.sharing_session:
+                session.max_age = timedelta(0)
 
     def refuses(self, user_id: str, device_id: str) -> bool:
         """Whether that device must not receive room keys."""
@@ -93,8 +121,7 @@ class DeviceTrust:
             return False
         if user_id not in self.signed:
             return True  # not queried with its cross-signing keys yet: nothing known
-        signed = self.signed[user_id]
-        refused = signed is not None and device_id not in signed
+        refused = not self._trusted(user_id, device_id)
         if refused and (user_id, device_id) not in self._withheld:
             self._withheld.add((user_id, device_id))
             log.info(
@@ -109,6 +136,7 @@ class DeviceTrust:
         olm = client.olm
         if olm is None:
             return
+        self._client = client
         blacklisted = olm.is_device_blacklisted
 
         def refused(device: OlmDevice) -> bool:

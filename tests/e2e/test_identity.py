@@ -22,7 +22,7 @@ from unpaddedbase64 import decode_base64
 
 from bot.core.config import MatrixConfig
 from bot.matrix.identity import Account as IdentityAccount
-from bot.matrix.identity import create_identity, fingerprint, own_device
+from bot.matrix.identity import create_identity, fingerprint, keep_identity, own_device
 from bot.ops import exitcodes
 from tests.e2e.conftest import build_world
 from tests.e2e.test_crypto_store import rupn
@@ -120,20 +120,29 @@ async def test_a_lost_store_comes_back_on_a_new_device_of_the_same_identity(own_
         await prof.close()
 
 
+def user_matrix(world, account: Account, tmp_path) -> MatrixConfig:
+    """A test user's account as the identity code takes it (its recovery key in tmp_path)."""
+    recovery = tmp_path / f"{account.user_id}.recovery"
+    return MatrixConfig(world.synapse.url, account.user_id, tmp_path, recovery_key_file=recovery)
+
+
 async def cross_sign(world, account: Account, device_key: str, tmp_path) -> None:
     """Give a test user an identity that signs the device whose ed25519 key is given."""
-    matrix = MatrixConfig(
-        world.synapse.url,
-        account.user_id,
-        tmp_path,
-        recovery_key_file=tmp_path / f"{account.device_id}.recovery",
-    )
+    matrix = user_matrix(world, account, tmp_path)
     async with aiohttp.ClientSession() as http:
         user = IdentityAccount(
             http, matrix, account.device_id, account.access_token, account.password
         )
         published = await user.published()
         await create_identity(user, own_device(published, device_key), matrix.recovery_key_file)
+
+
+async def sign_another_device(world, account: Account, device_key: str, tmp_path) -> None:
+    """What the user does from a signed device: sign another one of theirs."""
+    matrix = user_matrix(world, account, tmp_path)
+    async with aiohttp.ClientSession() as http:
+        user = IdentityAccount(http, matrix, account.device_id, account.access_token)
+        await keep_identity(user, device_key)  # signs it with the keys from secret storage
 
 
 async def test_room_keys_go_only_to_devices_their_owners_signed(own_world, tmp_path):
@@ -171,6 +180,19 @@ async def test_room_keys_go_only_to_devices_their_owners_signed(own_world, tmp_p
         assert await seen(prof, reply.event_id) == "decrypted"
         assert await seen(unsigned, reply.event_id) == "not decrypted"
         assert f"withheld from device {second.device_id}" in world.bot.log_text()
+
+        # Once its owner signs it, the device gets the keys of the bot's next messages.
+        await sign_another_device(
+            world, second, unsigned.client.olm.account.identity_keys["ed25519"], tmp_path
+        )
+        deadline = time.monotonic() + 30
+        while f"device {second.device_id} of {first.user_id} is now signed" not in (
+            world.bot.log_text()
+        ):
+            assert time.monotonic() < deadline, world.bot.log_text()[-2000:]
+            await signed.sync_once()
+        later = await signed.ask(world.encrypted_room, "!aide")
+        assert await seen(unsigned, later.event_id) == "decrypted"
     finally:
         for client in (signed, unsigned, prof):
             await client.close()
