@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import time
 
 import aiohttp
@@ -26,7 +28,7 @@ from bot.matrix.identity import create_identity, fingerprint, keep_identity, own
 from bot.ops import exitcodes
 from tests.e2e.conftest import build_world
 from tests.e2e.test_crypto_store import rupn
-from tests.support.testbed import Account, ChatUser
+from tests.support.testbed import Account, BotProcess, ChatUser
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +258,36 @@ async def test_without_recovery_key_no_new_identity_until_reset(own_world, tmp_p
     assert stat.S_IMODE(os.stat(recovery).st_mode) == 0o600
     assert "identity reset: new master key" in reset.stderr
     assert recovery.read_text().strip() not in reset.stdout + reset.stderr
+
+
+def test_a_bot_logging_in_by_token_only_gets_its_identity_too(own_world, tmp_path):
+    world = own_world
+    account = world.synapse.register("tokenbot")
+    config = (
+        world.bot.config_path.read_text()
+        .replace(world.bot_account.user_id, account.user_id)
+        .replace('password_env = "RUPN_TEST_BOT_PASSWORD"', 'access_token_env = "RUPN_TEST_TOKEN"')
+    )
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(config)
+    bot = BotProcess(
+        config_path, tmp_path / "bot.log", env={"RUPN_TEST_TOKEN": account.access_token}
+    )
+    bot.start()
+    try:
+        deadline = time.monotonic() + 30
+        while "identity created" not in bot.log_text():
+            assert "identity:" not in bot.log_text(), bot.log_text()[-2000:]
+            assert time.monotonic() < deadline, bot.log_text()[-2000:]
+            time.sleep(0.1)
+    finally:
+        bot.stop()
+    status = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "identity", "status", "--config", str(config_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "RUPN_TEST_TOKEN": account.access_token},
+    )
+    assert status.returncode == exitcodes.OK, status.stdout + status.stderr
+    assert f"device {account.device_id}: signed" in status.stdout
