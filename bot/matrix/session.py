@@ -7,6 +7,8 @@
   the log shows and the watchdog is told about.
 - A revoked token or an expired account stops the bot with a line saying what to do.
 - The crypto store is encrypted with the admin's pickle key (``bot.matrix.cryptostore``).
+- Key queries keep the cross-signing keys nio leaves out, so that room keys go only
+  to devices their owners signed (``bot.matrix.trust``).
 """
 
 from __future__ import annotations
