@@ -237,34 +237,77 @@ def read_recovery_key(path: Path | None) -> bytes | None:
 async def create_identity(account: Account, device: dict, recovery_file: Path) -> str:
     """New cross-signing keys, kept in secret storage, and this device signed; the master key.
 
-    The recovery key is written before anything is published: an identity is
-    never left on the account without a way to read its keys back.
+    The recovery key is written, and secret storage made to point at it, before
+    the keys are published: an identity is never left on the account without a
+    way to read its keys back. If publishing is refused (a wrong password for a
+    reset), the previous recovery key and default storage key are put back.
     """
     master, self_signing, user_signing = (SigningKey.generate() for _ in range(3))
     storage_key = secrets.token_bytes(32)
     key_id = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    sealed = {
+        name: encrypt_secret(storage_key, name, b64encode(key.seed).encode())
+        for name, key in (
+            (MASTER, master),
+            (SELF_SIGNING, self_signing),
+            (USER_SIGNING, user_signing),
+        )
+    }
+    previous_file = _saved(recovery_file)
+    previous_default = await account.account_data(DEFAULT_KEY)
     write_recovery_key(recovery_file, storage_key)
-    await account.set_account_data(
-        f"m.secret_storage.key.{key_id}", storage_key_description(storage_key)
-    )
-    for name, key in ((MASTER, master), (SELF_SIGNING, self_signing), (USER_SIGNING, user_signing)):
-        encrypted = encrypt_secret(storage_key, name, b64encode(key.seed).encode())
-        await account.set_account_data(name, {"encrypted": {key_id: encrypted}})
     user = account.user_id
-    await account.upload_signing_keys(
-        {
-            "master_key": master.key_object(user, "master"),
-            "self_signing_key": master.add_signature(
-                self_signing.key_object(user, "self_signing"), user
-            ),
-            "user_signing_key": master.add_signature(
-                user_signing.key_object(user, "user_signing"), user
-            ),
-        }
-    )
-    await account.set_account_data(DEFAULT_KEY, {"key": key_id})
+    try:
+        await account.set_account_data(
+            f"m.secret_storage.key.{key_id}", storage_key_description(storage_key)
+        )
+        for name, encrypted in sealed.items():
+            # Beside the previous identity's copy until the new one is published.
+            kept = ((await account.account_data(name)) or {}).get("encrypted", {})
+            await account.set_account_data(name, {"encrypted": {**kept, key_id: encrypted}})
+        await account.set_account_data(DEFAULT_KEY, {"key": key_id})
+        await account.upload_signing_keys(
+            {
+                "master_key": master.key_object(user, "master"),
+                "self_signing_key": master.add_signature(
+                    self_signing.key_object(user, "self_signing"), user
+                ),
+                "user_signing_key": master.add_signature(
+                    user_signing.key_object(user, "user_signing"), user
+                ),
+            }
+        )
+    except IdentityError:
+        await _put_back(account, recovery_file, previous_file, previous_default)
+        raise
+    for name, encrypted in sealed.items():
+        await account.set_account_data(name, {"encrypted": {key_id: encrypted}})
     await sign_device(account, self_signing, device)
     return master.public
+
+
+async def _put_back(
+    account: Account, recovery_file: Path, text: str | None, default: dict | None
+) -> None:
+    """Undo what a refused identity change wrote: the recovery key file and default key."""
+    _restore(recovery_file, text)
+    if default:
+        await account.set_account_data(DEFAULT_KEY, default)
+
+
+def _saved(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def _restore(path: Path, text: str | None) -> None:
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
 
 
 async def stored_signing_key(account: Account, storage_key: bytes, expected: str) -> SigningKey:

@@ -30,14 +30,14 @@ def own_world(tmp_path_factory):
     world.stop()
 
 
-def rupn(action: str, world, *more: str) -> subprocess.CompletedProcess:
+def rupn(action: str, world, *more: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """``rupn-bot <action>`` on the world's configuration, as the admin runs it."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", action, "--config", str(world.bot.config_path), *more],
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, **world.bot.env},
+        env={**os.environ, **world.bot.env, **(env or {})},
     )
 
 

@@ -226,6 +226,17 @@ def test_status_and_check_tell_the_identity(own_world):
     init = rupn("identity", world, "init")
     assert init.returncode == exitcodes.OK and f"device {device} signed" in init.stdout
 
+    # A reset with a wrong password changes nothing: same identity, same recovery key.
+    recovery = world.workdir / "recovery-key"
+    kept = recovery.read_text()
+    wrong = {"RUPN_TEST_BOT_PASSWORD": "not the password"}
+    refused = rupn("identity", world, "reset", "--yes", env=wrong)
+    assert refused.returncode == exitcodes.MATRIX and "refused" in refused.stdout, refused.stdout
+    assert recovery.read_text() == kept
+    assert wait_signed(world, device)[0] == master
+    again = rupn("identity", world, "status")
+    assert again.returncode == exitcodes.OK and "opens it" in again.stdout, again.stdout
+
 
 async def test_without_recovery_key_no_new_identity_until_reset(own_world, tmp_path):
     world = own_world
