@@ -15,6 +15,7 @@ from bot.core.render import Renderer
 from bot.core.scheduler import Scheduler
 from bot.matrix.bot import Connection, MatrixBot
 from bot.matrix.devices import retire_devices
+from bot.matrix.identity import keep_identity_once_ready
 from bot.matrix.session import Credentials
 from bot.ops.systemd import Notifier
 from bot.toolkit.clock import utc_now
@@ -102,6 +103,7 @@ async def run_bot(config: Config) -> None:
     main = asyncio.current_task()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, main.cancel)
+    identity: asyncio.Task | None = None
     try:
         client = await bot.login()
         # After a restore: the devices used before are logged out once the new one exists.
@@ -111,12 +113,18 @@ async def run_bot(config: Config) -> None:
                 config.matrix.homeserver, client.user_id, client.device_id, client.access_token
             ),
         )
+        # Once the first sync has uploaded the device's keys: signed by the account's identity.
+        identity = asyncio.create_task(
+            keep_identity_once_ready(bot.sync.ready, config.matrix, client)
+        )
         await bot.run()
     except asyncio.CancelledError:
         log.info("stopping on signal")
     finally:
         # Said first: closing may take seconds, and systemd must not read it as a hang.
         notifier.stopping()
+        if identity is not None:
+            identity.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(bot.close(), 10)
         checkpoints.stop()

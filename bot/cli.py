@@ -1,4 +1,4 @@
-"""Command line: ``rupn-bot run|check|backup|restore --config FILE``."""
+"""Command line: ``rupn-bot run|check|backup|restore|identity --config FILE``."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 from bot.core.config import Config, ConfigError, load_config
+from bot.matrix.cryptostore import CryptoStoreError
 from bot.matrix.session import FatalMatrixError
 from bot.ops import exitcodes
 from bot.ops.archive import ArchiveError, restore_backup, write_backup
 from bot.ops.health import check
+from bot.ops.identity import identity
 from bot.ops.instance import InstanceLocked, exclusive
 from bot.ops.logs import formatter
 from bot.toolkit.clock import utc_now
@@ -52,6 +54,10 @@ def run(config: Config) -> int:
     except FatalMatrixError as error:
         logging.getLogger("bot").error("stopped: %s", error)
         return exitcodes.MATRIX
+    except (CryptoStoreError, ConfigError) as error:
+        # Found at start-up (the pickle key): a restart would not fix it.
+        logging.getLogger("bot").error("not started: %s", error)
+        return exitcodes.CONFIG
     return exitcodes.OK
 
 
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         ("check", "read-only health probe: config, database, homeserver, account, rooms"),
         ("backup", "write one archive (database, device credentials), even while the bot runs"),
         ("restore", "put a backup back (bot stopped); the next start uses a new device"),
+        ("identity", "the bot's cross-signing identity: status, init, reset --yes"),
     ):
         p = sub.add_parser(
             name, help=text, epilog=exitcodes.epilog(), formatter_class=parser.formatter_class
@@ -107,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--to", required=True, type=Path, help="archive to write (.tar.gz)")
         if name == "restore":
             p.add_argument("--from", dest="source", required=True, type=Path, help="archive")
+        if name == "identity":
+            p.add_argument("what", choices=("status", "init", "reset"), help="what to do")
+            p.add_argument("--yes", action="store_true", help="reset: make a new identity")
     args = parser.parse_args(argv)
     # Everything the bot writes (database and its -wal/-shm, store, credentials,
     # archives) is readable by its own user only: it holds what people typed.
@@ -119,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         return backup(config, args.to)
     if args.action == "restore":
         return restore(config, args.source)
+    if args.action == "identity":
+        return identity(config, args.what, yes=args.yes)
     return run(config)
 
 

@@ -33,6 +33,11 @@ DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|[3-8]\d|9[0-5]|2[1-9AB])$")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 SURVEY_AUDIENCES = ("referents", "members")
 LOG_FORMATS = ("text", "json")
+# Beside the configuration file unless set: written with a random key on first start.
+DEFAULT_PICKLE_KEY_FILE = "pickle-key"
+DEFAULT_RECOVERY_KEY_FILE = "recovery-key"
+# "trusted": devices their owners cross-signed, and every device of users with no identity.
+SHARE_KEYS_WITH = ("trusted", "all")
 # An academy survey without an opening date opens four weeks (four reminders) before its deadline.
 SURVEY_DEFAULT_OPEN_DAYS = 28
 
@@ -58,6 +63,14 @@ class MatrixConfig:
     access_token_env: str | None = None
     access_token_file: Path | None = None
     device_name: str = "rupn-bot"
+    # The secret the crypto store is encrypted with: from this environment variable
+    # when named, else from this file (written with a random key on first start).
+    pickle_key_env: str | None = None
+    pickle_key_file: Path | None = None
+    # Where the recovery key of the account's secret storage is written (0600).
+    recovery_key_file: Path | None = None
+    # Room keys go to devices their owners cross-signed ("trusted"), or to all.
+    share_keys_with: str = "trusted"
 
     def resolve_password(self) -> str | None:
         """The password, from its file or environment variable when one is named."""
@@ -72,6 +85,14 @@ class MatrixConfig:
         if self.access_token_file:
             return read_secret(self.access_token_file)
         return os.environ.get(self.access_token_env) if self.access_token_env else None
+
+    def resolve_pickle_key(self) -> str | None:
+        """The crypto store's pickle key from its variable or file, if given and present."""
+        if self.pickle_key_env:
+            return os.environ.get(self.pickle_key_env)
+        if self.pickle_key_file and self.pickle_key_file.exists():
+            return read_secret(self.pickle_key_file)
+        return None
 
 
 def read_secret(path: Path) -> str:
@@ -279,6 +300,12 @@ def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
         )
     store = c.get(table, "store_path", p, str, default="data/store")
     device_name = c.get(table, "device_name", p, str, default="rupn-bot")
+    pickle_key_env = c.get(table, "pickle_key_env", p, str)
+    pickle_key_file = c.get(table, "pickle_key_file", p, str, default=DEFAULT_PICKLE_KEY_FILE)
+    recovery_key_file = c.get(table, "recovery_key_file", p, str, default=DEFAULT_RECOVERY_KEY_FILE)
+    share_keys_with = c.get(table, "share_keys_with", p, str, default=SHARE_KEYS_WITH[0])
+    if share_keys_with not in SHARE_KEYS_WITH:
+        c.problem(f"{p}.share_keys_with", f"expected one of {', '.join(SHARE_KEYS_WITH)}")
     c.unknown_keys(table, p)
     if not (homeserver and user_id):
         return None
@@ -292,6 +319,10 @@ def _matrix(c: _Checker, table: dict, base: Path) -> MatrixConfig | None:
         access_token_env=token_env,
         access_token_file=_secret_path(base, token_file),
         device_name=device_name,
+        pickle_key_env=pickle_key_env,
+        pickle_key_file=_secret_path(base, pickle_key_file),
+        recovery_key_file=_secret_path(base, recovery_key_file),
+        share_keys_with=share_keys_with,
     )
 
 

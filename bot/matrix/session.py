@@ -6,6 +6,9 @@
 - An unreachable homeserver is retried by nio itself with a capped wait that
   the log shows and the watchdog is told about.
 - A revoked token or an expired account stops the bot with a line saying what to do.
+- The crypto store is encrypted with the admin's pickle key (``bot.matrix.cryptostore``).
+- Key queries keep the cross-signing keys nio leaves out, so that room keys go only
+  to devices their owners signed (``bot.matrix.trust``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    KeysQueryError,
+    LocalProtocolError,
+    LoginResponse,
+    WhoamiResponse,
+)
+from nio.api import Api
+
+from bot.matrix.cryptostore import pickle_key_for
+from bot.matrix.trust import CrossSignedKeysQuery, DeviceTrust
 
 if TYPE_CHECKING:
     from bot.core.config import MatrixConfig
@@ -103,8 +118,15 @@ class BotClient(AsyncClient):
 
     unreachable_since: float | None = None
 
-    def __init__(self, *args, alive: Callable[[], None] = lambda: None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        alive: Callable[[], None] = lambda: None,
+        trust: DeviceTrust | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.trust = trust
         # Waiting to retry is the loop at work, not a hang: told to the watchdog so
         # an outage longer than WatchdogSec= does not get the bot killed and restarted.
         self.alive = alive
@@ -117,6 +139,17 @@ class BotClient(AsyncClient):
             self.unreachable_since = asyncio.get_running_loop().time()
         log.warning("homeserver unreachable (attempt %d), retrying in %.0f s", got_timeouts, wait)
         return wait
+
+    async def keys_query(self) -> CrossSignedKeysQuery | KeysQueryError:
+        """nio's key query, whose answer keeps the cross-signing keys for ``trust``."""
+        users = self.users_for_key_query
+        if not users:
+            raise LocalProtocolError("No key query required.")
+        method, path, data = Api.keys_query(self.access_token, users)
+        resp = await self._send(CrossSignedKeysQuery, method, path, data)
+        if isinstance(resp, CrossSignedKeysQuery) and self.trust is not None:
+            self.trust.learn(resp)
+        return resp
 
     def note_reachable(self) -> None:
         """Log once that the homeserver answers again after an outage."""
@@ -142,6 +175,7 @@ class Session:
         self.on_error = on_error
         self.client: AsyncClient | None = None
         self.restored = False  # the device came from stored credentials
+        self.trust = DeviceTrust(matrix.share_keys_with)
 
     @property
     def credentials_path(self) -> Path:
@@ -152,7 +186,12 @@ class Session:
         """Restore the stored device, or log in once and store it."""
         m = self.matrix
         m.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stored = load_credentials(self.credentials_path)
+        if stored and (stored.user_id != m.user_id or stored.homeserver != m.homeserver):
+            log.warning("stored credentials are for another account; logging in again")
+            stored = None
         client_config = AsyncClientConfig(
+            pickle_key=pickle_key_for(m, stored.device_id if stored else None),
             encryption_enabled=True,
             store_sync_tokens=False,
             max_limit_exceeded=None,
@@ -160,21 +199,19 @@ class Session:
             max_timeout_retry_wait_time=MAX_BACKOFF_S,
             request_timeout=60,
         )
-        stored = load_credentials(self.credentials_path)
-        if stored and (stored.user_id != m.user_id or stored.homeserver != m.homeserver):
-            log.warning("stored credentials are for another account; logging in again")
-            stored = None
         client = BotClient(
             m.homeserver,
             m.user_id,
             store_path=str(m.store_path),
             config=client_config,
             alive=self.alive,
+            trust=self.trust,
         )
         client.add_response_callback(self.on_error, ErrorResponse)
         self.client = client
         if stored:
             client.restore_login(stored.user_id, stored.device_id, stored.access_token)
+            self.trust.install(client)
             self.restored = True
             log.info("reusing device %s for %s", stored.device_id, m.user_id)
             return client
@@ -184,6 +221,8 @@ class Session:
             who = await client.whoami()
             if not isinstance(who, WhoamiResponse) or not who.device_id:
                 raise FatalMatrixError(f"the access token from {m.access_token_env} is not valid")
+            # The token's device may have a store already, from before its credentials were lost.
+            pickle_key_for(m, who.device_id)
             client.restore_login(m.user_id, who.device_id, token)
             device_id = who.device_id
         else:
@@ -200,6 +239,7 @@ class Session:
             self.credentials_path,
             Credentials(m.homeserver, m.user_id, device_id, client.access_token),
         )
+        self.trust.install(client)
         log.info("logged in as %s with new device %s", m.user_id, device_id)
         return client
 

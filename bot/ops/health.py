@@ -25,7 +25,16 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.core.config import Config
+from bot.core.config import Config, ConfigError
+from bot.matrix.cryptostore import (
+    NIO_DEFAULT_KEY,
+    StoreKey,
+    read_pickle_key,
+    store_database,
+    store_key_state,
+)
+from bot.matrix.identity import REQUEST_TIMEOUT as IDENTITY_TIMEOUT
+from bot.matrix.identity import Account, IdentityError, fingerprint
 from bot.matrix.lifecycle import HANDLED_RETENTION
 from bot.matrix.session import FATAL_ERRCODES, Credentials, credentials_path, load_credentials
 from bot.ops import exitcodes
@@ -141,6 +150,9 @@ async def check_matrix(config: Config, say: Print) -> int:
     if stored and (stored.user_id, stored.homeserver) != (m.user_id, m.homeserver):
         say("stored credentials are for another account: the next run logs in again")
         stored = None
+    code = check_crypto_store(config, stored, say)
+    if code != exitcodes.OK:
+        return code
     token = stored.access_token if stored else m.resolve_access_token()
     if not token:
         say(f"account {m.user_id}: not logged in yet (the first run logs in and keeps a device)")
@@ -169,6 +181,32 @@ async def check_matrix(config: Config, say: Print) -> int:
         await client.close()
 
 
+def check_crypto_store(config: Config, stored: Credentials | None, say: Print) -> int:
+    """Whether the pickle key opens the device's crypto store (read-only; never the key)."""
+    m = config.matrix
+    source = f"variable {m.pickle_key_env}" if m.pickle_key_env else str(m.pickle_key_file)
+    try:
+        key = read_pickle_key(m)
+    except ConfigError as error:
+        say(f"crypto store: {error}")
+        return exitcodes.CONFIG
+    database = store_database(m, stored.device_id) if stored else None
+    state = store_key_state(database, key or NIO_DEFAULT_KEY) if database else StoreKey.NEW
+    if key is None and state is StoreKey.OPENS:
+        state = StoreKey.NIO_DEFAULT
+    if state is StoreKey.WRONG:
+        why = "its pickle key is missing" if key is None else "it does not open with the pickle key"
+        say(f"crypto store of device {stored.device_id}: {why} ({source})")
+        return exitcodes.CONFIG
+    if state is StoreKey.NIO_DEFAULT:
+        say(f"crypto store: pickled with nio's default key, re-encrypted at next start ({source})")
+    elif key is None:
+        say(f"crypto store: no pickle key yet, {source} is written at first start")
+    else:
+        say(f"crypto store: pickle key from {source}, {state.value}")
+    return exitcodes.OK
+
+
 async def _account_and_rooms(
     client: AsyncClient, config: Config, stored: Credentials | None, say: Print
 ) -> int:
@@ -184,6 +222,7 @@ async def _account_and_rooms(
     if who.user_id != m.user_id:
         say(f"  the token belongs to {who.user_id}, not to matrix.user_id {m.user_id}")
         return exitcodes.CONFIG
+    await _identity(config, who.device_id, client.access_token, say)
     joined = await client.joined_rooms()
     if not isinstance(joined, JoinedRoomsResponse):
         say(f"account {m.user_id}: cannot list joined rooms ({joined.message})")
@@ -196,6 +235,30 @@ async def _account_and_rooms(
         else:
             resolved[e.id] = e.room
     return _rooms(config, say, (set(joined.rooms), resolved))
+
+
+async def _identity(config: Config, device_id: str, token: str, say: Print) -> None:
+    """The cross-signing identity and whether this device is signed (the exit code stays)."""
+    m = config.matrix
+    async with aiohttp.ClientSession(timeout=IDENTITY_TIMEOUT) as http:
+        try:
+            published = await Account(http, m, device_id, token).published()
+        except IdentityError as error:
+            say(f"identity: {error}")
+            return
+    if published.master_key is None:
+        say("identity: none yet (made at next start)")
+        return
+    master = fingerprint(published.master_key)
+    if published.device_signed:
+        say(f"identity: master key {master}, device {device_id} signed")
+    else:
+        say(
+            f"identity: master key {master}, device {device_id} NOT signed: clients that hide "
+            "unverified devices hide its messages (rupn-bot identity status)"
+        )
+    if not (m.recovery_key_file and m.recovery_key_file.exists()):
+        say(f"  recovery key {m.recovery_key_file}: MISSING (rupn-bot identity status)")
 
 
 def _rooms(config: Config, say: Print, found: tuple[set[str], dict[str, str | None]] | None) -> int:

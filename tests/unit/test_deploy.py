@@ -53,7 +53,10 @@ def test_the_unit_keeps_what_the_bot_relies_on():
     # A configuration error (exit code 1) is not fixed by restarting.
     assert "1" in unit["RestartPreventExitStatus"][0].split()
     assert unit["StateDirectory"] == ["rupn-bot"] and unit["UMask"] == ["0077"]
-    assert unit["LoadCredential"] == ["rupn-password:/etc/rupn-bot/password"]
+    assert unit["LoadCredential"] == [
+        "rupn-password:/etc/rupn-bot/password",
+        "rupn-pickle-key:/etc/rupn-bot/pickle-key",
+    ]
     assert unit["CapabilityBoundingSet"] == [""]
 
 
@@ -63,3 +66,6 @@ def test_the_example_config_uses_the_state_directory_and_the_credential(monkeypa
     assert config.bot.database == Path("/var/lib/rupn-bot/rupn.db")
     assert config.matrix.store_path == Path("/var/lib/rupn-bot/store")
     assert config.matrix.password_file == Path("/run/credentials/rupn-bot.service/rupn-password")
+    assert config.matrix.pickle_key_file == Path(
+        "/run/credentials/rupn-bot.service/rupn-pickle-key"
+    )
