@@ -68,14 +68,7 @@ async def my_data(ctx: Context) -> None:
     remember_sender=False,
 )
 async def forget_me(ctx: Context) -> None:
-    held = donnees.held_for(ctx.db, ctx.sender)
-    await ctx.reply(
-        "donnees/oubli_demande",
-        count=sum(h.count for h in held),
-        erased=[h for h in held if not h.stays],
-        kept=[h for h in held if h.stays],
-        done=False,
-    )
+    await tell_what_is_held(ctx, donnees.held_for(ctx.db, ctx.sender), done=False)
 
 
 @forget_me.sub("confirmer", aliases=("oui",), help="Confirme l'effacement de vos données.")
@@ -84,12 +77,18 @@ async def forget_me_now(ctx: Context) -> None:
     counts = oubli.forget_user(ctx.db, ctx.sender)
     ctx.sender_forgotten = True
     log.info("%s: forgot a member on request (%d rows)", ctx.establishment.id, sum(counts.values()))
+    await tell_what_is_held(ctx, held, done=True)
+
+
+async def tell_what_is_held(ctx: Context, held, *, done: bool) -> None:
+    """What forgetting erases and what it keeps without the name, with counts: asked
+    before, and said again once done."""
     await ctx.reply(
-        "donnees/oubli_fait",
+        "donnees/oubli_fait" if done else "donnees/oubli_demande",
         count=sum(h.count for h in held),
         erased=[h for h in held if not h.stays],
         kept=[h for h in held if h.stays],
-        done=True,
+        done=done,
     )
 
 

@@ -38,6 +38,7 @@ from bot.toolkit.text import fold
 from storage import bilan
 from storage.formation import (
     CLOSED,
+    CRCN_LABELS,
     CRCN_TAGS,
     DANE,
     OPEN,
@@ -68,6 +69,11 @@ from storage.formation import (
 
 MAX_PLACE_LENGTH = 60
 LIST_LIMIT = 15
+
+
+def theme_name(tag: str) -> str:
+    """A CRCN domain by its name (« Création de contenus »); any other tag as typed."""
+    return CRCN_LABELS.get(tag, f"#{tag}")
 
 
 class NeedText(TaggedText):
@@ -124,6 +130,7 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
             sessions=upcoming_sessions(ctx.db, establishment, ctx.now),
             forwarded=needs_with_status(ctx.db, establishment, DANE),
             limit=LIST_LIMIT,
+            theme=theme_name,
         )
         return
     similar = (
@@ -137,7 +144,9 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
     created = record_need(
         ctx.db, establishment, need.text, tags or suggest_tags(need.text), ctx.sender, ctx.now
     )
-    await ctx.reply("formation/enregistre", need=created, suggested=suggested, crcn=CRCN_TAGS)
+    await ctx.reply(
+        "formation/enregistre", need=created, suggested=suggested, crcn=CRCN_TAGS, theme=theme_name
+    )
 
 
 @training.sub(

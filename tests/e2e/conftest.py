@@ -44,13 +44,7 @@ class World:
             name = f"prof-extra{len(self.teachers) + 1}"
             account = self.synapse.register(name)
             for room in (self.plain_room, self.encrypted_room):
-                self.synapse.api(
-                    "POST",
-                    f"/_matrix/client/v3/rooms/{room}/invite",
-                    {"user_id": account.user_id},
-                    token=self.people["referent"].access_token,
-                )
-                self.synapse.join(account, room)
+                self.synapse.bring_in(self.people["referent"], account, room)
             self.people[name] = account
             self.teachers.append(account)
         return [f"prof-extra{n + 1}" for n in range(count)]

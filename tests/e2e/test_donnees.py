@@ -18,6 +18,7 @@ from nio import RoomSendResponse
 
 from tests.e2e.test_bilan import content, is_file, report_markdown, wait_event
 from tests.e2e.test_formation import wait_event as wait_room_event
+from tests.support.stored import indexed_words, stored_values
 
 EXPORTS = 12
 # What the bot may grow by over the dozen exports: a few MB (allocator slack).
@@ -79,30 +80,11 @@ async def test_a_dozen_exports_nobody_fetches_keep_the_bot_flat(world, users):
     assert len(summaries) == 1 and len(files) == 1
 
 
-def stored_values(world) -> list[tuple[str, str]]:
+def stored_in_the_bot(world) -> list[tuple[str, str]]:
     """(table.column, value as text) of everything in the bot's database, and the words of
     its search indexes (their own terms, not the table they index)."""
-    found = []
     with sqlite3.connect(world.workdir / "data" / "rupn.db") as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for column in [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]:
-                for (value,) in db.execute(f'SELECT "{column}" FROM "{table}"'):
-                    if isinstance(value, bytes):
-                        value = value.decode(errors="replace")
-                    found.append((f"{table}.{column}", str(value)))
-        indexes = db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING FTS5%'"
-        ).fetchall()
-        for (index,) in indexes:
-            db.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{index}_words"
-                f" USING fts5vocab(main, {index}, row)"
-            )
-            found += [(f"{index} (mot)", term) for (term,) in db.execute(
-                f"SELECT term FROM temp.{index}_words"
-            )]  # fmt: skip
-    return found
+        return stored_values(db) + [("index (mot)", word) for word in indexed_words(db)]
 
 
 async def test_after_forgetting_nothing_in_the_database_leads_back(world, users):
@@ -168,7 +150,9 @@ async def test_after_forgetting_nothing_in_the_database_leads_back(world, users)
     found = re.compile("|".join(rf"{re.escape(trace)}(?![\w-])" for trace in traces), re.I)
     # The command is marked answered just after its reply: wait for that, with a deadline.
     deadline = asyncio.get_running_loop().time() + 20
-    while left := [(where, value) for where, value in stored_values(world) if found.search(value)]:
+    while left := [
+        (where, value) for where, value in stored_in_the_bot(world) if found.search(value)
+    ]:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"still leading back to the teacher: {left}")
         await asyncio.sleep(0.1)

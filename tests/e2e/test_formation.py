@@ -49,7 +49,7 @@ async def test_needs_votes_poll_and_planned_session_in_the_encrypted_room(world,
 
     # Three teachers express needs (the referent teaches too).
     video = await prof1.ask(room, "!formation Créer des capsules vidéo avec mes élèves")
-    assert "Thèmes : #creation-contenus (proposés d'après vos mots)." in video.body
+    assert "Thèmes : Création de contenus (proposés d'après vos mots)." in video.body
     pronote = await prof2.ask(
         room, "!formation Utiliser Pronote pour le cahier de textes #communication-collaboration"
     )

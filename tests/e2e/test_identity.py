@@ -167,13 +167,7 @@ async def test_room_keys_go_only_to_devices_their_owners_signed(own_world, tmp_p
         await client.start()  # uploads the device keys
     try:
         await cross_sign(world, first, signed.client.olm.account.identity_keys["ed25519"], tmp_path)
-        world.synapse.api(
-            "POST",
-            f"/_matrix/client/v3/rooms/{world.encrypted_room}/invite",
-            {"user_id": first.user_id},
-            token=world.people["referent"].access_token,
-        )
-        world.synapse.join(first, world.encrypted_room)
+        world.synapse.bring_in(world.people["referent"], first, world.encrypted_room)
         for client in (signed, unsigned):
             await client.sync_once()
 

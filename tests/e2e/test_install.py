@@ -127,12 +127,7 @@ async def test_installed_bot_joins_on_the_referents_invitation_and_answers(
     process.start()
     try:
         for room in rooms.values():
-            world.synapse.api(
-                "POST",
-                f"/_matrix/client/v3/rooms/{room}/invite",
-                {"user_id": bot.user_id},
-                token=referent.access_token,
-            )
+            world.synapse.invite(referent, bot.user_id, room)
         deadline = time.monotonic() + 30
         while not all(bot.user_id in joined_members(world, r) for r in rooms.values()):
             assert time.monotonic() < deadline, process.log_text()[-2000:]

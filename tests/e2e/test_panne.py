@@ -15,7 +15,7 @@ async def test_projector_breakdown_gets_checklist_and_ticket_link(world, users, 
     assert "2. Source : touche « Source » ou « Input »" in reply.body
     assert "3. Câble HDMI ou VGA" in reply.body
     assert '<a href="https://support.example.org/glpi">' in reply.html
-    assert "- la salle (12) et l'équipement" in reply.body
+    assert "- salle 12 et l'équipement" in reply.body
     assert reply.content["m.mentions"] == {"user_ids": []}
     assert reply.was_encrypted is (room == world.encrypted_room)
 

@@ -163,13 +163,7 @@ def test_backup_while_the_bot_runs(world, tmp_path):
 
 async def test_only_a_recognised_command_makes_someone_a_known_member(world, users):
     account = world.synapse.register("prof-discret")
-    world.synapse.api(
-        "POST",
-        f"/_matrix/client/v3/rooms/{world.plain_room}/invite",
-        {"user_id": account.user_id},
-        token=world.people["referent"].access_token,
-    )
-    world.synapse.join(account, world.plain_room)
+    world.synapse.bring_in(world.people["referent"], account, world.plain_room)
     world.people["prof-discret"] = account
     referent, newcomer = await users("referent"), await users("prof-discret")
 

@@ -300,6 +300,20 @@ class LocalSynapse:
         """Join a room the account was invited to."""
         self.api("POST", f"/_matrix/client/v3/join/{room_id}", {}, token=account.access_token)
 
+    def invite(self, inviter: Account, user_id: str, room_id: str) -> None:
+        """``inviter`` invites ``user_id`` to the room."""
+        self.api(
+            "POST",
+            f"/_matrix/client/v3/rooms/{room_id}/invite",
+            {"user_id": user_id},
+            token=inviter.access_token,
+        )
+
+    def bring_in(self, inviter: Account, account: Account, room_id: str) -> None:
+        """``account`` invited by ``inviter``, then joined: a member of the room."""
+        self.invite(inviter, account.user_id, room_id)
+        self.join(account, room_id)
+
 
 @dataclass
 class Reply:

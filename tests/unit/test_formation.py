@@ -124,7 +124,7 @@ async def test_a_need_gets_a_number_and_suggested_tags(chat):
     reply = await chat.say(TEACHER, "!formation Créer des capsules vidéo avec mes élèves")
     assert reply.body.splitlines() == [
         "C'est noté : **besoin n° 1** « Créer des capsules vidéo avec mes élèves ».",
-        "Thèmes : #creation-contenus (proposés d'après vos mots).",
+        "Thèmes : Création de contenus (proposés d'après vos mots).",
         "Les collègues intéressés peuvent le soutenir avec `!formation +1 1`.",
     ]
     need = find_need(chat.db, "clg-test", 1)
@@ -133,7 +133,7 @@ async def test_a_need_gets_a_number_and_suggested_tags(chat):
 
 async def test_tags_given_by_the_teacher_win_over_suggestions(chat):
     reply = await chat.say(TEACHER, "!formation Capsules vidéo #securite #Pronote")
-    assert "Thèmes : #protection-securite #pronote." in reply.body
+    assert "Thèmes : Protection et sécurité, #pronote." in reply.body
     assert "proposés" not in reply.body
     reply = await chat.say(PROF2, "!formation Organiser la sortie au musée")
     assert "Je n'ai pas reconnu de thème" in reply.body and "`#creation-contenus`" in reply.body
@@ -164,10 +164,10 @@ async def test_needs_are_listed_by_support_with_their_tags(chat):
     reply = await chat.say(PRINCIPAL, "!formation")
     lines = [line for line in reply.body.splitlines() if line.startswith("- ")]
     assert lines == [
-        "- **n° 2** « Créer des capsules vidéo » : 3 soutiens #creation-contenus",
-        "- **n° 3** « Mots de passe des élèves » : 2 soutiens #protection-securite",
+        "- **n° 2** « Créer des capsules vidéo » : 3 soutiens (Création de contenus)",
+        "- **n° 3** « Mots de passe des élèves » : 2 soutiens (Protection et sécurité)",
         "- **n° 1** « Utiliser Pronote pour le cahier de textes » : 1 soutien"
-        " #communication-collaboration",
+        " (Communication et collaboration)",
     ]
 
 

@@ -20,6 +20,7 @@ from storage.formation.needs import find_need
 from storage.inbox import InboxItem, mark_handled
 from storage.outbox import queue_message, unsent_messages
 from tests.conftest import PRINCIPAL, REFERENT, TEACHER
+from tests.support.stored import indexed_words, stored_values
 from tests.unit.test_bilan import ask_report, numbers
 from tests.unit.test_donnees import PROF2
 from tests.unit.test_veille import offline_fetch
@@ -82,37 +83,10 @@ async def live(chat, monkeypatch) -> dict[str, list[str]]:
     return events
 
 
-def everything_stored(db) -> list[tuple[str, str]]:
-    """(table.column, value as text) of every value of every table, search indexes too."""
-    found = []
-    for table in db.table_names():
-        for column in db[table].columns:
-            for (value,) in db.execute(f'SELECT "{column.name}" FROM "{table}"'):
-                if isinstance(value, bytes):
-                    value = value.decode(errors="replace")
-                found.append((f"{table}.{column.name}", str(value)))
-    return found
-
-
-def indexed_words(db) -> set[str]:
-    """Every word held by the full-text indexes (not their content tables: their own terms)."""
-    words = set()
-    indexes = db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING FTS5%'"
-    ).fetchall()
-    for (name,) in indexes:
-        db.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{name}_words"
-            f" USING fts5vocab(main, {name}, row)"
-        )
-        words |= {row[0] for row in db.execute(f"SELECT term FROM temp.{name}_words")}
-    return words
-
-
 @pytest.mark.parametrize("person", [PROF2, REFERENT])
 async def test_nothing_points_back_to_the_forgotten_person(chat, monkeypatch, person):
     events = await live(chat, monkeypatch)
-    assert OTHER_SECRET.lower() in indexed_words(chat.db)  # the referent's comment
+    assert OTHER_SECRET.lower() in indexed_words(chat.db.conn)  # the referent's comment
     _, before = await ask_report(chat)
 
     reply = await chat.say(person, "!oublie-moi confirmer")
@@ -123,10 +97,10 @@ async def test_nothing_points_back_to_the_forgotten_person(chat, monkeypatch, pe
     traces = [person, NAMES[person], *WORDS[person], "$forget", *events[person]]
     # "$cmd1" is not "$cmd12": each trace is matched whole.
     found = re.compile("|".join(rf"{re.escape(trace)}(?![0-9])" for trace in traces))
-    stored = everything_stored(chat.db)
+    stored = stored_values(chat.db.conn)
     left = [(where, value) for where, value in stored if found.search(value)]
     assert left == [], left
-    assert not {word.lower() for word in WORDS[person]} & indexed_words(chat.db)
+    assert not {word.lower() for word in WORDS[person]} & indexed_words(chat.db.conn)
     _, after = await ask_report(chat)
     assert numbers(after[0][1]) == numbers(before[0][1])
 

@@ -207,7 +207,7 @@ LISTINGS = {
     ),
     "!formation": (
         "**Besoins de formation** (du plus soutenu au moins soutenu)\n"
-        "- **n° 2** « Sécuriser mes mots de passe » : 1 soutien #protection-securite\n"
+        "- **n° 2** « Sécuriser mes mots de passe » : 1 soutien (Protection et sécurité)\n"
         "\n"
         "Pour soutenir un besoin, « +1 » et son numéro : `!formation +1 2`.\n"
         "\n"
