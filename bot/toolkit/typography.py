@@ -20,25 +20,24 @@ NBSP = "\u00a0"  # before « : », in « n° 3 », between a number and its unit
 NARROW_NBSP = "\u202f"  # before « ; ! ? » and inside « »
 
 # What is left untouched: an inline code span (an unescaped backtick to the next),
-# a Markdown link's target, a bare URL.
-_PROTECTED = re.compile(r"(?<!\\)`[^`]*`|\]\([^)]*\)|https?://[^\s<>]+")
+# a Markdown link's target, a bare URL. The lookahead lets the scan skip every other
+# character at once (this runs on every message).
+_PROTECTED = re.compile(r"(?=[`\]h])(?:(?<!\\)`[^`]*`|\]\([^)]*\)|https?://[^\s<>]+)")
 
+_SPACE_CHARS = " \t\u00a0\u202f"
+# The signs the rules turn on: rare in a text, so they are found first (a search for a
+# set of characters runs in C) and each is looked at with its neighbours.
+_SIGN = re.compile(r"[;!?:«»]")
 # A sign counts as punctuation when a space (or a line end, or closing markup)
 # follows it: « tapez !aide » is a command, « Bravo ! » is an exclamation.
-# User text reaches here escaped for Markdown, hence the optional backslash.
-_AFTER_SIGN = r"(?=[\s*_)\]»\\]|$)"
-_SPACE_BEFORE_HIGH_SIGN = re.compile(r"[ \t\u00a0\u202f]+(\\?[;!?])" + _AFTER_SIGN, re.MULTILINE)
-_SPACE_BEFORE_COLON = re.compile(r"[ \t\u00a0\u202f]+(\\?:)" + _AFTER_SIGN, re.MULTILINE)
-_OPENING_GUILLEMET = re.compile(r"«[ \t\u00a0\u202f]*")
-_CLOSING_GUILLEMET = re.compile(r"[ \t\u00a0\u202f]*»")
-_NUMERO = re.compile(r"\b([nN]°)[ \t]+(?=\S)")
+_AFTER_SIGN = re.compile(r"[\s*_)\]»\\]|$")
 _UNITS = (
     r"%|min|h|heures?|minutes?|secondes?|jours?|semaines?|mois|ans?|années?"
     r"|€|euros?|ko|Ko|Mo|Go|octets?|personnes?|collègues?|élèves?|fois"
 )
-_NUMBER_AND_UNIT = re.compile(r"(\d)[ \t]+(?=(?:" + _UNITS + r")(?![\w]))")
+_NUMBER_AND_UNIT = re.compile(r"(\d)[ \t]++(?=(?:" + _UNITS + r")(?!\w))")
 # « 12 h 30 »: the space after « h » holds too.
-_HOUR_AND_MINUTES = re.compile(r"(\d\u00a0h)[ \t]+(?=\d\d\b)")
+_HOUR_AND_MINUTES = re.compile(r"(\d\u00a0h)[ \t]++(?=\d\d\b)")
 
 
 def french_spacing(text: str) -> str:
@@ -56,19 +55,45 @@ def french_spacing(text: str) -> str:
 def _space(text: str) -> str:
     if not text:
         return text
-    text = _SPACE_BEFORE_HIGH_SIGN.sub(NARROW_NBSP + r"\1", text)
-    text = _SPACE_BEFORE_COLON.sub(NBSP + r"\1", text)
-    if "«" in text:
-        text = _OPENING_GUILLEMET.sub("«" + NARROW_NBSP, text)
-    if "»" in text:
-        text = _CLOSING_GUILLEMET.sub(NARROW_NBSP + "»", text)
+    if _SIGN.search(text):
+        text = _space_signs(text)
     if "°" in text:
-        text = _NUMERO.sub(r"\1" + NBSP, text)
+        text = text.replace("n° ", "n°" + NBSP).replace("N° ", "N°" + NBSP)
     text = _NUMBER_AND_UNIT.sub(r"\1" + NBSP, text)
     return _HOUR_AND_MINUTES.sub(r"\1" + NBSP, text)
 
 
-_ORDINARY_SPACE_BEFORE_SIGN = re.compile(r" \\?[:;!?]" + _AFTER_SIGN + r"|« | »", re.MULTILINE)
+def _space_signs(text: str) -> str:
+    """The spaces around « : ; ! ? » and inside « », in one pass over the signs."""
+    out: list[str] = []
+    position = 0
+    for sign in _SIGN.finditer(text):
+        at = sign.start()
+        if at < position:
+            continue  # inside the spaces after a « already taken
+        char = sign.group()
+        if char == "«":
+            out.append(text[position : at + 1] + NARROW_NBSP)
+            position = at + 1
+            while position < len(text) and text[position] in _SPACE_CHARS:
+                position += 1
+            continue
+        # User text reaches here escaped for Markdown: « \! » is a sign too.
+        start = at - 1 if at and text[at - 1] == "\\" else at
+        before = text[position:start]
+        kept = before.rstrip(_SPACE_CHARS)
+        if char == "»":
+            out.append(kept + NARROW_NBSP + text[start : at + 1])
+        elif len(kept) < len(before) and _AFTER_SIGN.match(text, at + 1):
+            out.append(kept + (NBSP if char == ":" else NARROW_NBSP) + text[start : at + 1])
+        else:
+            out.append(text[position : at + 1])
+        position = at + 1
+    out.append(text[position:])
+    return "".join(out)
+
+
+_ORDINARY_SPACE_BEFORE_SIGN = re.compile(r" \\?[:;!?](?=[\s*_)\]»\\]|$)|« | »", re.MULTILINE)
 
 
 def ordinary_spaces_before_signs(text: str) -> list[str]:
