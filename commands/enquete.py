@@ -102,7 +102,7 @@ async def open_new(
         opened_by=ctx.sender,
         now=ctx.now,
     )
-    await ctx.reply("enquete/ouverte", survey=survey)
+    await ctx.announce("enquete/ouverte", survey=survey)
 
 
 @list_surveys.sub(

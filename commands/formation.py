@@ -195,7 +195,7 @@ async def plan(
     if from_poll:
         text = ctx.render("formation/sondage_clos", need=need, label=label).body
         await ctx.send_event(POLL_END_TYPE, poll_end_content(need.poll_event_id, text))
-    await ctx.reply(
+    await ctx.announce(
         "formation/planifie",
         mentions=people,
         need=need,
@@ -226,9 +226,9 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
             f"Je n'ai pas pu publier le sondage du besoin n° {need.number} dans ce salon :"
             " réessayez plus tard."
         )
-    attach_poll(ctx.db, need, event_id, ctx.room_id, options, ctx.sender, ctx.now)
+    attach_poll(ctx.db, need, event_id, ctx.room_for_all, options, ctx.sender, ctx.now)
     people = [p for p in supporters(ctx.db, need) if p != ctx.sender]
-    await ctx.reply(
+    await ctx.announce(
         "formation/sondage",
         mentions=people,
         need=need,

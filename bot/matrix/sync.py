@@ -112,12 +112,16 @@ class SyncLoop:
         await self.rooms.answer_invites(resp)
         items = []
         for room_id, info in resp.rooms.join.items():
-            if room_id not in self.rooms.served or skip_timeline:
+            if skip_timeline:
                 continue  # first ever start: history is not ours to answer
+            served = room_id in self.rooms.served
+            if not served and not await self.rooms.is_private(room_id):
+                continue
             events = list(info.timeline.events)
             if info.timeline.limited and since:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
-            await self.inbox.notify_listeners(room_id, events)
+            if served:
+                await self.inbox.notify_listeners(room_id, events)
             items += [item for event in events if (item := self.inbox.command_of(room_id, event))]
         for item in self.inbox.accept(items, resp.next_batch):
             self.inbox.spawn(item)
