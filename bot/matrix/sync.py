@@ -9,6 +9,7 @@
 - Once the first sync is in, the bot joins its rooms, answers what a previous
   run left, starts the scheduler and tells its supervisor it is ready; every
   sync, even a failed one, feeds the watchdog.
+- A served room the bot has just joined is greeted once, ever (``welcome``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.matrix.lifecycle import Lifecycle, Supervisor
 from bot.matrix.outbox import OutboxPump
 from bot.matrix.rooms import Rooms
 from bot.matrix.session import MAX_BACKOFF_S, BotClient, Session, exchange_keys
+from bot.matrix.welcome import Welcome
 from storage import inbox as inbox_store
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class SyncLoop:
     scheduler: Scheduler | None
     lifecycle: Lifecycle
     supervisor: Supervisor
+    welcome: Welcome | None = None
     # Set once the first sync is taken in.
     ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
@@ -93,6 +96,9 @@ class SyncLoop:
                 client.note_reachable()
             backoff = 1.0
             await self._on_sync(resp, token, skip_timeline=first_ever)
+            greeted = self.welcome.greet_new_rooms() if self.welcome else 0
+            if greeted and not starting:
+                self.outbox.request_flush()
             if starting:
                 await self.rooms.join_configured()
                 self.inbox.answer_pending()
