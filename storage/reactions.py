@@ -21,6 +21,7 @@ class CountedReaction:
 
     event_id: str
     sender: str
+    target_event_id: str
     purpose: str
     item_id: int
 
@@ -54,7 +55,7 @@ def withdraw_reaction(
     someone's reaction does not speak for them).
     """
     row = db.execute(
-        "SELECT event_id, sender, purpose, item_id FROM counted_reactions"
+        "SELECT event_id, sender, target_event_id, purpose, item_id FROM counted_reactions"
         " WHERE event_id = ? AND purpose = ? AND sender = ? AND withdrawn_at IS NULL",
         (event_id, purpose, sender),
     ).fetchone()
@@ -65,3 +66,15 @@ def withdraw_reaction(
         (to_stamp(now), event_id),
     )
     return CountedReaction(*row)
+
+
+def sent_transaction(db: sqlite_utils.Database, event_id: str) -> tuple[str | None, str] | None:
+    """The establishment and transaction id of the outbox message sent as ``event_id``.
+
+    A scheduled message's transaction id names the job run that sent it (a
+    survey reminder's names the survey): a reaction to it is read through it.
+    """
+    row = db.execute(
+        "SELECT establishment_id, txn_id FROM outbox WHERE event_id = ?", (event_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else None

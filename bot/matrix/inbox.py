@@ -183,16 +183,25 @@ class Inbox:
         )
 
     async def notify_listeners(self, room_id: str, events: list) -> None:
-        """Hand each event to the listeners of its type; one failing stops no other."""
+        """Hand each event to the listeners of its type; one failing stops no other.
+
+        What they queue (a private answer to a reaction) is sent right after.
+        """
         listeners = self.registry.listeners
+        queued = 0
         for event in events:
             source = getattr(event, "source", None) or {}
+            if getattr(event, "sender", None) == self.session.client.user_id:
+                continue  # the bot's own reactions and redactions are not answers
             for item in listeners.get(source.get("type", ""), ()):
                 ctx = self.context(room_id, event.sender, event.event_id, self.clock())
                 try:
                     await item.handler(ctx, source)
                 except Exception:
                     log.exception("listener for %s failed on %s", source["type"], event.event_id)
+                queued += ctx.sent
+        if queued:
+            self.outbox.request_flush()
 
     def context(
         self, room_id: str, sender: str, event_id: str, now: datetime, establishment=None

@@ -27,3 +27,6 @@ CREATE TABLE counted_reactions (
     withdrawn_at TEXT
 );
 CREATE INDEX counted_reactions_sender ON counted_reactions (sender);
+
+-- A ✅ on a survey reminder is read through the outbox row sent as that event.
+CREATE INDEX outbox_event ON outbox (event_id) WHERE event_id IS NOT NULL;
