@@ -20,13 +20,13 @@ from storage.direct import choose_establishment, chosen_establishment
 @command(
     "etablissement",
     aliases=("etab",),
-    help="En message privé avec moi : montre ou choisit l'établissement pour lequel vos "
-    "commandes agissent (si vous êtes membre de plusieurs salons).",
+    help="Montre ou choisit l'établissement pour lequel agissent vos commandes en message "
+    "privé avec moi (si vous êtes membre de plusieurs salons).",
     examples=("etablissement", "etablissement 2"),
-    usage="[n° ou nom]",
+    usage="[numéro ou nom]",
     remember_sender=False,
 )
-async def choose(ctx: Context, choice: Annotated[Text, "n° ou nom"] | None = None) -> None:
+async def choose(ctx: Context, choice: Annotated[Text, "numéro ou nom"] | None = None) -> None:
     if not ctx.in_private:
         await ctx.reply("prive/salon")
         return
