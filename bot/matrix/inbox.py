@@ -148,6 +148,7 @@ class Inbox:
         if not choices:
             await self._answer_privately(item, "prive/inconnu")
             return None
+        self.rooms.note_private_room(item.sender, item.room_id)
         chosen = direct_store.chosen_establishment(self.db, item.sender)
         establishment = next((e for e in choices if e.id == chosen), None)
         if establishment is None and len(choices) == 1:

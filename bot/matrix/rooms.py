@@ -43,6 +43,9 @@ from storage import inbox
 
 log = logging.getLogger(__name__)
 
+# Member lists asked of the homeserver at once when a private message first needs them.
+MEMBER_LISTS_AT_ONCE = 8
+
 
 class RoomUnavailable(RuntimeError):
     """A room's state could not be read; ``resp`` is the homeserver's answer."""
@@ -238,13 +241,29 @@ class Rooms:
         return room is not None and 0 < room.member_count <= 2
 
     async def establishments_of(self, user_id: str) -> list[Establishment]:
-        """The establishments whose room the person has joined, in the config's order."""
-        found = []
-        for room_id, establishment in self.served.items():
-            if await self._has_joined(room_id, user_id):
-                found.append(establishment)
+        """The establishments whose room the person has joined, in the config's order.
+
+        The first time, each room's members are asked of the homeserver, a few
+        rooms at a time: hundreds of rooms one after the other kept the first
+        private command waiting.
+        """
+        gate = asyncio.Semaphore(MEMBER_LISTS_AT_ONCE)
+
+        async def joined(room_id: str) -> bool:
+            async with gate:
+                return await self._has_joined(room_id, user_id)
+
+        served = list(self.served.items())
+        answers = await asyncio.gather(*(joined(room_id) for room_id, _ in served))
+        found = [e for (_, e), yes in zip(served, answers, strict=True) if yes]
         order = {e.id: n for n, e in enumerate(self.config.establishments)}
         return sorted(found, key=lambda e: order.get(e.id, 0))
+
+    def note_private_room(self, user_id: str, room_id: str) -> None:
+        """The private room someone writes from is where the bot's private messages go."""
+        key = f"dm:{user_id}"
+        if inbox.get_state(self.db, key) != room_id:
+            inbox.set_state(self.db, key, room_id)
 
     async def _has_joined(self, room_id: str, user_id: str) -> bool:
         try:

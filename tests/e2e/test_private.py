@@ -80,6 +80,10 @@ async def test_a_private_command_acts_for_the_one_establishment_and_stays_privat
     ]
     listing = await teacher.ask(private, "!panne")
     assert "mon ordinateur portable" in listing.body
+    # What the bot sends privately goes to the room the teacher writes from.
+    await teacher.ask(private, "!mes-donnees")
+    export = await teacher.wait_notice(lambda n: "Vos données dans rupn-bot" in n.body)
+    assert export.event_id in {e.event_id for room, e in teacher.events if room == private}
 
     # A later command in the room is answered after everything the bot sent before:
     # by then, the breakdown would be in the room if it had leaked.
