@@ -107,15 +107,15 @@ async def test_a_member_of_two_establishments_chooses_once(world, users):
     wrong = await prof.ask(private, "!etablissement 7")
     assert "Je ne trouve pas « 7 »" in wrong.body
     chosen = await prof.ask(private, "!etablissement 2")
-    assert "Collège Chiffré" in chosen.body
+    assert "pour **le collège Chiffré**" in chosen.body
     done = await prof.ask(private, "!panne la borne wifi du CDI clignote")
     assert done.body.startswith("Panne n°")
     assert incidents_of(world, user_id)[-1] == ("clg-chiffre", "la borne wifi du CDI clignote")
 
     by_name = await prof.ask(private, "!etablissement clair")
-    assert "Collège Clair" in by_name.body
+    assert "pour **le collège Clair**" in by_name.body
     shown = await prof.ask(private, "!etablissement")
-    assert "agissent pour" in shown.body and "Collège Clair" in shown.body
+    assert "vos commandes agissent pour **le collège Clair**" in shown.body
 
 
 async def test_a_link_shared_in_private_goes_to_the_room(world, users):

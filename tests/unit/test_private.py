@@ -62,7 +62,7 @@ async def test_a_member_of_two_schools_chooses_by_number_or_name(chat, two_schoo
     assert "1. Collège" in listing and "2. Collège Autre" in listing
 
     await say_privately(chat, TEACHER, "!etablissement 2", first, two_schools)
-    assert "vos commandes agissent désormais pour **Collège Autre**" in chat.messenger.last.body
+    assert "vos commandes agissent désormais pour **le collège Autre**" in chat.messenger.last.body
     assert chosen_establishment(chat.db, TEACHER) == "clg-autre"
     await say_privately(chat, TEACHER, "!établissement 9", first, two_schools)
     assert "Je ne trouve pas « 9 » parmi vos établissements" in chat.messenger.last.body

@@ -11,8 +11,9 @@ from datetime import date
 
 from storage.enquete import has_answered, open_survey
 from storage.formation import find_need
-from storage.outbox import mark_sent, unsent_messages
+from storage.outbox import mark_sent
 from tests.conftest import REFERENT, TEACHER
+from tests.support.reading import queued_as_read
 from tests.unit.test_enquete import FORM, at, known, run_reminders  # noqa: F401
 from tests.unit.test_formation import context
 
@@ -39,7 +40,7 @@ async def deliver(chat, event: dict) -> None:
 
 
 def private_answers(db, user_id: str) -> list[str]:
-    return [m.body for m in unsent_messages(db) if m.dm_user == user_id]
+    return [m.body for m in queued_as_read(db) if m.dm_user == user_id]
 
 
 async def test_a_thumbs_up_on_a_need_supports_it_once_and_removing_it_withdraws(chat):
@@ -86,7 +87,7 @@ async def test_a_check_mark_on_a_survey_reminder_means_answered(
         opened_by=REFERENT, now=at(date(2026, 11, 18), 10),
     )  # fmt: skip
     await run_reminders(config, db, renderer, registry, [date(2026, 11, 23)])
-    (reminder,) = unsent_messages(db)
+    (reminder,) = queued_as_read(db)
     assert "réagissez ✅ à ce message" in reminder.body
     mark_sent(db, reminder.id, "$reminder", at(date(2026, 11, 23), 9, 1))
 

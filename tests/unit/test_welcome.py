@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from bot.matrix.welcome import Welcome
-from storage.outbox import unsent_messages
+from tests.support.reading import queued_as_read
 
 
 def welcome_for(config, db, renderer, chat, joined: dict) -> Welcome:
@@ -25,9 +25,9 @@ def test_a_room_is_welcomed_once_when_the_bot_is_in_it(config, db, renderer, cha
     # A restart (a new process) remembers it from the database.
     assert welcome_for(config, db, renderer, chat, joined).greet_new_rooms() == 0
 
-    [message] = unsent_messages(db)
+    [message] = queued_as_read(db)
     assert message.room_id == school.room
     lines = message.body.splitlines()
-    assert lines[0].startswith("Bonjour à toutes et à tous ! Je suis le bot du numérique de")
+    assert lines[0].startswith("Bonjour à toutes et à tous ! Je suis le bot du numérique")
     assert len([line for line in lines if line.startswith("- ")]) == 3
     assert "`!aide`" in message.body and "`!mes-donnees`" in message.body
