@@ -25,6 +25,7 @@ FAMILIES = (
     "bilan",
     "statut",
     "donnees",
+    "prive",
 )
 
 

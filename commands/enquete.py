@@ -2,7 +2,8 @@
 
 A referent opens a survey (a link to a form) with a deadline. Everyone known in
 the room is reminded every week (Monday 9:00 by default) and the day before the
-deadline, until they say ``!enquete fait``; reminders stop at the deadline.
+deadline, until they say ``!enquete fait`` or react ✅ to a reminder (counted
+once, answered privately); reminders stop at the deadline.
 Reminders ping people, so they go on school days only, except when the
 deadline is two days away or less: then a holiday reminder is the last chance.
 The academy may set a survey for the referents of every establishment in the
@@ -21,18 +22,20 @@ from typing import Annotated
 from bot.core.config import WEEKDAYS
 from bot.core.context import Context
 from bot.core.converters import Converter, Number, Text, When, shortened
-from bot.core.declarations import command
+from bot.core.declarations import command, listener
 from bot.core.digest import SectionData, digest_figure, newsletter_section
 from bot.core.errors import BadArgument, CommandError
 from bot.core.scheduler import JobContext, job, until_end_of_day
 from bot.toolkit.calendar import is_school_day
 from bot.toolkit.dates import format_date_fr
+from bot.toolkit.reactions import ANSWERED_ALIASES, REACTION_TYPE, reaction_of
 from storage.enquete import (
     Survey,
     answer_count,
     answers_per_period,
     audience,
     close_survey,
+    get_survey,
     has_answered,
     mark_answered,
     open_survey,
@@ -40,6 +43,7 @@ from storage.enquete import (
     still_to_answer,
     survey_by_number,
 )
+from storage.reactions import count_reaction, sent_transaction
 
 LINK = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+\S*$")
 
@@ -102,7 +106,7 @@ async def open_new(
         opened_by=ctx.sender,
         now=ctx.now,
     )
-    await ctx.reply("enquete/ouverte", survey=survey)
+    await ctx.announce("enquete/ouverte", survey=survey)
 
 
 @list_surveys.sub(
@@ -218,6 +222,45 @@ def remind(ctx: JobContext) -> None:
             last=survey.deadline - day == timedelta(days=1),
         )
         ctx.post(message, key=f"{survey.id}-{day.isoformat()}")
+
+
+# The reminder job's messages: their transaction ids name the survey (see ``remind``).
+REMINDER_JOB = "enquete"
+ANSWERED_PURPOSE = "enquete"
+
+
+@listener(REACTION_TYPE)
+async def answered_by_reaction(ctx: Context, event: dict) -> None:
+    """✅ on a survey reminder means « j'ai répondu »: counted once, answered privately."""
+    reaction = reaction_of(event)
+    if reaction is None or reaction.key not in ANSWERED_ALIASES:
+        return
+    survey = _reminded_survey(ctx, reaction.target_event_id)
+    if survey is None or survey.closed_at is not None:
+        return
+    with ctx.db.atomic():
+        if not count_reaction(
+            ctx.db, event_id=ctx.event_id, room_id=ctx.room_id, sender=ctx.sender,
+            target_event_id=reaction.target_event_id, purpose=ANSWERED_PURPOSE,
+            item_id=survey.id, now=ctx.now,
+        ):  # fmt: skip
+            return  # already counted (a sync delivered again after a restart)
+        first_time = mark_answered(ctx.db, survey.id, ctx.sender, ctx.now)
+        message = ctx.render("enquete/fait", survey=survey, first_time=first_time)
+        ctx.post(message, dm_user=ctx.sender, slot="reaction")
+
+
+def _reminded_survey(ctx: Context, event_id: str) -> Survey | None:
+    """The survey a reminder of this establishment was about, read from its transaction id."""
+    sent = sent_transaction(ctx.db, event_id)
+    prefix = f"rupn-job-{REMINDER_JOB}-{ctx.establishment.id}-"
+    if sent is None or sent[0] != ctx.establishment.id or not sent[1].startswith(prefix):
+        return None
+    survey_id = sent[1][len(prefix) :].split("-", 1)[0]  # the key is « <survey id>-<day> »
+    if not survey_id.isdigit():
+        return None
+    survey = get_survey(ctx.db, int(survey_id))
+    return survey if survey.establishment_id == ctx.establishment.id else None
 
 
 # -- newsletter and digest ------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 Teachers write a need (``!formation <besoin> [#tag …]``); a need that looks like
 an open one is pointed out instead of being recorded twice. Colleagues support
-it with ``+1``. The referent plans a session, directly or from a date poll
-posted in the room (its events: ``bot.toolkit.polls``), and everyone who asked
-or voted is mentioned; a need beyond the establishment is forwarded to the DANE.
+it with ``+1`` or a 👍 on the message that recorded it (removing the 👍
+withdraws; each reaction counts once, and is answered privately). The referent
+plans a session, directly or from a date poll posted in the room (its events:
+``bot.toolkit.polls``), and everyone who asked or voted is mentioned; a need
+beyond the establishment is forwarded to the DANE.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ from bot.toolkit.polls import (
     poll_selections,
     poll_start_content,
 )
+from bot.toolkit.reactions import (
+    REACTION_TYPE,
+    REDACTION_TYPE,
+    SUPPORT,
+    reaction_of,
+    redacted_event_id,
+)
 from bot.toolkit.text import fold
 from storage import bilan
 from storage.formation import (
@@ -51,6 +60,7 @@ from storage.formation import (
     find_poll,
     find_similar_need,
     forward_to_dane,
+    need_of_message,
     needs_by_theme_per_period,
     needs_with_status,
     normalize_tags,
@@ -58,6 +68,7 @@ from storage.formation import (
     poll_result,
     record_need,
     record_poll_response,
+    remember_need_message,
     sessions_per_period,
     suggest_tags,
     supporters,
@@ -66,6 +77,7 @@ from storage.formation import (
     vote,
     withdraw_vote,
 )
+from storage.reactions import count_reaction, withdraw_reaction
 
 MAX_PLACE_LENGTH = 60
 LIST_LIMIT = 15
@@ -144,9 +156,11 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
     created = record_need(
         ctx.db, establishment, need.text, tags or suggest_tags(need.text), ctx.sender, ctx.now
     )
-    await ctx.reply(
+    event_id = await ctx.reply(
         "formation/enregistre", need=created, suggested=suggested, crcn=CRCN_TAGS, theme=theme_name
     )
+    if event_id is not None:
+        remember_need_message(ctx.db, created.id, event_id, ctx.room_id)
 
 
 @training.sub(
@@ -195,7 +209,7 @@ async def plan(
     if from_poll:
         text = ctx.render("formation/sondage_clos", need=need, label=label).body
         await ctx.send_event(POLL_END_TYPE, poll_end_content(need.poll_event_id, text))
-    await ctx.reply(
+    await ctx.announce(
         "formation/planifie",
         mentions=people,
         need=need,
@@ -226,9 +240,9 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
             f"Je n'ai pas pu publier le sondage du besoin n° {need.number} dans ce salon :"
             " réessayez plus tard."
         )
-    attach_poll(ctx.db, need, event_id, ctx.room_id, options, ctx.sender, ctx.now)
+    attach_poll(ctx.db, need, event_id, ctx.room_for_all, options, ctx.sender, ctx.now)
     people = [p for p in supporters(ctx.db, need) if p != ctx.sender]
-    await ctx.reply(
+    await ctx.announce(
         "formation/sondage",
         mentions=people,
         need=need,
@@ -283,6 +297,48 @@ async def record_poll_answer(ctx: Context, event: dict) -> None:
 
 
 # --- state checks and lookups ---------------------------------------------------
+
+
+# What a reaction did, for counted_reactions and its withdrawal.
+SUPPORT_PURPOSE = "formation"
+# One private answer to reactions waits for someone at a time, the latest.
+REACTION_SLOT = "reaction"
+
+
+@listener(REACTION_TYPE, REDACTION_TYPE)
+async def support_by_reaction(ctx: Context, event: dict) -> None:
+    """👍 on a need's message supports it; removing the 👍 withdraws. Answered privately."""
+    reaction = reaction_of(event)
+    if reaction is not None:
+        if reaction.key != SUPPORT:
+            return
+        need = need_of_message(ctx.db, reaction.target_event_id, ctx.room_id)
+        if need is None or need.establishment_id != ctx.establishment.id or need.status != OPEN:
+            return
+        with ctx.db.atomic():
+            if not count_reaction(
+                ctx.db, event_id=ctx.event_id, room_id=ctx.room_id, sender=ctx.sender,
+                target_event_id=reaction.target_event_id, purpose=SUPPORT_PURPOSE,
+                item_id=need.id, now=ctx.now,
+            ):  # fmt: skip
+                return  # already counted (a sync delivered again after a restart)
+            added = vote(ctx.db, need.id, ctx.sender, ctx.now)
+            message = ctx.render("formation/vote", need=_reload(ctx, need), added=added)
+            ctx.post(message, dm_user=ctx.sender, slot=REACTION_SLOT)
+        return
+    redacted = redacted_event_id(event)
+    if redacted is None:
+        return
+    with ctx.db.atomic():
+        counted = withdraw_reaction(ctx.db, redacted, SUPPORT_PURPOSE, ctx.sender, ctx.now)
+        if counted is None:
+            return
+        need = need_of_message(ctx.db, counted.target_event_id, ctx.room_id)
+        if need is None or need.status not in (OPEN, PLANNED):
+            return
+        removed = withdraw_vote(ctx.db, need.id, ctx.sender)
+        message = ctx.render("formation/retrait", need=_reload(ctx, need), removed=removed)
+        ctx.post(message, dm_user=ctx.sender, slot=REACTION_SLOT)
 
 
 def _reload(ctx: Context, need: TrainingNeed) -> TrainingNeed:

@@ -115,7 +115,7 @@ async def open_weekly(ctx: Context, spec: WeeklySlot) -> None:
         starts, skipped = occurrence_plan(spec, ctx.establishment, ctx.now)
         store.add_occurrences(ctx.db, series, starts)
     slots = store.upcoming_slots(ctx.db, ctx.establishment.id, ctx.now, ctx.now + GENERATED_AHEAD)
-    await ctx.reply(
+    await ctx.announce(
         "permanence/ouverte",
         spec=spec,
         slots=[s for s in slots if s.series_id == series.id],

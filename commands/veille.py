@@ -84,7 +84,7 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
     except store.DuplicateLink as duplicate:  # someone shared it while the page loaded
         await ctx.reply("veille/doublon", item=duplicate.existing, is_anonymous=is_anonymous)
         return
-    await ctx.reply("veille/ajoute", item=item, error=fetched.error, is_anonymous=is_anonymous)
+    await ctx.announce("veille/ajoute", item=item, error=fetched.error, is_anonymous=is_anonymous)
 
 
 @share.sub(

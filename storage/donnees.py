@@ -68,6 +68,10 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Votre nom d'affichage et votre rôle dans l'établissement"),
     PersonalColumn("inbox", "sender", "delete", "received_at", ("body",), transient=True),
     PersonalColumn("handled_events", "sender", "delete", "handled_at", transient=True),
+    # Which reaction did what: kept so that it counts once; the vote itself is exported.
+    PersonalColumn("counted_reactions", "sender", "delete", "counted_at", transient=True),
+    PersonalColumn("direct_choices", "user_id", "delete", "chosen_at",
+                   label="L'établissement choisi pour vos messages privés au bot"),
     PersonalColumn("outbox", "dm_user", "delete", "created_at", ("body", "html"),
                    label="Messages privés que le bot vous a adressés",
                    exported_where=NOT_AN_EXPORT),
@@ -125,6 +129,7 @@ PERSONAL_DATA: list[PersonalColumn] = [
 # (``outbox.data``), its HTML copy or transaction ids.
 EXPORTED: dict[str, tuple[str, ...]] = {
     "members": ("establishment_id", "user_id", "role", "display_name", "first_seen"),
+    "direct_choices": ("user_id", "establishment_id", "chosen_at"),
     "outbox": ("establishment_id", "body", "filename", "created_at", "sent_at", "failed_at"),
     "permanence_series": ("id", "establishment_id", "weekday", "start_time", "duration_minutes",
                           "capacity", "place", "opened_by", "opened_at", "stopped_at"),
@@ -163,6 +168,9 @@ NOT_WORDS: dict[str, tuple[str, ...]] = {
     "members": ("establishment_id", "role", "first_seen"),
     "inbox": ("event_id", "room_id", "received_at"),  # deleted with the row
     "handled_events": ("event_id", "room_id", "handled_at"),  # deleted with the row
+    "counted_reactions": ("event_id", "room_id", "target_event_id", "purpose", "counted_at",
+                          "withdrawn_at"),  # deleted with the row
+    "direct_choices": ("establishment_id", "chosen_at"),
     "outbox": ("establishment_id", "room_id", "txn_id", "filename", "mimetype", "created_at",
                "sent_at", "event_id", "failed_at", "failure_code", "failure", "slot"),
     "permanence_series": ("establishment_id", "start_time", "place", "opened_at",

@@ -70,6 +70,21 @@ class Context:
     sent: int = 0
     # Set by !oublie-moi confirmer: the command's own event is not kept in their name.
     sender_forgotten: bool = False
+    # The establishment's room, when the command came in a private room with the bot
+    # (None: the command was typed in the establishment's room itself).
+    shared_room_id: str | None = None
+    # In a private room: the establishments whose rooms the sender is a member of.
+    choices: tuple[Establishment, ...] = ()
+
+    @property
+    def in_private(self) -> bool:
+        """Whether the command came in a private room with the bot."""
+        return self.shared_room_id is not None and self.shared_room_id != self.room_id
+
+    @property
+    def room_for_all(self) -> str:
+        """The establishment's room, where what everyone must see is posted."""
+        return self.shared_room_id or self.room_id
 
     @property
     def prefix(self) -> str:
@@ -116,14 +131,27 @@ class Context:
         """Render a template with the common values (establishment, now, prefix)."""
         return render_for(self, template, mentions, **values)
 
-    async def reply(self, template: str, mentions: Iterable[str] = (), **values) -> None:
-        """Answer the command in its room, as a reply, with a rendered template."""
-        await self.send(self.render(template, mentions, **values))
+    async def reply(self, template: str, mentions: Iterable[str] = (), **values) -> str | None:
+        """Answer the command in its room, as a reply, with a rendered template; its event id."""
+        return await self.send(self.render(template, mentions, **values))
 
-    async def send(self, message: Message, room_id: str | None = None) -> None:
+    async def announce(self, template: str, mentions: Iterable[str] = (), **values) -> str | None:
+        """Answer where the establishment's room sees it; the event id of the room's copy.
+
+        A command typed in a private room is answered there too, and its result
+        (a planned session, a shared link) still goes to the establishment's room.
+        """
+        message = self.render(template, mentions, **values)
+        if not self.in_private:
+            return await self.send(message)
+        posted = await self.send(message, room_id=self.room_for_all)
+        await self.send(message)
+        return posted
+
+    async def send(self, message: Message, room_id: str | None = None) -> str | None:
         """Send an already rendered message (to the command's room unless told)."""
         in_room = room_id is None or room_id == self.room_id
-        await self.messenger.send_message(
+        return await self.messenger.send_message(
             room_id or self.room_id,
             message,
             reply_to=self.event_id if in_room else None,
@@ -153,7 +181,7 @@ class Context:
     def post(
         self, message: Message, *, dm_user: str | None = None, slot: str | None = None
     ) -> None:
-        """Queue a message to the room (or a user's direct room) in the current transaction.
+        """Queue a message to the establishment's room (or a user's direct room) with the change.
 
         For notices a command owes to other people (a waitlist promotion, a closed
         slot): queued with the change that causes them, sent right after the command.
@@ -162,7 +190,7 @@ class Context:
         queue_message(
             self.db,
             establishment_id=self.establishment.id,
-            room_id=None if dm_user else self.room_id,
+            room_id=None if dm_user else self.room_for_all,
             dm_user=dm_user,
             body=message.body,
             html=message.html,
@@ -173,9 +201,9 @@ class Context:
         )
 
     async def send_event(self, event_type: str, content: dict) -> str | None:
-        """Send a raw event (a poll, say) to the command's room; returns its event id."""
+        """Send a raw event (a poll, say) to the establishment's room; returns its event id."""
         return await self.messenger.send_event(
-            self.room_id, event_type, content, txn_id=self._next_txn()
+            self.room_for_all, event_type, content, txn_id=self._next_txn()
         )
 
     async def send_file(self, filename: str, data: bytes, mimetype: str, room_id=None) -> None:

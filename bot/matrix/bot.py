@@ -27,6 +27,7 @@ from bot.matrix.rooms import Rooms
 from bot.matrix.sender import Pacing, Sender
 from bot.matrix.session import Session
 from bot.matrix.sync import SyncLoop
+from bot.matrix.welcome import Welcome
 
 
 class Connection:
@@ -94,6 +95,9 @@ class MatrixBot:
             scheduler=scheduler,
             lifecycle=self.lifecycle,
             supervisor=connection.supervisor,
+            welcome=Welcome(
+                connection.db, connection.config, self.rooms, renderer, connection.clock
+            ),
         )
 
     async def login(self) -> AsyncClient:

@@ -6,6 +6,10 @@ After a crash the inbox is answered on start, once. Commands of one sender in
 one room run in order; everyone else's run beside them. Each person has a
 budget of commands a minute (``bot.commands_per_minute``). Listeners see the
 other events of served rooms (poll answers, say).
+
+A command typed in a private room with the bot acts for the establishment whose
+room the sender is a member of (the one they chose with ``!etablissement`` if
+several), with the same role; anyone else gets one sentence.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from bot.matrix.lifecycle import HANDLED_RETENTION, PRUNE_EVERY, Chore, Lifecycl
 from bot.matrix.outbox import OutboxPump
 from bot.matrix.rooms import Rooms
 from bot.matrix.session import Session
+from storage import direct as direct_store
 from storage import establishments as establishment_store
 from storage import inbox as inbox_store
 
@@ -37,6 +42,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 log = logging.getLogger(__name__)
+
+# The command a member of several establishments' rooms chooses with, in private.
+CHOICE_COMMAND = "etablissement"
 
 
 @dataclass(eq=False)
@@ -106,13 +114,16 @@ class Inbox:
         # everyone else's run beside them.
         lane = self._lanes.setdefault((item.room_id, item.sender), asyncio.Lock())
         async with lane:
-            establishment = self.rooms.served.get(item.room_id)
-            if establishment is None:
+            now = self.clock()
+            try:
+                ctx = await self._context_of(item, now)
+            except Exception:
+                log.exception("could not answer %s in %s", item.event_id, item.room_id)
+                ctx = None
+            if ctx is None:
                 inbox_store.mark_handled(self.db, item, self.clock())
                 return
-            now = self.clock()
-            ctx = self.context(item.room_id, item.sender, item.event_id, now)
-            role = ctx.role
+            establishment, role = ctx.establishment, ctx.role
             try:
                 outcome = await self.dispatcher.handle(ctx, item.body)
                 # Only a recognised command makes a member: typing « !Bonjour » or
@@ -127,8 +138,45 @@ class Inbox:
         if ctx.sent:
             self.outbox.request_flush()
 
+    async def _context_of(self, item: inbox_store.InboxItem, now: datetime) -> Context | None:
+        """The context of a command in a served room or a private one; None if not ours."""
+        if item.room_id in self.rooms.served:
+            return self.context(item.room_id, item.sender, item.event_id, now)
+        if not await self.rooms.is_private(item.room_id):
+            return None
+        choices = await self.rooms.establishments_of(item.sender)
+        if not choices:
+            await self._answer_privately(item, "prive/inconnu")
+            return None
+        self.rooms.note_private_room(item.sender, item.room_id)
+        chosen = direct_store.chosen_establishment(self.db, item.sender)
+        establishment = next((e for e in choices if e.id == chosen), None)
+        if establishment is None and len(choices) == 1:
+            establishment = choices[0]
+        if establishment is None:
+            if not self._is_choice(item.body):
+                await self._answer_privately(item, "prive/choisir", choices=choices)
+                return None
+            establishment = choices[0]  # !etablissement itself reads ctx.choices
+        ctx = self.context(item.room_id, item.sender, item.event_id, now, establishment)
+        ctx.shared_room_id = self.rooms.room_of(establishment.id)
+        ctx.choices = tuple(choices)
+        return ctx
+
+    def _is_choice(self, body: str) -> bool:
+        words = body.strip()[len(self.config.bot.prefix) :].split(maxsplit=1)
+        spec = self.registry.find(words[0]) if words else None
+        return spec is not None and spec.name == CHOICE_COMMAND
+
+    async def _answer_privately(self, item: inbox_store.InboxItem, template: str, **values):
+        message = self.renderer.render(template, prefix=self.config.bot.prefix, **values)
+        await self.messenger.send_message(
+            item.room_id, message, reply_to=item.event_id, txn_id=f"rupn-{item.event_id}-1"
+        )
+
     def _remember_member(self, establishment, item, role, now) -> None:
-        room = self.session.client.rooms.get(item.room_id)
+        room_id = self.rooms.room_of(establishment.id) or item.room_id
+        room = self.session.client.rooms.get(room_id)
         name = room.user_name(item.sender) if room else None
         stored_role = role.value if role.value != "admin" else "teacher"
         establishment_store.record_member(
@@ -136,20 +184,31 @@ class Inbox:
         )
 
     async def notify_listeners(self, room_id: str, events: list) -> None:
-        """Hand each event to the listeners of its type; one failing stops no other."""
+        """Hand each event to the listeners of its type; one failing stops no other.
+
+        What they queue (a private answer to a reaction) is sent right after.
+        """
         listeners = self.registry.listeners
+        queued = 0
         for event in events:
             source = getattr(event, "source", None) or {}
+            if getattr(event, "sender", None) == self.session.client.user_id:
+                continue  # the bot's own reactions and redactions are not answers
             for item in listeners.get(source.get("type", ""), ()):
                 ctx = self.context(room_id, event.sender, event.event_id, self.clock())
                 try:
                     await item.handler(ctx, source)
                 except Exception:
                     log.exception("listener for %s failed on %s", source["type"], event.event_id)
+                queued += ctx.sent
+        if queued:
+            self.outbox.request_flush()
 
-    def context(self, room_id: str, sender: str, event_id: str, now: datetime) -> Context:
-        """What a handler gets for an event of a served room."""
-        establishment = self.rooms.served[room_id]
+    def context(
+        self, room_id: str, sender: str, event_id: str, now: datetime, establishment=None
+    ) -> Context:
+        """What a handler gets for an event of a served room (or for ``establishment``)."""
+        establishment = establishment or self.rooms.served[room_id]
         return Context(
             sender=sender,
             role=role_of(establishment, self.config, sender),

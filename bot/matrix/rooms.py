@@ -8,7 +8,10 @@
   state, which is loaded when a room is first needed (a full-state sync of
   hundreds of rooms was most of the start-up).
 - An invitation is accepted only to a served room and from someone allowed to invite.
-- A direct room is created once per person, encrypted, and reused.
+- A direct room is created once per person, encrypted, and reused. Anyone may
+  open one with the bot: a room of two, not an establishment's, is private.
+- Who belongs to which establishment, for a private message, is read from the
+  joined members of the establishments' rooms (loaded once per room).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 from nio import (
     Event,
     InviteMemberEvent,
+    JoinedMembersResponse,
     JoinedRoomsResponse,
     JoinError,
     MatrixRoom,
@@ -38,6 +42,9 @@ from storage import establishments as establishment_store
 from storage import inbox
 
 log = logging.getLogger(__name__)
+
+# Member lists asked of the homeserver at once when a private message first needs them.
+MEMBER_LISTS_AT_ONCE = 8
 
 
 class RoomUnavailable(RuntimeError):
@@ -162,7 +169,12 @@ class Rooms:
                 None,
             )
             establishment = self.served.get(room_id)
-            if establishment and inviter and self.may_invite(inviter, establishment):
+            if establishment is None and inviter and _invited_as_direct(info, self.client.user_id):
+                # Someone opens a private room with the bot: whether they may use it is
+                # decided when they write (members of an establishment's room only).
+                await self.client.join(room_id)
+                log.info("joined a private room %s opened by %s", room_id, inviter)
+            elif establishment and inviter and self.may_invite(inviter, establishment):
                 await self.client.join(room_id)
                 self._joined_on_invite.add(room_id)
                 log.info("joined %s on invitation from %s", room_id, inviter)
@@ -216,3 +228,68 @@ class Rooms:
                 self._synced.wait_for(lambda: resp.room_id in self.client.rooms), 30
             )
         return resp.room_id
+
+    async def is_private(self, room_id: str) -> bool:
+        """Whether a room is a private one with the bot: not served, two members at most."""
+        if room_id in self.served:
+            return False
+        try:
+            room = await self.with_state(room_id)
+        except RoomUnavailable as unavailable:
+            log.warning("%s", unavailable)
+            return False
+        return room is not None and 0 < room.member_count <= 2
+
+    async def establishments_of(self, user_id: str) -> list[Establishment]:
+        """The establishments whose room the person has joined, in the config's order.
+
+        The first time, each room's members are asked of the homeserver, a few
+        rooms at a time: hundreds of rooms one after the other kept the first
+        private command waiting.
+        """
+        gate = asyncio.Semaphore(MEMBER_LISTS_AT_ONCE)
+
+        async def joined(room_id: str) -> bool:
+            async with gate:
+                return await self._has_joined(room_id, user_id)
+
+        served = list(self.served.items())
+        answers = await asyncio.gather(*(joined(room_id) for room_id, _ in served))
+        found = [e for (_, e), yes in zip(served, answers, strict=True) if yes]
+        order = {e.id: n for n, e in enumerate(self.config.establishments)}
+        return sorted(found, key=lambda e: order.get(e.id, 0))
+
+    def note_private_room(self, user_id: str, room_id: str) -> None:
+        """The private room someone writes from is where the bot's private messages go."""
+        key = f"dm:{user_id}"
+        if inbox.get_state(self.db, key) != room_id:
+            inbox.set_state(self.db, key, room_id)
+
+    async def _has_joined(self, room_id: str, user_id: str) -> bool:
+        try:
+            room = await self.with_state(room_id)
+        except RoomUnavailable as unavailable:
+            log.warning("%s", unavailable)
+            return False
+        if room is None:
+            return False
+        if not room.members_synced:
+            # Members are lazy-loaded by the sync: the full list is asked once, and
+            # later syncs keep it up to date.
+            resp = await self.client.joined_members(room_id)
+            if not isinstance(resp, JoinedMembersResponse):
+                log.warning("cannot list the members of %s (%s)", room_id, resp)
+                return False
+        user = room.users.get(user_id)
+        return user is not None and not user.invited
+
+
+def _invited_as_direct(info, bot_id: str) -> bool:
+    """Whether an invitation is to a direct room (``is_direct`` on the bot's invite)."""
+    return any(
+        isinstance(e, InviteMemberEvent)
+        and e.state_key == bot_id
+        and e.membership == "invite"
+        and (e.content or {}).get("is_direct") is True
+        for e in info.invite_state
+    )

@@ -9,6 +9,7 @@
 - Once the first sync is in, the bot joins its rooms, answers what a previous
   run left, starts the scheduler and tells its supervisor it is ready; every
   sync, even a failed one, feeds the watchdog.
+- A served room the bot has just joined is greeted once, ever (``welcome``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.matrix.lifecycle import Lifecycle, Supervisor
 from bot.matrix.outbox import OutboxPump
 from bot.matrix.rooms import Rooms
 from bot.matrix.session import MAX_BACKOFF_S, BotClient, Session, exchange_keys
+from bot.matrix.welcome import Welcome
 from storage import inbox as inbox_store
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class SyncLoop:
     scheduler: Scheduler | None
     lifecycle: Lifecycle
     supervisor: Supervisor
+    welcome: Welcome | None = None
     # Set once the first sync is taken in.
     ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
@@ -93,6 +96,9 @@ class SyncLoop:
                 client.note_reachable()
             backoff = 1.0
             await self._on_sync(resp, token, skip_timeline=first_ever)
+            greeted = self.welcome.greet_new_rooms() if self.welcome else 0
+            if greeted and not starting:
+                self.outbox.request_flush()
             if starting:
                 await self.rooms.join_configured()
                 self.inbox.answer_pending()
@@ -112,12 +118,16 @@ class SyncLoop:
         await self.rooms.answer_invites(resp)
         items = []
         for room_id, info in resp.rooms.join.items():
-            if room_id not in self.rooms.served or skip_timeline:
+            if skip_timeline:
                 continue  # first ever start: history is not ours to answer
+            served = room_id in self.rooms.served
+            if not served and not await self.rooms.is_private(room_id):
+                continue
             events = list(info.timeline.events)
             if info.timeline.limited and since:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
-            await self.inbox.notify_listeners(room_id, events)
+            if served:
+                await self.inbox.notify_listeners(room_id, events)
             items += [item for event in events if (item := self.inbox.command_of(room_id, event))]
         for item in self.inbox.accept(items, resp.next_batch):
             self.inbox.spawn(item)

@@ -89,6 +89,26 @@ def _need_by_id(db: sqlite_utils.Database, need_id: int) -> TrainingNeed:
     return _need(db.execute(_NEED_SELECT + " WHERE n.id = ?", (need_id,)).fetchone())
 
 
+def remember_need_message(
+    db: sqlite_utils.Database, need_id: int, event_id: str, room_id: str
+) -> None:
+    """Note that the bot's message ``event_id`` announced the need (a 👍 on it supports it)."""
+    db.execute(
+        "INSERT OR IGNORE INTO training_need_messages (event_id, need_id, room_id)"
+        " VALUES (?, ?, ?)",
+        (event_id, need_id, room_id),
+    )
+
+
+def need_of_message(db: sqlite_utils.Database, event_id: str, room_id: str) -> TrainingNeed | None:
+    """The need a message of the bot in that room announced, or None."""
+    row = db.execute(
+        "SELECT need_id FROM training_need_messages WHERE event_id = ? AND room_id = ?",
+        (event_id, room_id),
+    ).fetchone()
+    return _need_by_id(db, row[0]) if row else None
+
+
 def find_need(db: sqlite_utils.Database, establishment_id: str, number: int) -> TrainingNeed | None:
     """The need with this number in the establishment, or None."""
     row = db.execute(

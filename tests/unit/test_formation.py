@@ -125,7 +125,8 @@ async def test_a_need_gets_a_number_and_suggested_tags(chat):
     assert reply.body.splitlines() == [
         "C'est noté : **besoin n° 1** « Créer des capsules vidéo avec mes élèves ».",
         "Thèmes : Création de contenus (proposés d'après vos mots).",
-        "Les collègues intéressés peuvent le soutenir avec `!formation +1 1`.",
+        "Les collègues intéressés peuvent le soutenir en réagissant 👍 à ce message, ou avec "
+        "`!formation +1 1`.",
     ]
     need = find_need(chat.db, "clg-test", 1)
     assert need.author == TEACHER and need.votes == 1 and need.tags == ("creation-contenus",)
