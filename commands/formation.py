@@ -198,6 +198,7 @@ async def plan(
     await ctx.reply(
         "formation/planifie",
         mentions=people,
+        alert=bool(people),
         need=need,
         label=label,
         place=place,

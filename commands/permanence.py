@@ -76,7 +76,8 @@ async def cancel(ctx: Context, slot: SlotRef) -> None:
                     mentions=[promoted],
                     user=promoted,
                     slot=target,
-                )
+                ),
+                alert=True,
             )
     await ctx.reply("permanence/annule", slot=target)
 
@@ -141,7 +142,8 @@ async def close(ctx: Context, slot: SlotRef) -> None:
                     mentions=people,
                     people=people,
                     slot=target,
-                )
+                ),
+                alert=True,
             )
     await ctx.reply("permanence/fermee", slot=target, told=len(people))
 
@@ -279,7 +281,7 @@ def remind_booked_people(ctx: JobContext) -> None:
                 people=people,
                 slot=slot,
             )
-            ctx.post(message, key=key)
+            ctx.post(message, key=key, alert=True)
 
 
 @newsletter_section("permanence", order=20)

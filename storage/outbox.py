@@ -36,6 +36,8 @@ class OutgoingMessage:
     txn_id: str
     filename: str | None = None
     mimetype: str | None = None
+    # Meant to alert someone: sent so that it rings (see ``queue_message``).
+    alert: bool = False
 
 
 def queue_message(
@@ -51,6 +53,7 @@ def queue_message(
     dm_user: str | None = None,
     file: tuple[str, str, bytes] | None = None,
     slot: str | None = None,
+    alert: bool = False,
 ) -> None:
     """Queue a message; a second queueing with the same txn_id is ignored.
 
@@ -58,7 +61,9 @@ def queue_message(
     to the establishment's room. ``file`` (name, mimetype, bytes) makes it an
     upload, with ``body`` as its caption. A message in a ``slot`` replaces the
     one still waiting in that slot for the same person: what someone asks again
-    and again while away (their data export) waits once, the latest.
+    and again while away (their data export) waits once, the latest. An ``alert``
+    (a reminder, a promotion, a closed slot) is sent so that the people it
+    mentions are notified; every direct message the bot starts is one.
     """
     filename, mimetype, data = file or (None, None, None)
     if slot is not None:
@@ -67,8 +72,8 @@ def queue_message(
         )
     db.execute(
         "INSERT OR IGNORE INTO outbox (establishment_id, room_id, dm_user, body, html, mentions,"
-        " txn_id, filename, mimetype, data, created_at, slot)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " txn_id, filename, mimetype, data, created_at, slot, alert)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             establishment_id,
             room_id,
@@ -82,6 +87,7 @@ def queue_message(
             data,
             to_stamp(now),
             slot,
+            int(alert or dm_user is not None),
         ),
     )
 
@@ -109,12 +115,15 @@ def unsent_messages(
     marks = ", ".join("?" * len(skipped))
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
-        f" mimetype FROM outbox WHERE {WAITING} AND id > ?"
+        f" mimetype, alert FROM outbox WHERE {WAITING} AND id > ?"
         + (f" AND (dm_user IS NULL OR dm_user NOT IN ({marks}))" if skipped else "")
         + " ORDER BY id LIMIT ?",
         (after_id, *skipped, limit),
     ).fetchall()
-    return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:]) for row in rows]
+    return [
+        OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:10], alert=bool(row[10]))
+        for row in rows
+    ]
 
 
 def waiting_recipients(db: sqlite_utils.Database) -> list[str]:

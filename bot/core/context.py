@@ -31,6 +31,7 @@ class Messenger(Protocol):
         *,
         reply_to: str | None = None,
         txn_id: str | None = None,
+        alert: bool = False,
     ) -> str | None: ...
 
     async def send_file(
@@ -116,11 +117,19 @@ class Context:
         """Render a template with the common values (establishment, now, prefix)."""
         return render_for(self, template, mentions, **values)
 
-    async def reply(self, template: str, mentions: Iterable[str] = (), **values) -> None:
-        """Answer the command in its room, as a reply, with a rendered template."""
-        await self.send(self.render(template, mentions, **values))
+    async def reply(
+        self, template: str, mentions: Iterable[str] = (), *, alert: bool = False, **values
+    ) -> None:
+        """Answer the command in its room, as a reply, with a rendered template.
 
-    async def send(self, message: Message, room_id: str | None = None) -> None:
+        A reply is a notice, which rings for nobody; an ``alert`` (a session
+        planned for the people it mentions) rings for them.
+        """
+        await self.send(self.render(template, mentions, **values), alert=alert)
+
+    async def send(
+        self, message: Message, room_id: str | None = None, *, alert: bool = False
+    ) -> None:
         """Send an already rendered message (to the command's room unless told)."""
         in_room = room_id is None or room_id == self.room_id
         await self.messenger.send_message(
@@ -128,6 +137,7 @@ class Context:
             message,
             reply_to=self.event_id if in_room else None,
             txn_id=self._next_txn(),
+            alert=alert,
         )
 
     def post_file(
@@ -151,13 +161,19 @@ class Context:
         )
 
     def post(
-        self, message: Message, *, dm_user: str | None = None, slot: str | None = None
+        self,
+        message: Message,
+        *,
+        dm_user: str | None = None,
+        slot: str | None = None,
+        alert: bool = False,
     ) -> None:
         """Queue a message to the room (or a user's direct room) in the current transaction.
 
         For notices a command owes to other people (a waitlist promotion, a closed
         slot): queued with the change that causes them, sent right after the command.
         A direct message in a ``slot`` replaces the one of that slot still waiting.
+        An ``alert`` rings for the people it mentions; a direct message always rings.
         """
         queue_message(
             self.db,
@@ -170,6 +186,7 @@ class Context:
             txn_id=self._next_txn(),
             now=self.now,
             slot=slot,
+            alert=alert,
         )
 
     async def send_event(self, event_type: str, content: dict) -> str | None:

@@ -155,11 +155,15 @@ class JobContext:
         """Render a template with the common values."""
         return render_for(self, template, mentions, **values)
 
-    def post(self, message: Message, key: str, *, dm_user: str | None = None) -> None:
+    def post(
+        self, message: Message, key: str, *, dm_user: str | None = None, alert: bool = False
+    ) -> None:
         """Queue a message for the establishment's room, or a user's direct room.
 
         ``key`` names this message within the job (e.g. the period and recipient):
         it makes the transaction id, so the same decision is never sent twice.
+        An ``alert`` (a reminder) rings for the people it mentions; a direct
+        message always rings.
         """
         self.posted += 1
         outbox.queue_message(
@@ -172,6 +176,7 @@ class JobContext:
             mentions=message.mentions,
             txn_id=f"rupn-job-{self.job}-{self.establishment.id}-{key}",
             now=self.now,
+            alert=alert,
         )
 
 

@@ -216,7 +216,7 @@ class OutboxPump:
             else:
                 rendered = Message(message.body, message.html, message.mentions)
                 event_id = await self.sender.deliver_message(
-                    room_id, rendered, txn_id=message.txn_id
+                    room_id, rendered, txn_id=message.txn_id, alert=message.alert
                 )
         except SendFailure as failure:
             if failure.permanent:
