@@ -53,7 +53,11 @@ async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | 
     if target.starts_at <= ctx.now:
         raise CommandError("Cette permanence numérique a déjà commencé.")
     outcome = store.book_slot(ctx.db, target.id, ctx.sender, subject and subject[:200], ctx.now)
-    await ctx.reply(f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome)
+    at = reminder_time(ctx.establishment, target.starts_at, ctx.now)
+    reminder = reminder_note(at, target.starts_at, ctx.now)
+    await ctx.reply(
+        f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome, reminder=reminder
+    )
 
 
 @list_slots.sub(
@@ -267,11 +271,49 @@ def extend_calendar(ctx: JobContext) -> None:
         store.add_occurrences(ctx.db, series, starts)
 
 
+# How much earlier than ``reminder_hours`` quiet hours may move a reminder: one
+# due at Monday dawn goes on Saturday evening.
+QUIET_SHIFT = timedelta(days=3)
+
+
+def reminder_time(establishment: Establishment, starts_at: datetime, now: datetime):
+    """When the reminder of a slot leaves, seen at ``now``; None if not before it starts.
+
+    Due ``reminder_hours`` before the slot, moved back out of quiet hours: a
+    reminder due at 6:00 for an 8:00 slot goes at 19:30 the evening before.
+    """
+    tz = establishment.tz
+    due = (starts_at - timedelta(hours=establishment.reminder_hours)).astimezone(tz)
+    at = establishment.sending_window.sending_time(due, now.astimezone(tz))
+    return at if at < starts_at else None
+
+
+def reminder_note(at: datetime | None, starts_at: datetime, now: datetime) -> str:
+    """What the booking reply says of the reminder: when it will come (none: nothing)."""
+    if at is None:
+        return ""
+    if at <= now + timedelta(minutes=1):
+        return "Je vous envoie un rappel dans un instant."
+    days_before = (starts_at.astimezone(at.tzinfo).date() - at.date()).days
+    clock = format_clock_fr(at)
+    if days_before == 0:
+        return f"Je vous le rappellerai le jour même à {clock}."
+    if days_before == 1:
+        return f"Je vous le rappellerai la veille à {clock}."
+    return f"Je vous le rappellerai le {format_date_fr(at)} à {clock}."
+
+
 @job("permanence-rappel", every=timedelta(minutes=1))
 def remind_booked_people(ctx: JobContext) -> None:
-    """Remind the people booked in a slot, once, ``reminder_hours`` before it starts."""
-    ahead = timedelta(hours=ctx.establishment.reminder_hours)
+    """Remind the people booked in a slot, once, ``reminder_hours`` before it starts,
+    never in quiet hours (see ``reminder_time``)."""
+    if not ctx.establishment.sending_window.contains(ctx.now):
+        return
+    ahead = timedelta(hours=ctx.establishment.reminder_hours) + QUIET_SHIFT
     for slot in store.slots_to_remind(ctx.db, ctx.establishment.id, ctx.now, ahead):
+        at = reminder_time(ctx.establishment, slot.starts_at, ctx.now)
+        if at is None or at > ctx.now:
+            continue
         key = f"creneau-{slot.id}"
         if ctx.claim(key):
             people = store.booked_people(ctx.db, slot.id)

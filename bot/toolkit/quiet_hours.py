@@ -60,10 +60,3 @@ class SendingWindow:
         """
         moved = self.latest_before(due)
         return moved if moved > now else self.next_opening(now)
-
-
-def format_clock_fr(moment: datetime | time) -> str:
-    """A time of day as French writes it: « 19 h 30 », « 8 h » on the hour."""
-    if moment.minute == 0:
-        return f"{moment.hour} h"
-    return f"{moment.hour} h {moment.minute:02d}"

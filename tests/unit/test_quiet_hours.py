@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, time
+import re
+from datetime import datetime, time, timedelta
 
 import pytest
 
 from bot.core.config import ConfigError, parse_config
-from bot.toolkit.quiet_hours import SendingWindow, format_clock_fr
-from tests.conftest import MINIMAL_CONFIG, PARIS
+from bot.core.scheduler import Scheduler
+from bot.toolkit.quiet_hours import SendingWindow
+from commands.permanence import remind_booked_people
+from storage.outbox import unsent_messages
+from tests.conftest import MINIMAL_CONFIG, PARIS, REFERENT, TEACHER
 
 WINDOW = SendingWindow()
 
@@ -46,11 +50,6 @@ def test_sundays_may_be_allowed():
     assert SendingWindow(sundays=True).latest_before(at(22, 15)) == at(22, 15)
 
 
-def test_times_read_as_french_writes_them():
-    assert format_clock_fr(at(24, 19, 30)) == "19 h 30"
-    assert format_clock_fr(time(8, 0)) == "8 h"
-
-
 def establishment_with(**settings) -> dict:
     raw = copy.deepcopy(MINIMAL_CONFIG)
     raw["establishment"][0].update(settings)
@@ -71,3 +70,64 @@ def test_bad_quiet_hours_are_named(tmp_path, value):
     with pytest.raises(ConfigError) as error:
         parse_config(establishment_with(quiet_hours=value), tmp_path)
     assert "quiet_hours" in str(error.value)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def reminders_sent_at(chat, moments: list[datetime]) -> list[datetime]:
+    """Run the reminder job at each moment (as every minute would); when it sent one."""
+    clock = Clock(moments[0])
+    scheduler = Scheduler([remind_booked_people], chat.config, chat.db, chat.renderer, clock)
+    school = chat.config.establishments[0]
+    sent = []
+    for moment in moments:
+        clock.now = moment
+        if await scheduler.run(remind_booked_people, school):
+            sent.append(moment)
+    return sent
+
+
+def every_quarter_hour(start: datetime, end: datetime) -> list[datetime]:
+    moments = [start]
+    while moments[-1] < end:
+        moments.append(moments[-1] + timedelta(minutes=15))
+    return moments
+
+
+async def test_a_reminder_due_at_6_for_an_8_oclock_slot_leaves_at_19_30_the_evening_before(chat):
+    await chat.say(REFERENT, "!permanence ouvrir mercredi 8h 2 places")
+    booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(24, 9))
+    assert re.search(r"Je vous le rappellerai la veille à 19\s?h\s?30\.", booked.body)
+    moments = every_quarter_hour(at(24, 9), at(25, 8))
+    assert await reminders_sent_at(chat, moments) == [at(24, 19, 30)]
+    (reminder,) = unsent_messages(chat.db)
+    assert reminder.alert and reminder.mentions == (TEACHER,)
+
+
+async def test_booked_after_19_30_the_reminder_waits_for_7_30(chat):
+    await chat.say(REFERENT, "!permanence ouvrir mercredi 8h 2 places")
+    booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(24, 21))
+    assert re.search(r"Je vous le rappellerai le jour même à 7\s?h\s?30\.", booked.body)
+    moments = every_quarter_hour(at(24, 21), at(25, 8))
+    assert await reminders_sent_at(chat, moments) == [at(25, 7, 30)]
+
+
+async def test_a_monday_morning_reminder_leaves_on_saturday_evening_not_sunday(chat):
+    await chat.say(REFERENT, "!permanence ouvrir lundi 8h 2 places")
+    booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(26, 9))
+    assert re.search(r"le samedi 28 novembre 2026 à 19\s?h\s?30\.", booked.body)
+    moments = every_quarter_hour(at(28, 9), at(30, 8))
+    assert await reminders_sent_at(chat, moments) == [at(28, 19, 30)]
+
+
+async def test_a_slot_within_reminder_hours_is_reminded_at_once(chat):
+    await chat.say(REFERENT, "!permanence ouvrir mardi 10h30 2 places")
+    booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(24, 9))
+    assert "Je vous envoie un rappel dans un instant." in booked.body
+    assert await reminders_sent_at(chat, [at(24, 9), at(24, 9, 1)]) == [at(24, 9)]
