@@ -54,6 +54,7 @@ def queue_message(
     file: tuple[str, str, bytes] | None = None,
     slot: str | None = None,
     alert: bool = False,
+    not_before: datetime | None = None,
 ) -> None:
     """Queue a message; a second queueing with the same txn_id is ignored.
 
@@ -63,7 +64,8 @@ def queue_message(
     one still waiting in that slot for the same person: what someone asks again
     and again while away (their data export) waits once, the latest. An ``alert``
     (a reminder, a promotion, a closed slot) is sent so that the people it
-    mentions are notified; every direct message the bot starts is one.
+    mentions are notified; every direct message the bot starts is one. A
+    message ``not_before`` an instant (quiet hours) is not sent before it.
     """
     filename, mimetype, data = file or (None, None, None)
     if slot is not None:
@@ -72,8 +74,8 @@ def queue_message(
         )
     db.execute(
         "INSERT OR IGNORE INTO outbox (establishment_id, room_id, dm_user, body, html, mentions,"
-        " txn_id, filename, mimetype, data, created_at, slot, alert)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " txn_id, filename, mimetype, data, created_at, slot, alert, not_before)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             establishment_id,
             room_id,
@@ -88,6 +90,7 @@ def queue_message(
             to_stamp(now),
             slot,
             int(alert or dm_user is not None),
+            to_stamp(not_before) if not_before else None,
         ),
     )
 
@@ -102,6 +105,7 @@ def unsent_messages(
     *,
     after_id: int = 0,
     skip_recipients: Collection[str] = (),
+    now: datetime | None = None,
 ) -> list[OutgoingMessage]:
     """Waiting messages, oldest first, from after ``after_id``; files without their bytes.
 
@@ -110,6 +114,7 @@ def unsent_messages(
     (who have not joined their direct room) are left unread, and so are the
     bytes of files (``file_data``). The next batch starts after the last id of
     this one, so messages left waiting are not read again in the same pass.
+    Given ``now``, messages held until later (quiet hours) are left too.
     """
     skipped = list(skip_recipients)
     marks = ", ".join("?" * len(skipped))
@@ -117,8 +122,9 @@ def unsent_messages(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
         f" mimetype, alert FROM outbox WHERE {WAITING} AND id > ?"
         + (f" AND (dm_user IS NULL OR dm_user NOT IN ({marks}))" if skipped else "")
+        + (" AND (not_before IS NULL OR not_before <= ?)" if now else "")
         + " ORDER BY id LIMIT ?",
-        (after_id, *skipped, limit),
+        (after_id, *skipped, *([to_stamp(now)] if now else []), limit),
     ).fetchall()
     return [
         OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:10], alert=bool(row[10]))

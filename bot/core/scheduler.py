@@ -163,8 +163,10 @@ class JobContext:
         ``key`` names this message within the job (e.g. the period and recipient):
         it makes the transaction id, so the same decision is never sent twice.
         An ``alert`` (a reminder) rings for the people it mentions; a direct
-        message always rings.
+        message always rings. Queued in quiet hours (a Sunday, a run caught up
+        at night), it waits for the establishment's sending window to open.
         """
+        window = self.establishment.sending_window
         self.posted += 1
         outbox.queue_message(
             self.db,
@@ -177,6 +179,7 @@ class JobContext:
             txn_id=f"rupn-job-{self.job}-{self.establishment.id}-{key}",
             now=self.now,
             alert=alert,
+            not_before=None if window.contains(self.now) else window.next_opening(self.now),
         )
 
 

@@ -15,6 +15,7 @@ room), not across the académie: one room that refuses the bot holds up no other
   académie has no sync to wake it), and other destinations go on meanwhile.
   A 429 holds everyone: the rate limit is the account's (``Pacing`` in ``sender``).
 - A direct message waits until its recipient has joined the direct room.
+- A scheduled message queued in quiet hours waits until its ``not_before``.
 
 Nobody waits for the pump: a flush under way goes on to what was queued meanwhile.
 """
@@ -145,7 +146,7 @@ class OutboxPump:
             pending: set[str] = set()  # destinations with something still to send
             after = 0
             while batch := outbox_store.unsent_messages(
-                self.db, after_id=after, skip_recipients=waiting
+                self.db, after_id=after, skip_recipients=waiting, now=self.clock()
             ):
                 for message in batch:
                     if self.lifecycle.stopping:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import copy
 import re
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from bot.core.config import ConfigError, parse_config
-from bot.core.scheduler import Scheduler
+from bot.core.render import Message
+from bot.core.scheduler import JobContext, Scheduler
+from bot.matrix.lifecycle import Lifecycle
+from bot.matrix.outbox import OutboxPump
 from bot.toolkit.quiet_hours import SendingWindow
+from commands.lettre import monthly_digest
 from commands.permanence import remind_booked_people
 from storage.outbox import unsent_messages
 from tests.conftest import MINIMAL_CONFIG, PARIS, REFERENT, TEACHER
@@ -131,3 +136,33 @@ async def test_a_slot_within_reminder_hours_is_reminded_at_once(chat):
     booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(24, 9))
     assert "Je vous envoie un rappel dans un instant." in booked.body
     assert await reminders_sent_at(chat, [at(24, 9), at(24, 9, 1)]) == [at(24, 9)]
+
+
+async def test_a_digest_due_on_a_sunday_waits_in_the_outbox_for_monday_7_30(chat):
+    sunday = datetime(2026, 11, 1, 8, 0, tzinfo=PARIS)
+    scheduler = Scheduler([monthly_digest], chat.config, chat.db, chat.renderer, Clock(sunday))
+    assert await scheduler.run(monthly_digest, chat.config.establishments[0]) == 1
+    assert unsent_messages(chat.db, now=sunday) == []
+    assert unsent_messages(chat.db, now=datetime(2026, 11, 2, 7, 29, tzinfo=PARIS)) == []
+    (digest,) = unsent_messages(chat.db, now=datetime(2026, 11, 2, 7, 30, tzinfo=PARIS))
+    assert digest.dm_user and digest.alert
+
+
+async def test_the_outbox_sends_a_held_message_only_once_its_time_has_come(chat):
+    sent = []
+
+    class Delivering:
+        async def deliver_message(self, room_id, message, *, txn_id=None, alert=False):
+            sent.append(message.body)
+            return f"$ev{len(sent)}"
+
+    late = datetime(2026, 11, 24, 21, 0, tzinfo=PARIS)
+    chat.db.execute("DELETE FROM outbox")
+    ctx = JobContext("essai", chat.config.establishments[0], late, late, chat.db, chat.config, None)
+    ctx.post(Message("lettre du soir", "lettre du soir"), key="soir")
+    clock = Clock(late)
+    rooms = SimpleNamespace(room_of=lambda establishment_id: "!salle:localhost")
+    pump = OutboxPump(chat.db, clock, Delivering(), rooms, Lifecycle())
+    assert await pump.flush() == 0 and sent == []
+    clock.now = datetime(2026, 11, 25, 7, 30, tzinfo=PARIS)
+    assert await pump.flush() == 1 and sent == ["lettre du soir"]
