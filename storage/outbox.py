@@ -118,13 +118,14 @@ def unsent_messages(
     """
     skipped = list(skip_recipients)
     marks = ", ".join("?" * len(skipped))
+    due, due_values = _due(now)
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
         f" mimetype, alert FROM outbox WHERE {WAITING} AND id > ?"
         + (f" AND (dm_user IS NULL OR dm_user NOT IN ({marks}))" if skipped else "")
-        + (" AND (not_before IS NULL OR not_before <= ?)" if now else "")
+        + due
         + " ORDER BY id LIMIT ?",
-        (after_id, *skipped, *([to_stamp(now)] if now else []), limit),
+        (after_id, *skipped, *due_values, limit),
     ).fetchall()
     return [
         OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:10], alert=bool(row[10]))
@@ -132,11 +133,20 @@ def unsent_messages(
     ]
 
 
-def waiting_recipients(db: sqlite_utils.Database) -> list[str]:
-    """People with direct messages not sent yet, in the order of their first one."""
+def _due(now: datetime | None) -> tuple[str, tuple]:
+    """The condition (and its value) leaving out messages held past ``now``."""
+    if now is None:
+        return "", ()
+    return " AND (not_before IS NULL OR not_before <= ?)", (to_stamp(now),)
+
+
+def waiting_recipients(db: sqlite_utils.Database, now: datetime | None = None) -> list[str]:
+    """People with direct messages not sent yet (due by ``now`` if given), first one first."""
+    due, values = _due(now)
     rows = db.execute(
-        f"SELECT dm_user FROM outbox WHERE {WAITING} AND dm_user IS NOT NULL"
-        " GROUP BY dm_user ORDER BY min(id)"
+        f"SELECT dm_user FROM outbox WHERE {WAITING} AND dm_user IS NOT NULL{due}"
+        " GROUP BY dm_user ORDER BY min(id)",
+        values,
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -175,9 +185,13 @@ def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int
     return sent.rowcount + failed.rowcount
 
 
-def has_unsent(db: sqlite_utils.Database) -> bool:
-    """Whether any queued message still waits to be sent."""
-    return db.execute(f"SELECT 1 FROM outbox WHERE {WAITING} LIMIT 1").fetchone() is not None
+def has_unsent(db: sqlite_utils.Database, now: datetime | None = None) -> bool:
+    """Whether any queued message still waits to be sent (and may go by ``now`` if given)."""
+    due, values = _due(now)
+    return (
+        db.execute(f"SELECT 1 FROM outbox WHERE {WAITING}{due} LIMIT 1", values).fetchone()
+        is not None
+    )
 
 
 def count_waiting(db: sqlite_utils.Database) -> int:

@@ -136,7 +136,7 @@ class OutboxPump:
             # Recipients who have not joined are checked once, and their messages
             # are not even read: some wait for days.
             direct_rooms, waiting = {}, set()
-            for user_id in outbox_store.waiting_recipients(self.db):
+            for user_id in outbox_store.waiting_recipients(self.db, self.clock()):
                 room_id = await self._joined_direct_room(user_id)
                 if room_id is None:
                     waiting.add(user_id)
@@ -298,7 +298,7 @@ class OutboxPump:
         if (
             self.backoff.due()
             or self._waiting_recipient_joined(resp)
-            or (overdue and outbox_store.has_unsent(self.db))
+            or (overdue and outbox_store.has_unsent(self.db, self.clock()))
         ):
             self.request_flush()
 
