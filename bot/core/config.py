@@ -432,6 +432,11 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
     if article is not None and article not in ARTICLES:
         c.problem(f"{p}.article", "expected one of " + ", ".join(repr(a) for a in ARTICLES))
     window = _sending_window(c, table, p)
+    for kind, at, weekday in (
+        ("newsletter", letter_time, day),
+        ("survey_reminder", survey_time, survey_day),
+    ):
+        _outside_quiet_hours(c, window, f"{p}.{kind}", at, weekday)
     c.unknown_keys(table, p)
     if not (eid and name and room and zone):
         return None
@@ -454,6 +459,20 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
         survey_reminder_time=survey_time,
         sending_window=window,
     )
+
+
+def _outside_quiet_hours(
+    c: _Checker, window: SendingWindow, path: str, at: str, weekday: str
+) -> None:
+    """A scheduled time must fall in the sending window: it would be held otherwise."""
+    if HHMM.match(at) and not window.opens <= time.fromisoformat(at) <= window.closes:
+        c.problem(
+            f"{path}_time",
+            f"{at} is in quiet hours: expected a time between"
+            f" {window.opens:%H:%M} and {window.closes:%H:%M}",
+        )
+    if weekday == "dimanche" and not window.sundays:
+        c.problem(f"{path}_day", "Sunday is quiet (quiet_sunday = true): expected another day")
 
 
 def _sending_window(c: _Checker, table: dict, p: str) -> SendingWindow:

@@ -70,6 +70,18 @@ def test_quiet_hours_are_configured_per_establishment(tmp_path):
     assert parse_config(MINIMAL_CONFIG, tmp_path).establishments[0].sending_window == WINDOW
 
 
+def test_a_newsletter_or_reminder_time_in_quiet_hours_is_refused(tmp_path):
+    raw = establishment_with(newsletter_time="20:00", survey_reminder_day="dimanche")
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, tmp_path)
+    assert "newsletter_time: 20:00 is in quiet hours: expected a time between 07:30 and 19:30" in (
+        str(error.value)
+    )
+    assert "survey_reminder_day: Sunday is quiet" in str(error.value)
+    allowed = establishment_with(newsletter_time="20:00", quiet_hours="21:00-07:00")
+    assert parse_config(allowed, tmp_path).establishments[0].newsletter_time == "20:00"
+
+
 @pytest.mark.parametrize("value", ["7:30-19:30", "19h30-7h30", "25:00-07:00"])
 def test_bad_quiet_hours_are_named(tmp_path, value):
     with pytest.raises(ConfigError) as error:
