@@ -300,7 +300,7 @@ def reminder_note(at: datetime | None, starts_at: datetime, now: datetime) -> st
         return f"Je vous le rappellerai le jour même à {clock}."
     if days_before == 1:
         return f"Je vous le rappellerai la veille à {clock}."
-    return f"Je vous le rappellerai le {format_date_fr(at)} à {clock}."
+    return f"Je vous le rappellerai le {format_datetime_fr(at)}."
 
 
 @job("permanence-rappel", every=timedelta(minutes=1))

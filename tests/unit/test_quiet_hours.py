@@ -138,7 +138,7 @@ async def test_booked_after_19_30_the_reminder_waits_for_7_30(chat):
 async def test_a_monday_morning_reminder_leaves_on_saturday_evening_not_sunday(chat):
     await chat.say(REFERENT, "!permanence ouvrir lundi 8h 2 places")
     booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(26, 9))
-    assert re.search(r"le samedi 28 novembre 2026 à 19\s?h\s?30\.", booked.body)
+    assert re.search(r"le samedi 28 novembre à 19\s?h\s?30\.", booked.body)
     moments = every_quarter_hour(at(28, 9), at(30, 8))
     assert await reminders_sent_at(chat, moments) == [at(28, 19, 30)]
 
