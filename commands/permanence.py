@@ -22,7 +22,7 @@ from bot.core.scheduler import JobContext, job
 from bot.toolkit import ics
 from bot.toolkit.calendar import holiday_name, is_school_day
 from bot.toolkit.dates import format_clock_fr, format_date_fr, format_datetime_fr
-from storage import bilan
+from storage import bilan, ledger
 from storage import permanence as store
 from storage.db import write_transaction
 
@@ -53,7 +53,8 @@ async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | 
     if target.starts_at <= ctx.now:
         raise CommandError("Cette permanence numérique a déjà commencé.")
     outcome = store.book_slot(ctx.db, target.id, ctx.sender, subject and subject[:200], ctx.now)
-    at = reminder_time(ctx.establishment, target.starts_at, ctx.now)
+    reminded = ledger.has_run(ctx.db, REMINDER_JOB, ctx.establishment.id, _reminder_key(target))
+    at = None if reminded else reminder_time(ctx.establishment, target.starts_at, ctx.now)
     reminder = reminder_note(at, target.starts_at, ctx.now)
     await ctx.reply(
         f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome, reminder=reminder
@@ -303,7 +304,15 @@ def reminder_note(at: datetime | None, starts_at: datetime, now: datetime) -> st
     return f"Je vous le rappellerai le {format_datetime_fr(at)}."
 
 
-@job("permanence-rappel", every=timedelta(minutes=1))
+# The reminder job, and its ledger period for a slot: reminded once, those booked then.
+REMINDER_JOB = "permanence-rappel"
+
+
+def _reminder_key(slot: store.Slot) -> str:
+    return f"creneau-{slot.id}"
+
+
+@job(REMINDER_JOB, every=timedelta(minutes=1))
 def remind_booked_people(ctx: JobContext) -> None:
     """Remind the people booked in a slot, once, ``reminder_hours`` before it starts,
     never in quiet hours (see ``reminder_time``)."""
@@ -314,7 +323,7 @@ def remind_booked_people(ctx: JobContext) -> None:
         at = reminder_time(ctx.establishment, slot.starts_at, ctx.now)
         if at is None or at > ctx.now:
             continue
-        key = f"creneau-{slot.id}"
+        key = _reminder_key(slot)
         if ctx.claim(key):
             people = store.booked_people(ctx.db, slot.id)
             message = ctx.render(

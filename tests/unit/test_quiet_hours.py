@@ -178,3 +178,11 @@ async def test_the_outbox_sends_a_held_message_only_once_its_time_has_come(chat)
     assert await pump.flush() == 0 and sent == []
     clock.now = datetime(2026, 11, 25, 7, 30, tzinfo=PARIS)
     assert await pump.flush() == 1 and sent == ["lettre du soir"]
+
+
+async def test_booked_after_the_reminder_went_no_reminder_is_promised(chat):
+    await chat.say(REFERENT, "!permanence ouvrir mercredi 8h 2 places")
+    await chat.say(TEACHER, "!permanence réserver 1", now=at(24, 9))
+    assert await reminders_sent_at(chat, [at(24, 19, 30)]) == [at(24, 19, 30)]
+    late = await chat.say("@prof2:localhost", "!permanence réserver 1", now=at(24, 21))
+    assert "vous avez une place" in late.body and "rappel" not in late.body
