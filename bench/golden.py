@@ -127,7 +127,7 @@ def open_bot(database: Path, count: int) -> Bot:
     recorded: list[Shown] = []
 
     class Messenger:
-        async def send_message(self, room_id, message, *, reply_to=None, txn_id=None):
+        async def send_message(self, room_id, message, *, reply_to=None, txn_id=None, alert=False):
             kind = "reply" if reply_to else "message"
             recorded.append(Shown(kind, room_id, message.body, message.html, message.mentions))
             return f"$golden-sent-{len(recorded)}"

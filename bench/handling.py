@@ -73,7 +73,7 @@ class RecordingTransport:
         self.sent += 1
         return f"$bench-sent-{self.sent}"
 
-    async def send_message(self, room_id, message, *, reply_to=None, txn_id=None):
+    async def send_message(self, room_id, message, *, reply_to=None, txn_id=None, alert=False):
         return self._note()
 
     async def send_file(self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None):

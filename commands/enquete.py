@@ -221,7 +221,7 @@ def remind(ctx: JobContext) -> None:
             people=people,
             last=survey.deadline - day == timedelta(days=1),
         )
-        ctx.post(message, key=f"{survey.id}-{day.isoformat()}")
+        ctx.post(message, key=f"{survey.id}-{day.isoformat()}", alert=True)
 
 
 # The reminder job's messages: their transaction ids name the survey (see ``remind``).

@@ -212,6 +212,7 @@ async def plan(
     await ctx.announce(
         "formation/planifie",
         mentions=people,
+        alert=bool(people),
         need=need,
         label=label,
         place=place,

@@ -22,7 +22,7 @@ from bot.core.scheduler import JobContext, job
 from bot.toolkit import ics
 from bot.toolkit.calendar import holiday_name, is_school_day
 from bot.toolkit.dates import format_clock_fr, format_date_fr, format_datetime_fr
-from storage import bilan
+from storage import bilan, ledger
 from storage import permanence as store
 from storage.db import write_transaction
 
@@ -53,7 +53,12 @@ async def book(ctx: Context, slot: SlotRef, subject: Annotated[Text, "sujet"] | 
     if target.starts_at <= ctx.now:
         raise CommandError("Cette permanence numérique a déjà commencé.")
     outcome = store.book_slot(ctx.db, target.id, ctx.sender, subject and subject[:200], ctx.now)
-    await ctx.reply(f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome)
+    reminded = ledger.has_run(ctx.db, REMINDER_JOB, ctx.establishment.id, _reminder_key(target))
+    at = None if reminded else reminder_time(ctx.establishment, target.starts_at, ctx.now)
+    reminder = reminder_note(at, target.starts_at, ctx.now)
+    await ctx.reply(
+        f"permanence/reserve_{outcome.status}", slot=target, outcome=outcome, reminder=reminder
+    )
 
 
 @list_slots.sub(
@@ -76,7 +81,8 @@ async def cancel(ctx: Context, slot: SlotRef) -> None:
                     mentions=[promoted],
                     user=promoted,
                     slot=target,
-                )
+                ),
+                alert=True,
             )
     await ctx.reply("permanence/annule", slot=target)
 
@@ -141,7 +147,8 @@ async def close(ctx: Context, slot: SlotRef) -> None:
                     mentions=people,
                     people=people,
                     slot=target,
-                )
+                ),
+                alert=True,
             )
     await ctx.reply("permanence/fermee", slot=target, told=len(people))
 
@@ -265,12 +272,58 @@ def extend_calendar(ctx: JobContext) -> None:
         store.add_occurrences(ctx.db, series, starts)
 
 
-@job("permanence-rappel", every=timedelta(minutes=1))
+# How much earlier than ``reminder_hours`` quiet hours may move a reminder: one
+# due at Monday dawn goes on Saturday evening.
+QUIET_SHIFT = timedelta(days=3)
+
+
+def reminder_time(establishment: Establishment, starts_at: datetime, now: datetime):
+    """When the reminder of a slot leaves, seen at ``now``; None if not before it starts.
+
+    Due ``reminder_hours`` before the slot, moved back out of quiet hours: a
+    reminder due at 6:00 for an 8:00 slot goes at 19:30 the evening before.
+    """
+    tz = establishment.tz
+    due = (starts_at - timedelta(hours=establishment.reminder_hours)).astimezone(tz)
+    at = establishment.sending_window.sending_time(due, now.astimezone(tz))
+    return at if at < starts_at else None
+
+
+def reminder_note(at: datetime | None, starts_at: datetime, now: datetime) -> str:
+    """What the booking reply says of the reminder: when it will come (none: nothing)."""
+    if at is None:
+        return ""
+    if at <= now + timedelta(minutes=1):
+        return "Je vous envoie un rappel dans un instant."
+    days_before = (starts_at.astimezone(at.tzinfo).date() - at.date()).days
+    clock = format_clock_fr(at)
+    if days_before == 0:
+        return f"Je vous le rappellerai le jour même à {clock}."
+    if days_before == 1:
+        return f"Je vous le rappellerai la veille à {clock}."
+    return f"Je vous le rappellerai le {format_datetime_fr(at)}."
+
+
+# The reminder job, and its ledger period for a slot: reminded once, those booked then.
+REMINDER_JOB = "permanence-rappel"
+
+
+def _reminder_key(slot: store.Slot) -> str:
+    return f"creneau-{slot.id}"
+
+
+@job(REMINDER_JOB, every=timedelta(minutes=1))
 def remind_booked_people(ctx: JobContext) -> None:
-    """Remind the people booked in a slot, once, ``reminder_hours`` before it starts."""
-    ahead = timedelta(hours=ctx.establishment.reminder_hours)
+    """Remind the people booked in a slot, once, ``reminder_hours`` before it starts,
+    never in quiet hours (see ``reminder_time``)."""
+    if not ctx.establishment.sending_window.contains(ctx.now):
+        return
+    ahead = timedelta(hours=ctx.establishment.reminder_hours) + QUIET_SHIFT
     for slot in store.slots_to_remind(ctx.db, ctx.establishment.id, ctx.now, ahead):
-        key = f"creneau-{slot.id}"
+        at = reminder_time(ctx.establishment, slot.starts_at, ctx.now)
+        if at is None or at > ctx.now:
+            continue
+        key = _reminder_key(slot)
         if ctx.claim(key):
             people = store.booked_people(ctx.db, slot.id)
             message = ctx.render(
@@ -279,7 +332,7 @@ def remind_booked_people(ctx: JobContext) -> None:
                 people=people,
                 slot=slot,
             )
-            ctx.post(message, key=key)
+            ctx.post(message, key=key, alert=True)
 
 
 @newsletter_section("permanence", order=20)

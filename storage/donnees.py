@@ -172,7 +172,8 @@ NOT_WORDS: dict[str, tuple[str, ...]] = {
                           "withdrawn_at"),  # deleted with the row
     "direct_choices": ("establishment_id", "chosen_at"),
     "outbox": ("establishment_id", "room_id", "txn_id", "filename", "mimetype", "created_at",
-               "sent_at", "event_id", "failed_at", "failure_code", "failure", "slot"),
+               "sent_at", "event_id", "failed_at", "failure_code", "failure", "slot",
+               "not_before"),
     "permanence_series": ("establishment_id", "start_time", "place", "opened_at",
                           "stopped_at"),
     "permanence_slots": ("establishment_id", "starts_at", "ends_at", "place", "cancelled_at"),

@@ -36,6 +36,8 @@ class OutgoingMessage:
     txn_id: str
     filename: str | None = None
     mimetype: str | None = None
+    # Meant to alert someone: sent so that it rings (see ``queue_message``).
+    alert: bool = False
 
 
 def queue_message(
@@ -51,6 +53,8 @@ def queue_message(
     dm_user: str | None = None,
     file: tuple[str, str, bytes] | None = None,
     slot: str | None = None,
+    alert: bool = False,
+    not_before: datetime | None = None,
 ) -> None:
     """Queue a message; a second queueing with the same txn_id is ignored.
 
@@ -58,7 +62,10 @@ def queue_message(
     to the establishment's room. ``file`` (name, mimetype, bytes) makes it an
     upload, with ``body`` as its caption. A message in a ``slot`` replaces the
     one still waiting in that slot for the same person: what someone asks again
-    and again while away (their data export) waits once, the latest.
+    and again while away (their data export) waits once, the latest. An ``alert``
+    (a reminder, a promotion, a closed slot) is sent so that the people it
+    mentions are notified; every direct message the bot starts is one. A
+    message ``not_before`` an instant (quiet hours) is not sent before it.
     """
     filename, mimetype, data = file or (None, None, None)
     if slot is not None:
@@ -67,8 +74,8 @@ def queue_message(
         )
     db.execute(
         "INSERT OR IGNORE INTO outbox (establishment_id, room_id, dm_user, body, html, mentions,"
-        " txn_id, filename, mimetype, data, created_at, slot)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " txn_id, filename, mimetype, data, created_at, slot, alert, not_before)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             establishment_id,
             room_id,
@@ -82,6 +89,8 @@ def queue_message(
             data,
             to_stamp(now),
             slot,
+            int(alert or dm_user is not None),
+            to_stamp(not_before) if not_before else None,
         ),
     )
 
@@ -96,6 +105,7 @@ def unsent_messages(
     *,
     after_id: int = 0,
     skip_recipients: Collection[str] = (),
+    now: datetime | None = None,
 ) -> list[OutgoingMessage]:
     """Waiting messages, oldest first, from after ``after_id``; files without their bytes.
 
@@ -104,24 +114,39 @@ def unsent_messages(
     (who have not joined their direct room) are left unread, and so are the
     bytes of files (``file_data``). The next batch starts after the last id of
     this one, so messages left waiting are not read again in the same pass.
+    Given ``now``, messages held until later (quiet hours) are left too.
     """
     skipped = list(skip_recipients)
     marks = ", ".join("?" * len(skipped))
+    due, due_values = _due(now)
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
-        f" mimetype FROM outbox WHERE {WAITING} AND id > ?"
+        f" mimetype, alert FROM outbox WHERE {WAITING} AND id > ?"
         + (f" AND (dm_user IS NULL OR dm_user NOT IN ({marks}))" if skipped else "")
+        + due
         + " ORDER BY id LIMIT ?",
-        (after_id, *skipped, limit),
+        (after_id, *skipped, *due_values, limit),
     ).fetchall()
-    return [OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:]) for row in rows]
+    return [
+        OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:10], alert=bool(row[10]))
+        for row in rows
+    ]
 
 
-def waiting_recipients(db: sqlite_utils.Database) -> list[str]:
-    """People with direct messages not sent yet, in the order of their first one."""
+def _due(now: datetime | None) -> tuple[str, tuple]:
+    """The condition (and its value) leaving out messages held past ``now``."""
+    if now is None:
+        return "", ()
+    return " AND (not_before IS NULL OR not_before <= ?)", (to_stamp(now),)
+
+
+def waiting_recipients(db: sqlite_utils.Database, now: datetime | None = None) -> list[str]:
+    """People with direct messages not sent yet (due by ``now`` if given), first one first."""
+    due, values = _due(now)
     rows = db.execute(
-        f"SELECT dm_user FROM outbox WHERE {WAITING} AND dm_user IS NOT NULL"
-        " GROUP BY dm_user ORDER BY min(id)"
+        f"SELECT dm_user FROM outbox WHERE {WAITING} AND dm_user IS NOT NULL{due}"
+        " GROUP BY dm_user ORDER BY min(id)",
+        values,
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -160,9 +185,13 @@ def prune_sent(db: sqlite_utils.Database, now: datetime, keep: timedelta) -> int
     return sent.rowcount + failed.rowcount
 
 
-def has_unsent(db: sqlite_utils.Database) -> bool:
-    """Whether any queued message still waits to be sent."""
-    return db.execute(f"SELECT 1 FROM outbox WHERE {WAITING} LIMIT 1").fetchone() is not None
+def has_unsent(db: sqlite_utils.Database, now: datetime | None = None) -> bool:
+    """Whether any queued message still waits to be sent (and may go by ``now`` if given)."""
+    due, values = _due(now)
+    return (
+        db.execute(f"SELECT 1 FROM outbox WHERE {WAITING}{due} LIMIT 1", values).fetchone()
+        is not None
+    )
 
 
 def count_waiting(db: sqlite_utils.Database) -> int:

@@ -55,6 +55,7 @@ class Sent:
     txn_id: str | None
     filename: str | None = None
     data: bytes | None = None
+    alert: bool = False
 
 
 @dataclass
@@ -63,9 +64,9 @@ class RecordingMessenger:
 
     sent: list[Sent] = field(default_factory=list)
 
-    async def send_message(self, room_id, message, *, reply_to=None, txn_id=None):
+    async def send_message(self, room_id, message, *, reply_to=None, txn_id=None, alert=False):
         read = Message(as_read(message.body), as_read(message.html), message.mentions)
-        self.sent.append(Sent(room_id, read, reply_to, txn_id))
+        self.sent.append(Sent(room_id, read, reply_to, txn_id, alert=alert))
         return f"$sent{len(self.sent)}"
 
     async def send_file(self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None):

@@ -15,12 +15,13 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.toolkit.names import ARTICLES
+from bot.toolkit.quiet_hours import SendingWindow
 from storage.establishments import EstablishmentRow
 
 MATRIX_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
@@ -28,6 +29,8 @@ MATRIX_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 ROOM_REF = re.compile(r"^(![^\s:]+(:\S+)?|#[^:\s]+:\S+)$")
 ESTABLISHMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Quiet hours, from evening to morning: "19:30-07:30".
+QUIET_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 # Metropolitan France: 01 to 95, Corsica as 2A and 2B (there is no 20).
 DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|[3-8]\d|9[0-5]|2[1-9AB])$")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -150,6 +153,8 @@ class Establishment(EstablishmentRow):
     # Survey reminders: every week on this day, and the day before the deadline.
     survey_reminder_day: str = "lundi"
     survey_reminder_time: str = "09:00"
+    # Scheduled messages leave only outside quiet hours (and, by default, not on Sunday).
+    sending_window: SendingWindow = field(default_factory=SendingWindow)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -419,13 +424,19 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
     if not 0 < reminder <= 72:
         c.problem(f"{p}.reminder_hours", "expected a number of hours between 0 and 72")
     day = c.weekday(table, "newsletter_day", p, default="vendredi")
-    time = c.clock_time(table, "newsletter_time", p, default="16:00")
+    letter_time = c.clock_time(table, "newsletter_time", p, default="16:00")
     veille = c.get(table, "allow_teachers_veille", p, bool, default=False)
     survey_day = c.weekday(table, "survey_reminder_day", p, default="lundi")
     survey_time = c.clock_time(table, "survey_reminder_time", p, default="09:00")
     article = c.get(table, "article", p, str)
     if article is not None and article not in ARTICLES:
         c.problem(f"{p}.article", "expected one of " + ", ".join(repr(a) for a in ARTICLES))
+    window = _sending_window(c, table, p)
+    for kind, at, weekday in (
+        ("newsletter", letter_time, day),
+        ("survey_reminder", survey_time, survey_day),
+    ):
+        _outside_quiet_hours(c, window, f"{p}.{kind}", at, weekday)
     c.unknown_keys(table, p)
     if not (eid and name and room and zone):
         return None
@@ -442,11 +453,49 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
         article=article,
         reminder_hours=reminder,
         newsletter_day=day,
-        newsletter_time=time,
+        newsletter_time=letter_time,
         allow_teachers_veille=veille,
         survey_reminder_day=survey_day,
         survey_reminder_time=survey_time,
+        sending_window=window,
     )
+
+
+def _outside_quiet_hours(
+    c: _Checker, window: SendingWindow, path: str, at: str, weekday: str
+) -> None:
+    """A scheduled time must fall in the sending window: it would be held otherwise."""
+    if HHMM.match(at) and not window.opens <= time.fromisoformat(at) <= window.closes:
+        c.problem(
+            f"{path}_time",
+            f"{at} is in quiet hours: expected a time between"
+            f" {window.opens:%H:%M} and {window.closes:%H:%M}",
+        )
+    if weekday == "dimanche" and not window.sundays:
+        c.problem(f"{path}_day", "Sunday is quiet (quiet_sunday = true): expected another day")
+
+
+def _sending_window(c: _Checker, table: dict, p: str) -> SendingWindow:
+    """``quiet_hours = "19:30-07:30"`` (evening to morning) and ``quiet_sunday``."""
+    default = SendingWindow()
+    quiet = c.get(table, "quiet_hours", p, str, default="19:30-07:30")
+    sundays = not c.get(table, "quiet_sunday", p, bool, default=True)
+    found = QUIET_HOURS.match(quiet)
+    try:
+        if found is None:
+            raise ValueError
+        start_h, start_m, end_h, end_m = (int(part) for part in found.groups())
+        closes, opens = time(start_h, start_m), time(end_h, end_m)
+    except ValueError:
+        c.problem(f"{p}.quiet_hours", 'expected "HH:MM-HH:MM", evening to morning (19:30-07:30)')
+        return default
+    if not opens < closes:
+        c.problem(
+            f"{p}.quiet_hours",
+            "expected quiet hours from the evening to the next morning (e.g. 19:30-07:30)",
+        )
+        return default
+    return SendingWindow(opens=opens, closes=closes, sundays=sundays)
 
 
 def _date(c: _Checker, table: dict, key: str, path: str, *, required=False) -> date | None:

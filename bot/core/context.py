@@ -31,6 +31,7 @@ class Messenger(Protocol):
         *,
         reply_to: str | None = None,
         txn_id: str | None = None,
+        alert: bool = False,
     ) -> str | None: ...
 
     async def send_file(
@@ -131,11 +132,19 @@ class Context:
         """Render a template with the common values (establishment, now, prefix)."""
         return render_for(self, template, mentions, **values)
 
-    async def reply(self, template: str, mentions: Iterable[str] = (), **values) -> str | None:
-        """Answer the command in its room, as a reply, with a rendered template; its event id."""
-        return await self.send(self.render(template, mentions, **values))
+    async def reply(
+        self, template: str, mentions: Iterable[str] = (), *, alert: bool = False, **values
+    ) -> str | None:
+        """Answer the command in its room, as a reply, with a rendered template; its event id.
 
-    async def announce(self, template: str, mentions: Iterable[str] = (), **values) -> str | None:
+        A reply is a notice, which rings for nobody; an ``alert`` (a session
+        planned for the people it mentions) rings for them.
+        """
+        return await self.send(self.render(template, mentions, **values), alert=alert)
+
+    async def announce(
+        self, template: str, mentions: Iterable[str] = (), *, alert: bool = False, **values
+    ) -> str | None:
         """Answer where the establishment's room sees it; the event id of the room's copy.
 
         A command typed in a private room is answered there too, and its result
@@ -143,12 +152,14 @@ class Context:
         """
         message = self.render(template, mentions, **values)
         if not self.in_private:
-            return await self.send(message)
-        posted = await self.send(message, room_id=self.room_for_all)
+            return await self.send(message, alert=alert)
+        posted = await self.send(message, room_id=self.room_for_all, alert=alert)
         await self.send(message)
         return posted
 
-    async def send(self, message: Message, room_id: str | None = None) -> str | None:
+    async def send(
+        self, message: Message, room_id: str | None = None, *, alert: bool = False
+    ) -> str | None:
         """Send an already rendered message (to the command's room unless told)."""
         in_room = room_id is None or room_id == self.room_id
         return await self.messenger.send_message(
@@ -156,6 +167,7 @@ class Context:
             message,
             reply_to=self.event_id if in_room else None,
             txn_id=self._next_txn(),
+            alert=alert,
         )
 
     def post_file(
@@ -179,13 +191,19 @@ class Context:
         )
 
     def post(
-        self, message: Message, *, dm_user: str | None = None, slot: str | None = None
+        self,
+        message: Message,
+        *,
+        dm_user: str | None = None,
+        slot: str | None = None,
+        alert: bool = False,
     ) -> None:
         """Queue a message to the establishment's room (or a user's direct room) with the change.
 
         For notices a command owes to other people (a waitlist promotion, a closed
         slot): queued with the change that causes them, sent right after the command.
         A direct message in a ``slot`` replaces the one of that slot still waiting.
+        An ``alert`` rings for the people it mentions; a direct message always rings.
         """
         queue_message(
             self.db,
@@ -198,6 +216,7 @@ class Context:
             txn_id=self._next_txn(),
             now=self.now,
             slot=slot,
+            alert=alert,
         )
 
     async def send_event(self, event_type: str, content: dict) -> str | None:

@@ -155,12 +155,18 @@ class JobContext:
         """Render a template with the common values."""
         return render_for(self, template, mentions, **values)
 
-    def post(self, message: Message, key: str, *, dm_user: str | None = None) -> None:
+    def post(
+        self, message: Message, key: str, *, dm_user: str | None = None, alert: bool = False
+    ) -> None:
         """Queue a message for the establishment's room, or a user's direct room.
 
         ``key`` names this message within the job (e.g. the period and recipient):
         it makes the transaction id, so the same decision is never sent twice.
+        An ``alert`` (a reminder) rings for the people it mentions; a direct
+        message always rings. Queued in quiet hours (a Sunday, a run caught up
+        at night), it waits for the establishment's sending window to open.
         """
+        window = self.establishment.sending_window
         self.posted += 1
         outbox.queue_message(
             self.db,
@@ -172,6 +178,8 @@ class JobContext:
             mentions=message.mentions,
             txn_id=f"rupn-job-{self.job}-{self.establishment.id}-{key}",
             now=self.now,
+            alert=alert,
+            not_before=None if window.contains(self.now) else window.next_opening(self.now),
         )
 
 

@@ -15,6 +15,7 @@ room), not across the académie: one room that refuses the bot holds up no other
   académie has no sync to wake it), and other destinations go on meanwhile.
   A 429 holds everyone: the rate limit is the account's (``Pacing`` in ``sender``).
 - A direct message waits until its recipient has joined the direct room.
+- A scheduled message queued in quiet hours waits until its ``not_before``.
 
 Nobody waits for the pump: a flush under way goes on to what was queued meanwhile.
 """
@@ -135,7 +136,7 @@ class OutboxPump:
             # Recipients who have not joined are checked once, and their messages
             # are not even read: some wait for days.
             direct_rooms, waiting = {}, set()
-            for user_id in outbox_store.waiting_recipients(self.db):
+            for user_id in outbox_store.waiting_recipients(self.db, self.clock()):
                 room_id = await self._joined_direct_room(user_id)
                 if room_id is None:
                     waiting.add(user_id)
@@ -145,7 +146,7 @@ class OutboxPump:
             pending: set[str] = set()  # destinations with something still to send
             after = 0
             while batch := outbox_store.unsent_messages(
-                self.db, after_id=after, skip_recipients=waiting
+                self.db, after_id=after, skip_recipients=waiting, now=self.clock()
             ):
                 for message in batch:
                     if self.lifecycle.stopping:
@@ -216,7 +217,7 @@ class OutboxPump:
             else:
                 rendered = Message(message.body, message.html, message.mentions)
                 event_id = await self.sender.deliver_message(
-                    room_id, rendered, txn_id=message.txn_id
+                    room_id, rendered, txn_id=message.txn_id, alert=message.alert
                 )
         except SendFailure as failure:
             if failure.permanent:
@@ -297,7 +298,7 @@ class OutboxPump:
         if (
             self.backoff.due()
             or self._waiting_recipient_joined(resp)
-            or (overdue and outbox_store.has_unsent(self.db))
+            or (overdue and outbox_store.has_unsent(self.db, self.clock()))
         ):
             self.request_flush()
 

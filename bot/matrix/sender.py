@@ -3,6 +3,9 @@
 - Replies are ``m.notice`` with HTML, in reply to the command, with explicit
   ``m.mentions``; their transaction ids derive from the command's event id so
   a repeated send after a crash is dropped by the homeserver.
+- Alerts (a reminder, a promotion, a digest by direct message) are ``m.text``:
+  the default push rules suppress every notice before any mention or
+  one-to-one rule, so only a text with its ``m.mentions`` makes a phone ring.
 - One send at a time, and after a 429 nobody sends before ``retry_after_ms``:
   concurrent senders retrying each on their own would hammer the homeserver
   with requests bound to be refused (the bot must stay polite on Tchap). The
@@ -80,9 +83,13 @@ class Sender:
         *,
         reply_to: str | None = None,
         txn_id: str | None = None,
+        alert: bool = False,
     ) -> str | None:
-        """Send an ``m.notice`` (HTML, explicit mentions), as a reply when told."""
-        sending = self.deliver_message(room_id, message, reply_to=reply_to, txn_id=txn_id)
+        """Send an ``m.notice`` (an ``m.text`` if an ``alert``; HTML, explicit mentions),
+        as a reply when told."""
+        sending = self.deliver_message(
+            room_id, message, reply_to=reply_to, txn_id=txn_id, alert=alert
+        )
         return await _logged(sending, "a message", room_id)
 
     async def send_file(
@@ -116,10 +123,12 @@ class Sender:
         *,
         reply_to: str | None = None,
         txn_id: str | None = None,
+        alert: bool = False,
     ) -> str:
-        """``send_message`` that raises ``SendFailure`` instead of logging."""
+        """``send_message`` that raises ``SendFailure`` instead of logging; an ``alert``
+        is an ``m.text``, which the default push rules notify (a notice never)."""
         content = {
-            "msgtype": "m.notice",
+            "msgtype": "m.text" if alert else "m.notice",
             "body": message.body,
             "format": "org.matrix.custom.html",
             "formatted_body": message.html,

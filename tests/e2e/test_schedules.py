@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from nio import RoomMessageNotice
+from nio import RoomMessageNotice, RoomMessageText
 
 from tests.support.testbed import ChatUser
 
@@ -20,7 +20,7 @@ async def wait_notice(user: ChatUser, predicate, timeout: float = 30):
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         for room_id, event in user.events:
-            if isinstance(event, RoomMessageNotice) and predicate(room_id, event):
+            if isinstance(event, RoomMessageNotice | RoomMessageText) and predicate(room_id, event):
                 return room_id, event
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("no matching notice")

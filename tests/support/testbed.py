@@ -31,6 +31,7 @@ from nio import (
     JoinResponse,
     MegolmEvent,
     RoomMessageNotice,
+    RoomMessageText,
     RoomSendResponse,
 )
 
@@ -370,8 +371,28 @@ class ChatUser:
             for event in info.timeline.events:
                 _read_as_a_test_reads(event)
                 self.events.append((room_id, event))
-                if isinstance(event, RoomMessageNotice | MegolmEvent):
+                if isinstance(event, RoomMessageNotice | MegolmEvent) or _is_alert(event):
                     self.notices.append(_reply_of(event))
+
+    def notifications(self) -> list[dict]:
+        """What the homeserver's push rules notified this person of (``/notifications``)."""
+        url = self.client.homeserver + "/_matrix/client/v3/notifications"
+        request = urllib.request.Request(
+            url, headers={"Authorization": f"Bearer {self.account.access_token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())["notifications"]
+
+    async def wait_notified(self, event_id: str, timeout: float = 30) -> dict:
+        """Poll ``/notifications`` until the event is among them (push rules run after sending)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = [n for n in self.notifications() if n["event"]["event_id"] == event_id]
+            if found:
+                return found[0]
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{event_id} never notified {self.account.user_id}")
+            await self.sync_once()
 
     async def accept_invites(self) -> list[str]:
         """Join every room this user is invited to (a direct room the bot opened, say)."""
@@ -446,6 +467,14 @@ def _read_as_a_test_reads(event) -> None:
     source = getattr(event, "source", None)
     if isinstance(source, dict) and isinstance(source.get("content"), dict):
         source["content"] = json.loads(as_read(json.dumps(source["content"], ensure_ascii=False)))
+
+
+def _is_alert(event) -> bool:
+    """A message of the bot's that rings: an ``m.text`` with its explicit mentions.
+
+    People's own commands are ``m.text`` too, but carry no ``m.mentions``.
+    """
+    return isinstance(event, RoomMessageText) and "m.mentions" in event.source.get("content", {})
 
 
 def _reply_of(event) -> Reply:

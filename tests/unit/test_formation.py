@@ -304,8 +304,9 @@ async def test_planning_mentions_everyone_who_asked_or_voted(chat):
     assert reply.body.splitlines()[0] == (
         "Session de formation planifiée : **jeudi 26 novembre à 12 h 30**, salle B12."
     )
-    # The referent who plans is not pinged by their own command.
+    # The referent who plans is not pinged by their own command; the others' phones ring.
     assert reply.mentions == (TEACHER, PROF2)
+    assert chat.messenger.sent[-1].alert
     assert 'href="https://matrix.to/#/@prof1:localhost"' in reply.html
     assert 'href="https://matrix.to/#/@prof2:localhost"' in reply.html
     listing = await chat.say(TEACHER, "!formation")

@@ -52,7 +52,7 @@ class RefusingSender:
         self.delivered: list[tuple[str, str]] = []
         self.tried: list[tuple[str, str]] = []
 
-    async def deliver_message(self, room_id, message, *, reply_to=None, txn_id=None):
+    async def deliver_message(self, room_id, message, *, reply_to=None, txn_id=None, alert=False):
         self.tried.append((room_id, message.body))
         if room_id in self.refuse:
             raise self.refuse[room_id]
