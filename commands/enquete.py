@@ -15,6 +15,7 @@ reminder caught up after a restart mentions the same people.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from typing import Annotated
@@ -206,7 +207,12 @@ def reminder_due(survey: Survey, day, establishment) -> bool:
 
 @job("enquete", cron=_reminder_cron, catch_up=until_end_of_day)
 def remind(ctx: JobContext) -> None:
-    """Remind those who have not answered, once per survey and day (period ``<id>:<day>``)."""
+    """Remind those who have not answered, once per survey and day (period ``<id>:<day>``).
+
+    Each of them by direct message: who has not answered yet is nobody else's
+    business, so the room only learns how many (and nothing of a survey of the
+    referents, which teachers do not see).
+    """
     at, day = ctx.scheduled_for, ctx.scheduled_for.date()
     for survey in open_surveys(ctx.db, ctx.establishment.id, at):
         if not reminder_due(survey, day, ctx.establishment):
@@ -214,14 +220,21 @@ def remind(ctx: JobContext) -> None:
         people = still_to_answer(ctx.db, survey, at)
         if not people or not ctx.claim(f"{survey.id}:{day.isoformat()}"):
             continue
-        message = ctx.render(
-            "enquete/rappel",
-            mentions=[p.user_id for p in people],
-            survey=survey,
-            people=people,
-            last=survey.deadline - day == timedelta(days=1),
-        )
-        ctx.post(message, key=f"{survey.id}-{day.isoformat()}", alert=True)
+        last = survey.deadline - day == timedelta(days=1)
+        for person in people:
+            ctx.post(
+                ctx.render("enquete/rappel", survey=survey, last=last),
+                key=f"{survey.id}-{day.isoformat()}-{_recipient_key(person.user_id)}",
+                dm_user=person.user_id,
+            )
+        if survey.audience == "members":
+            message = ctx.render("enquete/rappel_salon", survey=survey, last=last, left=len(people))
+            ctx.post(message, key=f"{survey.id}-{day.isoformat()}")
+
+
+def _recipient_key(user_id: str) -> str:
+    # A transaction id travels in a URL: a digest of the ID, not the ID itself.
+    return hashlib.sha256(user_id.encode()).hexdigest()[:16]
 
 
 # The reminder job's messages: their transaction ids name the survey (see ``remind``).

@@ -18,6 +18,7 @@ from storage.ledger import runs
 from storage.outbox import unsent_messages
 from storage.stamps import to_stamp
 from tests.conftest import MINIMAL_CONFIG, PARIS, PRINCIPAL, REFERENT, TEACHER
+from tests.support.reading import queued_as_read
 
 PROF2 = "@prof2:localhost"
 FORM = "https://framaforms.org/bilan-numerique"
@@ -171,11 +172,14 @@ async def test_reminders_mention_only_who_has_not_said_fait(config, db, renderer
     )
     mark_answered(db, survey.id, TEACHER, at(date(2026, 11, 20), 12))
     await run_reminders(config, db, renderer, registry, [date(2026, 11, 23)])
-    (message,) = unsent_messages(db)
-    assert set(message.mentions) == {REFERENT, PRINCIPAL, PROF2}
-    assert "Amina Benali" in message.body and "Paul Durand" not in message.body
-    assert f'<a href="https://matrix.to/#/{PROF2}">Amina Benali</a>' in message.html
-    assert "`!enquete fait 1`" in message.body
+    queued = queued_as_read(db)
+    private = {m.dm_user: m for m in queued if m.dm_user}
+    assert set(private) == {REFERENT, PRINCIPAL, PROF2}  # not the teacher who said « fait »
+    assert all("`!enquete fait 1`" in m.body and "Bilan" in m.body for m in private.values())
+    (room,) = [m for m in queued if m.dm_user is None]
+    # The room learns how many, never who.
+    assert "3 collègues n'ont pas encore dit l'avoir remplie" in room.body
+    assert room.mentions == () and "Amina Benali" not in room.body and PROF2 not in room.body
 
 
 async def test_nobody_left_to_remind_means_no_reminder(config, db, renderer, registry):
@@ -237,9 +241,9 @@ async def test_a_late_reminder_mentions_who_it_would_have_on_time(
     set_state(db, FIRST_START, to_stamp(at(date(2026, 9, 1), 8)))  # it ran before
     mark_answered(db, survey.id, TEACHER, at(date(2026, 11, 23), 10))
     scheduler = Scheduler([remind], config, db, renderer, clock, registry=registry)
-    assert await scheduler.catch_up() == 1
-    (message,) = unsent_messages(db)
-    assert TEACHER in message.mentions  # said « fait » after 9:00: the 9:00 reminder named them
+    assert await scheduler.catch_up() == 5  # four people privately, and the room
+    # Said « fait » after 9:00: the 9:00 reminder was theirs too.
+    assert TEACHER in {m.dm_user for m in unsent_messages(db)}
     clock.now = at(date(2026, 11, 24), 8)
     assert await Scheduler([remind], config, db, renderer, clock).catch_up() == 0
 
@@ -276,7 +280,8 @@ async def test_the_academy_survey_reminds_the_referents_only(tmp_path, db, rende
         "1:2027-06-28",
         "1:2027-06-29",
     ]
-    assert {m.mentions for m in unsent_messages(db)} == {(REFERENT,)}
+    # Only the referent hears of it, privately: nothing in the teachers' room.
+    assert {m.dm_user for m in unsent_messages(db)} == {REFERENT}
     again = await run_reminders(config, db, renderer, registry, [date(2027, 6, 7)])
     assert len(again) == 5  # the ledger keeps it to one reminder a day
 
