@@ -15,7 +15,6 @@ reminder caught up after a restart mentions the same people.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import timedelta
 from typing import Annotated
@@ -224,17 +223,12 @@ def remind(ctx: JobContext) -> None:
         for person in people:
             ctx.post(
                 ctx.render("enquete/rappel", survey=survey, last=last),
-                key=f"{survey.id}-{day.isoformat()}-{_recipient_key(person.user_id)}",
+                key=f"{survey.id}-{day.isoformat()}",
                 dm_user=person.user_id,
             )
         if survey.audience == "members":
             message = ctx.render("enquete/rappel_salon", survey=survey, last=last, left=len(people))
             ctx.post(message, key=f"{survey.id}-{day.isoformat()}")
-
-
-def _recipient_key(user_id: str) -> str:
-    # A transaction id travels in a URL: a digest of the ID, not the ID itself.
-    return hashlib.sha256(user_id.encode()).hexdigest()[:16]
 
 
 # The reminder job's messages: their transaction ids name the survey (see ``remind``).

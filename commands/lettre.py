@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from bot.core.config import WEEKDAYS, Establishment
@@ -137,11 +136,6 @@ def letters_sent(counts: PeriodCounts) -> int:
 # -- monthly digest -------------------------------------------------------------
 
 
-def _recipient_key(user_id: str) -> str:
-    # The message key goes into the transaction id: a hash keeps the Matrix ID out of it.
-    return hashlib.sha256(user_id.encode()).hexdigest()[:12]
-
-
 @job("synthese", cron={"day": 1, "hour": 8, "minute": 0}, catch_up=until_end_of_month)
 def monthly_digest(ctx: JobContext) -> None:
     """Send each principal the digest of the month just ended."""
@@ -156,7 +150,7 @@ def monthly_digest(ctx: JobContext) -> None:
     digest = compose_digest(ctx.db, ctx.establishment, figures, month)
     message = render_digest(ctx.renderer, ctx.establishment, digest, ctx.prefix)
     for principal in principals:
-        ctx.post(message, key=f"{period}-{_recipient_key(principal)}", dm_user=principal)
+        ctx.post(message, key=period, dm_user=principal)
 
 
 @command(

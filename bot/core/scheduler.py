@@ -16,6 +16,7 @@ once, if it is still within the job's ``catch_up`` window.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -60,6 +61,11 @@ def until_end_of_month(scheduled_for: datetime) -> datetime:
     """Catch-up rule: a missed run is still worth doing until the end of its month."""
     year, month = divmod(scheduled_for.year * 12 + scheduled_for.month, 12)
     return datetime(year, month + 1, 1, tzinfo=scheduled_for.tzinfo)
+
+
+def recipient_key(user_id: str) -> str:
+    """A short digest standing for a person in a scheduled message's transaction id."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -160,8 +166,10 @@ class JobContext:
     ) -> None:
         """Queue a message for the establishment's room, or a user's direct room.
 
-        ``key`` names this message within the job (e.g. the period and recipient):
-        it makes the transaction id, so the same decision is never sent twice.
+        ``key`` names this message within the job (e.g. the period): it makes
+        the transaction id, so the same decision is never sent twice. A direct
+        message adds its recipient to it, as a digest: the ID stays out of an id
+        that travels in URLs and logs.
         An ``alert`` (a reminder) rings for the people it mentions; a direct
         message always rings. Queued in quiet hours (a Sunday, a run caught up
         at night), it waits for the establishment's sending window to open.
@@ -176,7 +184,8 @@ class JobContext:
             body=message.body,
             html=message.html,
             mentions=message.mentions,
-            txn_id=f"rupn-job-{self.job}-{self.establishment.id}-{key}",
+            txn_id=f"rupn-job-{self.job}-{self.establishment.id}-{key}"
+            + (f"-{recipient_key(dm_user)}" if dm_user else ""),
             now=self.now,
             alert=alert,
             not_before=None if window.contains(self.now) else window.next_opening(self.now),

@@ -13,7 +13,6 @@ stops. Both must send exactly the same messages, none twice, none missed.
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from dataclasses import dataclass
@@ -28,9 +27,8 @@ from bot.core.config import parse_config
 from bot.core.digest import SectionData, digest_figure, newsletter_section
 from bot.core.registry import Registry
 from bot.core.render import Renderer
-from bot.core.scheduler import Scheduler
+from bot.core.scheduler import Scheduler, recipient_key
 from bot.toolkit.calendar import is_school_day, is_school_holiday
-from commands.lettre import _recipient_key
 from storage import migrate, open_database
 from storage.enquete import sync_academy_surveys
 from storage.establishments import EstablishmentRow, record_member, sync_establishments
@@ -368,9 +366,15 @@ async def test_a_simulated_school_year_and_the_same_year_with_restarts(tmp_path)
     for _, room_id, dm_user, body, html, mentions in digests.values():
         assert (room_id, dm_user, mentions) == (None, PRINCIPAL, "[]")
         assert "@" not in body + html and not any(n in body + html for n in names)
-    assert "Liens de veille partagés" in digests[f"2026-10-{_recipient_key(PRINCIPAL)}"][3]
+    assert "Liens de veille partagés" in digests[f"2026-10-{recipient_key(PRINCIPAL)}"][3]
 
-    reminders = {key: set(json.loads(m[5])) for key, m in of_job(year, "enquete").items()}
+    # Each person reminded privately; the room told how many, naming nobody.
+    reminders: dict[str, set[str]] = {}
+    for key, m in of_job(year, "enquete").items():
+        if m[2] is None:
+            assert m[5] == "[]" and "@" not in m[3], key
+        else:
+            reminders.setdefault(key.rsplit("-", 1)[0], set()).add(m[2])
     assert reminders == expected_reminders()
     assert sorted(k for k in reminders if k.startswith("2-")) == [
         "2-2026-11-23",
