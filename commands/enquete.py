@@ -43,7 +43,7 @@ from storage.enquete import (
     still_to_answer,
     survey_by_number,
 )
-from storage.reactions import count_reaction, sent_transaction
+from storage.reactions import sent_transaction
 
 LINK = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+\S*$")
 
@@ -246,12 +246,8 @@ async def answered_by_reaction(ctx: Context, event: dict) -> None:
     if survey is None or survey.closed_at is not None:
         return
     with ctx.db.atomic():
-        if not count_reaction(
-            ctx.db, event_id=ctx.event_id, room_id=ctx.room_id, sender=ctx.sender,
-            target_event_id=reaction.target_event_id, purpose=ANSWERED_PURPOSE,
-            item_id=survey.id, now=ctx.now,
-        ):  # fmt: skip
-            return  # already counted (a sync delivered again after a restart)
+        if not ctx.count_reaction_once(reaction.target_event_id, ANSWERED_PURPOSE, survey.id):
+            return
         first_time = mark_answered(ctx.db, survey.id, ctx.sender, ctx.now)
         message = ctx.render("enquete/fait", survey=survey, first_time=first_time)
         ctx.post(message, dm_user=ctx.sender, slot="reaction")

@@ -77,7 +77,7 @@ from storage.formation import (
     vote,
     withdraw_vote,
 )
-from storage.reactions import count_reaction, withdraw_reaction
+from storage.reactions import withdraw_reaction
 
 MAX_PLACE_LENGTH = 60
 LIST_LIMIT = 15
@@ -317,12 +317,8 @@ async def support_by_reaction(ctx: Context, event: dict) -> None:
         if need is None or need.establishment_id != ctx.establishment.id or need.status != OPEN:
             return
         with ctx.db.atomic():
-            if not count_reaction(
-                ctx.db, event_id=ctx.event_id, room_id=ctx.room_id, sender=ctx.sender,
-                target_event_id=reaction.target_event_id, purpose=SUPPORT_PURPOSE,
-                item_id=need.id, now=ctx.now,
-            ):  # fmt: skip
-                return  # already counted (a sync delivered again after a restart)
+            if not ctx.count_reaction_once(reaction.target_event_id, SUPPORT_PURPOSE, need.id):
+                return
             added = vote(ctx.db, need.id, ctx.sender, ctx.now)
             message = ctx.render("formation/vote", need=_reload(ctx, need), added=added)
             ctx.post(message, dm_user=ctx.sender, slot=REACTION_SLOT)

@@ -12,6 +12,7 @@ from bot.core.render import Message, Renderer, mention_with_names
 from bot.core.roles import Role, roles_named
 from storage.establishments import display_names
 from storage.outbox import queue_message
+from storage.reactions import count_reaction
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -188,6 +189,20 @@ class Context:
             now=self.now,
             file=(filename, mimetype, data),
             slot=slot,
+        )
+
+    def count_reaction_once(self, target_event_id: str, purpose: str, item_id: int) -> bool:
+        """Record the reaction being handled as acted on for ``item_id``; False if it
+        already was (a sync delivered again after a restart): then do nothing."""
+        return count_reaction(
+            self.db,
+            event_id=self.event_id,
+            room_id=self.room_id,
+            sender=self.sender,
+            target_event_id=target_event_id,
+            purpose=purpose,
+            item_id=item_id,
+            now=self.now,
         )
 
     def post(
