@@ -127,20 +127,24 @@ async def test_a_reminder_due_at_6_for_an_8_oclock_slot_leaves_at_19_30_the_even
     assert reminder.alert and reminder.mentions == (TEACHER,)
 
 
-async def test_booked_after_19_30_the_reminder_waits_for_7_30(chat):
-    await chat.say(REFERENT, "!permanence ouvrir mercredi 8h 2 places")
-    booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(24, 21))
-    assert re.search(r"Je vous le rappellerai le jour même à 7\s?h\s?30\.", booked.body)
-    moments = every_quarter_hour(at(24, 21), at(25, 8))
-    assert await reminders_sent_at(chat, moments) == [at(25, 7, 30)]
-
-
-async def test_a_monday_morning_reminder_leaves_on_saturday_evening_not_sunday(chat):
-    await chat.say(REFERENT, "!permanence ouvrir lundi 8h 2 places")
-    booked = await chat.say(TEACHER, "!permanence réserver 1", now=at(26, 9))
-    assert re.search(r"le samedi 28 novembre à 19\s?h\s?30\.", booked.body)
-    moments = every_quarter_hour(at(28, 9), at(30, 8))
-    assert await reminders_sent_at(chat, moments) == [at(28, 19, 30)]
+@pytest.mark.parametrize(
+    ("opened", "booked_at", "promised", "watched", "sent"),
+    [
+        # Booked after 19:30 for the next morning: the reminder waits for 7:30.
+        ("mercredi 8h", at(24, 21), "le jour même à 7 h 30.", (at(24, 21), at(25, 8)),
+         at(25, 7, 30)),
+        # A Monday morning: Saturday evening, not Sunday.
+        ("lundi 8h", at(26, 9), "le samedi 28 novembre à 19 h 30.", (at(28, 9), at(30, 8)),
+         at(28, 19, 30)),
+    ],
+)  # fmt: skip
+async def test_a_reminder_due_in_quiet_hours_leaves_at_the_window_s_edge(
+    chat, opened, booked_at, promised, watched, sent
+):
+    await chat.say(REFERENT, f"!permanence ouvrir {opened} 2 places")
+    booked = await chat.say(TEACHER, "!permanence réserver 1", now=booked_at)
+    assert promised in booked.body
+    assert await reminders_sent_at(chat, every_quarter_hour(*watched)) == [sent]
 
 
 async def test_a_slot_within_reminder_hours_is_reminded_at_once(chat):
