@@ -123,23 +123,29 @@ class ChatHarness:
             replace(m, body=as_read(m.body), html=as_read(m.html)) for m in unsent_messages(self.db)
         ]
 
+    def context(self, sender: str, event_id: str, **overrides) -> Context:
+        """A Context for ``sender``'s event in the establishment's room (``overrides``
+        change any field: another establishment, a private room, another time)."""
+        establishment = overrides.pop("establishment", self.config.establishments[0])
+        values = {
+            "sender": sender,
+            "role": role_of(establishment, self.config, sender),
+            "establishment": establishment,
+            "room_id": establishment.room,
+            "event_id": event_id,
+            "now": self.now,
+            "db": self.db,
+            "config": self.config,
+            "renderer": self.renderer,
+            "messenger": self.messenger,
+            "registry": self.registry,
+        }
+        return Context(**(values | overrides))
+
     async def say(self, sender: str, body: str, now: datetime | None = None) -> Message | None:
         """Dispatch ``body`` as ``sender``; returns the last message sent, if any."""
         self.counter += 1
-        establishment = self.config.establishments[0]
-        ctx = Context(
-            sender=sender,
-            role=role_of(establishment, self.config, sender),
-            establishment=establishment,
-            room_id=establishment.room,
-            event_id=f"$cmd{self.counter}",
-            now=now or self.now,
-            db=self.db,
-            config=self.config,
-            renderer=self.renderer,
-            messenger=self.messenger,
-            registry=self.registry,
-        )
+        ctx = self.context(sender, f"$cmd{self.counter}", now=now or self.now)
         before = len(self.messenger.sent)
         dispatcher = self.dispatcher or Dispatcher(self.registry)
         self.outcome = await dispatcher.handle(ctx, body)

@@ -8,10 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.core.context import Context
 from bot.core.dispatcher import Outcome
 from bot.core.errors import BadArgument
-from bot.core.roles import role_of
 from bot.toolkit.polls import POLL_END_TYPE, POLL_START_TYPE, poll_selections
 from bot.toolkit.text import split_words
 from commands.formation import NeedText, record_poll_answer
@@ -371,23 +369,6 @@ async def test_close_and_forward_to_the_dane(chat):
 # --- date polls ---------------------------------------------------------------------
 
 
-def context(chat, sender: str, event_id: str) -> Context:
-    establishment = chat.config.establishments[0]
-    return Context(
-        sender=sender,
-        role=role_of(establishment, chat.config, sender),
-        establishment=establishment,
-        room_id=establishment.room,
-        event_id=event_id,
-        now=chat.now,
-        db=chat.db,
-        config=chat.config,
-        renderer=chat.renderer,
-        messenger=chat.messenger,
-        registry=chat.registry,
-    )
-
-
 async def answer(chat, sender, poll_id, choice, ts, *, stable=False, event_id=None, room=None):
     """Deliver a poll response as the Matrix layer does, to the registered listener."""
     relation = {"rel_type": "m.reference", "event_id": poll_id}
@@ -407,7 +388,7 @@ async def answer(chat, sender, poll_id, choice, ts, *, stable=False, event_id=No
         "origin_server_ts": ts,
         "content": content,
     }
-    ctx = context(chat, sender, event["event_id"])
+    ctx = chat.context(sender, event["event_id"])
     if room:
         ctx.room_id = room
     for item in chat.registry.listeners[event_type]:

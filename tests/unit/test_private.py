@@ -13,7 +13,6 @@ import pytest
 
 from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher
-from bot.core.roles import role_of
 from storage.direct import chosen_establishment
 from storage.donnees import export_user
 from storage.establishments import sync_establishments
@@ -35,18 +34,11 @@ def two_schools(chat):
 
 async def say_privately(chat, sender, body, establishment, choices) -> Context:
     chat.counter += 1
-    ctx = Context(
-        sender=sender,
-        role=role_of(establishment, chat.config, sender),
+    ctx = chat.context(
+        sender,
+        f"$prive{chat.counter}",
         establishment=establishment,
         room_id=PRIVATE_ROOM,
-        event_id=f"$prive{chat.counter}",
-        now=chat.now,
-        db=chat.db,
-        config=chat.config,
-        renderer=chat.renderer,
-        messenger=chat.messenger,
-        registry=chat.registry,
         shared_room_id=establishment.room,
         choices=tuple(choices),
     )

@@ -15,7 +15,6 @@ from storage.outbox import mark_sent
 from tests.conftest import REFERENT, TEACHER
 from tests.support.reading import queued_as_read
 from tests.unit.test_enquete import FORM, at, known, run_reminders  # noqa: F401
-from tests.unit.test_formation import context
 
 PROF2 = "@prof2:localhost"
 
@@ -36,7 +35,7 @@ def redaction(sender: str, redacted: str, event_id: str) -> dict:
 async def deliver(chat, event: dict) -> None:
     """Hand an event to every listener of its type, as the inbox does."""
     for item in chat.registry.listeners.get(event["type"], ()):
-        await item.handler(context(chat, event["sender"], event["event_id"]), event)
+        await item.handler(chat.context(event["sender"], event["event_id"]), event)
 
 
 def private_answers(db, user_id: str) -> list[str]:
