@@ -49,6 +49,10 @@ class World:
             self.teachers.append(account)
         return [f"prof-extra{n + 1}" for n in range(count)]
 
+    def newcomer(self) -> str:
+        """The name of a new teacher, member of both rooms, whom the bot never saw."""
+        return self.more_teachers(len(self.teachers) + 1)[-1]
+
     def stop(self) -> None:
         self.bot.stop()
         self.synapse.stop()

@@ -82,7 +82,7 @@ def counted(markdown: str, label: str) -> int:
 
 async def test_a_teacher_s_data_exported_then_forgotten_and_the_report_unchanged(world, users):
     room = world.plain_room
-    name = world.more_teachers(len(world.teachers) + 1)[-1]  # someone the bot never saw
+    name = world.newcomer()
     teacher, referent = await users(name), await users("referent")
     user_id = world.people[name].user_id
 

@@ -46,7 +46,7 @@ def waiting_exports(world, user_id: str) -> list[int]:
 
 async def test_a_dozen_exports_nobody_fetches_keep_the_bot_flat(world, users):
     room = world.plain_room
-    name = world.more_teachers(len(world.teachers) + 1)[-1]  # someone the bot never saw
+    name = world.newcomer()
     teacher, colleague = await users(name), await users("prof1")
     user_id = world.people[name].user_id
     await teacher.ask(room, "!formation Monter un podcast avec la classe")
@@ -89,7 +89,7 @@ def stored_in_the_bot(world) -> list[tuple[str, str]]:
 
 async def test_after_forgetting_nothing_in_the_database_leads_back(world, users):
     room = world.plain_room
-    name = world.more_teachers(len(world.teachers) + 1)[-1]
+    name = world.newcomer()
     teacher, referent, colleague = await users(name), await users("referent"), await users("prof1")
     account = world.people[name]
     world.synapse.api(

@@ -80,7 +80,7 @@ async def test_command_sent_while_stopped_is_answered_once_after_restart(world, 
 
 async def test_after_a_restart_replies_and_direct_messages_stay_encrypted(world, users):
     """A restart skips the full-state sync: rooms must still be known as encrypted."""
-    name = world.more_teachers(len(world.teachers) + 1)[-1]
+    name = world.newcomer()
     teacher = await users(name)
     room = world.encrypted_room
     await teacher.ask(room, "!panne le vidéoprojecteur de la salle 3 ne s'allume plus")
