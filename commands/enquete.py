@@ -40,8 +40,9 @@ from storage.enquete import (
     mark_answered,
     open_survey,
     open_surveys,
-    still_to_answer,
+    stop_reminders,
     survey_by_number,
+    to_remind,
 )
 from storage.reactions import sent_transaction
 
@@ -118,6 +119,18 @@ async def done(ctx: Context, number: Number | None = None) -> None:
     survey = _chosen_survey(ctx, number)
     first_time = mark_answered(ctx.db, survey.id, ctx.sender, ctx.now)
     await ctx.reply("enquete/fait", survey=survey, first_time=first_time)
+
+
+@list_surveys.sub(
+    "sans-rappel",
+    aliases=("sansrappel", "stop", "silence"),
+    help="Plus de rappel pour vous de cette enquête, sans dire que vous y avez répondu.",
+    examples=("enquete sans-rappel", "enquete sans-rappel 2"),
+)
+async def no_more_reminders(ctx: Context, number: Number | None = None) -> None:
+    survey = _chosen_survey(ctx, number)
+    first_time = stop_reminders(ctx.db, survey.id, ctx.sender, ctx.now)
+    await ctx.reply("enquete/sans_rappel", survey=survey, first_time=first_time)
 
 
 @list_surveys.sub(
@@ -216,7 +229,7 @@ def remind(ctx: JobContext) -> None:
     for survey in open_surveys(ctx.db, ctx.establishment.id, at):
         if not reminder_due(survey, day, ctx.establishment):
             continue
-        people = still_to_answer(ctx.db, survey, at)
+        people = to_remind(ctx.db, survey, at)
         if not people or not ctx.claim(f"{survey.id}:{day.isoformat()}"):
             continue
         last = survey.deadline - day == timedelta(days=1)

@@ -218,6 +218,28 @@ def still_to_answer(db: sqlite_utils.Database, survey: Survey, at: datetime) -> 
     return [p for p in audience(db, survey, at) if p.user_id not in answered]
 
 
+def stop_reminders(db: sqlite_utils.Database, survey_id: int, user_id: str, now: datetime) -> bool:
+    """Note that someone wants no more reminders of a survey; False if they had asked already."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO survey_reminder_stops (survey_id, user_id, stopped_at)"
+        " VALUES (?, ?, ?)",
+        (survey_id, user_id, to_stamp(now)),
+    )
+    return cursor.rowcount == 1
+
+
+def to_remind(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
+    """Those still to answer at ``at``, minus those who had asked for no more reminders."""
+    stopped = {
+        row[0]
+        for row in db.execute(
+            "SELECT user_id FROM survey_reminder_stops WHERE survey_id = ? AND stopped_at <= ?",
+            (survey.id, to_stamp(at)),
+        ).fetchall()
+    }
+    return [p for p in still_to_answer(db, survey, at) if p.user_id not in stopped]
+
+
 def answer_count(db: sqlite_utils.Database, survey: Survey, at: datetime) -> int:
     """How many of the survey's audience at ``at`` said they answered.
 

@@ -405,3 +405,20 @@ async def test_teachers_answers_do_not_inflate_the_referents_survey_counts(
     assert "n° 1 (Enquête annuelle des RUPN) : 1 sur 1 a dit l'avoir remplie" in state.body
     november = (at(date(2026, 11, 1), 0), at(date(2026, 12, 1), 0))
     assert survey_answers(db, school, *november) == {"Enquête annuelle des RUPN": 1}
+
+
+async def test_a_person_can_stop_the_reminders_of_one_survey(chat, config, db, renderer, registry):
+    await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan")
+    await chat.say(TEACHER, "!aide")  # the teacher is known: part of the audience
+    stopped = await chat.say(TEACHER, "!enquete sans-rappel 1")
+    assert stopped.body.startswith(
+        "C'est noté : plus de rappel pour vous de l'enquête n° 1 (Bilan)."
+    )
+    again = await chat.say(TEACHER, "!enquete sans-rappel")
+    assert again.body.startswith("Vous ne recevez déjà plus de rappel de l'enquête n° 1")
+    await run_reminders(config, db, renderer, registry, [date(2026, 11, 30)])
+    reminded = {m.dm_user for m in queued_as_read(db) if m.dm_user}
+    assert REFERENT in reminded and TEACHER not in reminded
+    # Not an answer: the survey's figures do not count them as having answered.
+    progress = await chat.say(REFERENT, "!enquete état")
+    assert "0 sur" in progress.body
