@@ -181,11 +181,25 @@ def close_survey(db: sqlite_utils.Database, survey_id: int, now: datetime) -> No
 
 def mark_answered(db: sqlite_utils.Database, survey_id: int, user_id: str, now: datetime) -> bool:
     """Note that someone answered; False if they had said so already."""
+    return _note_once(db, "survey_answers", "answered_at", survey_id, user_id, now)
+
+
+# What a person says of a survey, once: that they answered (survey_answers) or that
+# they want no more reminders (survey_reminder_stops). Table names are ours, not input.
+def _note_once(db, table: str, stamp_column: str, survey_id: int, user_id: str, now) -> bool:
     cursor = db.execute(
-        "INSERT OR IGNORE INTO survey_answers (survey_id, user_id, answered_at) VALUES (?, ?, ?)",
+        f"INSERT OR IGNORE INTO {table} (survey_id, user_id, {stamp_column}) VALUES (?, ?, ?)",
         (survey_id, user_id, to_stamp(now)),
     )
     return cursor.rowcount == 1
+
+
+def _noted_by(db, table: str, stamp_column: str, survey: Survey, at: datetime) -> set[str]:
+    rows = db.execute(
+        f"SELECT user_id FROM {table} WHERE survey_id = ? AND {stamp_column} <= ?",
+        (survey.id, to_stamp(at)),
+    ).fetchall()
+    return {user_id for (user_id,) in rows}
 
 
 def has_answered(db: sqlite_utils.Database, survey_id: int, user_id: str) -> bool:
@@ -208,35 +222,18 @@ def audience(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Pe
 
 def still_to_answer(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
     """The audience at ``at`` minus those who had said they answered by then."""
-    answered = {
-        row[0]
-        for row in db.execute(
-            "SELECT user_id FROM survey_answers WHERE survey_id = ? AND answered_at <= ?",
-            (survey.id, to_stamp(at)),
-        ).fetchall()
-    }
+    answered = _noted_by(db, "survey_answers", "answered_at", survey, at)
     return [p for p in audience(db, survey, at) if p.user_id not in answered]
 
 
 def stop_reminders(db: sqlite_utils.Database, survey_id: int, user_id: str, now: datetime) -> bool:
     """Note that someone wants no more reminders of a survey; False if they had asked already."""
-    cursor = db.execute(
-        "INSERT OR IGNORE INTO survey_reminder_stops (survey_id, user_id, stopped_at)"
-        " VALUES (?, ?, ?)",
-        (survey_id, user_id, to_stamp(now)),
-    )
-    return cursor.rowcount == 1
+    return _note_once(db, "survey_reminder_stops", "stopped_at", survey_id, user_id, now)
 
 
 def to_remind(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
     """Those still to answer at ``at``, minus those who had asked for no more reminders."""
-    stopped = {
-        row[0]
-        for row in db.execute(
-            "SELECT user_id FROM survey_reminder_stops WHERE survey_id = ? AND stopped_at <= ?",
-            (survey.id, to_stamp(at)),
-        ).fetchall()
-    }
+    stopped = _noted_by(db, "survey_reminder_stops", "stopped_at", survey, at)
     return [p for p in still_to_answer(db, survey, at) if p.user_id not in stopped]
 
 
