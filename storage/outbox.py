@@ -151,6 +151,14 @@ def waiting_recipients(db: sqlite_utils.Database, now: datetime | None = None) -
     return [row[0] for row in rows]
 
 
+def has_waiting_for(db: sqlite_utils.Database, user_id: str) -> bool:
+    """Whether a direct message to ``user_id`` still waits (none once they are forgotten)."""
+    row = db.execute(
+        f"SELECT 1 FROM outbox WHERE {WAITING} AND dm_user = ? LIMIT 1", (user_id,)
+    ).fetchone()
+    return row is not None
+
+
 def file_data(db: sqlite_utils.Database, message_id: int) -> bytes:
     """The bytes of a queued file."""
     row = db.execute("SELECT data FROM outbox WHERE id = ?", (message_id,)).fetchone()

@@ -140,6 +140,9 @@ class OutboxPump:
                 room_id = await self._joined_direct_room(user_id)
                 if room_id is None:
                     waiting.add(user_id)
+                    # Opening sixty direct rooms takes a while: one of them joining
+                    # meanwhile must ask for another pass, not wait for the minute.
+                    self._dm_waiting.add(user_id)
                 else:
                     direct_rooms[user_id] = room_id
             held: set[str] = set()  # destinations with a message left behind: order first
@@ -256,6 +259,11 @@ class OutboxPump:
         except (RuntimeError, TimeoutError) as error:
             log.warning("direct message to %s kept for later: %s", user_id, error)
             return None
+        if not outbox_store.has_waiting_for(self.db, user_id):
+            # Forgotten (!oublie-moi) while their room was being opened: the room
+            # noted meanwhile would point back to them, so it is not kept.
+            self.rooms.forget_direct_room(user_id, room_id)
+            return None
         joined = room is not None and user_id in room.users and user_id not in room.invited_users
         return room_id if joined else None
 
@@ -292,14 +300,13 @@ class OutboxPump:
         wait after a failure is over, a waiting recipient who just joined, or
         once a minute.
         """
+        if self._waiting_recipient_joined(resp):
+            self.request_flush()  # during a flush: one more pass once it is done
+            return
         if self._flush_running():
             return
         overdue = asyncio.get_running_loop().time() - self._flushed_at >= FLUSH_RETRY_S
-        if (
-            self.backoff.due()
-            or self._waiting_recipient_joined(resp)
-            or (overdue and outbox_store.has_unsent(self.db, self.clock()))
-        ):
+        if self.backoff.due() or (overdue and outbox_store.has_unsent(self.db, self.clock())):
             self.request_flush()
 
     def _waiting_recipient_joined(self, resp: SyncResponse) -> bool:

@@ -259,6 +259,12 @@ class Rooms:
         order = {e.id: n for n, e in enumerate(self.config.establishments)}
         return sorted(found, key=lambda e: order.get(e.id, 0))
 
+    def forget_direct_room(self, user_id: str, room_id: str) -> None:
+        """Stop noting ``room_id`` as the direct room with a person (they were forgotten)."""
+        key = f"dm:{user_id}"
+        if inbox.get_state(self.db, key) == room_id:
+            inbox.clear_state(self.db, key)
+
     def note_private_room(self, user_id: str, room_id: str) -> None:
         """The private room someone writes from is where the bot's private messages go."""
         key = f"dm:{user_id}"
