@@ -1,9 +1,11 @@
 """``!enquete``: surveys with a deadline, and reminders to those who have not answered.
 
-A referent opens a survey (a link to a form) with a deadline. Everyone known in
-the room is reminded every week (Monday 9:00 by default) and the day before the
+A referent opens a survey (a link to a form) with a deadline. Everyone in the
+room (its joined members, not only those who once typed a command) is reminded
+by direct message every week (Monday 9:00 by default) and the day before the
 deadline, until they say ``!enquete fait`` or react ✅ to a reminder (counted
-once, answered privately); reminders stop at the deadline.
+once, answered privately); reminders stop at the deadline. The room only learns
+how many were reminded. ``!enquete rappeler`` sends the day's reminder at once.
 Reminders ping people, so they go on school days only, except when the
 deadline is two days away or less: then a holiday reminder is the last chance.
 The academy may set a survey for the referents of every establishment in the
@@ -148,6 +150,41 @@ async def progress(ctx: Context) -> None:
 
 
 @list_surveys.sub(
+    "rappeler",
+    aliases=("relancer",),
+    role="referent",
+    help="Rappelle l'enquête maintenant, en message privé, à qui n'a pas dit l'avoir remplie.",
+    examples=("enquete rappeler", "enquete rappeler 2"),
+)
+async def remind_now(ctx: Context, number: Number | None = None) -> None:
+    survey = _survey_to_remind(ctx, number)
+    run = JobContext(
+        job=REMINDER_JOB,
+        establishment=ctx.establishment,
+        now=ctx.now,
+        scheduled_for=ctx.now,
+        db=ctx.db,
+        config=ctx.config,
+        renderer=ctx.renderer,
+        registry=ctx.registry,
+    )
+    with ctx.db.atomic():
+        reminded = queue_reminders(run, survey)
+    if reminded is None:
+        raise CommandError(
+            f"L'enquête n° {survey.number} a déjà été rappelée aujourd'hui :"
+            " un rappel par jour suffit."
+        )
+    leaves_at = ctx.establishment.sending_window.next_opening(ctx.now)
+    await ctx.reply(
+        "enquete/rappelee",
+        survey=survey,
+        reminded=reminded,
+        leaves_at=leaves_at if leaves_at != ctx.now else None,
+    )
+
+
+@list_surveys.sub(
     "fermer",
     role="referent",
     help="Clôt une enquête avant son échéance : plus de rappel.",
@@ -174,6 +211,21 @@ def _chosen_survey(ctx: Context, number: int | None) -> Survey:
                 example=f"enquete fait {surveys[0].number}",
             )
         return pending[0]
+    return surveys[0]
+
+
+def _survey_to_remind(ctx: Context, number: int | None) -> Survey:
+    if number is not None:
+        return _open_survey_numbered(ctx, number)
+    surveys = _my_surveys(ctx)
+    if not surveys:
+        raise CommandError("Aucune enquête n'est ouverte en ce moment.")
+    if len(surveys) > 1:
+        numbers = ", ".join(f"n° {s.number}" for s in surveys)
+        raise BadArgument(
+            f"Plusieurs enquêtes sont ouvertes ({numbers}) : précisez laquelle.",
+            example=f"enquete rappeler {surveys[0].number}",
+        )
     return surveys[0]
 
 
@@ -225,23 +277,33 @@ def remind(ctx: JobContext) -> None:
     business, so the room only learns how many (and nothing of a survey of the
     referents, which teachers do not see).
     """
-    at, day = ctx.scheduled_for, ctx.scheduled_for.date()
-    for survey in open_surveys(ctx.db, ctx.establishment.id, at):
-        if not reminder_due(survey, day, ctx.establishment):
-            continue
-        people = to_remind(ctx.db, survey, at)
-        if not people or not ctx.claim(f"{survey.id}:{day.isoformat()}"):
-            continue
-        last = survey.deadline - day == timedelta(days=1)
-        for person in people:
-            ctx.post(
-                ctx.render("enquete/rappel", survey=survey, last=last),
-                key=f"{survey.id}-{day.isoformat()}",
-                dm_user=person.user_id,
-            )
-        if survey.audience == "members":
-            message = ctx.render("enquete/rappel_salon", survey=survey, last=last, left=len(people))
-            ctx.post(message, key=f"{survey.id}-{day.isoformat()}")
+    day = ctx.scheduled_for.date()
+    for survey in open_surveys(ctx.db, ctx.establishment.id, ctx.scheduled_for):
+        if reminder_due(survey, day, ctx.establishment):
+            queue_reminders(ctx, survey)
+
+
+def queue_reminders(ctx: JobContext, survey: Survey) -> int | None:
+    """Queue the day's reminders of one survey: how many people; None if already done that day.
+
+    The day is ``ctx.scheduled_for``'s: the scheduled run and a referent's
+    ``!enquete rappeler`` share it, so nobody is reminded twice in one day.
+    """
+    day = ctx.scheduled_for.date()
+    people = to_remind(ctx.db, survey, ctx.scheduled_for)
+    if not people:
+        return 0
+    if not ctx.claim(f"{survey.id}:{day.isoformat()}"):
+        return None
+    last = survey.deadline - day == timedelta(days=1)
+    key = f"{survey.id}-{day.isoformat()}"
+    reminder = ctx.render("enquete/rappel", survey=survey, last=last)
+    for person in people:
+        ctx.post(reminder, key, dm_user=person.user_id)
+    if survey.audience == "members":
+        count = ctx.render("enquete/rappel_salon", survey=survey, last=last, left=len(people))
+        ctx.post(count, key)
+    return len(people)
 
 
 # The reminder job's messages: their transaction ids name the survey (see ``remind``).

@@ -66,6 +66,11 @@ NOT_AN_EXPORT = f"(slot IS NULL OR slot NOT IN ('{EXPORT_SLOT}', '{EXPORT_FILE_S
 PERSONAL_DATA: list[PersonalColumn] = [
     PersonalColumn("members", "user_id", "delete", "first_seen", ("display_name",),
                    label="Votre nom d'affichage et votre rôle dans l'établissement"),
+    # A mirror of the room's membership, which every member sees: kept while the person
+    # is in the room, gone when they leave. Read again at the next start if they stay.
+    PersonalColumn("room_members", "user_id", "delete",
+                   label="Votre présence dans le salon de l'établissement (destinataires des "
+                   "enquêtes)"),
     PersonalColumn("inbox", "sender", "delete", "received_at", ("body",), transient=True),
     PersonalColumn("handled_events", "sender", "delete", "handled_at", transient=True),
     # Which reaction did what: kept so that it counts once; the vote itself is exported.
@@ -131,6 +136,7 @@ PERSONAL_DATA: list[PersonalColumn] = [
 # (``outbox.data``), its HTML copy or transaction ids.
 EXPORTED: dict[str, tuple[str, ...]] = {
     "members": ("establishment_id", "user_id", "role", "display_name", "first_seen"),
+    "room_members": ("establishment_id", "user_id", "joined_at"),
     "direct_choices": ("user_id", "establishment_id", "chosen_at"),
     "outbox": ("establishment_id", "body", "filename", "created_at", "sent_at", "failed_at"),
     "permanence_series": ("id", "establishment_id", "weekday", "start_time", "duration_minutes",
@@ -173,6 +179,7 @@ NOT_WORDS: dict[str, tuple[str, ...]] = {
     "handled_events": ("event_id", "room_id", "handled_at"),  # deleted with the row
     "counted_reactions": ("event_id", "room_id", "target_event_id", "purpose", "counted_at",
                           "withdrawn_at"),  # deleted with the row
+    "room_members": ("establishment_id", "joined_at"),
     "direct_choices": ("establishment_id", "chosen_at"),
     "outbox": ("establishment_id", "room_id", "txn_id", "filename", "mimetype", "created_at",
                "sent_at", "event_id", "failed_at", "failure_code", "failure", "slot",

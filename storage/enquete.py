@@ -211,7 +211,22 @@ def has_answered(db: sqlite_utils.Database, survey_id: int, user_id: str) -> boo
 
 
 def audience(db: sqlite_utils.Database, survey: Survey, at: datetime) -> list[Person]:
-    """Who the survey is for, as known at ``at``: everyone known, or the referents."""
+    """Who the survey is for: the room's joined members (everyone), or the referents.
+
+    The room's members are those the bot last read (``room_members``), whenever
+    they joined: a colleague who never typed a command is asked all the same.
+    Until they have been read (a room the bot has not joined yet), and for a
+    survey of the referents, it is the people known at ``at``.
+    """
+    if survey.audience == "members":
+        joined = db.execute(
+            "SELECT r.user_id, m.display_name FROM room_members r LEFT JOIN members m"
+            " ON m.establishment_id = r.establishment_id AND m.user_id = r.user_id"
+            " WHERE r.establishment_id = ? ORDER BY r.user_id",
+            (survey.establishment_id,),
+        ).fetchall()
+        if joined:
+            return [Person(u, name) for u, name in joined]
     sql = "SELECT user_id, display_name FROM members WHERE establishment_id = ? AND first_seen <= ?"
     params = [survey.establishment_id, to_stamp(at)]
     if survey.audience == "referents":

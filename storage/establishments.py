@@ -107,3 +107,50 @@ def display_names(db: sqlite_utils.Database, establishment_id: str) -> dict[str,
         (establishment_id,),
     ).fetchall()
     return dict(rows)
+
+
+def replace_room_members(
+    db: sqlite_utils.Database, establishment_id: str, user_ids: Iterable[str], now: datetime
+) -> None:
+    """Set the room's joined members to ``user_ids``, as the homeserver listed them.
+
+    Those already there keep the instant they were first seen; those gone are removed.
+    """
+    joined = sorted(set(user_ids))
+    with db.atomic():
+        db.execute(
+            "DELETE FROM room_members WHERE establishment_id = ?"
+            f" AND user_id NOT IN ({','.join('?' * len(joined)) or 'NULL'})",
+            (establishment_id, *joined),
+        )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO room_members (establishment_id, user_id, joined_at)"
+            " VALUES (?, ?, ?)",
+            [(establishment_id, user_id, to_stamp(now)) for user_id in joined],
+        )
+
+
+def note_room_membership(
+    db: sqlite_utils.Database, establishment_id: str, user_id: str, joined: bool, now: datetime
+) -> None:
+    """Follow one join (``joined``) or departure (a leave, a kick, a ban) in the room."""
+    if joined:
+        db.execute(
+            "INSERT OR IGNORE INTO room_members (establishment_id, user_id, joined_at)"
+            " VALUES (?, ?, ?)",
+            (establishment_id, user_id, to_stamp(now)),
+        )
+    else:
+        db.execute(
+            "DELETE FROM room_members WHERE establishment_id = ? AND user_id = ?",
+            (establishment_id, user_id),
+        )
+
+
+def room_members(db: sqlite_utils.Database, establishment_id: str) -> list[str]:
+    """The user ids of the room's joined members (the bot left out), as last read."""
+    rows = db.execute(
+        "SELECT user_id FROM room_members WHERE establishment_id = ? ORDER BY user_id",
+        (establishment_id,),
+    ).fetchall()
+    return [user_id for (user_id,) in rows]

@@ -24,6 +24,7 @@ from bot.matrix.inbox import Inbox
 from bot.matrix.lifecycle import Lifecycle, Supervisor, Unsupervised
 from bot.matrix.outbox import OutboxPump
 from bot.matrix.rooms import Rooms
+from bot.matrix.roster import Roster
 from bot.matrix.sender import Pacing, Sender
 from bot.matrix.session import Session
 from bot.matrix.sync import SyncLoop
@@ -98,6 +99,7 @@ class MatrixBot:
             welcome=Welcome(
                 connection.db, connection.config, self.rooms, renderer, connection.clock
             ),
+            roster=Roster(connection.db, self.rooms, connection.clock, self.lifecycle),
         )
 
     async def login(self) -> AsyncClient:

@@ -9,7 +9,8 @@
 - Once the first sync is in, the bot joins its rooms, answers what a previous
   run left, starts the scheduler and tells its supervisor it is ready; every
   sync, even a failed one, feeds the watchdog.
-- A served room the bot has just joined is greeted once, ever (``welcome``).
+- A served room the bot has just joined is greeted once, ever (``welcome``),
+  and its members are read, then followed (``roster``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.matrix.inbox import Inbox
 from bot.matrix.lifecycle import Lifecycle, Supervisor
 from bot.matrix.outbox import OutboxPump
 from bot.matrix.rooms import Rooms
+from bot.matrix.roster import Roster
 from bot.matrix.session import MAX_BACKOFF_S, BotClient, Session, exchange_keys
 from bot.matrix.welcome import Welcome
 from storage import inbox as inbox_store
@@ -58,6 +60,7 @@ class SyncLoop:
     lifecycle: Lifecycle
     supervisor: Supervisor
     welcome: Welcome | None = None
+    roster: Roster | None = None
     # Set once the first sync is taken in.
     ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
@@ -99,6 +102,8 @@ class SyncLoop:
             greeted = self.welcome.greet_new_rooms() if self.welcome else 0
             if greeted and not starting:
                 self.outbox.request_flush()
+            if self.roster:
+                self.roster.read_new_rooms()
             if starting:
                 await self.rooms.join_configured()
                 self.inbox.answer_pending()
@@ -126,6 +131,8 @@ class SyncLoop:
             events = list(info.timeline.events)
             if info.timeline.limited and since:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
+            if served and self.roster:
+                self.roster.follow(room_id, [*info.state, *events])
             if served:
                 await self.inbox.notify_listeners(room_id, events)
             items += [item for event in events if (item := self.inbox.command_of(room_id, event))]

@@ -18,6 +18,10 @@ from tests.support.notify import NotifyListener
 from tests.support.testbed import Account, BotProcess, ChatUser, LocalSynapse, establishment_toml
 
 PEOPLE = ("referent", "prof1", "prof2", "principal", "outsider")
+# A third establishment, a lycée: a room of six people of whom only its referent
+# uses the bot (the others never typed a command), and a principal outside it.
+LYCEE_ROOM_PEOPLE = ("referente-lycee", *(f"lycee-prof{n}" for n in range(1, 6)))
+LYCEE_PEOPLE = (*LYCEE_ROOM_PEOPLE, "proviseure")
 SIMULATED_START = "2026-11-24T09:00:00+01:00"
 
 
@@ -30,10 +34,16 @@ class World:
     people: dict[str, Account]
     plain_room: str
     encrypted_room: str
+    lycee_room: str
     bot: BotProcess
     workdir: Path
     notify: NotifyListener  # the bot runs as under systemd's Type=notify
     teachers: list[Account] = field(default_factory=list)
+
+    @property
+    def served_rooms(self) -> tuple[str, ...]:
+        """Every establishment's room, one per establishment of the config."""
+        return (self.plain_room, self.encrypted_room, self.lycee_room)
 
     def user(self, name: str) -> ChatUser:
         return ChatUser(self.synapse.url, self.people[name], self.workdir / "clients" / name)
@@ -65,6 +75,7 @@ def bot_config(
     people,
     plain: str,
     encrypted: str,
+    lycee: str | None = None,
     *,
     commands_per_minute: int = 1000,
 ) -> str:
@@ -75,6 +86,14 @@ def bot_config(
     ):
         establishments += establishment_toml(
             eid, name, room, people["referent"].user_id, people["principal"].user_id
+        )
+    if lycee:
+        establishments += establishment_toml(
+            "lyc-ouvert",
+            "Lycée Ouvert",
+            lycee,
+            people["referente-lycee"].user_id,
+            people["proviseure"].user_id,
         )
     return f'''
 [matrix]
@@ -116,6 +135,13 @@ def build_world(
             for name in ("prof1", "prof2", "principal"):
                 synapse.join(people[name], room)
             rooms[encrypted] = room
+        people |= {name: synapse.register(name) for name in LYCEE_PEOPLE}
+        lycee_members = [bot_account.user_id] + [people[n].user_id for n in LYCEE_ROOM_PEOPLE[1:]]
+        lycee = synapse.create_room(
+            people["referente-lycee"], "Salle des profs du lycée", invite=lycee_members
+        )
+        for name in LYCEE_ROOM_PEOPLE[1:]:
+            synapse.join(people[name], lycee)
         config_path = workdir / "bot.toml"
         config_path.write_text(
             bot_config(
@@ -124,6 +150,7 @@ def build_world(
                 people,
                 rooms[False],
                 rooms[True],
+                lycee,
                 commands_per_minute=commands_per_minute,
             )
         )
@@ -137,7 +164,9 @@ def build_world(
         synapse.stop()
         notify.close()
         raise
-    return World(synapse, bot_account, people, rooms[False], rooms[True], bot, workdir, notify)
+    return World(
+        synapse, bot_account, people, rooms[False], rooms[True], lycee, bot, workdir, notify
+    )
 
 
 @pytest.fixture(scope="session")

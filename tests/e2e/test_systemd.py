@@ -22,7 +22,7 @@ async def test_ready_comes_after_the_first_sync_and_every_sync_feeds_the_watchdo
     notify = world.notify
     notify.wait_until(lambda: notify.having("READY=1"))
     ready = notify.having("READY=1")[0]
-    assert ready.lines == ["READY=1", "STATUS=serving 2 room(s)"]
+    assert ready.lines == ["READY=1", "STATUS=serving 3 room(s)"]
     assert ready_lines_before(world, ready) == 1  # told after the log says so, not before
     fed = len(notify.having("WATCHDOG=1"))
     assert fed >= 1

@@ -12,7 +12,7 @@ from bot.core.config import ConfigError, parse_config
 from bot.core.scheduler import FIRST_START, Scheduler
 from commands.enquete import remind, survey_answers
 from storage.enquete import mark_answered, open_survey, open_surveys, sync_academy_surveys
-from storage.establishments import record_member
+from storage.establishments import note_room_membership, record_member, replace_room_members
 from storage.inbox import set_state
 from storage.ledger import runs
 from storage.outbox import unsent_messages
@@ -422,3 +422,69 @@ async def test_a_person_can_stop_the_reminders_of_one_survey(chat, config, db, r
     # Not an answer: the survey's figures do not count them as having answered.
     progress = await chat.say(REFERENT, "!enquete état")
     assert "0 sur" in progress.body
+
+
+# -- the room is the audience ---------------------------------------------------------
+
+ROOM = [REFERENT, TEACHER, PROF2, "@prof3:localhost", "@prof4:localhost", "@prof5:localhost"]
+
+
+async def test_the_rooms_members_are_the_audience_even_those_who_never_used_the_bot(
+    chat, db, config, renderer, registry
+):
+    replace_room_members(db, "clg-test", ROOM, chat.now)
+    await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan")
+    assert "0 sur 6 a dit l'avoir remplie" in (await chat.say(REFERENT, "!enquete état")).body
+    # Monday's reminder goes to each of them, privately.
+    await run_reminders(config, db, renderer, registry, [date(2026, 11, 30)])
+    assert sorted(m.dm_user for m in queued_as_read(db) if m.dm_user) == sorted(ROOM)
+    # Someone who leaves the room is no longer asked; someone who joins is.
+    note_room_membership(db, "clg-test", "@prof5:localhost", joined=False, now=chat.now)
+    note_room_membership(db, "clg-test", "@prof6:localhost", joined=True, now=chat.now)
+    await chat.say("@prof6:localhost", "!enquete fait")
+    assert "1 sur 6 a dit l'avoir remplie" in (await chat.say(REFERENT, "!enquete état")).body
+
+
+async def test_a_referent_reminds_now_by_direct_message_and_the_room_gets_a_count(chat, db):
+    replace_room_members(db, "clg-test", ROOM, chat.now)
+    await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan")
+    await chat.say(REFERENT, "!enquete fait")
+    reply = await chat.say(REFERENT, "!enquete rappeler")
+    assert reply.body == (
+        "C'est fait : je rappelle l'enquête n° 1 (Bilan) à 5 collègues, en message privé."
+    )
+    queued = chat.messenger_outbox()
+    assert sorted(m.dm_user for m in queued if m.dm_user) == sorted(ROOM[1:])
+    (in_room,) = [m for m in queued if not m.dm_user]
+    assert "Rappel : enquête n° 1, Bilan**, à remplir d'ici le mercredi 9 décembre" in in_room.body
+    assert "5 collègues n'ont pas encore dit l'avoir remplie" in in_room.body
+    # No one is named in the room, not even by mention.
+    assert not in_room.mentions
+    assert not any(user.split(":")[0][1:] in in_room.body for user in ROOM)
+    # Once a day: the scheduled reminder and a second request that day add nothing.
+    again = await chat.say(REFERENT, "!enquete rappeler 1")
+    assert (
+        again.body == "L'enquête n° 1 a déjà été rappelée aujourd'hui : un rappel par jour suffit."
+    )
+    assert len(chat.messenger_outbox()) == len(queued)
+
+
+async def test_a_reminder_asked_for_in_the_evening_leaves_in_the_morning(chat, db):
+    replace_room_members(db, "clg-test", ROOM, chat.now)
+    await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan")
+    evening = datetime(2026, 11, 24, 21, 0, tzinfo=PARIS)
+    reply = await chat.say(REFERENT, "!enquete rappeler", now=evening)
+    assert reply.body.startswith("C'est fait : je rappelle l'enquête n° 1 (Bilan) à 6 collègues")
+    assert "à partir du mercredi 25 novembre à 7 h 30" in reply.body
+
+
+async def test_only_referents_remind_and_nobody_left_is_said(chat, db):
+    replace_room_members(db, "clg-test", [REFERENT, TEACHER], chat.now)
+    await chat.say(REFERENT, f"!enquete ouvrir {FORM} 9 décembre Bilan")
+    refused = await chat.say(TEACHER, "!enquete rappeler")
+    assert "référent" in refused.body and not chat.messenger_outbox()
+    for person in (REFERENT, TEACHER):
+        await chat.say(person, "!enquete fait")
+    nobody = await chat.say(REFERENT, "!enquete rappeler")
+    assert nobody.body.startswith("Personne à qui rappeler l'enquête n° 1 (Bilan)")
+    assert not chat.messenger_outbox()
