@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.declarations import command
 from bot.toolkit.calendar import LOCAL_LAW_DEPARTEMENTS
-from storage.establishments import members
+from storage.establishments import members, room_members
 from storage.outbox import failures
 
 
@@ -28,6 +28,7 @@ async def show_status(ctx: Context) -> None:
     await ctx.reply(
         "statut/etat",
         members_count=len(known),
+        room_members_count=len(room_members(ctx.db, ctx.establishment.id)),
         failed=refused[0] if refused else None,
         local_holidays=ctx.establishment.departement in LOCAL_LAW_DEPARTEMENTS,
     )

@@ -22,6 +22,11 @@ class EstablishmentRow:
     timezone: str
     referents: tuple[str, ...]
     principals: tuple[str, ...]
+    # As the academy knows it: the official code, the bassin (the area whose
+    # establishments share a training), the local authority in charge of equipment.
+    uai: str | None = None
+    bassin: str | None = None
+    collectivite: str | None = None
 
 
 def sync_establishments(
@@ -36,12 +41,14 @@ def sync_establishments(
     with db.atomic():
         for e in establishments:
             db.execute(
-                "INSERT INTO establishments (id, name, room, zone, timezone) VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO establishments (id, name, room, zone, timezone, uai, bassin,"
+                " collectivite) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET name = excluded.name, room = excluded.room,"
-                " zone = excluded.zone, timezone = excluded.timezone,"
+                " zone = excluded.zone, timezone = excluded.timezone, uai = excluded.uai,"
+                " bassin = excluded.bassin, collectivite = excluded.collectivite,"
                 # A room pinned for another alias is forgotten: the new one is resolved.
                 " room_id = CASE WHEN room = excluded.room THEN room_id END",
-                (e.id, e.name, e.room, e.zone, e.timezone),
+                (e.id, e.name, e.room, e.zone, e.timezone, e.uai, e.bassin, e.collectivite),
             )
             configured = {u: "referent" for u in e.referents}
             configured.update({u: "principal" for u in e.principals if u not in configured})

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.config import Config, parse_config
+from bot.toolkit.uai import check_letter
 
 PARIS = ZoneInfo("Europe/Paris")
 ESTABLISHMENTS = 430
@@ -46,6 +47,36 @@ _TOWNS = (
     "Rennes", "Nantes", "Angers", "Le Mans", "Brest", "Quimper", "Vannes", "Lorient", "Laval",
     "Saint-Brieuc", "Cholet", "Saint-Nazaire", "Lannion", "Vitré", "Fougères", "Redon",
 )  # fmt: skip
+# Each town is the seat of its bassin; its département names the collèges' local
+# authority, its région the lycées'.
+_DEPARTEMENT_OF = {
+    "Rennes": "35", "Nantes": "44", "Angers": "49", "Le Mans": "72", "Brest": "29",
+    "Quimper": "29", "Vannes": "56", "Lorient": "56", "Laval": "53", "Saint-Brieuc": "22",
+    "Cholet": "49", "Saint-Nazaire": "44", "Lannion": "22", "Vitré": "35", "Fougères": "35",
+    "Redon": "35",
+}  # fmt: skip
+_DEPARTEMENTS = {
+    "22": ("des Côtes-d'Armor", "Bretagne"), "29": ("du Finistère", "Bretagne"),
+    "35": ("d'Ille-et-Vilaine", "Bretagne"), "56": ("du Morbihan", "Bretagne"),
+    "44": ("de Loire-Atlantique", "Pays de la Loire"),
+    "49": ("de Maine-et-Loire", "Pays de la Loire"),
+    "53": ("de la Mayenne", "Pays de la Loire"), "72": ("de la Sarthe", "Pays de la Loire"),
+}  # fmt: skip
+
+
+def identity_of(index: int, name: str) -> dict[str, str]:
+    """The UAI, bassin and local authority of the establishment ``name`` (« Kind Name — Town »)."""
+    town = name.rsplit(" — ", 1)[1]
+    departement = _DEPARTEMENT_OF[town]
+    of_departement, region = _DEPARTEMENTS[departement]
+    digits = f"0{departement}{index:04d}"
+    return {
+        "uai": digits + check_letter(digits),
+        "bassin": town,
+        "collectivite": (
+            f"Département {of_departement}" if name.startswith("Collège") else f"Région {region}"
+        ),
+    }
 
 
 def academy_raw_config(
@@ -78,6 +109,7 @@ def academy_raw_config(
                 "principals": [principal_of(eid)],
                 "ticket_url": "https://support.example.org/glpi",
             }
+            | identity_of(index, name)
         )
     return {
         "matrix": dict(

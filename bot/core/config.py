@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.toolkit.names import ARTICLES
 from bot.toolkit.quiet_hours import SendingWindow
+from bot.toolkit.uai import uai_problem
 from storage.establishments import EstablishmentRow
 
 MATRIX_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
@@ -432,6 +433,13 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
     if article is not None and article not in ARTICLES:
         c.problem(f"{p}.article", "expected one of " + ", ".join(repr(a) for a in ARTICLES))
     window = _sending_window(c, table, p)
+    uai = c.get(table, "uai", p, str)
+    if uai is not None:
+        uai = uai.strip().upper()
+        if problem := uai_problem(uai):
+            c.problem(f"{p}.uai", problem)
+    bassin = _label(c, table, "bassin", p)
+    collectivite = _label(c, table, "collectivite", p)
     for kind, at, weekday in (
         ("newsletter", letter_time, day),
         ("survey_reminder", survey_time, survey_day),
@@ -458,7 +466,19 @@ def _establishment(c: _Checker, table: dict, p: str) -> Establishment | None:
         survey_reminder_day=survey_day,
         survey_reminder_time=survey_time,
         sending_window=window,
+        uai=uai,
+        bassin=bassin,
+        collectivite=collectivite,
     )
+
+
+def _label(c: _Checker, table: dict, key: str, p: str) -> str | None:
+    """A name shown as given (a bassin, a local authority): trimmed, never empty."""
+    value = c.get(table, key, p, str)
+    if value is not None and not value.strip():
+        c.problem(f"{p}.{key}", "expected a name, got an empty string")
+        return None
+    return value.strip() if value else None
 
 
 def _outside_quiet_hours(
@@ -551,7 +571,11 @@ def parse_config(raw: dict[str, Any], base: Path) -> Config:
     establishments = [e for _, e in c.array_of_tables(raw, "establishment", _establishment)]
     seen_ids: dict[str, int] = {}
     seen_rooms: dict[str, int] = {}
+    seen_uai: dict[str, int] = {}
     for i, e in enumerate(establishments, 1):
+        if e.uai and e.uai in seen_uai:
+            c.problem(f"establishment[{i}].uai", f"same UAI as establishment[{seen_uai[e.uai]}]")
+        seen_uai.setdefault(e.uai or "", i)
         if e.id in seen_ids:
             c.problem(f"establishment[{i}].id", f"duplicate of establishment[{seen_ids[e.id]}]")
         if e.room in seen_rooms:

@@ -194,3 +194,39 @@ def test_log_format_is_text_or_json(tmp_path):
     with pytest.raises(ConfigError) as error:
         parse_config(raw, tmp_path)
     assert error.value.problems == ["bot.log_format: expected one of text, json"]
+
+
+def test_an_establishment_carries_its_uai_bassin_and_local_authority(tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["establishment"][0] |= {
+        "uai": "0010856a",
+        "bassin": " Bassin de Bourg ",
+        "collectivite": "Département de l'Ain",
+    }
+    (school,) = parse_config(raw, tmp_path).establishments
+    assert (school.uai, school.bassin, school.collectivite) == (
+        "0010856A",
+        "Bassin de Bourg",
+        "Département de l'Ain",
+    )
+    # Two establishments cannot share a UAI.
+    raw["establishment"].append(dict(raw["establishment"][0], id="lyc-deux", room="!d:localhost"))
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, tmp_path)
+    assert error.value.problems == ["establishment[2].uai: same UAI as establishment[1]"]
+
+
+@pytest.mark.parametrize(
+    ("uai", "problem"),
+    [
+        ("0010856B", "0010856B: the check letter of 0010856 is A, not B (a typo?)"),
+        ("0000856A", "0000856A: 000 is not a département (001 to 095, 620, 720, 971 to 989)"),
+        ("12345", "expected seven digits and a letter like 0860012W, got '12345'"),
+    ],
+)
+def test_a_mistyped_uai_is_reported_with_what_is_wrong(tmp_path, uai, problem):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["establishment"][0]["uai"] = uai
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, tmp_path)
+    assert error.value.problems == [f"establishment[1].uai: {problem}"]

@@ -11,6 +11,7 @@ from bot.core.declarations import command
 from bot.core.dispatcher import Outcome, parse_invocation
 from bot.core.errors import BadArgument, CommandError, NotAllowed
 from bot.core.registry import Registry
+from storage.establishments import replace_room_members
 from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER
 
 
@@ -52,6 +53,22 @@ async def test_statut_shows_the_departement_and_its_own_holidays(chat, tmp_path)
         chat.config = parse_config(raw, tmp_path)
         reply = await chat.say(PRINCIPAL, "!statut")
         assert f"- Zone de vacances : B, département {departement}{said}, fuseau" in reply.body
+
+
+async def test_statut_names_the_establishment_as_the_academy_knows_it(chat, db, tmp_path):
+    unknown = await chat.say(PRINCIPAL, "!statut")
+    assert "- Code UAI : non renseigné ; bassin : non renseigné ;" in unknown.body
+    assert "- Membres du salon : pas encore lus" in unknown.body
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["establishment"][0] |= {"uai": "0860012W", "bassin": "Poitiers", "collectivite": "Vienne"}
+    chat.config = parse_config(raw, tmp_path)
+    replace_room_members(db, "clg-test", [REFERENT, TEACHER, PRINCIPAL], chat.now)
+    reply = await chat.say(PRINCIPAL, "!statut")
+    assert (
+        "- Code UAI : 0860012W ; bassin : Poitiers ; collectivité de rattachement : Vienne"
+        in reply.body
+    )
+    assert "- Membres du salon : 3, à qui s'adressent les enquêtes" in reply.body
 
 
 async def test_plain_messages_are_not_commands(chat):
