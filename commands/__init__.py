@@ -26,6 +26,7 @@ FAMILIES = (
     "statut",
     "donnees",
     "prive",
+    "academie",
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
+from bot.core.config import ACADEMY_ID
 from bot.core.context import Context
 from bot.core.converters import (
     DateChoices,
@@ -267,13 +268,18 @@ async def close(ctx: Context, need: NeedRef, note: Annotated[Text, "note"] | Non
 @training.sub(
     "dane",
     role="referent",
-    help="Note qu'un besoin dépasse l'établissement, pour la DANE.",
+    help="Transmet un besoin qui dépasse l'établissement à l'équipe académique (DANE).",
     examples=("formation dane 3",),
 )
 async def forward(ctx: Context, need: NeedRef) -> None:
     _require_status(ctx, need, OPEN, PLANNED)
-    forward_to_dane(ctx.db, need, ctx.sender, ctx.now)
-    await ctx.reply("formation/dane", need=need)
+    with ctx.db.atomic():
+        forward_to_dane(ctx.db, need, ctx.sender, ctx.now)
+        if ctx.config.academy:
+            # Delivered with the change: once, even if the command is handled again.
+            message = ctx.render("formation/dane_academie", need=need, theme=theme_name)
+            ctx.post_elsewhere(ACADEMY_ID, message)
+    await ctx.reply("formation/dane", need=need, academy=ctx.config.academy)
 
 
 @listener(*POLL_RESPONSE_TYPES)

@@ -142,10 +142,17 @@ class ChatHarness:
         }
         return Context(**(values | overrides))
 
-    async def say(self, sender: str, body: str, now: datetime | None = None) -> Message | None:
-        """Dispatch ``body`` as ``sender``; returns the last message sent, if any."""
+    async def say(
+        self, sender: str, body: str, now: datetime | None = None, in_academy: bool = False
+    ) -> Message | None:
+        """Dispatch ``body`` as ``sender`` (in the academy's room if ``in_academy``: the
+        config must have one); returns the last message sent, if any."""
         self.counter += 1
-        ctx = self.context(sender, f"$cmd{self.counter}", now=now or self.now)
+        overrides = {"now": now or self.now}
+        if in_academy:
+            place = self.config.academy.place
+            overrides |= {"establishment": place, "room_id": place.room}
+        ctx = self.context(sender, f"$cmd{self.counter}", **overrides)
         before = len(self.messenger.sent)
         dispatcher = self.dispatcher or Dispatcher(self.registry)
         self.outcome = await dispatcher.handle(ctx, body)

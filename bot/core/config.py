@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -174,6 +175,33 @@ class SurveyConfig:
     audience: str = "referents"
 
 
+# The academy's room is answered as a place of its own, under this id (never an
+# establishment's: the parser refuses it for one).
+ACADEMY_ID = "academie"
+
+
+@dataclass(frozen=True)
+class AcademyConfig:
+    """The academy's room (``[academy]``), where ``bot.admins`` see every establishment."""
+
+    room: str
+    name: str = "Académie"  # « Académie de Rennes »: written « de l'académie de Rennes »
+    timezone: str = "Europe/Paris"
+
+    @cached_property
+    def place(self) -> Establishment:
+        """The academy as the context of its room's commands: nobody is its referent."""
+        return Establishment(
+            id=ACADEMY_ID,
+            name=self.name,
+            room=self.room,
+            zone="",
+            timezone=self.timezone,
+            referents=(),
+            principals=(),
+        )
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
@@ -184,6 +212,7 @@ class Config:
     source: Path | None = None
     surveys: tuple[SurveyConfig, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    academy: AcademyConfig | None = None
 
     def establishment(self, establishment_id: str) -> Establishment | None:
         """The establishment with that id, or None."""
@@ -584,6 +613,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> Config:
             )
         seen_ids.setdefault(e.id, i)
         seen_rooms.setdefault(e.room, i)
+    academy = _academy(c, raw, establishments)
     numbered = c.array_of_tables(raw, "survey", _survey)
     seen_urls: dict[str, int] = {}
     for i, s in numbered:
@@ -602,7 +632,32 @@ def parse_config(raw: dict[str, Any], base: Path) -> Config:
         establishments=tuple(establishments),
         extra=extra,
         surveys=tuple(surveys),
+        academy=academy,
     )
+
+
+def _academy(c: _Checker, raw: dict, establishments: list[Establishment]) -> AcademyConfig | None:
+    """``[academy]``: its room (not an establishment's), its name, its time zone."""
+    p = "academy"
+    table = c.get(raw, "academy", "", dict)
+    if table is None:
+        return None
+    room = c.get(table, "room", p, str, required=True)
+    if room and not ROOM_REF.match(room):
+        c.problem(f"{p}.room", f"expected a room id (!abc:serveur) or alias, got {room!r}")
+    if room and any(e.room == room for e in establishments):
+        c.problem(f"{p}.room", "an establishment's room: the academy needs a room of its own")
+    name = _label(c, table, "name", p) or AcademyConfig.name
+    timezone = c.get(table, "timezone", p, str, default="Europe/Paris")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        c.problem(f"{p}.timezone", f"unknown time zone {timezone!r} (e.g. Europe/Paris)")
+    c.unknown_keys(table, p)
+    for i, e in enumerate(establishments, 1):
+        if e.id == ACADEMY_ID:
+            c.problem(f"establishment[{i}].id", f"{ACADEMY_ID!r} names the academy's room")
+    return AcademyConfig(room, name, timezone) if room else None
 
 
 def load_config(path: str | Path) -> Config:
@@ -614,12 +669,4 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError([f"{path}: file not found"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: invalid TOML: {exc}"]) from exc
-    config = parse_config(raw, path.resolve().parent)
-    return Config(
-        matrix=config.matrix,
-        bot=config.bot,
-        establishments=config.establishments,
-        source=path.resolve(),
-        extra=config.extra,
-        surveys=config.surveys,
-    )
+    return replace(parse_config(raw, path.resolve().parent), source=path.resolve())

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.config import ACADEMY_ID
 from bot.core.errors import NotAllowed
+from bot.core.places import Place
 from bot.core.render import Message, Renderer, mention_with_names
 from bot.core.roles import Role, roles_named
 from storage.establishments import display_names
@@ -82,6 +84,11 @@ class Context:
     def in_private(self) -> bool:
         """Whether the command came in a private room with the bot."""
         return self.shared_room_id is not None and self.shared_room_id != self.room_id
+
+    @property
+    def place(self) -> Place:
+        """The academy's room, or an establishment's (its room or a private room for it)."""
+        return Place.ACADEMY if self.establishment.id == ACADEMY_ID else Place.ESTABLISHMENT
 
     @property
     def room_for_all(self) -> str:
@@ -232,6 +239,24 @@ class Context:
             now=self.now,
             slot=slot,
             alert=alert,
+        )
+
+    def post_elsewhere(self, establishment_id: str, message: Message) -> None:
+        """Queue a message for another place's room, with the change: the academy's
+        (``ACADEMY_ID``: a need forwarded to it), or an establishment's (its answer).
+
+        Its transaction id comes from the command's event, so it goes once, even
+        if the command is handled again after a crash.
+        """
+        queue_message(
+            self.db,
+            establishment_id=establishment_id,
+            room_id=None,
+            body=message.body,
+            html=message.html,
+            mentions=message.mentions,
+            txn_id=self._next_txn(),
+            now=self.now,
         )
 
     async def send_event(self, event_type: str, content: dict) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.core.converters import Converter
+from bot.core.places import Place
 from bot.core.roles import Role, roles_named
 from bot.toolkit.text import fold
 
@@ -64,6 +65,7 @@ class CommandSpec:
     # Whether using the command makes the sender a known member (privacy commands do not).
     remember_sender: bool = True
     params: tuple[Parameter, ...] = ()
+    places: frozenset[Place] = frozenset({Place.ESTABLISHMENT})
 
     def __post_init__(self) -> None:
         self.params = _parameters_of(self.handler)
@@ -96,6 +98,10 @@ class CommandSpec:
         """Whether a sender with this role may run the command (admins run everything)."""
         return role is Role.ADMIN or role in self.roles
 
+    def used_in(self, place: Place) -> bool:
+        """Whether the command is used in that kind of room."""
+        return place in self.places
+
     def sub(
         self,
         name: str,
@@ -119,6 +125,7 @@ class CommandSpec:
                 usage_override=usage,
                 parent=self,
                 remember_sender=self.remember_sender,
+                places=self.places,
             )
             for key in spec.keys:
                 self.subs[key] = spec
@@ -136,8 +143,13 @@ def command(
     examples: Iterable[str] = (),
     usage: str | None = None,
     remember_sender: bool = True,
+    places: Iterable[Place] = (Place.ESTABLISHMENT,),
 ) -> Callable[[Handler], CommandSpec]:
-    """Declare a command; the module's CommandSpec objects are collected by a Registry."""
+    """Declare a command; the module's CommandSpec objects are collected by a Registry.
+
+    ``places``: where it is used (an establishment's room by default; the
+    academy's commands are used in the academy's room only).
+    """
 
     def decorate(handler: Handler) -> CommandSpec:
         return CommandSpec(
@@ -149,6 +161,7 @@ def command(
             examples=tuple(examples),
             usage_override=usage,
             remember_sender=remember_sender,
+            places=frozenset(places),
         )
 
     return decorate

@@ -146,7 +146,7 @@ class Dispatcher:
         except UnknownCommand as unknown:
             if (over := await self._over_budget(ctx)) is not None:
                 return over
-            suggestion = self.registry.suggest(unknown.word, ctx.role)
+            suggestion = self.registry.suggest(unknown.word, ctx.role, ctx.place)
             await ctx.reply(
                 "erreurs/commande_inconnue", word=unknown.word[:40], suggestion=suggestion
             )
@@ -157,6 +157,9 @@ class Dispatcher:
         if (over := await self._over_budget(ctx)) is not None:
             return over
         try:
+            if not spec.used_in(ctx.place):
+                await ctx.reply("erreurs/ailleurs", spec=spec, place=ctx.place.value)
+                return Outcome.REFUSED
             if not spec.allows(ctx.role):
                 raise NotAllowed(spec.roles)
             if len(body) > MAX_COMMAND_CHARS:
@@ -196,7 +199,8 @@ class Dispatcher:
 
 async def _answer_not_allowed(ctx: Context, spec: CommandSpec, refusal: NotAllowed) -> None:
     """Who may: the roles (admins go unsaid), and the one person who also may, if any."""
-    roles = [r for r in Role if r in refusal.roles and r is not Role.ADMIN]
+    # Admins go unsaid, unless nobody else may: then the command is theirs.
+    roles = [r for r in Role if r in refusal.roles and r is not Role.ADMIN] or [Role.ADMIN]
     if refusal.owner_label is None:
         allowed = [ROLE_NAMES_FR[r] for r in roles]
         await ctx.reply("erreurs/role", spec=spec, allowed=allowed, scope=refusal.scope)

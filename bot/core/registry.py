@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from bot.core.declarations import CommandSpec, EventListener
 from bot.core.digest import DigestFigure, NewsletterSection
 from bot.core.indicators import Indicator, all_indicators
+from bot.core.places import Place
 from bot.core.render import Message
 from bot.core.roles import Role
 from bot.core.scheduler import Job
@@ -78,19 +79,21 @@ class Registry:
         """The command named (or aliased) ``word``, accents and case ignored."""
         return self._by_key.get(fold(word))
 
-    def suggest(self, word: str, role: Role) -> CommandSpec | None:
-        """The nearest command this role may use, for "Vouliez-vous dire … ?"."""
-        visible = self.visible_to(role)
+    def suggest(
+        self, word: str, role: Role, place: Place = Place.ESTABLISHMENT
+    ) -> CommandSpec | None:
+        """The nearest command this role may use here, for "Vouliez-vous dire … ?"."""
+        visible = self.visible_to(role, place)
         keys = [key for key, spec in self._by_key.items() if spec in visible]
         close = difflib.get_close_matches(fold(word), keys, n=1, cutoff=0.5)
         return self._by_key[close[0]] if close else None
 
-    def visible_to(self, role: Role) -> list[CommandSpec]:
-        """Commands with at least one part this role may run."""
+    def visible_to(self, role: Role, place: Place = Place.ESTABLISHMENT) -> list[CommandSpec]:
+        """Commands used in ``place`` with at least one part this role may run."""
         return [
             c
             for c in self.commands
-            if c.allows(role) or any(s.allows(role) for s in c.subs.values())
+            if c.used_in(place) and (c.allows(role) or any(s.allows(role) for s in c.subs.values()))
         ]
 
 

@@ -27,6 +27,7 @@ from bot.core.budget import CommandBudget
 from bot.core.config import Config
 from bot.core.context import Context, Messenger
 from bot.core.dispatcher import Dispatcher, Outcome
+from bot.core.places import Place
 from bot.core.registry import Registry
 from bot.core.render import Renderer
 from bot.core.roles import role_of
@@ -130,7 +131,13 @@ class Inbox:
                 # « !oublie-moi » must not put a name on the list. A command held
                 # back by the budget writes nothing either: a flood stays cheap.
                 answered = outcome not in (Outcome.IGNORED, Outcome.THROTTLED)
-                if answered and ctx.command is not None and ctx.command.remember_sender:
+                # The academy's team is known from the config, not as anyone's member.
+                if (
+                    answered
+                    and ctx.place is Place.ESTABLISHMENT
+                    and ctx.command is not None
+                    and ctx.command.remember_sender
+                ):
                     self._remember_member(establishment, item, role, now)
             except Exception:
                 log.exception("could not answer %s in %s", item.event_id, item.room_id)
@@ -142,6 +149,10 @@ class Inbox:
         """The context of a command in a served room or a private one; None if not ours."""
         if item.room_id in self.rooms.served:
             return self.context(item.room_id, item.sender, item.event_id, now)
+        if self.rooms.is_academy(item.room_id) and self.config.academy:
+            return self.context(
+                item.room_id, item.sender, item.event_id, now, self.config.academy.place
+            )
         if not await self.rooms.is_private(item.room_id):
             return None
         choices = await self.rooms.establishments_of(item.sender)

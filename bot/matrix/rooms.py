@@ -29,6 +29,7 @@ from nio import (
     MatrixRoom,
     RoomCreateResponse,
     RoomEncryptionEvent,
+    RoomGetStateEventResponse,
     RoomGetStateResponse,
     RoomMemberEvent,
     RoomPreset,
@@ -36,7 +37,7 @@ from nio import (
     SyncResponse,
 )
 
-from bot.core.config import Config, Establishment
+from bot.core.config import ACADEMY_ID, Config, Establishment
 from bot.matrix.session import Session
 from storage import establishments as establishment_store
 from storage import inbox
@@ -63,8 +64,11 @@ class Rooms:
         self.db = db
         self.session = session
         self.served: dict[str, Establishment] = {}  # by room id
+        self.academy_room_id: str | None = None  # the academy's room, if configured
         self._joined_on_invite: set[str] = set()
         self._state_unknown: set[str] = set()  # rooms restored without their state yet
+        # The direct room each person was invited to (one per person, as their dm: key).
+        self._invited: dict[str, str] = {}
         self._synced = asyncio.Condition()
 
     @property
@@ -91,10 +95,28 @@ class Rooms:
             room_id = room_id or room
             self.served[room_id] = establishment
             establishment_store.set_room_id(self.db, establishment.id, room_id)
+        if self.config.academy:
+            self.academy_room_id = await self._resolved(self.config.academy.room)
+
+    async def _resolved(self, room: str) -> str | None:
+        """A room's id: itself, or what its alias points to now (None if nothing)."""
+        if not room.startswith("#"):
+            return room
+        resp = await self.client.room_resolve_alias(room)
+        if not isinstance(resp, RoomResolveAliasResponse):
+            log.error("academy: alias %s not found", room)
+            return None
+        return resp.room_id
 
     def room_of(self, establishment_id: str | None) -> str | None:
-        """The room id serving an establishment, if it was resolved."""
+        """The room id serving an establishment (or the academy), if it was resolved."""
+        if establishment_id == ACADEMY_ID:
+            return self.academy_room_id
         return next((room for room, e in self.served.items() if e.id == establishment_id), None)
+
+    def is_academy(self, room_id: str) -> bool:
+        """Whether this is the academy's room."""
+        return room_id == self.academy_room_id
 
     async def restore(self) -> bool:
         """Know the rooms the bot is in without their state; False if they cannot be listed.
@@ -140,20 +162,23 @@ class Rooms:
             self._synced.notify_all()
 
     async def join_configured(self) -> None:
-        """Join the served rooms the bot is not in yet (those it may join uninvited)."""
-        for room_id, establishment in self.served.items():
+        """Join the served rooms (and the academy's) the bot is not in yet, if it may uninvited."""
+        rooms = [(room_id, e.id) for room_id, e in self.served.items()]
+        if self.academy_room_id:
+            rooms.append((self.academy_room_id, ACADEMY_ID))
+        for room_id, owner in rooms:
             if room_id in self.client.rooms or room_id in self._joined_on_invite:
                 continue
             resp = await self.client.join(room_id)
             if isinstance(resp, JoinError):
                 log.warning(
                     "%s: not in room %s and cannot join it (%s); invite the bot",
-                    establishment.id,
+                    owner,
                     room_id,
                     resp.message,
                 )
             else:
-                log.info("%s: joined room %s", establishment.id, room_id)
+                log.info("%s: joined room %s", owner, room_id)
 
     async def answer_invites(self, resp: SyncResponse) -> None:
         """Join the served rooms an allowed person invites the bot to; leave the others."""
@@ -178,6 +203,10 @@ class Rooms:
                 await self.client.join(room_id)
                 self._joined_on_invite.add(room_id)
                 log.info("joined %s on invitation from %s", room_id, inviter)
+            elif self.is_academy(room_id) and inviter in self.config.bot.admins:
+                await self.client.join(room_id)
+                self._joined_on_invite.add(room_id)
+                log.info("joined the academy's room %s on invitation from %s", room_id, inviter)
             else:
                 await self.client.room_leave(room_id)
                 log.info(
@@ -204,7 +233,7 @@ class Rooms:
         key = f"dm:{user_id}"
         room_id = inbox.get_state(self.db, key)
         room = await self.with_state(room_id) if room_id else None
-        if room is not None and user_id in room.users:  # joined, or still invited
+        if room is not None and (user_id in room.users or await self._invited_to(room_id, user_id)):
             return room_id
         resp = await self.client.room_create(
             is_direct=True,
@@ -221,6 +250,7 @@ class Rooms:
         if not isinstance(resp, RoomCreateResponse):
             raise RuntimeError(f"cannot open a direct room with {user_id}: {resp}")
         inbox.set_state(self.db, key, resp.room_id)
+        self._invited[user_id] = resp.room_id
         # The main sync loop will see the new room; wait for it so the first
         # send knows the room is encrypted.
         async with self._synced:
@@ -229,9 +259,27 @@ class Rooms:
             )
         return resp.room_id
 
+    async def _invited_to(self, room_id: str, user_id: str) -> bool:
+        """Whether the person is invited to (or in) the room, as the homeserver says.
+
+        Members are lazy-loaded: nio may never show the invitation of someone who
+        has not written yet, and taking them for gone opened a new room at every
+        pass of the outbox (a chase without end once they accepted the first ones).
+        """
+        if self._invited.get(user_id) == room_id:
+            return True
+        resp = await self.client.room_get_state_event(room_id, "m.room.member", user_id)
+        if isinstance(resp, RoomGetStateEventResponse) and resp.content.get("membership") in (
+            "invite",
+            "join",
+        ):
+            self._invited[user_id] = room_id
+            return True
+        return False
+
     async def is_private(self, room_id: str) -> bool:
         """Whether a room is a private one with the bot: not served, two members at most."""
-        if room_id in self.served:
+        if room_id in self.served or self.is_academy(room_id):
             return False
         try:
             room = await self.with_state(room_id)
@@ -264,6 +312,8 @@ class Rooms:
         key = f"dm:{user_id}"
         if inbox.get_state(self.db, key) == room_id:
             inbox.clear_state(self.db, key)
+        if self._invited.get(user_id) == room_id:
+            del self._invited[user_id]
 
     def note_private_room(self, user_id: str, room_id: str) -> None:
         """The private room someone writes from is where the bot's private messages go."""

@@ -126,7 +126,8 @@ class SyncLoop:
             if skip_timeline:
                 continue  # first ever start: history is not ours to answer
             served = room_id in self.rooms.served
-            if not served and not await self.rooms.is_private(room_id):
+            ours = served or self.rooms.is_academy(room_id)
+            if not ours and not await self.rooms.is_private(room_id):
                 continue
             events = list(info.timeline.events)
             if info.timeline.limited and since:

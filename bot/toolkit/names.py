@@ -20,6 +20,7 @@ ARTICLES = ("le", "la", "l'", "les")
 # The type words a name may start with (folded), and their article.
 _TYPE_WORDS: tuple[tuple[str, str], ...] = (
     ("cite scolaire", "la"),
+    ("academie", "l'"),  # the academy's own room: « Commandes de l'académie de Rennes »
     ("ecole", "l'"),
     ("etablissement", "l'"),
     ("erea", "l'"),

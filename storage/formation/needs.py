@@ -200,6 +200,20 @@ def forward_to_dane(
     )
 
 
+def answer_from_dane(
+    db: sqlite_utils.Database, need: TrainingNeed, answer: str, answered_by: str, now: datetime
+) -> bool:
+    """Keep the academy's answer to a forwarded need; False if it had answered already
+    (the new answer replaces the old one all the same)."""
+    row = db.execute("SELECT dane_answer FROM training_needs WHERE id = ?", (need.id,)).fetchone()
+    db.execute(
+        "UPDATE training_needs SET dane_answer = ?, dane_answered_at = ?, dane_answered_by = ?"
+        " WHERE id = ?",
+        (answer, to_stamp(now), answered_by, need.id),
+    )
+    return row is not None and row[0] is None
+
+
 def needs_by_theme_per_period(
     db: sqlite_utils.Database, establishment_id: str, periods: Sequence[Period]
 ) -> list[dict[str, int]]:

@@ -22,6 +22,8 @@ PEOPLE = ("referent", "prof1", "prof2", "principal", "outsider")
 # uses the bot (the others never typed a command), and a principal outside it.
 LYCEE_ROOM_PEOPLE = ("referente-lycee", *(f"lycee-prof{n}" for n in range(1, 6)))
 LYCEE_PEOPLE = (*LYCEE_ROOM_PEOPLE, "proviseure")
+# The academy's team (bot.admins), in the academy's own room.
+ACADEMY_PEOPLE = ("conseillere-dane",)
 SIMULATED_START = "2026-11-24T09:00:00+01:00"
 
 
@@ -35,6 +37,7 @@ class World:
     plain_room: str
     encrypted_room: str
     lycee_room: str
+    academy_room: str
     bot: BotProcess
     workdir: Path
     notify: NotifyListener  # the bot runs as under systemd's Type=notify
@@ -76,6 +79,7 @@ def bot_config(
     plain: str,
     encrypted: str,
     lycee: str | None = None,
+    academy: str | None = None,
     *,
     commands_per_minute: int = 1000,
 ) -> str:
@@ -86,6 +90,12 @@ def bot_config(
     ):
         establishments += establishment_toml(
             eid, name, room, people["referent"].user_id, people["principal"].user_id
+        )
+    academy_tables = ""
+    if academy:
+        academy_tables = (
+            f'admins = ["{people["conseillere-dane"].user_id}"]\n\n'
+            f'[academy]\nroom = "{academy}"\nname = "Académie de Test"\n'
         )
     if lycee:
         establishments += establishment_toml(
@@ -111,7 +121,7 @@ simulated_start = "{SIMULATED_START}"
 tick_seconds = 0.5
 # The tests' people type far more than a colleague does; test_budget.py keeps the default.
 commands_per_minute = {commands_per_minute}
-{establishments}'''
+{academy_tables}{establishments}'''
 
 
 def build_world(
@@ -142,6 +152,10 @@ def build_world(
         )
         for name in LYCEE_ROOM_PEOPLE[1:]:
             synapse.join(people[name], lycee)
+        people |= {name: synapse.register(name) for name in ACADEMY_PEOPLE}
+        academy = synapse.create_room(
+            people["conseillere-dane"], "DANE", invite=[bot_account.user_id]
+        )
         config_path = workdir / "bot.toml"
         config_path.write_text(
             bot_config(
@@ -151,6 +165,7 @@ def build_world(
                 rooms[False],
                 rooms[True],
                 lycee,
+                academy,
                 commands_per_minute=commands_per_minute,
             )
         )
@@ -165,7 +180,16 @@ def build_world(
         notify.close()
         raise
     return World(
-        synapse, bot_account, people, rooms[False], rooms[True], lycee, bot, workdir, notify
+        synapse,
+        bot_account,
+        people,
+        rooms[False],
+        rooms[True],
+        lycee,
+        academy,
+        bot,
+        workdir,
+        notify,
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.config import (
     ConfigError,
+    _academy,
     _bot,
     _Checker,
     _establishment,
@@ -150,6 +151,7 @@ def known_settings(tmp_path) -> dict[str, set[str]]:
     _bot(checker, {}, tmp_path)
     _establishment(checker, {}, "establishment[1]")
     _survey(checker, {}, "survey[1]")
+    _academy(checker, {"academy": {}}, [])
     return {path.split("[")[0]: keys for path, keys in checker.read.items()}
 
 
@@ -157,7 +159,7 @@ def test_the_settings_documented_are_exactly_the_settings_accepted(tmp_path):
     documented = documented_settings((ROOT / "config.example.toml").read_text())
     known = known_settings(tmp_path)
     assert "retention_months" in known["bot"]
-    for table in ("matrix", "bot", "establishment", "survey"):
+    for table in ("matrix", "bot", "establishment", "survey", "academy"):
         assert documented[table] == known[table], table
 
 

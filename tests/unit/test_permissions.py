@@ -6,12 +6,14 @@ import pytest
 
 from bot.core.config import parse_config
 from bot.core.dispatcher import Outcome
+from bot.core.places import Place
 from bot.core.roles import Role
 from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER, ChatHarness
 
 OTHER_REFERENT = "@referent-ailleurs:localhost"  # referent of another establishment
+ADMIN = "@dane:localhost"
 PEOPLE = {TEACHER: Role.TEACHER, REFERENT: Role.REFERENT, PRINCIPAL: Role.PRINCIPAL,
-          OTHER_REFERENT: Role.TEACHER}  # fmt: skip
+          OTHER_REFERENT: Role.TEACHER, ADMIN: Role.ADMIN}  # fmt: skip
 
 
 @pytest.fixture
@@ -19,6 +21,8 @@ def two_schools(chat, tmp_path):
     raw = copy.deepcopy(MINIMAL_CONFIG)
     raw["establishment"].append(dict(raw["establishment"][0], id="lyc-autre", room="!autre:l",
                                      referents=[OTHER_REFERENT], principals=[]))  # fmt: skip
+    raw["bot"]["admins"] = [ADMIN]
+    raw["academy"] = {"room": "!academie:l", "name": "Académie de Test"}
     chat.config = parse_config(raw, tmp_path)
     return chat
 
@@ -33,7 +37,9 @@ async def test_every_command_enforces_its_declared_role(two_schools: ChatHarness
     refusals = 0
     for spec in every_command(two_schools.registry):
         for person, role in PEOPLE.items():
-            await two_schools.say(person, f"!{spec.full_name}")
+            # Each command where it is used: the academy's in the academy's room.
+            in_academy = not spec.used_in(Place.ESTABLISHMENT)
+            await two_schools.say(person, f"!{spec.full_name}", in_academy=in_academy)
             forbidden = two_schools.outcome is Outcome.FORBIDDEN
             assert forbidden == (not spec.allows(role)), (spec.full_name, person)
             refusals += forbidden

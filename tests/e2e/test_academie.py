@@ -1,0 +1,46 @@
+"""The academy's room on a real Synapse: a need forwarded once, answered back once, and
+neither repeated by a restart."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.test_schedules import wait_notice
+
+
+def from_bot(world, room: str, words: str):
+    return lambda r, e: r == room and e.sender == world.bot_account.user_id and words in e.body
+
+
+async def test_a_need_forwarded_to_the_academy_is_answered_in_the_establishment(world, users):
+    room, academy = world.plain_room, world.academy_room
+    referent, dane = await users("referent"), await users("conseillere-dane")
+    recorded = await referent.ask(room, "!formation Créer un espace de cours sur l'ENT #ent")
+    number = int(re.search(r"besoin n° (\d+)", recorded.body)[1])
+    forwarded = await referent.ask(room, f"!formation dane {number}")
+    assert "transmis à l'équipe académique, dans son salon" in forwarded.body
+
+    reference = f"clg-clair-{number}"
+    _, delivered = await wait_notice(dane, from_bot(world, academy, f"réf. `{reference}`"))
+    assert "Besoin de formation transmis par le collège Clair" in delivered.body
+    assert "Créer un espace de cours sur l'ENT" in delivered.body
+    assert referent.account.user_id not in delivered.body
+
+    answer = "Un parcours ENT est ouvert au plan de formation, inscriptions jusqu'au 15 janvier."
+    confirmed = await dane.ask(academy, f"!academie besoin {reference} {answer}")
+    assert confirmed.body.startswith("Réponse transmise dans le salon du collège Clair")
+    _, back = await wait_notice(referent, from_bot(world, room, "Réponse de l'équipe académique"))
+    assert answer in back.body
+
+    figures = await dane.ask(academy, "!academie")
+    assert figures.body.startswith("**Chiffres de l'académie de Test**")
+    assert "Établissements servis : 3" in figures.body
+
+    # After a restart, nothing is delivered again: one forward, one answer.
+    world.bot.stop()
+    world.bot.start()
+    await dane.ask(academy, "!aide")  # the bot is back and has sent what it had queued
+    await referent.ask(room, "!aide")
+    assert len([e for r, e in dane.events if from_bot(world, academy, reference)(r, e)]) == 1
+    answers = [e for r, e in referent.events if from_bot(world, room, answer)(r, e)]
+    assert len(answers) == 1
