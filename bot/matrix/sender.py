@@ -86,9 +86,10 @@ class Pacing:
             # The request refused goes again when the pause ends: that is the slot.
             self._next_scheduled = max(self._next_scheduled, self._paused_until + self.interval)
             log.warning(
-                "rate limited by the homeserver (429 #%d), waiting %s ms as asked",
+                "rate limited by the homeserver (429 #%d), waiting %s ms as asked (%s)",
                 self.rate_limited,
                 resp.retry_after_ms,
+                type(resp).__name__,  # which request: a message, a room created, a join…
             )
 
     @contextlib.asynccontextmanager
