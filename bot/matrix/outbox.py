@@ -303,7 +303,7 @@ class OutboxPump:
     def request_flush(self) -> None:
         """Have the outbox sent in the background; a flush under way goes on to new messages.
 
-        Callers never wait for it: at the homeserver's pace a queue of
+        Callers never wait for it: at the account's pace a queue of
         newsletters takes minutes, and neither a command's answer nor the
         scheduler should be held up by it.
         """
