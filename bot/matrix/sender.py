@@ -47,10 +47,10 @@ class Pacing:
       that answers keep their order.
     - A scheduled message (``turn(scheduled=True)``) waits for its slot and for
       the pause without holding the turn, so an answer never waits behind that
-      wait; then it queues behind every answer waiting. Two sends of any kind
-      start at least ``1 / messages_per_second`` apart before the next scheduled
-      one: answers are not held back, but they use up the scheduled lane's slots,
-      so the account keeps to the pace asked of it.
+      wait; then it queues behind every answer waiting. It starts at least
+      ``1 / messages_per_second`` after the previous send of any kind: answers
+      are not held back, but each uses up a slot of the scheduled lane, so the
+      account keeps to the pace asked of it.
 
     ``clock`` and ``sleep`` are the event loop's unless given (tests move time by hand).
     """
