@@ -7,9 +7,9 @@ Parts (``--only`` runs some of them), in the order they run:
 - ``render``: 100 kB of hostile Markdown look-alikes through a listing and the
   plain and HTML conversions (bench/render.py);
 - ``scheduler``: every scheduled job for every establishment (bench/scheduler_scale.py);
-- ``paced``: what the scheduler queued, sent at Synapse's default message rate
-  (bench/paced.py); it runs while the main homeserver is being set up, since it
-  waits on the rate limit, not on the processor;
+- ``paced``: what the scheduler queued, sent at the bot's own pace, with `!aide`
+  typed meanwhile (bench/paced.py); it runs while the main homeserver is being
+  set up, since it waits on the pace, not on the processor;
 - ``reply``: reply time of rupn-bot against a minimal echo bot, by a real client,
   plain and encrypted rooms (bench/reply_time.py);
 - ``burst``: many clients typing at once, every command answered once (bench/burst.py);
@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import logging
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -65,7 +66,7 @@ def arguments(argv=None) -> argparse.Namespace:
     quick = {"establishments": 40, "rounds": 20, "per_family": 200, "commands": 200}
     quick |= {"clients": 10, "paced_messages": 6}
     full = {"establishments": ESTABLISHMENTS, "rounds": 200, "per_family": 1000}
-    full |= {"commands": 1000, "clients": 50, "paced_messages": 12}
+    full |= {"commands": 1000, "clients": 50, "paced_messages": 24}
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -213,7 +214,7 @@ class Run:
             )
             jobs.append(self.timed("set-up", build))
         if self.wants("paced"):
-            say("paced: sending at Synapse's default message rate (beside the set-up)…")
+            say("paced: sending the Friday pass at the bot's pace (beside the set-up)…")
             jobs.append(self.timed("paced", self.paced()))
         results = await asyncio.gather(*jobs, return_exceptions=True)
         world = results[0] if needs_world else None
@@ -234,27 +235,40 @@ class Run:
             self.args.paced_messages,
         )
         lost = result.queued - result.delivered
+        rates = (
+            f"the bot's pace {result.bot_rate:g}/s, the homeserver's"
+            f" {result.homeserver_rate:g}/s after a burst of {paced.HOMESERVER_BURST}"
+        )
         self.report.add(
             4,
-            f"sending at Synapse's default rate (0.2/s, burst 10): sample of "
-            f"{result.establishments} establishments",
+            f"Friday pass at {rates}: sample of {result.establishments} establishments",
             f"{result.delivered}/{result.queued} delivered over {result.send_seconds:.0f} s, "
-            f"{result.rate_limited} × 429 waited, lost {lost}, twice {result.duplicates}",
-            "no 429 lost",
-            lost == 0 and result.unsent_left == 0 and not result.duplicates,
+            f"{result.messages_limited} × 429 on messages"
+            f" ({result.rate_limited - result.messages_limited} on other requests),"
+            f" lost {lost}, twice {result.duplicates}",
+            "no 429 on messages, none lost",
+            lost == 0
+            and result.unsent_left == 0
+            and not result.duplicates
+            and not result.messages_limited,
         )
-        if result.interval == result.interval:  # not NaN: the homeserver paced the messages
+        if result.interval == result.interval:  # not NaN: more than one message went
             self.report.add(
                 4,
                 f"→ the same pass for {self.count} establishments at that pace (extrapolated)",
                 f"≈ {result.extrapolate(self.count) / 60:.0f} min "
-                f"(one message every {result.interval:.1f} s)",
+                f"(one message every {result.interval:.2f} s)",
             )
-        if result.reply_during_flush_s is not None:
+        if result.replies_during_pass_s:
+            times = result.replies_during_pass_s
             self.report.add(
                 4,
-                "reply to `!aide` typed while that queue is being sent",
-                f"{result.reply_during_flush_s:.1f} s",
+                f"reply to `!aide` typed during the Friday pass ({len(times)}; homeserver"
+                " timestamps, command to answer: median / max)",
+                f"{statistics.median(times):.2f} / {max(times):.2f} s"
+                f" = {result.slots:.2f} send slot at {result.bot_rate:g}/s",
+                "≤ one send slot",
+                result.slots <= 1.0,
             )
 
     async def with_world(self, world: World) -> None:

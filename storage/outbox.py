@@ -106,6 +106,8 @@ def unsent_messages(
     after_id: int = 0,
     skip_recipients: Collection[str] = (),
     now: datetime | None = None,
+    txn_prefixes: Collection[str] = (),
+    prefixed: bool = True,
 ) -> list[OutgoingMessage]:
     """Waiting messages, oldest first, from after ``after_id``; files without their bytes.
 
@@ -115,17 +117,22 @@ def unsent_messages(
     bytes of files (``file_data``). The next batch starts after the last id of
     this one, so messages left waiting are not read again in the same pass.
     Given ``now``, messages held until later (quiet hours) are left too.
+    Given ``txn_prefixes``, only messages whose transaction id starts with one
+    of them are read (with ``prefixed=False``, only those whose id starts with none).
     """
     skipped = list(skip_recipients)
     marks = ", ".join("?" * len(skipped))
     due, due_values = _due(now)
+    prefixes = list(txn_prefixes)
+    starts = " OR ".join("instr(txn_id, ?) = 1" for _ in prefixes)
     rows = db.execute(
         "SELECT id, establishment_id, room_id, dm_user, body, html, mentions, txn_id, filename,"
         f" mimetype, alert FROM outbox WHERE {WAITING} AND id > ?"
         + (f" AND (dm_user IS NULL OR dm_user NOT IN ({marks}))" if skipped else "")
         + due
+        + (f" AND {'' if prefixed else 'NOT '}({starts})" if prefixes else "")
         + " ORDER BY id LIMIT ?",
-        (after_id, *skipped, *due_values, limit),
+        (after_id, *skipped, *due_values, *prefixes, limit),
     ).fetchall()
     return [
         OutgoingMessage(*row[:6], tuple(json.loads(row[6])), *row[7:10], alert=bool(row[10]))

@@ -133,6 +133,8 @@ class BotConfig:
     retention_months: int = 12
     # Commands one person may send in a minute in an establishment; 0: no limit.
     commands_per_minute: int = 20
+    # Scheduled messages the bot sends a second at most (a command's answers go first).
+    messages_per_second: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -402,6 +404,10 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
     if not 0 <= per_minute <= 10_000:
         c.problem(f"{p}.commands_per_minute", "expected a number between 0 (no limit) and 10000")
         per_minute = 20
+    per_second = c.get(table, "messages_per_second", p, float, default=1.0)
+    if not 0 < per_second < float("inf"):
+        c.problem(f"{p}.messages_per_second", "expected a number of messages a second above 0")
+        per_second = 1.0
     c.unknown_keys(table, p)
     return BotConfig(
         database=_resolve(base, database),
@@ -415,6 +421,7 @@ def _bot(c: _Checker, table: dict, base: Path) -> BotConfig:
         tick_seconds=tick,
         retention_months=retention,
         commands_per_minute=per_minute,
+        messages_per_second=per_second,
     )
 
 

@@ -34,6 +34,9 @@ from storage.inbox import get_state, set_state
 from storage.stamps import from_stamp, to_stamp
 
 FIRST_START = "scheduler_first_start"
+# How a job's messages' transaction ids start: the outbox sends them as scheduled
+# messages, in their own slots after every command's answer.
+JOB_TXN_PREFIX = "rupn-job-"
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -184,7 +187,7 @@ class JobContext:
             body=message.body,
             html=message.html,
             mentions=message.mentions,
-            txn_id=f"rupn-job-{self.job}-{self.establishment.id}-{key}"
+            txn_id=f"{JOB_TXN_PREFIX}{self.job}-{self.establishment.id}-{key}"
             + (f"-{recipient_key(dm_user)}" if dm_user else ""),
             now=self.now,
             alert=alert,

@@ -3,7 +3,8 @@
 It is built in two steps, in dependency order, by ``bot.app``:
 
 - ``Connection``: the device (``session``), its ``rooms``, the ``sender`` with
-  the homeserver's pacing, and the ``outbox`` pump. It needs nothing of the
+  the account's pacing (answers first, scheduled messages spaced), and the
+  ``outbox`` pump. It needs nothing of the
   commands, so the scheduler can be given the pump before the bot exists.
 - ``MatrixBot``: the ``inbox`` that answers commands and the ``sync`` loop,
   on top of a connection, with the scheduler started after the first sync.
@@ -47,7 +48,7 @@ class Connection:
         self.clock = clock
         self.supervisor = supervisor or Unsupervised()
         self.lifecycle = Lifecycle()
-        pacing = Pacing()
+        pacing = Pacing(config.bot.messages_per_second)
         self.session = Session(
             config.matrix, alive=self.supervisor.watchdog, on_error=pacing.on_error_response
         )

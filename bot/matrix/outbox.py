@@ -1,9 +1,18 @@
-"""The outbox pump: queued messages sent in order, in the background, at the homeserver's pace.
+"""The outbox pump: queued messages sent in order, in the background, at the account's pace.
 
 Commands' notices to others, direct messages and scheduled runs are queued in
 ``storage/outbox.py`` with their transaction ids; the pump sends them and keeps
 what cannot go yet. Order is kept per destination (a room, or a person's direct
 room), not across the académie: one room that refuses the bot holds up no other.
+
+- What a command queued for others (a promotion from the waiting list, an
+  export by direct message) goes first, in the answers' lane of ``Pacing``;
+  scheduled messages (a job's, told by their ``rupn-job-`` transaction id, and
+  the welcome) follow, each in its slot at ``[bot] messages_per_second``. A
+  flush that is sending the Friday newsletters goes back to the commands'
+  messages as soon as something new is queued: a notice a teacher's command
+  owes to a colleague never waits for the end of the pass. Order is kept per
+  destination within each of the two.
 
 - A message refused for good (``bot.matrix.failures``: the bot kicked or muted,
   the room gone, a file too large) is marked failed with why, logged once, and
@@ -34,10 +43,12 @@ from typing import TYPE_CHECKING
 from nio import RoomMemberEvent, SyncResponse
 
 from bot.core.render import Message
+from bot.core.scheduler import JOB_TXN_PREFIX
 from bot.matrix.failures import SendFailure
 from bot.matrix.lifecycle import HANDLED_RETENTION, PRUNE_EVERY, Chore, Lifecycle
 from bot.matrix.rooms import Rooms
 from bot.matrix.sender import Sender
+from bot.matrix.welcome import WELCOME_TXN_PREFIX
 from storage import outbox as outbox_store
 
 if TYPE_CHECKING:
@@ -48,6 +59,9 @@ log = logging.getLogger(__name__)
 FLUSH_RETRY_S = 60.0  # how often what waits is read again when nothing else asks
 FIRST_WAIT_S = 5.0  # a destination's first wait after a failure that may pass
 LONGEST_WAIT_S = 300.0  # the longest a destination waits between two tries
+# Messages nobody is waiting for: a job's (newsletters, reminders, digests) and the
+# welcome. The rest (what a command queued for others) answers someone's command.
+SCHEDULED_TXN_PREFIXES = (JOB_TXN_PREFIX, WELCOME_TXN_PREFIX)
 
 
 class Sent(Enum):
@@ -115,6 +129,8 @@ class OutboxPump:
     _flushing: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     _flusher: asyncio.Task | None = field(init=False, default=None)
     _flush_again: bool = field(init=False, default=False)
+    # Something was queued since this flush began: a command's notices may wait.
+    _queued_meanwhile: bool = field(init=False, default=False)
     # Recipients who have not joined their direct room.
     _dm_waiting: set[str] = field(init=False, default_factory=set)
     _flushed_at: float = field(init=False, default=0.0)
@@ -145,33 +161,51 @@ class OutboxPump:
                     self._dm_waiting.add(user_id)
                 else:
                     direct_rooms[user_id] = room_id
+            self._queued_meanwhile = False
             held: set[str] = set()  # destinations with a message left behind: order first
             pending: set[str] = set()  # destinations with something still to send
-            after = 0
-            while batch := outbox_store.unsent_messages(
-                self.db, after_id=after, skip_recipients=waiting, now=self.clock()
-            ):
-                for message in batch:
-                    if self.lifecycle.stopping:
-                        break  # the rest goes after the restart, with the same transaction ids
-                    destination = self._destination(message, direct_rooms)
-                    if destination is None:
-                        continue  # its room is not resolved: left for a later flush
-                    key, room_id = destination
-                    if key in held or self.backoff.waiting(key):
-                        held.add(key)
-                        pending.add(key)
-                        continue
-                    outcome = await self._send(message, key, room_id)
-                    if outcome is Sent.SENT:
-                        sent += 1
-                    elif outcome is Sent.LATER:
-                        held.add(key)
-                        pending.add(key)
-                after = batch[-1].id
-                if self.lifecycle.stopping or len(batch) < outbox_store.UNSENT_BATCH:
-                    break
-            self.backoff.keep_only(pending)
+            complete = True
+            for scheduled in (False, True):
+                after = 0
+                while batch := outbox_store.unsent_messages(
+                    self.db,
+                    after_id=after,
+                    skip_recipients=waiting,
+                    now=self.clock(),
+                    txn_prefixes=SCHEDULED_TXN_PREFIXES,
+                    prefixed=scheduled,
+                ):
+                    for message in batch:
+                        if self.lifecycle.stopping:
+                            break  # the rest goes after the restart, with the same transaction ids
+                        if scheduled and self._queued_meanwhile:
+                            # A command may have queued notices: they go before the next one.
+                            complete = False
+                            break
+                        destination = self._destination(message, direct_rooms)
+                        if destination is None:
+                            continue  # its room is not resolved: left for a later flush
+                        key, room_id = destination
+                        if key in held or self.backoff.waiting(key):
+                            held.add(key)
+                            pending.add(key)
+                            continue
+                        outcome = await self._send(message, key, room_id, scheduled=scheduled)
+                        if outcome is Sent.SENT:
+                            sent += 1
+                        elif outcome is Sent.LATER:
+                            held.add(key)
+                            pending.add(key)
+                    after = batch[-1].id
+                    if (
+                        self.lifecycle.stopping
+                        or not complete
+                        or len(batch) < outbox_store.UNSENT_BATCH
+                    ):
+                        break
+            if complete:
+                # Only a whole pass knows which destinations still have something to send.
+                self.backoff.keep_only(pending)
             if self._pruning.due():
                 outbox_store.prune_sent(self.db, self.clock(), HANDLED_RETENTION)
             self._dm_waiting = waiting
@@ -206,8 +240,10 @@ class OutboxPump:
         room_id = message.room_id or self.rooms.room_of(message.establishment_id)
         return (room_id, room_id) if room_id else None
 
-    async def _send(self, message: outbox_store.OutgoingMessage, key: str, room_id: str) -> Sent:
-        """Send one message; a failure marks it failed, or holds its destination back."""
+    async def _send(
+        self, message: outbox_store.OutgoingMessage, key: str, room_id: str, *, scheduled: bool
+    ) -> Sent:
+        """Send one message in its lane; a failure marks it failed or holds its destination."""
         try:
             if message.filename:
                 event_id = await self.sender.deliver_file(
@@ -216,11 +252,16 @@ class OutboxPump:
                     outbox_store.file_data(self.db, message.id),
                     message.mimetype or "",
                     txn_id=message.txn_id,
+                    scheduled=scheduled,
                 )
             else:
                 rendered = Message(message.body, message.html, message.mentions)
                 event_id = await self.sender.deliver_message(
-                    room_id, rendered, txn_id=message.txn_id, alert=message.alert
+                    room_id,
+                    rendered,
+                    txn_id=message.txn_id,
+                    alert=message.alert,
+                    scheduled=scheduled,
                 )
         except SendFailure as failure:
             if failure.permanent:
@@ -270,11 +311,12 @@ class OutboxPump:
     def request_flush(self) -> None:
         """Have the outbox sent in the background; a flush under way goes on to new messages.
 
-        Callers never wait for it: at the homeserver's pace a queue of
+        Callers never wait for it: at the account's pace a queue of
         newsletters takes minutes, and neither a command's answer nor the
         scheduler should be held up by it.
         """
         self._flush_again = True
+        self._queued_meanwhile = True
         if not self._flush_running():
             self._flusher = asyncio.create_task(self._flush_until_done())
             self.lifecycle.track(self._flusher)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 # bot_state key prefix, followed by the room id: the room was welcomed.
 WELCOMED = "bienvenue:"
+# How the welcome's transaction id starts: the outbox sends it as a scheduled message.
+WELCOME_TXN_PREFIX = "rupn-bienvenue-"
 
 
 class Welcome:
@@ -67,7 +69,8 @@ class Welcome:
                         body=message.body,
                         html=message.html,
                         mentions=(),
-                        txn_id=f"rupn-bienvenue-{hashlib.sha256(room_id.encode()).hexdigest()[:16]}",
+                        txn_id=WELCOME_TXN_PREFIX
+                        + hashlib.sha256(room_id.encode()).hexdigest()[:16],
                         now=now,
                     )
                     state.set_state(self.db, key, to_stamp(now))

@@ -121,6 +121,9 @@ simulated_start = "{SIMULATED_START}"
 tick_seconds = 0.5
 # The tests' people type far more than a colleague does; test_budget.py keeps the default.
 commands_per_minute = {commands_per_minute}
+# The tests' scheduled messages go at once (one a second is the default, for Tchap):
+# a test would otherwise wait for them behind its own commands' answers.
+messages_per_second = 20
 {academy_tables}{establishments}'''
 
 

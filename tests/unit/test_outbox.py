@@ -52,14 +52,18 @@ class RefusingSender:
         self.delivered: list[tuple[str, str]] = []
         self.tried: list[tuple[str, str]] = []
 
-    async def deliver_message(self, room_id, message, *, reply_to=None, txn_id=None, alert=False):
+    async def deliver_message(
+        self, room_id, message, *, reply_to=None, txn_id=None, alert=False, scheduled=False
+    ):
         self.tried.append((room_id, message.body))
         if room_id in self.refuse:
             raise self.refuse[room_id]
         self.delivered.append((room_id, message.body))
         return f"$ev{len(self.delivered)}"
 
-    async def deliver_file(self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None):
+    async def deliver_file(
+        self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None, scheduled=False
+    ):
         return await self.deliver_message(room_id, Message(filename, filename), txn_id=txn_id)
 
 

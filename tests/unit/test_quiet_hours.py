@@ -168,7 +168,7 @@ async def test_the_outbox_sends_a_held_message_only_once_its_time_has_come(chat)
     sent = []
 
     class Delivering:
-        async def deliver_message(self, room_id, message, *, txn_id=None, alert=False):
+        async def deliver_message(self, room_id, message, *, txn_id=None, alert=False, **lane):
             sent.append(message.body)
             return f"$ev{len(sent)}"
 
