@@ -226,6 +226,9 @@ OUTPUTS = (
     Output("permanence-ics", "!permanence ics"),
     Output("veille", "!veille"),
     Output("veille-cherche", "!veille cherche numérique"),
+    Output("fiche", "!fiche", who="teacher"),
+    Output("fiche-cherche", "!fiche cherche video projecteur", who="teacher"),
+    Output("fiche-lire", "!fiche VPI connexion", who="teacher"),  # or what a search finds
     Output("mes-donnees", "!mes-donnees", who="teacher"),  # the export, by direct message
     Output("job-synthese", job="synthese", at=DIGEST_AT),  # May's digest to the principal
     Output("job-lettre", job="lettre"),  # the letter the job owes at NOW, to the room

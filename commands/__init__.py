@@ -18,6 +18,7 @@ FAMILIES = (
     "permanence",
     "formation",
     "veille",
+    "fiche",
     "panne",
     "lettre",
     "enquete",

@@ -15,12 +15,14 @@ from bot.core.digest import digest_figure
 from bot.core.errors import BadArgument, CommandError
 from bot.core.indicators import PeriodCounts, indicator, rate
 from storage import bilan
+from storage.fiche import sheets_mentioning
 from storage.panne import (
     Incident,
     attach_ticket,
     breakdowns_by_category_per_period,
     category_label,
     classify_breakdown,
+    equipment_words,
     find_incident,
     open_incidents,
     open_tickets_per_period,
@@ -99,17 +101,16 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
             category_label=category_label,
         )
         return
+    category = classify_breakdown(description)
     incident = report_incident(
-        ctx.db,
-        ctx.establishment.id,
-        description,
-        classify_breakdown(description),
-        ctx.sender,
-        ctx.now,
+        ctx.db, ctx.establishment.id, description, category, ctx.sender, ctx.now
     )
+    # What the referents already wrote on this equipment comes before the checklist.
+    sheets = sheets_mentioning(ctx.db, ctx.establishment.id, equipment_words(category, description))
     await ctx.reply(
         "panne/signalee",
         incident=incident,
+        sheets=sheets,
         room=room_of(description),
         category_label=category_label,
     )

@@ -123,6 +123,12 @@ PERSONAL_DATA: list[PersonalColumn] = [
     PersonalColumn("veille_items", "author", "anonymise", "posted_at",
                    blanked_columns=("comment",),
                    label="Liens de veille que vous avez partagés"),
+    # A sheet is the establishment's answer to a question, read by everyone: its text
+    # stays when its author or its last editor is forgotten, as an objective's does.
+    PersonalColumn("answer_sheets", "author", "anonymise", "created_at",
+                   label="Fiches réponses que vous avez écrites"),
+    PersonalColumn("answer_sheets", "updated_by", "anonymise", "updated_at",
+                   label="Fiches réponses que vous avez mises à jour en dernier"),
     # An objective's text is the establishment's (negotiated with the principal): it
     # stays; a progress note is its author's words and goes with them.
     PersonalColumn("objectives", "author", "anonymise", "created_at",
@@ -165,6 +171,8 @@ EXPORTED: dict[str, tuple[str, ...]] = {
     "survey_reminder_stops": ("survey_id", "user_id", "stopped_at"),
     "veille_items": ("id", "establishment_id", "number", "normalized_url", "title",
                      "title_found", "comment", "tags", "author", "posted_at"),
+    "answer_sheets": ("id", "establishment_id", "name", "body", "author", "created_at",
+                      "updated_by", "updated_at"),
     "objectives": ("id", "establishment_id", "school_year", "number", "text",
                    "indicator_figure", "indicator_op", "indicator_target",
                    "indicator_percent", "status", "author", "created_at", "status_at",
@@ -204,6 +212,7 @@ NOT_WORDS: dict[str, tuple[str, ...]] = {
     "survey_answers": ("answered_at",),
     "survey_reminder_stops": ("stopped_at",),
     "veille_items": ("establishment_id", "normalized_url", "title", "tags", "posted_at"),
+    "answer_sheets": ("establishment_id", "name", "body", "created_at", "updated_at"),
     "objectives": ("establishment_id", "text", "indicator_figure", "indicator_op", "status",
                    "created_at", "status_at"),
     "objective_notes": ("created_at",),

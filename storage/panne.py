@@ -180,6 +180,15 @@ def classify_breakdown(description: str) -> str:
     return chosen
 
 
+def equipment_words(category: str, description: str) -> tuple[str, ...]:
+    """The words that say what a breakdown is about, to find what was written on it:
+    its category's strong keywords, or for ``autre`` the description's own words of
+    five letters or more (« calculatrice »; « ne », « pas » say nothing)."""
+    if category in BREAKDOWN_KEYWORDS:
+        return BREAKDOWN_KEYWORDS[category][0]
+    return tuple(dict.fromkeys(w for w in fold_words(description) if len(w) >= 5))
+
+
 _ROOM = re.compile(r"\b(?:salle\s+|sal\.\s*)(?:n°\s*)?([A-Za-z0-9][\w.\-]{0,9})", re.I)
 _ROOM_CODE = re.compile(r"\b([A-Z]\d{1,3}|CDI|labo\w*|gymnase)\b", re.I)
 

@@ -8,24 +8,21 @@ of a removed link is not given again). The newsletter announces each item once
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
 
-from bot.toolkit.text import fold
 from storage.db import write_transaction
 from storage.lettre import not_announced
 from storage.numbers import next_number
 from storage.periods import Period, dated_rows_per_period
+from storage.search import fts_query, search_terms
 from storage.stamps import from_stamp, to_stamp
 
-# Search words beyond this are ignored: a long paste is not a better query.
-MAX_SEARCH_TERMS = 20
-_TOKEN = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: letters and digits
-
+# The columns a search looks in (the index also holds the establishment).
+SEARCHED = ("title", "comment", "tags")
 _COLUMNS = (
     "id, establishment_id, number, normalized_url, title, title_found, comment, tags,"
     " author, posted_at"
@@ -167,47 +164,14 @@ def remove_item(db: sqlite_utils.Database, item_id: int) -> None:
         db.execute("DELETE FROM veille_items WHERE id = ?", (item_id,))
 
 
-MIN_PREFIX = 3  # shorter search words match whole words only
-
-
-def search_terms(text: str) -> list[str]:
-    """The words of a search, as the index sees them: letters and digits, accents folded.
-
-    Empty when the text holds no letter or digit (nothing can match it).
-    """
-    return _TOKEN.findall(fold(text))[:MAX_SEARCH_TERMS]
-
-
-def fts_query(terms: Iterable[str], establishment_id: str | None = None) -> str:
-    """An FTS5 query matching items that contain every term.
-
-    Terms of ``MIN_PREFIX`` characters or more match as word prefixes, shorter ones
-    as whole words. Terms come from ``search_terms`` (letters and digits only) and
-    are quoted all the same, so words such as ``OR``, ``NOT`` or ``NEAR`` are
-    searched, not obeyed. They are looked for in the title, comment and tags only;
-    with ``establishment_id`` the index itself keeps that establishment's items.
-    """
-    # A prefix of one or two letters matches a good part of the académie's
-    # vocabulary (« e* »: 16 ms); such short words are matched whole (« ia »).
-    words = " ".join(_quoted(term) + ("*" if len(term) >= MIN_PREFIX else "") for term in terms)
-    query = f"{{title comment tags}} : ({words})"
-    if establishment_id is None:
-        return query
-    return f"establishment_id : {_quoted(establishment_id)} AND {query}"
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
 def search_items(
     db: sqlite_utils.Database, establishment_id: str, text: str, limit: int = 10
 ) -> list[WatchItem]:
     """Items whose title, comment or tags contain every word of ``text`` (best first).
 
     Accents and case are ignored and each word of three letters or more matches as a
-    prefix (« outil » finds « outils »). Any text is a valid search: one without
-    letters or digits finds nothing.
+    prefix (« outil » finds « outils »), as ``storage.search`` reads a search. Any
+    text is a valid search: one without letters or digits finds nothing.
     """
     terms = search_terms(text)
     if not terms:
@@ -219,7 +183,7 @@ def search_items(
         " WHERE veille_items_fts MATCH ? AND v.establishment_id = ?"
         # bm25 weights: the establishment column matches every item alike.
         " ORDER BY bm25(veille_items_fts, 1.0, 1.0, 1.0, 0.0) LIMIT ?",
-        (fts_query(terms, establishment_id), establishment_id, limit),
+        (fts_query(terms, SEARCHED, establishment_id), establishment_id, limit),
     ).fetchall()
     return [_item(row) for row in rows]
 

@@ -49,6 +49,7 @@ import sqlite_utils
 
 from bench.seed import (
     enquete,
+    fiche,
     formation,
     lettre,
     membres,
@@ -114,6 +115,7 @@ SEEDERS: dict[str, Seeder] = {
     "permanence": permanence.seed,
     "formation": formation.seed,
     "veille": veille.seed,
+    "fiche": fiche.seed,
     "panne": panne.seed,
     "enquete": enquete.seed,
     "objectifs": objectifs.seed,
@@ -131,6 +133,7 @@ COMMANDS: dict[str, list[Probe]] = {
     "permanence": permanence.PROBES,
     "formation": formation.PROBES,
     "veille": veille.PROBES,
+    "fiche": fiche.PROBES,
     "panne": panne.PROBES,
     "enquete": enquete.PROBES,
     "objectifs": objectifs.PROBES,
@@ -153,6 +156,7 @@ VALUES: dict[str, Values] = {
     "permanence": permanence.values,
     "formation": formation.values,
     "veille": veille.values,
+    "fiche": fiche.values,
     "panne": panne.values,
     "enquete": enquete.values,
     "objectifs": objectifs.values,

@@ -16,7 +16,8 @@ def seed(s: Seeding) -> None:
     """The weekly newsletters sent since September, and what each one announced.
 
     One letter every school-week Friday at 16:00 (the default day and time) that
-    had news: links shared since the previous letter, a survey not announced yet,
+    had news: links shared since the previous letter, sheets written or rewritten,
+    a survey not announced yet,
     a training session newly planned. Each letter has its ledger row and, for
     the last thirty days, its sent message in the outbox. Today's letter is
     not sent yet: at ``NOW`` the job owes it, with the week's news.
@@ -36,6 +37,12 @@ def seed(s: Seeding) -> None:
         letter = bisect_left(instants, from_stamp(posted).timestamp())
         if letter < len(fridays):
             news[eid, letter].append(("veille", item_id))
+    for change_id, eid, changed in s.db.execute(
+        "SELECT id, establishment_id, changed_at FROM answer_sheet_changes ORDER BY id"
+    ):
+        letter = bisect_left(instants, from_stamp(changed).timestamp())
+        if letter < len(fridays):
+            news[eid, letter].append(("fiche", change_id))
     for survey_id, eid, opens, deadline, closed in s.db.execute(
         "SELECT id, establishment_id, opens_at, deadline, closed_at FROM surveys"
     ):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from bot.core.errors import BadArgument
 from bot.toolkit.calendar import current_school_year, school_year_label
 from bot.toolkit.dates import WEEKDAY_NAMES, format_when_fr, parse_duration, parse_when
-from bot.toolkit.text import Word, fold
+from bot.toolkit.text import Word, fold, fold_words
 from bot.toolkit.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -108,6 +108,46 @@ class NumberedItem(Number):
 def shortened(text: str, limit: int = 40) -> str:
     """What the user typed, cut to ``limit`` characters to be quoted back."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Slug(Converter):
+    """A short name people give something and type again to find it: « vpi-connexion »:
+    letters without accents, digits and single hyphens, as typed once folded (« VPI-Connexion »
+    is ``vpi-connexion``), never one of the sub-commands' words a subclass puts in ``reserved``.
+    """
+
+    label = "nom"
+    wanted = "le nom"
+    max_length: ClassVar[int] = 40
+    reserved: ClassVar[frozenset[str]] = frozenset()
+    example: ClassVar[str | None] = None  # a command line with a good name, for the errors
+
+    @classmethod
+    def consume(cls, words, raw, ctx):
+        typed = words[0].text
+        name = fold(typed)
+        if len(name) > cls.max_length:
+            raise BadArgument(
+                f"Ce nom est trop long ({len(name)} caractères, {cls.max_length} au plus).",
+                example=cls.example,
+            )
+        if not _SLUG.match(name):
+            hint = "-".join(fold_words(typed))[: cls.max_length].strip("-")
+            better = f" : « {hint} », par exemple" if hint else ""
+            raise BadArgument(
+                f"« {shortened(typed)} » ne peut pas servir de nom : des lettres sans accents,"
+                f" des chiffres et des tirets, sans espace{better}.",
+                example=cls.example,
+            )
+        if name in cls.reserved:
+            raise BadArgument(
+                f"« {name} » est un mot de la commande, pas un nom : choisissez-en un autre.",
+                example=cls.example,
+            )
+        return name, 1
 
 
 _LOOKS_LIKE_TIME = re.compile(r"^(\d{1,2}([hH:.]\d*)?|à|a|vers|le)$")

@@ -14,6 +14,8 @@ ACTIVITY = [
     (REFERENT, "!enquete ouvrir https://enquetes.example.org/rupn 15/12 Usages du numérique"),
     (TEACHER, "!panne vidéoprojecteur salle 12 ne s'allume pas"),
     (TEACHER, "!panne ticket 1 GLPI-4521"),
+    (REFERENT, "!fiche ajouter wifi-cdi Le code du wifi est affiché au CDI."),
+    (TEACHER, "!fiche wifi-cdi"),
 ]
 
 
@@ -30,6 +32,7 @@ async def test_the_letter_has_a_section_from_each_family(chat):
     assert "- jeudi 3 décembre à 12 h 30, au CDI : Créer des capsules vidéo" in letter
     assert "- n° 2 Sécuriser les comptes ENT — 1 soutien" in letter
     assert "Usages du numérique (https://enquetes.example.org/rupn)" in letter
+    assert "- `!fiche wifi-cdi` (nouvelle) : Le code du wifi est affiché au CDI." in letter
 
 
 async def test_the_digest_counts_each_family_without_names(chat):
@@ -42,6 +45,8 @@ async def test_the_digest_counts_each_family_without_names(chat):
         "**Pannes signalées** : 1",
         "**Tickets encore ouverts en fin de mois** : 1",
         "**Permanences numériques tenues** : 1",
+        "**Fiches réponses écrites ou mises à jour** : 1",
+        "**Fiches réponses consultées** : 1",
     ):
         assert line in digest.body
     assert "@" not in digest.body and "Créer des capsules" not in digest.body
@@ -85,4 +90,6 @@ async def test_what_happens_at_midnight_counts_in_one_month_only(chat):
         "veille": [0, 1, 1],
         "pannes": [0, 1, 1],
         "enquetes": [0, 1, 1],
+        "fiches": [0, 1, 1],
+        "fiches_lues": [0, 1, 1],
     }

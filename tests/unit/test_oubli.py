@@ -44,6 +44,9 @@ ACTIVITY = [
     (REFERENT, f"!veille http://localhost/veille/page {OTHER_SECRET} recommande ce site #ia"),
     (REFERENT, f"!formation Le tableur en {OTHER_SECRET}"),
     (REFERENT, f"!formation clore 2 vu avec {OTHER_SECRET} au {OTHER_PHONE}"),
+    (REFERENT, "!fiche ajouter wifi-cdi Le code du wifi est affiché au CDI."),
+    (REFERENT, "!fiche modifier wifi-cdi Le code du wifi est affiché au CDI, près de l'entrée."),
+    (PROF2, "!fiche wifi-cdi"),
     (PRINCIPAL, "!objectifs ajouter Former les collègues à l'ENT"),
     (REFERENT, f"!objectifs point 1 {OTHER_SECRET} a animé une session"),
     (PROF2, "!permanence annuler vendredi 13h"),  # TEACHER gets the place: a notice

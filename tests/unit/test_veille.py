@@ -520,6 +520,8 @@ async def share_three(chat, monkeypatch):
         ("#emi", [3]),
         ("education medias", [3]),  # every word must be there
         ("education numerique", []),
+        ("desinfor mation", [3]),  # two words also match written as one
+        ("outils colla boratifs", [2]),
         ("rien", []),
     ],
 )
