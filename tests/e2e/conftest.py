@@ -89,7 +89,7 @@ def bot_config(
         ("clg-chiffre", "Collège Chiffré", encrypted),
     ):
         establishments += establishment_toml(
-            eid, name, room, people["referent"].user_id, people["principal"].user_id
+            eid, name, room, people["referent"].user_id, people["principal"].user_id, "Rennes"
         )
     academy_tables = ""
     if academy:
@@ -104,6 +104,7 @@ def bot_config(
             lycee,
             people["referente-lycee"].user_id,
             people["proviseure"].user_id,
+            "Brest",
         )
     return f'''
 [matrix]

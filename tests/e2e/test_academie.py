@@ -44,3 +44,23 @@ async def test_a_need_forwarded_to_the_academy_is_answered_in_the_establishment(
     assert len([e for r, e in dane.events if from_bot(world, academy, reference)(r, e)]) == 1
     answers = [e for r, e in referent.events if from_bot(world, room, answer)(r, e)]
     assert len(answers) == 1
+
+
+async def test_a_broadcast_reaches_each_room_of_a_bassin_once(world, users):
+    referent, lycee, dane = (
+        await users("referent"),
+        await users("referente-lycee"),
+        await users("conseillere-dane"),
+    )
+    text = "Réunion des référents du bassin le 3 février au lycée Bréquigny."
+    said = await dane.ask(world.academy_room, f"!academie diffuser bassin Rennes {text}")
+    assert said.body.startswith("Je diffuse votre message dans 2 salons du bassin Rennes")
+    for room in (world.plain_room, world.encrypted_room):
+        await wait_notice(referent, from_bot(world, room, text))
+    progress = await dane.ask(world.academy_room, "!academie diffusions")
+    assert "reçu dans 2 salons sur 2" in progress.body
+    # Only the bassin's rooms, and once each.
+    await lycee.ask(world.lycee_room, "!aide")
+    assert not [e for r, e in lycee.events if from_bot(world, world.lycee_room, text)(r, e)]
+    for room in (world.plain_room, world.encrypted_room):
+        assert len([e for r, e in referent.events if from_bot(world, room, text)(r, e)]) == 1

@@ -9,6 +9,7 @@ outbox and Matrix path as the scheduled ones.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from nio import RoomMessageNotice, RoomMessageText
 
@@ -53,10 +54,11 @@ async def test_the_digest_reaches_the_principal_in_a_direct_room(world, users):
     principal = await users("principal")
     room = world.encrypted_room
     title = "Enquête synthèse e2e"
-    await referent.ask(
+    opened = await referent.ask(
         room, f"!enquete ouvrir https://framaforms.org/e2e-synthese dans 20 jours {title}"
     )
-    assert "Merci" in (await prof.ask(room, "!enquete fait")).body
+    number = re.search(r"Enquête n° (\d+)", opened.body)[1]  # other tests open surveys too
+    assert "Merci" in (await prof.ask(room, f"!enquete fait {number}")).body
 
     reply = await principal.ask(room, "!synthese")
     assert "en message privé" in reply.body

@@ -539,8 +539,11 @@ class BotProcess:
         return stop_process(self.process, sig, timeout=20)
 
 
-def establishment_toml(eid: str, name: str, room: str, referent: str, principal: str) -> str:
+def establishment_toml(
+    eid: str, name: str, room: str, referent: str, principal: str, bassin: str | None = None
+) -> str:
     """One ``[[establishment]]`` table of zone B, as the demo and the e2e world write it."""
+    bassin_line = f'bassin = "{bassin}"\n' if bassin else ""
     return f'''
 [[establishment]]
 id = "{eid}"
@@ -551,4 +554,4 @@ timezone = "Europe/Paris"
 referents = ["{referent}"]
 principals = ["{principal}"]
 ticket_url = "https://support.example.org/glpi"
-'''
+{bassin_line}'''

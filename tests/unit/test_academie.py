@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 
 import pytest
 
+from bot.app import academy_surveys
 from bot.core.config import ConfigError, parse_config
 from bot.core.dispatcher import Outcome
+from storage.enquete import mark_answered, open_surveys, sync_academy_surveys
+from storage.establishments import sync_establishments
+from storage.formation import record_need
 from storage.outbox import unsent_messages
-from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER
+from storage.panne import report_incident, resolve_incident
+from tests.conftest import MINIMAL_CONFIG, PARIS, PRINCIPAL, REFERENT, TEACHER
 from tests.support.reading import as_read
 
 ADMIN = "@dane:localhost"
@@ -132,3 +138,128 @@ async def test_the_academy_sees_totals_and_no_names(academy_chat, db):
     assert "- Aucune enquête académique en cours." in body
     for person in (TEACHER, PROF2, REFERENT, PRINCIPAL):
         assert person not in body
+
+
+# -- the academy's views over several establishments -----------------------------------
+
+SCHOOLS = (  # id, name, bassin, local authority
+    ("clg-test", "Collège Test", "Rennes", "Département d'Ille-et-Vilaine"),
+    ("clg-deux", "Collège Deux", "Rennes", "Département d'Ille-et-Vilaine"),
+    ("lyc-trois", "Lycée Trois", "Rennes", "Région Bretagne"),
+    ("clg-quatre", "Collège Quatre", "Brest", "Département du Finistère"),
+)
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
+
+
+@pytest.fixture
+def academy_of_four(chat, db, tmp_path):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    first = raw["establishment"][0]
+    raw["establishment"] = [
+        dict(first, id=eid, name=name, bassin=bassin, collectivite=authority, room=f"!{eid}:l",
+             referents=[f"@ref-{eid}:localhost"])
+        for eid, name, bassin, authority in SCHOOLS
+    ]  # fmt: skip
+    raw["bot"]["admins"] = [ADMIN]
+    raw["academy"] = {"room": "!academie:localhost", "name": "Académie de Rennes"}
+    raw["survey"] = [
+        {"title": "Enquête RUPN", "url": "https://enquetes.example.org/rupn",
+         "deadline": "2026-12-18", "opens": "2026-11-02"}
+    ]  # fmt: skip
+    chat.config = parse_config(raw, tmp_path)
+    sync_establishments(db, chat.config.establishments, MONDAY)
+    for school in chat.config.establishments:
+        sync_academy_surveys(db, school.id, academy_surveys(chat.config, school), MONDAY)
+    return chat
+
+
+async def test_a_domain_asked_in_three_establishments_of_a_bassin_is_flagged(academy_of_four, db):
+    for eid in ("clg-test", "clg-deux", "lyc-trois", "clg-quatre"):
+        record_need(db, eid, "Faire des capsules vidéo", ["creation-contenus"], TEACHER, MONDAY)
+    record_need(
+        db, "clg-test", "Sécuriser les mots de passe", ["protection-securite"], TEACHER, MONDAY
+    )
+    overview = (await academy_of_four.say(ADMIN, "!academie besoins", in_academy=True)).body
+    assert (
+        "**Bassin Brest** : 1 besoin\n- Création de contenus : 1 besoin dans 1 établissement\n"
+        in overview
+    )
+    assert (
+        "- Création de contenus : 3 besoins dans 3 établissements ;"
+        " **formation de bassin possible**\n" in overview
+    )
+    assert "- Protection et sécurité : 1 besoin dans 1 établissement\n" in overview
+    one = (await academy_of_four.say(ADMIN, "!academie besoins rennes", in_academy=True)).body
+    assert "Brest" not in one
+    assert (
+        "**formation de bassin possible** (le collège Test, le collège Deux, le lycée Trois)" in one
+    )
+    unknown = await academy_of_four.say(ADMIN, "!academie besoins Paris", in_academy=True)
+    assert unknown.body.startswith(
+        "Je ne connais pas le bassin « Paris » (bassins : Brest, Rennes)."
+    )
+
+
+async def test_breakdowns_by_category_and_authority_with_the_median_repair(academy_of_four, db):
+    for eid, days in (("clg-test", 2), ("clg-deux", 4), ("lyc-trois", 9)):
+        incident = report_incident(db, eid, "vidéoprojecteur en panne", "videoprojecteur",
+                                   TEACHER, MONDAY - timedelta(days=days + 1))  # fmt: skip
+        resolve_incident(db, incident, REFERENT, MONDAY - timedelta(days=1))
+    report_incident(db, "clg-quatre", "le wifi ne marche plus", "reseau", TEACHER, MONDAY)
+    body = (await academy_of_four.say(ADMIN, "!academie pannes", in_academy=True)).body
+    assert (
+        "- Vidéoprojecteur ou tableau interactif : 0 en cours ; 3 réparées, en 4 jours (médiane)"
+        in body
+    )
+    assert "- Département d'Ille-et-Vilaine : 0 en cours ; 2 réparées, en 3 jours (médiane)" in body
+    assert "- Département du Finistère : 1 en cours\n" in body
+    assert "- Région Bretagne : 0 en cours ; 1 réparée, en 9 jours (médiane)" in body
+
+
+async def test_the_academy_survey_by_establishment_against_2016(academy_of_four, db):
+    (survey,) = open_surveys(db, "clg-deux", MONDAY)
+    mark_answered(db, survey.id, "@ref-clg-deux:localhost", MONDAY)
+    body = (await academy_of_four.say(ADMIN, "!academie enquete", in_academy=True)).body
+    assert body.startswith(
+        "**Enquête académique « Enquête RUPN »** (jusqu'au vendredi 18 décembre 2026) :"
+        " 1 établissement sur 4 a répondu (25 %), contre 52 % en 2016 (222 référents sur 430)."
+    )
+    assert "- Brest : 0 sur 1 ; pas encore : le collège Quatre" in body
+    assert "- Rennes : 1 sur 3 ; pas encore : le collège Test, le lycée Trois" in body
+    reminded = await academy_of_four.say(ADMIN, "!academie relancer", in_academy=True)
+    assert reminded.body == (
+        "C'est fait : je relance l'enquête « Enquête RUPN » auprès de 3 référents"
+        " de 3 établissements, en message privé."
+    )
+    assert sorted(m.dm_user for m in unsent_messages(db)) == [
+        "@ref-clg-quatre:localhost", "@ref-clg-test:localhost", "@ref-lyc-trois:localhost"
+    ]  # fmt: skip
+    again = await academy_of_four.say(ADMIN, "!academie relancer 1", in_academy=True)
+    assert again.body.startswith("Personne à relancer aujourd'hui")
+    assert len(unsent_messages(db)) == 3
+
+
+async def test_a_broadcast_reaches_each_room_once(academy_of_four, db):
+    said = await academy_of_four.say(
+        ADMIN,
+        "!academie diffuser bassin rennes Réunion des référents le 3 février.",
+        in_academy=True,
+    )
+    assert said.body.startswith("Je diffuse votre message dans 3 salons du bassin Rennes")
+    queued = unsent_messages(db)
+    assert sorted(m.establishment_id for m in queued) == ["clg-deux", "clg-test", "lyc-trois"]
+    assert all(
+        as_read(m.body) == "**Message de l'équipe de l'académie de Rennes** :\n"
+        "Réunion des référents le 3 février."
+        for m in queued
+    )
+    # Handled again (a crash before the answer): nothing is queued twice.
+    academy_of_four.counter -= 1
+    await academy_of_four.say(
+        ADMIN,
+        "!academie diffuser bassin rennes Réunion des référents le 3 février.",
+        in_academy=True,
+    )
+    assert len(unsent_messages(db)) == 3
+    progress = (await academy_of_four.say(ADMIN, "!academie diffusions", in_academy=True)).body
+    assert "reçu dans 0 salon sur 3 ; 3 en attente" in progress

@@ -1,15 +1,18 @@
 """Arbitrary text thrown at the real dispatcher: no crash, replies fit, rejections write nothing."""
 
 import asyncio
+import copy
 import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.config import parse_config
 from bot.core.dispatcher import Outcome
+from bot.core.places import Place
 from commands import load_registry
-from tests.conftest import PRINCIPAL, REFERENT, TEACHER
+from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER
 
 # A Matrix event is at most 65,536 bytes: the content JSON, base64'd by encryption
 # (x4/3), plus the event's envelope, must fit.
@@ -93,5 +96,42 @@ def test_any_text_is_answered_safely(chat, loop, text, sender):
             assert len(json.dumps(content)) * 4 / 3 + ENVELOPE <= EVENT_LIMIT
             assert "@room" not in item.message.body and "<script" not in item.message.html
             assert "<img" not in item.message.html and "Traceback" not in item.message.body
+    if chat.outcome in (Outcome.REJECTED, Outcome.REFUSED, Outcome.UNKNOWN, Outcome.FORBIDDEN):
+        assert chat.db.conn.total_changes == changes, f"{text[:200]!r} wrote despite {chat.outcome}"
+
+
+ADMIN = "@dane:localhost"
+ACADEMY_COMMANDS = [spec for spec in REGISTRY.commands if spec.used_in(Place.ACADEMY)]
+ACADEMY_WORDS = sorted(
+    {f"{spec.name} {sub.name}" for spec in ACADEMY_COMMANDS for sub in spec.sub_commands}
+    | {key for spec in ACADEMY_COMMANDS for key in spec.keys}
+)
+
+
+@settings(
+    max_examples=2_000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(
+    text=st.builds(lambda word, rest: f"!{word} {rest}", st.sampled_from(ACADEMY_WORDS), arguments),
+    sender=st.sampled_from([ADMIN, TEACHER]),
+)
+def test_any_text_in_the_academys_room_is_answered_safely(chat, loop, tmp_path, text, sender):
+    raw = copy.deepcopy(MINIMAL_CONFIG)
+    raw["bot"]["admins"] = [ADMIN]
+    raw["academy"] = {"room": "!academie:localhost"}
+    chat.config = parse_config(raw, tmp_path)
+    changes = chat.db.conn.total_changes
+    loop.run_until_complete(chat.say(sender, text, in_academy=True))
+    assert chat.outcome is not Outcome.FAILED, f"a handler crashed on {text[:200]!r}"
+    for item in chat.messenger.sent:
+        if item.message is not None:
+            assert "@room" not in item.message.body and "<script" not in item.message.html
     if chat.outcome in (Outcome.REJECTED, Outcome.REFUSED, Outcome.UNKNOWN, Outcome.FORBIDDEN):
         assert chat.db.conn.total_changes == changes, f"{text[:200]!r} wrote despite {chat.outcome}"
