@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from bench.seed.academy import PARIS
+from bench.seed.academy import ACADEMY_SURVEY, PARIS
 from bench.seed.seeding import Probe, Seeding, next_number_of
 from bot.toolkit.text import fold_words
 from storage.stamps import to_stamp
@@ -61,8 +61,35 @@ def seed(s: Seeding) -> None:
                 answered = s.before_now(opens, until)
                 answer_rows.append((survey_id, user_id, to_stamp(answered)))
     s.insert("surveys", SURVEY_COLUMNS, survey_rows)
+    academy_rows, academy_answers = _academy_survey(s, survey_id)
+    s.insert("surveys", (*SURVEY_COLUMNS, "academy_key"), academy_rows)
     s.count_numbers("surveys")
     s.insert("survey_answers", ("survey_id", "user_id", "answered_at"), answer_rows)
+    s.insert("survey_answers", ("survey_id", "user_id", "answered_at"), academy_answers)
+
+
+def _academy_survey(s: Seeding, last_id: int) -> tuple[list[tuple], list[tuple]]:
+    """One row of the academy survey per establishment, after its own surveys, and the
+    referents who said they answered. A chance of its own: the other seeders draw the
+    same values as before it existed."""
+    rng = random.Random(2016)
+    opens = datetime.combine(date.fromisoformat(ACADEMY_SURVEY["opens"]), time(0), PARIS)
+    rows, answers = [], []
+    for offset, e in enumerate(s.establishments, 1):
+        survey_id = last_id + offset
+        (last,) = s.db.execute(
+            "SELECT coalesce(max(number), 0) FROM surveys WHERE establishment_id = ?", (e.id,)
+        ).fetchone()
+        number = last + 1
+        rows.append(
+            (survey_id, e.id, number, ACADEMY_SURVEY["title"], ACADEMY_SURVEY["url"],
+             "referents", to_stamp(opens), ACADEMY_SURVEY["deadline"], None, None,
+             ACADEMY_SURVEY["url"])
+        )  # fmt: skip
+        if rng.random() < 0.52:
+            answered = opens + (s.now - opens) * rng.random()
+            answers.append((survey_id, e.referents[0], to_stamp(answered)))
+    return rows, answers
 
 
 PROBES: list[Probe] = [

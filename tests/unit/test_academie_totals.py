@@ -1,0 +1,60 @@
+"""On the seeded académie of the benchmarks (430 establishments, a school year up to June):
+every total of ``!academie`` is the sum of the establishments' own figures, as their
+``!formation``, ``!panne``, ``!enquete état`` and digests count them."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import pytest
+
+from bench.seed import NOW, academy_config, fresh_copy, seeded_database
+from bot.toolkit.calendar import school_year_start
+from storage import open_database
+from storage.academie import academy_overview, academy_survey_answers
+from storage.enquete import answer_count, audience, open_surveys
+from storage.formation import DANE, OPEN, needs_with_status, sessions_per_period
+from storage.panne import open_incidents
+
+
+@pytest.fixture(scope="module")
+def academy(tmp_path_factory):
+    seeded, _ = seeded_database()
+    path = fresh_copy(seeded, tmp_path_factory.mktemp("academie") / "rupn.db")
+    db = open_database(path)
+    yield db, academy_config(database=path)
+    db.close()
+
+
+def test_each_academy_total_is_the_sum_of_the_establishments_figures(academy):
+    db, config = academy
+    ids = [e.id for e in config.establishments]
+    year_start = datetime.combine(school_year_start(NOW.date()), time(0), tzinfo=NOW.tzinfo)
+    month_start = datetime.combine(NOW.date().replace(day=1), time(0), tzinfo=NOW.tzinfo)
+    figures = academy_overview(db, ids, month_start=month_start, year_start=year_start, now=NOW)
+
+    assert figures.served == len(ids) == 430
+    assert figures.open_needs == sum(len(needs_with_status(db, eid, OPEN)) for eid in ids) > 0
+    assert figures.awaiting_answer == sum(len(needs_with_status(db, eid, DANE)) for eid in ids)
+    held = sum(sessions_per_period(db, eid, [(year_start, NOW)])[0] for eid in ids)
+    assert figures.sessions_held == held > 0
+    assert figures.open_breakdowns == sum(len(open_incidents(db, eid)) for eid in ids) > 0
+
+
+def test_the_academy_survey_adds_up_what_each_establishment_says(academy):
+    db, config = academy
+    ids = [e.id for e in config.establishments]
+    figures = academy_overview(db, ids, month_start=NOW, year_start=NOW, now=NOW)
+    assert figures.surveys, "the seeded académie has its June survey of the referents open"
+    for survey in figures.surveys:
+        own = [
+            s
+            for eid in ids
+            for s in open_surveys(db, eid, NOW)
+            if s.academy and s.title == survey.title
+        ]
+        assert survey.asked == sum(len(audience(db, s, NOW)) for s in own)
+        assert survey.answered == sum(answer_count(db, s, NOW) for s in own)
+        key = own[0].url  # an academy survey is known by its address
+        answered = [a for a in academy_survey_answers(db, key, ids) if a.answered]
+        assert len(answered) == sum(1 for s in own if answer_count(db, s, NOW) > 0)
