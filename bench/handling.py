@@ -103,6 +103,7 @@ def offline_bot(database: Path, count: int):
     bot.rooms.direct_room = transport.direct_room
     bot.session.client = SimpleNamespace(user_id=config.matrix.user_id, rooms={})
     bot.rooms.served.update({e.room: e for e in config.establishments})
+    bot.rooms.academy_room_id = config.academy.room if config.academy else None
     outcomes: list[Outcome] = []
     handle = bot.inbox.dispatcher.handle
 
@@ -178,9 +179,9 @@ async def _measure(database, count, per_family, seed, background_checkpoints):
     ) -> tuple[int, int, Outcome]:
         nonlocal counter
         counter += 1
-        item = inbox.InboxItem(
-            f"$bench-{counter}", establishment.room, sender, line, 1_800_000_000_000 + counter
-        )
+        # The academy's commands are typed in its room, the others in the establishment's.
+        room = establishment.room if family != "academie" else bot.config.academy.room
+        item = inbox.InboxItem(f"$bench-{counter}", room, sender, line, 1_800_000_000_000 + counter)
         transport.first_send_ns = None
         start = time.perf_counter_ns()
         bot.inbox.accept([item], f"s{counter}")

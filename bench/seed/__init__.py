@@ -150,6 +150,15 @@ COMMANDS: dict[str, list[Probe]] = {
         Probe(("!mes-donnees",), burst=False),  # the export goes by direct message
         Probe(("!oublie-moi",)),  # only asks for confirmation: nothing is erased
     ],
+    # The academy's text views, in its own room, over every establishment.
+    "academie": [
+        Probe(("!academie",), role="admin", burst=False),
+        Probe(("!academie besoins",), role="admin", burst=False),
+        Probe(("!academie besoins Rennes",), role="admin", burst=False),
+        Probe(("!academie pannes",), role="admin", burst=False),
+        Probe(("!academie enquete",), role="admin", burst=False),
+        Probe(("!academie diffusions",), role="admin", burst=False),
+    ],
 }
 
 VALUES: dict[str, Values] = {

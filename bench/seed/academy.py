@@ -34,6 +34,11 @@ ACADEMY_SURVEY = {
 }
 
 
+# The academy's room and its adviser (``bot.admins``), where the academy's views are typed.
+ACADEMY_ROOM = "!bench-academie"
+ACADEMY_ADMIN = f"@conseiller-dane:{SERVER}"
+
+
 def establishment_id(index: int) -> str:
     """``etab-001`` … ``etab-430``."""
     return f"etab-{index:03d}"
@@ -134,7 +139,13 @@ def academy_raw_config(
         ),
         # The bench measures speed: its clients type hundreds of commands a minute
         # each, which the per-person budget would rightly stop.
-        "bot": {"database": str(database), "commands_per_minute": 0, **(bot or {})},
+        "bot": {
+            "database": str(database),
+            "commands_per_minute": 0,
+            "admins": [ACADEMY_ADMIN],
+            **(bot or {}),
+        },
+        "academy": {"room": ACADEMY_ROOM, "name": "Académie de Rennes"},
         "establishment": establishments,
         "survey": [dict(ACADEMY_SURVEY)],
     }
@@ -169,7 +180,10 @@ def to_toml(raw: Mapping) -> str:
 
 
 def sender_for(role: str, eid: str, rng: random.Random) -> str:
-    """Someone of that role in the establishment (teachers from the seeded members)."""
+    """Someone of that role in the establishment (teachers from the seeded members);
+    an admin is the academy's adviser."""
+    if role == "admin":
+        return ACADEMY_ADMIN
     if role == "referent":
         return referent_of(eid)
     if role == "principal":

@@ -87,7 +87,7 @@ class Probe:
     """Lines one person of ``role`` types in a row, sharing the same placeholder values."""
 
     lines: tuple[str, ...]
-    role: str = "teacher"  # "teacher", "referent" or "principal"
+    role: str = "teacher"  # "teacher", "referent", "principal" or "admin" (the academy's)
     burst: bool = True  # typed in the burst too (teachers' probes only)
 
 
