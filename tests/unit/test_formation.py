@@ -19,7 +19,7 @@ from bot.toolkit.polls import (
 )
 from bot.toolkit.text import split_words
 from commands.formation import NeedText, record_poll_answer
-from storage import open_database
+from storage import donnees, open_database
 from storage.formation import (
     find_need,
     find_poll,
@@ -586,6 +586,22 @@ async def test_a_single_choice_poll_posted_before_keeps_counting_one_date(chat):
     lines = await plan_from_poll(chat)
     assert lines[0] == "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**."
     assert lines[1].endswith("2 collègues sur 3 peuvent venir.")
+
+
+async def test_dates_ticked_are_in_the_export_and_still_counted_once_forgotten(chat):
+    content, poll_id = await start_poll(chat)
+    thursday, friday, _ = poll_ids(content)
+    await answer(chat, PROF2, poll_id, [thursday, friday], 1000)
+    await answer(chat, PROF3, poll_id, [friday], 1100)
+    (exported,) = donnees.export_user(chat.db, PROF2)["training_poll_responses.voter"]
+    assert json.loads(exported["answers"]) == [thursday, friday]
+    await chat.say(PROF2, "!oublie-moi")
+    await chat.say(PROF2, "!oublie-moi confirmer")
+    assert donnees.export_user(chat.db, PROF2) == {}
+    listing = await chat.say(TEACHER, "!formation")
+    assert "2 réponses : jeudi 26 novembre à 12 h 30 : 1 ; vendredi 27 novembre à 12 h 30 : 2" in (
+        listing.body
+    )
 
 
 def test_valid_selections_keep_known_ids_once_up_to_the_maximum():
