@@ -36,6 +36,7 @@ from bot.toolkit.polls import (
     poll_end_content,
     poll_selections,
     poll_start_content,
+    valid_selections,
 )
 from bot.toolkit.reactions import (
     REACTION_TYPE,
@@ -65,6 +66,7 @@ from storage.formation import (
     needs_by_theme_per_period,
     needs_with_status,
     normalize_tags,
+    open_poll_results,
     plan_session,
     poll_result,
     record_need,
@@ -142,6 +144,7 @@ async def training(ctx: Context, need: NeedText | None = None) -> None:
             needs=needs_with_status(ctx.db, establishment, OPEN),
             sessions=upcoming_sessions(ctx.db, establishment, ctx.now),
             forwarded=needs_with_status(ctx.db, establishment, DANE),
+            polls=open_poll_results(ctx.db, establishment),
             limit=LIST_LIMIT,
             theme=theme_name,
         )
@@ -198,17 +201,18 @@ async def plan(
     _require_status(ctx, need, OPEN, PLANNED)
     if place is not None and len(place) > MAX_PLACE_LENGTH:
         raise BadArgument(f"Le lieu est trop long ({MAX_PLACE_LENGTH} caractères au plus).")
-    respondents: Sequence[str] = ()
+    result = None
     from_poll = when is FromPoll
     if from_poll:
-        when, respondents = _poll_choice(ctx, need)
+        when, result = _poll_choice(ctx, need)
+    respondents: Sequence[str] = result.voters if result is not None else ()
     moved = plan_session(ctx.db, need, when, place, ctx.sender, ctx.now, close_poll=from_poll)
     people = [
         p for p in dict.fromkeys([*supporters(ctx.db, need), *respondents]) if p != ctx.sender
     ]
     label = format_when_fr(when, ctx.now.tzinfo)
     if from_poll:
-        text = ctx.render("formation/sondage_clos", need=need, label=label).body
+        text = ctx.render("formation/sondage_clos", need=need, label=label, result=result).body
         await ctx.send_event(POLL_END_TYPE, poll_end_content(need.poll_event_id, text))
     await ctx.announce(
         "formation/planifie",
@@ -219,6 +223,7 @@ async def plan(
         place=place,
         moved=moved,
         from_poll=from_poll,
+        result=result,
         people=people,
     )
 
@@ -226,7 +231,8 @@ async def plan(
 @training.sub(
     "sondage",
     role="referent",
-    help="Publie un sondage pour choisir la date de la session d'un besoin.",
+    help="Publie un sondage où chacun coche toutes les dates qui lui conviennent, pour "
+    "choisir celle de la session d'un besoin.",
     examples=("formation sondage 3 jeudi 12h30 | vendredi 12h30 | lundi 17h",),
 )
 async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
@@ -234,7 +240,9 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
     options = [PollOption(f"date-{i}", d) for i, d in enumerate(dates, 1)]
     question = ctx.render("formation/sondage_question", need=need).body
     labels = [(o.id, format_when_fr(o.starts_at)) for o in options]
-    event_id = await ctx.send_event(POLL_START_TYPE, poll_start_content(question, labels))
+    # Each person ticks every date they can make (checkboxes in Element and Tchap).
+    content = poll_start_content(question, labels, max_selections=len(options))
+    event_id = await ctx.send_event(POLL_START_TYPE, content)
     if event_id is None:
         # Refused (the room mutes the bot) or the homeserver is in trouble: the
         # sender logged why in one line; nothing was recorded.
@@ -242,7 +250,9 @@ async def poll(ctx: Context, need: NeedRef, dates: DateChoices) -> None:
             f"Je n'ai pas pu publier le sondage du besoin n° {need.number} dans ce salon :"
             " réessayez plus tard."
         )
-    attach_poll(ctx.db, need, event_id, ctx.room_for_all, options, ctx.sender, ctx.now)
+    attach_poll(
+        ctx.db, need, event_id, ctx.room_for_all, options, ctx.sender, ctx.now, len(options)
+    )
     people = [p for p in supporters(ctx.db, need) if p != ctx.sender]
     await ctx.announce(
         "formation/sondage",
@@ -284,15 +294,15 @@ async def forward(ctx: Context, need: NeedRef) -> None:
 
 @listener(*POLL_RESPONSE_TYPES)
 async def record_poll_answer(ctx: Context, event: dict) -> None:
-    """Keep each person's latest answer to one of our date polls."""
+    """Keep each person's latest answer to one of our date polls, every date in it."""
     content = event.get("content") or {}
     poll_id = (content.get("m.relates_to") or {}).get("event_id")
     found = find_poll(ctx.db, poll_id) if isinstance(poll_id, str) else None
     if found is None or found.closed or found.room_id != ctx.room_id:
         return
-    known = {o.id for o in found.options}
-    # max_selections is 1: the first known answer is the choice; none is a spoiled vote.
-    answers = [a for a in poll_selections(content) if a in known][:1]
+    # The latest answer replaces the previous one whole; none withdraws the person's votes.
+    known = [o.id for o in found.options]
+    answers = valid_selections(poll_selections(content), known, found.max_selections)
     record_poll_response(
         ctx.db,
         found.event_id,
@@ -362,7 +372,7 @@ def _require_status(ctx: Context, need: TrainingNeed, *allowed: str) -> None:
 
 
 def _poll_choice(ctx: Context, need: TrainingNeed):
-    """The date the need's poll chose and who answered it (refuses if there is none)."""
+    """The date the need's poll chose and its tally (refuses if there is none)."""
     found = find_poll(ctx.db, need.poll_event_id) if need.poll_event_id else None
     if found is None:
         raise CommandError(f"Aucun sondage n'a été lancé pour le besoin n° {need.number}.")
@@ -379,7 +389,7 @@ def _poll_choice(ctx: Context, need: TrainingNeed):
             f"La date choisie par le sondage ({format_when_fr(local)}) est passée :"
             " choisissez-en une autre."
         )
-    return local, result.voters
+    return local, result
 
 
 @newsletter_section("formation", order=30)

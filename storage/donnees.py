@@ -160,7 +160,7 @@ EXPORTED: dict[str, tuple[str, ...]] = {
     "training_sessions": ("need_id", "establishment_id", "starts_at", "place", "planned_by",
                           "planned_at"),
     "training_polls": ("event_id", "need_id", "room_id", "options", "created_by", "created_at",
-                       "closed_at"),
+                       "closed_at", "max_selections"),
     "training_poll_responses": ("poll_event_id", "voter", "response_event_id", "answers",
                                 "origin_ts"),
     "incidents": ("id", "establishment_id", "number", "description", "category", "reporter",

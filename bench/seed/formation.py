@@ -1,7 +1,8 @@
-"""Seeded training needs: a year of needs, their supporters and the sessions planned."""
+"""Seeded training needs: a year of needs, their supporters, date polls and the sessions planned."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, time, timedelta
 
@@ -55,8 +56,14 @@ SESSION_TIMES = (time(12, 30), time(13, 0), time(17, 0))
 SESSION_PLACES = (None, "CDI", "B12", "informatique", "104")
 NEED_COLUMNS = (
     "id", "establishment_id", "number", "text", "tags", "author", "created_at", "status",
-    "status_at", "closed_by", "close_note",
+    "status_at", "closed_by", "close_note", "poll_event_id",
 )  # fmt: skip
+POLL_COLUMNS = (
+    "event_id", "need_id", "room_id", "options", "created_by", "created_at", "max_selections",
+)  # fmt: skip
+RESPONSE_COLUMNS = ("poll_event_id", "voter", "response_event_id", "answers", "origin_ts")
+# Polls have their own random stream: the rest of the seeded year stays as it was.
+POLL_SEED = 2036
 SESSION_COLUMNS = (
     "need_id", "establishment_id", "starts_at", "place", "planned_by", "planned_at",
 )  # fmt: skip
@@ -69,8 +76,12 @@ def seed(s: Seeding) -> None:
     crowd for some). Older needs were mostly handled: planned (a session took
     place or is coming), closed after their session, or forwarded to the DANE;
     recent ones are mostly open, and a few sessions lie in the weeks ahead.
+    A quarter of the recent open needs have a date poll under way (``_poll``).
     """
     need_rows, vote_rows, session_rows = [], [], []
+    poll_rows, response_rows = [], []
+    poll_rng = random.Random(POLL_SEED)
+    ahead = [d for d in s.school_days if d > s.now.date()][:15]
     need_id = 0
     tags_of = {text: " ".join(suggest_tags(text)) for text in NEED_TEXTS}
     recent = s.now - timedelta(days=60)
@@ -111,7 +122,13 @@ def seed(s: Seeding) -> None:
                 status_at = s.before_now(at + timedelta(days=1), at + timedelta(days=30))
             changed = to_stamp(status_at) if status_at else None
             row = (need_id, e.id, number, text, tags_of[text], author, to_stamp(at), status)
-            need_rows.append((*row, changed, closed_by, note))
+            poll_id = None
+            if status == "open" and at >= recent and poll_rng.random() < 0.25:
+                poll_id = f"$seed-poll-{need_id}"
+                poll, responses = _poll(s, poll_rng, poll_id, need_id, e, at, ahead)
+                poll_rows.append(poll)
+                response_rows.extend(responses)
+            need_rows.append((*row, changed, closed_by, note, poll_id))
             # Support: the author first, then a few colleagues (a crowd for some needs).
             vote_rows.append((need_id, author, to_stamp(at)))
             span = ((status_at if status != "open" else s.now) - at).total_seconds()
@@ -124,6 +141,40 @@ def seed(s: Seeding) -> None:
     s.count_numbers("training_needs")
     s.insert("training_votes", ("need_id", "voter", "voted_at"), vote_rows)
     s.insert("training_sessions", SESSION_COLUMNS, session_rows)
+    s.insert("training_polls", POLL_COLUMNS, poll_rows)
+    s.insert("training_poll_responses", RESPONSE_COLUMNS, response_rows)
+
+
+def _poll(s: Seeding, rng: random.Random, poll_id, need_id, e, need_at, ahead):
+    """A date poll posted since the need, three school days ahead, and its answers.
+
+    Most polls let each person tick every date they can make; one in five is
+    single-choice, as polls were before. Up to a dozen colleagues answered.
+    """
+    created = min(need_at + timedelta(days=rng.randint(1, 10)), s.now - timedelta(hours=2))
+    days = sorted(rng.sample(ahead, 3))
+    options = [
+        {
+            "id": f"date-{i}",
+            "starts_at": to_stamp(datetime.combine(d, rng.choice(SESSION_TIMES), PARIS)),
+        }
+        for i, d in enumerate(days, 1)
+    ]
+    most = 1 if rng.random() < 0.2 else len(options)
+    poll = (poll_id, need_id, e.room, json.dumps(options), e.referents[0], to_stamp(created), most)
+    people = s.teachers[e.id]
+    start_ms, span_ms = (
+        int(created.timestamp() * 1000),
+        int((s.now - created).total_seconds() * 1000),
+    )
+    responses = []
+    for voter in rng.sample(people, rng.randint(0, min(12, len(people)))):
+        picked = rng.sample([o["id"] for o in options], rng.randint(1, most))
+        ts = start_ms + int(span_ms * rng.random())
+        responses.append(
+            (poll_id, voter, f"$seed-answer-{need_id}-{voter}", json.dumps(picked), ts)
+        )
+    return poll, responses
 
 
 PROBES: list[Probe] = [
@@ -133,11 +184,14 @@ PROBES: list[Probe] = [
     Probe(("!formation +1 {need}", "!formation -1 {need}")),
     Probe(("!formation",), role="referent"),
     Probe(("!formation planifier {planned_need} jeudi 12h30 salle B12",), role="referent"),
+    Probe(("!formation planifier {poll_need} sondage",), role="referent"),
+    Probe(("!formation sondage {need} jeudi 12h30 | vendredi 12h30 | lundi 17h",), role="referent"),
 ]
 
 
 def values(db, eid: str, now: datetime, rng: random.Random) -> dict[str, str]:
-    """An open need to support, a planned one to move, and a need nobody expressed yet."""
+    """An open need to support, a planned one to move, one with a date poll to plan from,
+    and a need nobody expressed yet."""
     rows = db.execute(
         "SELECT n.number, n.status, s.starts_at FROM training_needs n"
         " LEFT JOIN training_sessions s ON s.need_id = n.id"
@@ -145,9 +199,18 @@ def values(db, eid: str, now: datetime, rng: random.Random) -> dict[str, str]:
         (eid,),
     ).fetchall()
     opened = [number for number, status, _ in rows if status == "open"] or [9999]
+    polled = [
+        number
+        for (number,) in db.execute(
+            "SELECT number FROM training_needs WHERE establishment_id = ?"
+            " AND poll_event_id IS NOT NULL AND status IN ('open', 'planned')",
+            (eid,),
+        )
+    ]
     coming = [n for n, status, at in rows if status == "planned" and at >= to_stamp(now)]
     return {
         "need": str(rng.choice(opened)),
         "planned_need": str(rng.choice(coming or opened)),
+        "poll_need": str(rng.choice(polled or opened)),
         "new_need": rng.choice(NEW_NEED_TEXTS),
     }

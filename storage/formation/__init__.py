@@ -41,11 +41,13 @@ from storage.formation.needs import (
     withdraw_vote,
 )
 from storage.formation.polls import (
+    DateTally,
     PollOption,
     PollResult,
     TrainingPoll,
     attach_poll,
     find_poll,
+    open_poll_results,
     poll_result,
     record_poll_response,
 )
@@ -85,6 +87,7 @@ __all__ = [
     "STOP_WORDS",
     "TAG_ALIASES",
     "TAG_KEYWORDS",
+    "DateTally",
     "PollOption",
     "PollResult",
     "TrainingNeed",
@@ -104,6 +107,7 @@ __all__ = [
     "needs_with_status",
     "normalize_tag",
     "normalize_tags",
+    "open_poll_results",
     "plan_session",
     "poll_result",
     "record_need",

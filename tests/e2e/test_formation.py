@@ -25,18 +25,20 @@ async def wait_event(user, room: str, matches, timeout: float = 30) -> dict:
         await user.sync_once()
 
 
-async def answer_poll(user, room: str, poll_id: str, answer: str, *, stable: bool) -> None:
+async def answer_poll(user, room: str, poll_id: str, answer, *, stable: bool) -> None:
+    """Answer as Element does: one answer id, or the list of every date ticked."""
     relation = {"rel_type": "m.reference", "event_id": poll_id}
+    selections = [answer] if isinstance(answer, str) else list(answer)
     if stable:
         event_type, content = (
             "m.poll.response",
-            {"m.relates_to": relation, "m.selections": [answer]},
+            {"m.relates_to": relation, "m.selections": selections},
         )
     else:
         event_type = "org.matrix.msc3381.poll.response"
         content = {
             "m.relates_to": relation,
-            "org.matrix.msc3381.poll.response": {"answers": [answer]},
+            "org.matrix.msc3381.poll.response": {"answers": selections},
         }
     resp = await user.client.room_send(room, event_type, content, ignore_unverified_devices=True)
     assert isinstance(resp, RoomSendResponse), resp
@@ -122,6 +124,56 @@ async def test_needs_votes_poll_and_planned_session_in_the_encrypted_room(world,
     listing = await prof2.ask(room, "!formation")
     assert "**Sessions prévues**" in listing.body
     assert f"(salle B12) : n° {a} « Créer des capsules vidéo avec mes élèves »" in listing.body
+
+
+async def test_a_teacher_ticks_two_dates_and_planning_takes_the_one_both_chose(world, users, room):
+    prof1, prof2, referent = await users("prof1"), await users("prof2"), await users("referent")
+    recorded = await prof1.ask(
+        room, "!formation Lancer une web radio au collège #creation-contenus"
+    )
+    n = number_in(recorded.body)
+    asked = await referent.ask(
+        room, f"!formation sondage {n} jeudi 12h30 | vendredi 12h30 | lundi 17h"
+    )
+    assert "cochez toutes les dates qui vous conviennent" in asked.body
+    poll = await wait_event(
+        prof1,
+        room,
+        lambda e: (
+            e.get("type") == "org.matrix.msc3381.poll.start"
+            and e.get("sender") == world.bot_account.user_id
+            and f"besoin n° {n})" in e["content"]["m.poll"]["question"]["m.text"][0]["body"]
+        ),
+    )
+    # Checkboxes in Element and Tchap: every date may be ticked.
+    start = poll["content"]["org.matrix.msc3381.poll.start"]
+    assert start["max_selections"] == 3 and poll["content"]["m.poll"]["max_selections"] == 3
+    assert "(plusieurs choix possibles)" in start["question"]["org.matrix.msc1767.text"]
+    thursday, friday, _ = start["answers"]
+
+    await answer_poll(prof1, room, poll["event_id"], [thursday["id"], friday["id"]], stable=True)
+    await answer_poll(prof2, room, poll["event_id"], [friday["id"]], stable=False)
+    listing = await prof2.ask(room, "!formation")
+    assert (
+        f"Sondage de date en cours, 2 réponses : {thursday['org.matrix.msc1767.text']} : 1 ;"
+        f" {friday['org.matrix.msc1767.text']} : 2 ;" in listing.body
+    )
+
+    planned = await referent.ask(room, f"!formation planifier {n} sondage")
+    assert planned.body.splitlines()[:2] == [
+        f"Session de formation planifiée : **{friday['org.matrix.msc1767.text']}**.",
+        f"Besoin n° {n} « Lancer une web radio au collège » ; date choisie par le sondage :"
+        " les 2 collègues qui ont répondu peuvent venir.",
+    ]
+    ended = await wait_event(
+        prof2,
+        room,
+        lambda e: (
+            e.get("type") == "org.matrix.msc3381.poll.end"
+            and e["content"].get("m.relates_to", {}).get("event_id") == poll["event_id"]
+        ),
+    )
+    assert "les 2 collègues qui ont répondu peuvent venir" in ended["content"]["m.text"][0]["body"]
 
 
 async def test_bad_input_changes_nothing_and_user_text_pings_nobody(world, users):

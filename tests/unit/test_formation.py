@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from datetime import datetime, timedelta
 
@@ -10,12 +11,18 @@ import pytest
 
 from bot.core.dispatcher import Outcome
 from bot.core.errors import BadArgument
-from bot.toolkit.polls import POLL_END_TYPE, POLL_START_TYPE, poll_selections
+from bot.toolkit.polls import (
+    POLL_END_TYPE,
+    POLL_START_TYPE,
+    poll_selections,
+    valid_selections,
+)
 from bot.toolkit.text import split_words
 from commands.formation import NeedText, record_poll_answer
-from storage import open_database
+from storage import donnees, open_database
 from storage.formation import (
     find_need,
+    find_poll,
     looks_similar,
     normalize_tag,
     record_need,
@@ -370,16 +377,20 @@ async def test_close_and_forward_to_the_dane(chat):
 
 
 async def answer(chat, sender, poll_id, choice, ts, *, stable=False, event_id=None, room=None):
-    """Deliver a poll response as the Matrix layer does, to the registered listener."""
+    """Deliver a poll response as the Matrix layer does, to the registered listener.
+
+    ``choice`` is one answer id, or the list of every id the person ticked.
+    """
     relation = {"rel_type": "m.reference", "event_id": poll_id}
+    selections = [choice] if isinstance(choice, str) else list(choice)
     if stable:
         event_type = "m.poll.response"
-        content = {"m.relates_to": relation, "m.selections": [choice]}
+        content = {"m.relates_to": relation, "m.selections": selections}
     else:
         event_type = "org.matrix.msc3381.poll.response"
         content = {
             "m.relates_to": relation,
-            "org.matrix.msc3381.poll.response": {"answers": [choice]},
+            "org.matrix.msc3381.poll.response": {"answers": selections},
         }
     event = {
         "type": event_type,
@@ -411,9 +422,11 @@ async def test_a_poll_is_posted_in_both_shapes_and_stored(chat):
     content, poll_id = await start_poll(chat)
     unstable = content["org.matrix.msc3381.poll.start"]
     assert unstable["kind"] == "org.matrix.msc3381.poll.disclosed"
-    assert unstable["max_selections"] == 1
+    # Every date can be ticked: clients show checkboxes.
+    assert unstable["max_selections"] == 3
     assert unstable["question"]["org.matrix.msc1767.text"] == (
-        "Formation « Créer des capsules vidéo » (besoin n° 1) : quelle date vous convient ?"
+        "Formation « Créer des capsules vidéo » (besoin n° 1) :"
+        " quelles dates vous conviennent ? (plusieurs choix possibles)"
     )
     assert [a["org.matrix.msc1767.text"] for a in unstable["answers"]] == [
         "jeudi 26 novembre à 12 h 30",
@@ -421,7 +434,7 @@ async def test_a_poll_is_posted_in_both_shapes_and_stored(chat):
         "lundi 23 novembre à 17 h",  # today, still to come at 9h
     ]
     stable = content["m.poll"]
-    assert stable["kind"] == "m.disclosed" and stable["max_selections"] == 1
+    assert stable["kind"] == "m.disclosed" and stable["max_selections"] == 3
     assert [a["m.id"] for a in stable["answers"]] == [a["id"] for a in unstable["answers"]]
     assert stable["answers"][0]["m.text"] == [{"body": "jeudi 26 novembre à 12 h 30"}]
     assert content["org.matrix.msc1767.text"].endswith("\n3. lundi 23 novembre à 17 h")
@@ -443,7 +456,8 @@ async def test_planning_from_the_poll_takes_the_most_chosen_date(chat):
     reply = await chat.say(REFERENT, "!formation planifier 1 sondage B12")
     assert reply.body.splitlines()[:2] == [
         "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**, salle B12.",
-        "Besoin n° 1 « Créer des capsules vidéo » ; date choisie par le sondage.",
+        "Besoin n° 1 « Créer des capsules vidéo » ; date choisie par le sondage :"
+        " 2 collègues sur 3 peuvent venir.",
     ]
     # Supporters and everyone who answered the poll are told, the referent is not.
     assert reply.mentions == (TEACHER, PROF2, PROF3)
@@ -474,6 +488,127 @@ async def test_answers_to_unknown_polls_or_from_another_room_are_ignored(chat):
     await answer(chat, PROF2, "$not-ours", first, 1000)
     await answer(chat, PROF2, poll_id, first, 1000, room="!other:localhost")
     assert snapshot(chat.db)["training_poll_responses"] == []
+
+
+def poll_ids(content: dict) -> list[str]:
+    return [a["id"] for a in content["org.matrix.msc3381.poll.start"]["answers"]]
+
+
+async def plan_from_poll(chat) -> list[str]:
+    """Plan need n° 1 from its poll: the announcement's lines, the poll's end is checked."""
+    before = len(chat.messenger.sent)
+    reply = await chat.say(REFERENT, "!formation planifier 1 sondage")
+    assert chat.messenger.sent[before].filename == POLL_END_TYPE
+    return reply.body.splitlines()
+
+
+async def test_a_person_choosing_two_dates_counts_on_both(chat):
+    content, poll_id = await start_poll(chat)
+    thursday, friday, monday = poll_ids(content)
+    await answer(chat, TEACHER, poll_id, [thursday, friday], 1000)
+    await answer(chat, PROF2, poll_id, [friday], 1100, stable=True)
+    await answer(chat, PROF3, poll_id, [friday, "date-99", monday, friday], 1200)  # odd client
+    listing = await chat.say(TEACHER, "!formation")
+    assert (
+        "    - Sondage de date en cours, 3 réponses : jeudi 26 novembre à 12 h 30 : 1 ;"
+        " vendredi 27 novembre à 12 h 30 : 3 ; lundi 23 novembre à 17 h : 1." in listing.body
+    )
+    before = len(chat.messenger.sent)
+    lines = await plan_from_poll(chat)
+    assert lines[:2] == [
+        "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**.",
+        "Besoin n° 1 « Créer des capsules vidéo » ; date choisie par le sondage :"
+        " les 3 collègues qui ont répondu peuvent venir.",
+    ]
+    assert chat.messenger.sent[before].data["org.matrix.msc1767.text"] == (
+        "Sondage clos : vendredi 27 novembre à 12 h 30 retenu pour la formation"
+        " « Créer des capsules vidéo » (besoin n° 1), les 3 collègues qui ont répondu"
+        " peuvent venir. Réponses par date : jeudi 26 novembre à 12 h 30 : 1 ;"
+        " vendredi 27 novembre à 12 h 30 : 3 ; lundi 23 novembre à 17 h : 1."
+    )
+    # Once planned, the poll leaves the list: the session shows instead.
+    listing = await chat.say(TEACHER, "!formation")
+    assert "Sondage de date en cours" not in listing.body
+
+
+async def test_a_new_answer_replaces_the_previous_one_and_an_empty_one_withdraws(chat):
+    content, poll_id = await start_poll(chat)
+    thursday, friday, monday = poll_ids(content)
+    await answer(chat, TEACHER, poll_id, [thursday, friday], 1000)
+    await answer(chat, TEACHER, poll_id, [monday], 2000, stable=True)  # only Monday now
+    await answer(chat, PROF2, poll_id, [thursday, friday], 1000)
+    await answer(chat, PROF2, poll_id, [], 2000)  # unticked everything
+    listing = await chat.say(TEACHER, "!formation")
+    assert (
+        "Sondage de date en cours, 1 réponse : jeudi 26 novembre à 12 h 30 : 0 ;"
+        " vendredi 27 novembre à 12 h 30 : 0 ; lundi 23 novembre à 17 h : 1." in listing.body
+    )
+    lines = await plan_from_poll(chat)
+    assert lines[0] == "Session de formation planifiée : **lundi 23 novembre à 17 h**."
+    assert lines[1].endswith("la seule personne à avoir répondu peut venir.")
+
+
+async def test_a_tie_goes_to_the_earliest_date_not_the_first_proposed(chat):
+    content, poll_id = await start_poll(chat)
+    thursday, friday, monday = poll_ids(content)
+    await answer(chat, TEACHER, poll_id, [thursday, monday], 1000)
+    await answer(chat, PROF2, poll_id, [thursday, monday], 1100)
+    await answer(chat, PROF3, poll_id, [friday], 1200)
+    lines = await plan_from_poll(chat)
+    assert lines[0] == "Session de formation planifiée : **lundi 23 novembre à 17 h**."
+    assert lines[1].endswith("2 collègues sur 3 peuvent venir.")
+
+
+async def test_a_single_choice_poll_posted_before_keeps_counting_one_date(chat):
+    await chat.say(TEACHER, "!formation Créer des capsules vidéo")
+    need = find_need(chat.db, "clg-test", 1)
+    options = [
+        {"id": "date-1", "starts_at": "2026-11-26T11:30:00+00:00"},
+        {"id": "date-2", "starts_at": "2026-11-27T11:30:00+00:00"},
+    ]
+    # As the single-choice version stored it: no max_selections, an answer already kept.
+    chat.db.execute(
+        "INSERT INTO training_polls (event_id, need_id, room_id, options, created_by,"
+        " created_at) VALUES ('$old-poll', ?, ?, ?, ?, '2026-11-20T08:00:00+00:00')",
+        (need.id, chat.config.establishments[0].room, json.dumps(options), REFERENT),
+    )
+    chat.db.execute(
+        "UPDATE training_needs SET poll_event_id = '$old-poll' WHERE id = ?", (need.id,)
+    )
+    chat.db.execute(
+        "INSERT INTO training_poll_responses VALUES ('$old-poll', ?, '$r-old', ?, 500)",
+        (PROF3, json.dumps(["date-1"])),
+    )
+    assert find_poll(chat.db, "$old-poll").max_selections == 1
+    # A client that sends two answers to a single-choice poll counts for the first.
+    await answer(chat, TEACHER, "$old-poll", ["date-2", "date-1"], 1000)
+    await answer(chat, PROF2, "$old-poll", "date-2", 1100)
+    lines = await plan_from_poll(chat)
+    assert lines[0] == "Session de formation planifiée : **vendredi 27 novembre à 12 h 30**."
+    assert lines[1].endswith("2 collègues sur 3 peuvent venir.")
+
+
+async def test_dates_ticked_are_in_the_export_and_still_counted_once_forgotten(chat):
+    content, poll_id = await start_poll(chat)
+    thursday, friday, _ = poll_ids(content)
+    await answer(chat, PROF2, poll_id, [thursday, friday], 1000)
+    await answer(chat, PROF3, poll_id, [friday], 1100)
+    (exported,) = donnees.export_user(chat.db, PROF2)["training_poll_responses.voter"]
+    assert json.loads(exported["answers"]) == [thursday, friday]
+    await chat.say(PROF2, "!oublie-moi")
+    await chat.say(PROF2, "!oublie-moi confirmer")
+    assert donnees.export_user(chat.db, PROF2) == {}
+    listing = await chat.say(TEACHER, "!formation")
+    assert "2 réponses : jeudi 26 novembre à 12 h 30 : 1 ; vendredi 27 novembre à 12 h 30 : 2" in (
+        listing.body
+    )
+
+
+def test_valid_selections_keep_known_ids_once_up_to_the_maximum():
+    known = ["date-1", "date-2", "date-3"]
+    assert valid_selections(["date-2", "x", "date-2", "date-1"], known, 3) == ["date-2", "date-1"]
+    assert valid_selections(["x", "date-3", "date-1"], known, 1) == ["date-3"]
+    assert valid_selections([], known, 3) == []
 
 
 def test_poll_selections_read_every_shape():
