@@ -190,14 +190,20 @@ def equipment_words(category: str, description: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in fold_words(description) if len(w) >= 5))
 
 
-_ROOM = re.compile(r"\b(?:salle\s+|sal\.\s*)(?:n°\s*)?([A-Za-z0-9][\w.\-]{0,9})", re.I)
-_ROOM_CODE = re.compile(r"\b([A-Z]\d{1,3}|CDI|labo\w*|gymnase)\b", re.I)
+# « salle de réunion », « salle des profs » name no room number: the article is no room.
+_ROOM = re.compile(
+    r"\b(?:salle\s+|sal\.\s*)(?:n°\s*)?(?!(?:de|des|du|d|la|le|les|l)\b)"
+    r"([A-Za-z0-9][\w.\-]{0,9})",
+    re.I,
+)
+# « en 104 »: three digits after « en » are a room (« en 2027 » is a year).
+_ROOM_CODE = re.compile(r"\b([A-Z]\d{1,3}|CDI|labo\w*|gymnase)\b|\ben\s+(\d{3})\b", re.I)
 
 
 def room_of(description: str) -> str | None:
     """The room a description names (« salle 12 », « en B12 », « au CDI »), if any."""
     match = _ROOM.search(description) or _ROOM_CODE.search(description)
-    return match.group(1).rstrip(".-") if match else None
+    return match.group(match.lastindex).rstrip(".-") if match else None
 
 
 def room_key(room: str) -> str:
