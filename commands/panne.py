@@ -26,7 +26,7 @@ from bot.core.indicators import PeriodCounts, indicator, rate
 from bot.toolkit.dates import format_date_fr
 from bot.toolkit.masking import name_masker
 from bot.toolkit.names import place_fr
-from bot.toolkit.text import capitalise
+from bot.toolkit.text import capitalise, fold
 from bot.toolkit.typography import french_spacing
 from storage import bilan
 from storage.db import write_transaction
@@ -104,25 +104,20 @@ class TicketRef(Text):
 
 
 class RoomName(Converter):
-    """A room as people write it: « B12 », « 204 », « CDI »."""
+    """A room as people write it: « B12 », « 204 », « CDI » (read as one word; whether
+    it names a room is told by the handler, once it knows whether a description follows)."""
 
     label = "salle"
     wanted = "la salle"
-    max_length = 20
 
     @classmethod
     def consume(cls, words, raw, ctx):
-        typed = words[0].text.strip(".,;:")
-        if not _ROOM_NAME.fullmatch(typed) or not room_key(typed):
-            raise BadArgument(
-                f"« {shortened(typed)} » n'est pas une salle : écrivez son numéro ou son nom"
-                " en un mot (B12, 204, CDI).",
-                example="panne salle B12",
-            )
-        return typed, 1
+        return words[0].text, 1
 
 
 _ROOM_NAME = re.compile(r"[^\W_][\w.\-]{0,19}")
+# « salle des profs » or « salle de réunion » start a description, not a room's name.
+_NOT_A_ROOM = frozenset({"de", "des", "du", "d", "la", "le", "les", "l"})
 
 # What the checklist each category gets asks to try first, for the technician.
 SUGGESTED_CHECKS = {
@@ -166,7 +161,6 @@ async def breakdown(ctx: Context, description: BreakdownText | None = None) -> N
 
 @breakdown.sub(
     "nouvelle",
-    aliases=("autre",),
     help="Signale une panne à part, même si une panne de la même salle et du même"
     " équipement est déjà en cours.",
     examples=("panne nouvelle vidéoprojecteur salle 12 : la lampe clignote",),
@@ -182,8 +176,17 @@ async def new_breakdown(ctx: Context, description: BreakdownText) -> None:
 )
 async def in_room(ctx: Context, room: RoomName, description: BreakdownText | None = None) -> None:
     if description is not None:
-        await _report(ctx, f"salle {room} {description}", room, join=True)
+        text = f"salle {room} {description}"
+        await _report(ctx, text, room_of(text), join=True)
         return
+    typed = room.strip(".,;:")
+    if fold(typed) in _NOT_A_ROOM or not _ROOM_NAME.fullmatch(typed) or not room_key(typed):
+        raise BadArgument(
+            f"« {shortened(typed)} » n'est pas une salle : écrivez son numéro ou son nom"
+            " en un mot (B12, 204, CDI).",
+            example="panne salle B12",
+        )
+    room = typed
     incidents = open_incidents(ctx.db, ctx.establishment.id, room=room)
     await ctx.reply(
         "panne/salle",

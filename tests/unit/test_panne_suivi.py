@@ -142,6 +142,9 @@ async def test_what_is_open_in_a_room(chat):
     )
     assert "**n° 3**" in listing.body and "wifi" not in listing.body
     assert TEACHER not in listing.body and listing.mentions == ()
+    profs = await chat.say(PROF3, "!panne salle des profs : l'imprimante fait des bourrages")
+    assert profs.body.startswith("Panne n° 4 notée (imprimante ou copieur).")
+    assert find_incident(chat.db, "clg-test", 4).room is None
     cdi = await chat.say(PROF3, "!panne salle CDI")
     assert cdi.body.startswith("**Pannes en cours au CDI**")
     empty = await chat.say(PROF3, "!panne salle 204")
@@ -206,6 +209,8 @@ async def test_the_visit_list_is_for_referents(chat):
         ("!panne salle", "Précisez la salle."),
         ("!panne salle ???", "« ??? » n'est pas une salle : écrivez son numéro ou son nom"),
         ("!panne salle B12 ...", "Décrivez la panne en quelques mots"),
+        ("!panne salle des", "« des » n'est pas une salle"),
+        ("!panne salle " + "B" * 30, "n'est pas une salle"),
         ("!panne nouvelle", "Précisez ce qui est en panne."),
         ("!panne nouvelle ?!", "Décrivez la panne en quelques mots"),
         ("!panne visite maintenant", "Je ne comprends pas « maintenant »."),
