@@ -221,6 +221,8 @@ OUTPUTS = (
     Output("objectifs", "!objectifs", who="principal"),
     Output("objectifs-indicateurs", "!objectifs indicateurs"),
     Output("panne", "!panne"),  # every open breakdown, for a referent
+    Output("panne-salle", "!panne salle B12", who="teacher"),
+    Output("panne-visite", "!panne visite"),  # the technician's list, and its two files
     Output("formation", "!formation"),
     Output("permanence", "!permanence"),
     Output("permanence-ics", "!permanence ics"),

@@ -20,10 +20,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -34,19 +33,13 @@ from bot.core.digest import figure_total, month_label, month_start
 from bot.core.indicators import PeriodCounts, Reading, readings_of
 from bot.core.render import Renderer, markdown_to_html
 from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
-from bot.toolkit.text import fold
+from bot.toolkit.masking import name_masker
 from bot.toolkit.typography import french_spacing
 from storage import bilan as store
 from storage.establishments import display_names
 from storage.objectifs import Objective, objectives_of_year
 
 log = logging.getLogger(__name__)
-
-# Matrix IDs anywhere in free text; display names are matched as whole words.
-_MATRIX_ID = re.compile(r"@[\w.=/+\-]+:[\w.\-]+(?::\d+)?")
-_WORD = re.compile(r"\w+")
-_NOT_WORD = re.compile(r"\W+")
-NAME_MASK = "[nom masqué]"
 
 
 @dataclass(frozen=True)
@@ -81,49 +74,6 @@ class Report:
     def last_day(self) -> date:
         """The last day counted: 31 August, or today while the year runs."""
         return (self.end - timedelta(days=1)).date() if self.complete else self.end.date()
-
-
-def name_masker(names: Iterable[str]) -> Callable[[str], str]:
-    """A function masking Matrix IDs and these display names (whole words, any case).
-
-    The report names nobody: the free text in it (objectives, progress notes,
-    survey titles) is the referent's, and may still name a colleague.
-    """
-    words = sorted({n.strip() for n in names if len(n.strip()) >= 3}, key=len, reverse=True)
-    # A name can only be in a text that has its first word: most texts (themes,
-    # survey titles) have none, and are let through after one look at their words.
-    by_first_word: dict[str, list[tuple[str, str]]] = {}
-    for word in words:
-        key = _folded(word)
-        first = _WORD.match(key)
-        by_first_word.setdefault(first.group() if first else "", []).append((word, key))
-
-    def mask(text: str) -> str:
-        text = _MATRIX_ID.sub(NAME_MASK, text)
-        folded = _folded(text)
-        candidates = [*by_first_word.get("", ())]
-        for found in set(_WORD.findall(folded)) & by_first_word.keys():
-            candidates += by_first_word[found]
-        # One pattern of every member's name took 3 to 6 ms to compile, for texts
-        # that mostly name nobody: only the names the text contains go into it.
-        present = [word for word, key in candidates if key in folded]
-        if not present:
-            return text
-        # The longest name first: « Anne Marie » before « Anne ».
-        present.sort(key=len, reverse=True)
-        alternatives = [rf"(?<!\w){re.escape(w)}(?!\w)" for w in present]
-        return re.sub("|".join(alternatives), NAME_MASK, text, flags=re.IGNORECASE)
-
-    return mask
-
-
-# Most texts are the same labels in every report (themes, categories): folded once.
-@lru_cache(maxsize=1024)
-def _folded(text: str) -> str:
-    """The text as the masker looks for names in it: folded, every run of non-word
-    characters a space. A name the pattern matches in a text (whole words, any
-    case) is always found in its folded form: the look only lets texts through."""
-    return fold(_NOT_WORD.sub(" ", text))
 
 
 def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> FigureTotal:

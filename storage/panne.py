@@ -15,7 +15,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.toolkit.text import fold_words
+from bot.toolkit.text import fold, fold_words
+from storage.donnees import ANONYMOUS_PREFIX
 from storage.numbers import next_number
 from storage.periods import (
     Period,
@@ -189,14 +190,49 @@ def equipment_words(category: str, description: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in fold_words(description) if len(w) >= 5))
 
 
-_ROOM = re.compile(r"\b(?:salle\s+|sal\.\s*)(?:n°\s*)?([A-Za-z0-9][\w.\-]{0,9})", re.I)
-_ROOM_CODE = re.compile(r"\b([A-Z]\d{1,3}|CDI|labo\w*|gymnase)\b", re.I)
+# « salle de réunion », « salle des profs » name no room number: the article is no room.
+_ROOM = re.compile(
+    r"\b(?:salle\s+|sal\.\s*)(?:n°\s*)?(?!(?:de|des|du|d|la|le|les|l)\b)"
+    r"([A-Za-z0-9][\w.\-]{0,9})",
+    re.I,
+)
+# « en 104 »: three digits after « en » are a room (« en 2027 » is a year).
+_ROOM_CODE = re.compile(r"\b([A-Z]\d{1,3}|CDI|labo\w*|gymnase)\b|\ben\s+(\d{3})\b", re.I)
 
 
 def room_of(description: str) -> str | None:
     """The room a description names (« salle 12 », « en B12 », « au CDI »), if any."""
     match = _ROOM.search(description) or _ROOM_CODE.search(description)
-    return match.group(1).rstrip(".-") if match else None
+    return match.group(match.lastindex).rstrip(".-") if match else None
+
+
+def room_key(room: str) -> str:
+    """A room written one way, to compare: « salle b-12 », « B12 » and « b12 » are ``B12``."""
+    folded = re.sub(r"[^0-9a-z]", "", fold(room))
+    return (folded.removeprefix("salle") or folded).upper()
+
+
+# Words of five letters or more that say what is wrong or when, not what is broken:
+# two « autre » breakdowns sharing only these are not the same equipment.
+NOT_EQUIPMENT = frozenset(
+    {
+        "marche", "marchent", "fonctionne", "casse", "cassee", "cassees", "panne", "depuis",
+        "matin", "encore", "toujours", "allume", "allumer", "bloque", "bloquee", "probleme",
+        "salle", "demarre", "repond", "reponse", "semaine", "aujourd", "besoin", "merci",
+        "urgent", "impossible", "cours", "classe", "eleves", "plusieurs",
+        # REMOVED_TEXT: what a forgotten reporter's words became.
+        "texte", "retire", "demande", "auteur",
+    }
+)  # fmt: skip
+
+
+def same_equipment(category: str, description: str, other: str) -> bool:
+    """Whether two descriptions of a room's breakdowns of one category name the same
+    equipment: any two of a known category do; two « autre » share a naming word."""
+    if category != OTHER:
+        return True
+    words = set(equipment_words(OTHER, description)) - NOT_EQUIPMENT
+    return bool(words & set(equipment_words(OTHER, other)))
 
 
 @dataclass(frozen=True)
@@ -213,6 +249,13 @@ class Incident:
     ticket_ref: str | None
     resolved_at: datetime | None
     reporter_name: str | None = None
+    room: str | None = None
+    followers: int = 0  # people who reported it again and joined it
+
+    @property
+    def concerned(self) -> int:
+        """How many people reported it: its reporter and those who joined it."""
+        return 1 + self.followers
 
     @property
     def open(self) -> bool:
@@ -222,7 +265,8 @@ class Incident:
 
 _SELECT = """
 SELECT i.id, i.establishment_id, i.number, i.description, i.category, i.reporter,
-       i.reported_at, i.ticket_ref, i.resolved_at, m.display_name
+       i.reported_at, i.ticket_ref, i.resolved_at, m.display_name, i.room,
+       (SELECT count(*) FROM incident_followers f WHERE f.incident_id = i.id)
 FROM incidents i
 LEFT JOIN members m ON m.establishment_id = i.establishment_id AND m.user_id = i.reporter
 """
@@ -240,6 +284,8 @@ def _incident(row) -> Incident:
         ticket_ref=row[7],
         resolved_at=from_stamp(row[8]) if row[8] else None,
         reporter_name=row[9],
+        room=row[10],
+        followers=row[11],
     )
 
 
@@ -250,14 +296,26 @@ def report_incident(
     category: str,
     reporter: str,
     now: datetime,
+    room: str | None = None,
 ) -> Incident:
-    """Log a breakdown with the next number of its establishment."""
+    """Log a breakdown with the next number of its establishment, in ``room`` or the
+    room its description names."""
+    room = room or room_of(description)
     with db.atomic():
         number = next_number(db, "incidents", establishment_id)
         incident_id = db.execute(
             "INSERT INTO incidents (establishment_id, number, description, category, reporter,"
-            " reported_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            (establishment_id, number, description, category, reporter, to_stamp(now)),
+            " reported_at, room, room_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                establishment_id,
+                number,
+                description,
+                category,
+                reporter,
+                to_stamp(now),
+                room,
+                room_key(room) if room else None,
+            ),
         ).fetchone()[0]
     return _incident(db.execute(_SELECT + " WHERE i.id = ?", (incident_id,)).fetchone())
 
@@ -282,24 +340,73 @@ def attach_ticket(
 
 def resolve_incident(
     db: sqlite_utils.Database, incident: Incident, resolved_by: str, now: datetime
-) -> None:
-    """Mark a breakdown repaired."""
-    db.execute(
-        "UPDATE incidents SET resolved_at = ?, resolved_by = ? WHERE id = ?",
+) -> bool:
+    """Mark a breakdown repaired; False if it already was."""
+    cursor = db.execute(
+        "UPDATE incidents SET resolved_at = ?, resolved_by = ?"
+        " WHERE id = ? AND resolved_at IS NULL",
         (to_stamp(now), resolved_by, incident.id),
     )
+    return cursor.rowcount == 1
 
 
 def open_incidents(
-    db: sqlite_utils.Database, establishment_id: str, reporter: str | None = None
+    db: sqlite_utils.Database,
+    establishment_id: str,
+    person: str | None = None,
+    room: str | None = None,
 ) -> list[Incident]:
-    """Breakdowns not yet repaired, oldest first; only one person's when ``reporter`` is given."""
+    """Breakdowns not yet repaired, oldest first; only those ``person`` reported or
+    joined, or those of ``room``, when given."""
     sql = _SELECT + " WHERE i.establishment_id = ? AND i.resolved_at IS NULL"
     params: list[str] = [establishment_id]
-    if reporter is not None:
-        sql += " AND i.reporter = ?"
-        params.append(reporter)
+    if person is not None:
+        sql += (
+            " AND (i.reporter = ? OR i.id IN"
+            " (SELECT incident_id FROM incident_followers WHERE user_id = ?))"
+        )
+        params += [person, person]
+    if room is not None:
+        sql += " AND i.room_key = ?"
+        params.append(room_key(room))
     return [_incident(r) for r in db.execute(sql + " ORDER BY i.number", params).fetchall()]
+
+
+def matching_incident(
+    db: sqlite_utils.Database, establishment_id: str, room: str, category: str, description: str
+) -> Incident | None:
+    """The oldest open breakdown of the same room and equipment, if one was reported."""
+    for incident in open_incidents(db, establishment_id, room=room):
+        if incident.category == category and same_equipment(
+            category, description, incident.description
+        ):
+            return incident
+    return None
+
+
+def join_incident(
+    db: sqlite_utils.Database, incident: Incident, user_id: str, description: str, now: datetime
+) -> bool:
+    """Count someone among the people a breakdown concerns; False if they already were."""
+    if user_id == incident.reporter:
+        return False
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO incident_followers (incident_id, user_id, description, joined_at)"
+        " VALUES (?, ?, ?, ?)",
+        (incident.id, user_id, description, to_stamp(now)),
+    )
+    return cursor.rowcount == 1
+
+
+def concerned_people(db: sqlite_utils.Database, incident: Incident) -> list[str]:
+    """Who reported the breakdown, first its reporter, then those who joined it
+    (anyone forgotten since left out): the people told of its repair."""
+    rows = db.execute(
+        "SELECT user_id FROM incident_followers WHERE incident_id = ? ORDER BY joined_at, user_id",
+        (incident.id,),
+    ).fetchall()
+    people = [incident.reporter, *(user_id for (user_id,) in rows)]
+    return [p for p in dict.fromkeys(people) if not p.startswith(ANONYMOUS_PREFIX)]
 
 
 def breakdowns_by_category_per_period(

@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from bench.seed.seeding import Probe, Seeding, next_number_of
-from storage.panne import classify_breakdown
+from storage.panne import classify_breakdown, room_key, room_of
 from storage.stamps import to_stamp
 
 # Breakdowns as teachers describe them; {room} is one of ROOMS.
@@ -39,8 +39,9 @@ BREAKDOWNS = (
 ROOMS = ("B12", "A03", "C21", "104", "212", "CDI", "S08", "D5", "B07", "A14")
 INCIDENT_COLUMNS = (
     "id", "establishment_id", "number", "description", "category", "reporter", "reported_at",
-    "ticket_ref", "ticket_at", "resolved_at", "resolved_by",
+    "ticket_ref", "ticket_at", "resolved_at", "resolved_by", "room", "room_key",
 )  # fmt: skip
+FOLLOWER_COLUMNS = ("incident_id", "user_id", "description", "joined_at")
 
 
 def seed(s: Seeding) -> None:
@@ -49,10 +50,13 @@ def seed(s: Seeding) -> None:
     Reported by teachers (a few by the referent) and classified by the bot's
     own classifier; about half got a ticket on the local authority's portal.
     Old ones are nearly all repaired, within hours or weeks; the last fortnight's
-    are often still open, so every list has some.
+    are often still open, so every list has some. One in six was reported again
+    by one or two colleagues, who joined it.
     """
-    rows, incident_id = [], 0
+    rows, followers, incident_id = [], [], 0
     category_of: dict[str, str] = {}
+    # Its own chance: the other families' rows stay what they were before it.
+    again = random.Random("panne-followers")
     for e in s.establishments:
         people, referent = s.teachers[e.id], e.referents[0]
         count = s.rng.randint(60, 120)
@@ -72,21 +76,34 @@ def seed(s: Seeding) -> None:
                 resolved_at = to_stamp(repaired.replace(microsecond=0))
                 resolved_by = referent if s.rng.random() < 0.6 else reporter
             row = (incident_id, e.id, number, text, category_of[text], reporter, to_stamp(at))
-            rows.append((*row, ticket, ticket_at, resolved_at, resolved_by))
+            room = room_of(text)
+            rows.append(
+                (*row, ticket, ticket_at, resolved_at, resolved_by, room, room and room_key(room))
+            )
+            if room and again.random() < 1 / 6:
+                others = [p for p in people if p != reporter]
+                for person in again.sample(others, k=min(len(others), again.randint(1, 2))):
+                    joined = at + timedelta(minutes=again.randint(5, 600))
+                    followers.append((incident_id, person, text, to_stamp(min(joined, s.now))))
     s.insert("incidents", INCIDENT_COLUMNS, rows)
+    s.insert("incident_followers", FOLLOWER_COLUMNS, followers)
     s.count_numbers("incidents")
 
 
 PROBES: list[Probe] = [
     Probe(
         (
-            "!panne le vidéoprojecteur de la salle {room} ne s'allume plus",
+            "!panne nouvelle le vidéoprojecteur de la salle {room} ne s'allume plus",
             "!panne résolue {next}",
         )
     ),
+    # Most often the room's projector is already reported: joined, or a new one.
+    Probe(("!panne le TNI de la salle {room} ne répond plus",)),
     Probe(("!panne",)),
+    Probe(("!panne salle {room}",)),
     Probe(("!panne",), role="referent"),
     Probe(("!panne ticket {open} GLPI-{ticket}",), role="referent"),
+    Probe(("!panne visite",), role="referent", burst=False),
 ]
 
 

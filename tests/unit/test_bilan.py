@@ -15,8 +15,8 @@ from bot.core.digest import digest_figure
 from bot.core.dispatcher import Outcome
 from bot.core.registry import Registry
 from bot.toolkit.dates import format_day_fr, format_duration_fr
+from bot.toolkit.masking import NAME_MASK, name_masker
 from commands import FAMILIES
-from commands.bilan import NAME_MASK, name_masker
 from storage import bilan, donnees
 from storage.establishments import record_member
 from storage.formation import record_need

@@ -37,6 +37,9 @@ ACTIVITY = [
     (REFERENT, "!formation clore 1 vu en conseil pédagogique"),
     (PROF2, "!panne vidéoprojecteur salle 12 ne s'allume pas"),
     (PROF2, "!panne ticket 1 GLPI-4521"),
+    (TEACHER, "!panne le VPI de la salle 12 reste noir"),
+    (TEACHER, "!panne salle 12"),
+    (REFERENT, "!panne visite"),
     (REFERENT, "!panne résolue 1"),
     # Internal addresses: the page is refused without any connection, the link is kept.
     (REFERENT, "!veille http://localhost/veille/article?utm_source=x Pour la classe #ia"),
@@ -227,6 +230,7 @@ def test_every_text_column_beside_a_person_is_classified(db):
 NOT_EXPORTED = {
     "outbox": {"id", "room_id", "dm_user", "html", "mentions", "txn_id", "mimetype", "data",
                "event_id", "failure_code", "failure", "slot", "alert", "not_before"},
+    "incidents": {"room_key"},  # the exported room, written one way to compare rooms
 }  # fmt: skip
 
 

@@ -61,6 +61,10 @@ def test_breakdowns_are_classified_by_keywords(description, category):
         ("le VPI de la B12 n'affiche rien", "B12"),
         ("plus de wifi au CDI", "CDI"),
         ("les salles informatiques sont lentes", None),
+        ("le micro de la salle de réunion grésille", None),
+        ("l'imprimante de la salle des profs", None),
+        ("la souris du poste en 104 ne marche plus", "104"),
+        ("le wifi ne marche plus en 2027", None),
         ("l'ordinateur ne démarre pas", None),
     ],
 )
