@@ -100,3 +100,14 @@ def role_holders(establishment: Establishment, db: sqlite_utils.Database) -> lis
         if g.user_id not in configured
     ]
     return holders
+
+
+def principals_of(establishment: Establishment, db: sqlite_utils.Database) -> list[str]:
+    """The direction of the establishment (for its monthly digest): those the
+    configuration names, then those added by command."""
+    added = [
+        g.user_id
+        for g in current_grants(db, establishment.id)
+        if g.role == Role.PRINCIPAL and g.user_id not in establishment.principals
+    ]
+    return [*establishment.principals, *added]

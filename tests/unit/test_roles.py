@@ -10,9 +10,11 @@ import pytest
 from bot.core.config import parse_config
 from bot.core.dispatcher import Dispatcher, Outcome
 from bot.core.roles import Role, role_of
+from bot.core.scheduler import Scheduler
 from storage.donnees import export_user
 from storage.establishments import members, sync_establishments
 from storage.oubli import forget_user, purge_before
+from storage.outbox import mark_sent
 from storage.roles import granted_role, role_history
 from tests.conftest import MINIMAL_CONFIG, PRINCIPAL, REFERENT, TEACHER
 
@@ -239,3 +241,34 @@ async def test_the_purge_deletes_only_roles_withdrawn_long_ago(chat):
     purge_before(chat.db, chat.now.replace(year=2027))
     assert [row[2] for row in written(chat)] == [PROF2]
     assert granted_role(chat.db, "clg-test", PROF2) == "referent"
+
+
+async def test_a_principal_added_by_command_gets_the_monthly_digest(chat):
+    from commands.lettre import monthly_digest
+    from tests.support.reading import queued_as_read
+
+    await chat.say(PRINCIPAL, f"!etablissement direction ajouter {PROF2}")
+    for sent in queued_as_read(chat.db):  # the announcement in the room, already seen
+        mark_sent(chat.db, sent.id, "$sent", chat.now)
+    first_of_december = chat.now.replace(month=12, day=1, hour=8)
+    scheduler = Scheduler(
+        [monthly_digest], chat.config, chat.db, chat.renderer, lambda: first_of_december,
+        registry=chat.registry,
+    )  # fmt: skip
+    assert await scheduler.run(monthly_digest, chat.config.establishments[0]) == 2
+    assert {m.dm_user for m in queued_as_read(chat.db)} == {PRINCIPAL, PROF2}
+
+
+async def test_a_referent_added_by_command_may_invite_the_bot(chat):
+    from types import SimpleNamespace
+
+    from bot.matrix.rooms import Rooms
+
+    rooms = Rooms(chat.config, chat.db, SimpleNamespace(client=None))
+    school = chat.config.establishments[0]
+    assert rooms.may_invite(REFERENT, school) and rooms.may_invite(PRINCIPAL, school)
+    assert not rooms.may_invite(PROF2, school)
+    await chat.say(PRINCIPAL, f"!etablissement referent ajouter {PROF2}")
+    assert rooms.may_invite(PROF2, school)
+    await chat.say(PRINCIPAL, f"!etablissement referent retirer {PROF2}")
+    assert not rooms.may_invite(PROF2, school)
