@@ -164,7 +164,7 @@ def open_bot(database: Path, count: int) -> Bot:
         establishment = establishments[eid]
         ctx = Context(
             sender=sender,
-            role=role_of(establishment, config, sender),
+            role=role_of(establishment, config, sender, db),
             establishment=establishment,
             room_id=establishment.room,
             event_id=f"$golden-{next(events)}",

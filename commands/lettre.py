@@ -30,6 +30,7 @@ from bot.core.digest import (
     render_digest,
 )
 from bot.core.indicators import PeriodCounts, indicator
+from bot.core.roles import principals_of
 from bot.core.scheduler import JobContext, job, until_end_of_month
 from bot.toolkit.calendar import is_school_holiday
 from storage import bilan
@@ -140,7 +141,7 @@ def letters_sent(counts: PeriodCounts) -> int:
 def monthly_digest(ctx: JobContext) -> None:
     """Send each principal the digest of the month just ended."""
     month = month_start(ctx.scheduled_for.date(), -1)
-    principals = ctx.establishment.principals
+    principals = principals_of(ctx.establishment, ctx.db)
     if not principals or not month_has_school_day(month, ctx.establishment.zone):
         return
     period = month.strftime("%Y-%m")

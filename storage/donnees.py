@@ -132,6 +132,15 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Fiches réponses que vous avez écrites"),
     PersonalColumn("answer_sheets", "updated_by", "anonymise", "updated_at",
                    label="Fiches réponses que vous avez mises à jour en dernier"),
+    # A role given by command holds while its row does: forgetting the person deletes
+    # it (and its lines of the history); the purge deletes those withdrawn long ago.
+    # Who gave or withdrew a role is kept while the role holds, for the history.
+    PersonalColumn("role_grants", "user_id", "delete", "revoked_at",
+                   label="Rôles qu'on vous a donnés par commande dans un établissement"),
+    PersonalColumn("role_grants", "granted_by", "anonymise", "revoked_at",
+                   label="Rôles que vous avez donnés par commande"),
+    PersonalColumn("role_grants", "revoked_by", "anonymise", "revoked_at",
+                   label="Rôles que vous avez retirés par commande"),
     # An objective's text is the establishment's (negotiated with the principal): it
     # stays; a progress note is its author's words and goes with them.
     PersonalColumn("objectives", "author", "anonymise", "created_at",
@@ -178,6 +187,8 @@ EXPORTED: dict[str, tuple[str, ...]] = {
                      "title_found", "comment", "tags", "author", "posted_at"),
     "answer_sheets": ("id", "establishment_id", "name", "body", "author", "created_at",
                       "updated_by", "updated_at"),
+    "role_grants": ("id", "establishment_id", "user_id", "role", "granted_by", "granted_at",
+                    "revoked_by", "revoked_at"),
     "objectives": ("id", "establishment_id", "school_year", "number", "text",
                    "indicator_figure", "indicator_op", "indicator_target",
                    "indicator_percent", "status", "author", "created_at", "status_at",
@@ -220,6 +231,7 @@ NOT_WORDS: dict[str, tuple[str, ...]] = {
     "survey_reminder_stops": ("stopped_at",),
     "veille_items": ("establishment_id", "normalized_url", "title", "tags", "posted_at"),
     "answer_sheets": ("establishment_id", "name", "body", "created_at", "updated_at"),
+    "role_grants": ("establishment_id", "role", "granted_at", "revoked_at"),
     "objectives": ("establishment_id", "text", "indicator_figure", "indicator_op", "status",
                    "created_at", "status_at"),
     "objective_notes": ("created_at",),

@@ -35,7 +35,8 @@ def sync_establishments(
     """Upsert every configured establishment and its referents and principals.
 
     Someone removed from the config as referent or principal becomes a plain
-    teacher again rather than being deleted: their bookings and votes stay theirs.
+    teacher again rather than being deleted: their bookings and votes stay theirs,
+    unless a role given by command (``storage/roles.py``) still makes them one.
     """
     stamp = to_stamp(now)
     with db.atomic():
@@ -55,7 +56,10 @@ def sync_establishments(
             db.execute(
                 "UPDATE members SET role = 'teacher'"
                 " WHERE establishment_id = ? AND role != 'teacher'"
-                f" AND user_id NOT IN ({','.join('?' * len(configured)) or 'NULL'})",
+                f" AND user_id NOT IN ({','.join('?' * len(configured)) or 'NULL'})"
+                " AND NOT EXISTS (SELECT 1 FROM role_grants g"
+                " WHERE g.establishment_id = members.establishment_id"
+                " AND g.user_id = members.user_id AND g.revoked_at IS NULL)",
                 (e.id, *configured),
             )
             for user_id, role in configured.items():

@@ -129,7 +129,7 @@ class ChatHarness:
         establishment = overrides.pop("establishment", self.config.establishments[0])
         values = {
             "sender": sender,
-            "role": role_of(establishment, self.config, sender),
+            "role": role_of(establishment, self.config, sender, self.db),
             "establishment": establishment,
             "room_id": establishment.room,
             "event_id": event_id,

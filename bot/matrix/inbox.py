@@ -222,7 +222,7 @@ class Inbox:
         establishment = establishment or self.rooms.served[room_id]
         return Context(
             sender=sender,
-            role=role_of(establishment, self.config, sender),
+            role=role_of(establishment, self.config, sender, self.db),
             establishment=establishment,
             room_id=room_id,
             event_id=event_id,

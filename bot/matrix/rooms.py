@@ -38,6 +38,7 @@ from nio import (
 )
 
 from bot.core.config import ACADEMY_ID, Config, Establishment
+from bot.core.roles import Role, role_of
 from bot.matrix.session import Session
 from storage import establishments as establishment_store
 from storage import inbox
@@ -219,11 +220,10 @@ class Rooms:
         """The establishment's own people and the admins, plus ``allowed_inviters``' patterns.
 
         The referent who creates the staff room is the one who invites the bot:
-        a config that names them needs nothing more to be joined.
+        a config that names them needs nothing more to be joined, nor does a
+        referent or principal named by command (``!etablissement referent ajouter``).
         """
-        if user_id in (*establishment.referents, *establishment.principals):
-            return True
-        if user_id in self.config.bot.admins:
+        if role_of(establishment, self.config, user_id, self.db) is not Role.TEACHER:
             return True
         patterns = self.config.bot.allowed_inviters
         return any(fnmatch.fnmatchcase(user_id, pattern) for pattern in patterns)

@@ -57,6 +57,9 @@ ACTIVITY = [
     (REFERENT, "!objectifs atteint 2 tous les mardis"),
     (TEACHER, "!objectifs"),
     (PRINCIPAL, "!bilan"),
+    (PRINCIPAL, f"!etablissement referent ajouter {PROF2}"),
+    (PRINCIPAL, f"!etablissement direction ajouter {TEACHER}"),
+    (PRINCIPAL, f"!etablissement direction retirer {TEACHER}"),
 ]
 
 

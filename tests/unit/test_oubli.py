@@ -50,6 +50,7 @@ ACTIVITY = [
     (PRINCIPAL, "!objectifs ajouter Former les collègues à l'ENT"),
     (REFERENT, f"!objectifs point 1 {OTHER_SECRET} a animé une session"),
     (PROF2, "!permanence annuler vendredi 13h"),  # TEACHER gets the place: a notice
+    (PRINCIPAL, f"!etablissement referent ajouter {PROF2}"),
 ]
 
 
