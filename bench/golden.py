@@ -231,6 +231,7 @@ OUTPUTS = (
     Output("fiche", "!fiche", who="teacher"),
     Output("fiche-cherche", "!fiche cherche video projecteur", who="teacher"),
     Output("fiche-lire", "!fiche VPI connexion", who="teacher"),  # or what a search finds
+    Output("projet", "!projet", who="teacher"),
     Output("mes-donnees", "!mes-donnees", who="teacher"),  # the export, by direct message
     Output("job-synthese", job="synthese", at=DIGEST_AT),  # May's digest to the principal
     Output("job-lettre", job="lettre"),  # the letter the job owes at NOW, to the room

@@ -19,6 +19,7 @@ FAMILIES = (
     "formation",
     "veille",
     "fiche",
+    "projet",
     "panne",
     "lettre",
     "enquete",

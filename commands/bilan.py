@@ -3,10 +3,12 @@
 The referent gives it to the principal at the end of the year; the academy's
 June survey asks for the same things, so its sections follow the survey: spreading
 information, training needs, accompaniment, steering (the year's objectives),
-assistance. It is uploaded to the room as two files with the same text: Markdown
-(to paste into a document) and a self-contained HTML page (to open in a browser
-or print). Numbers only: no Matrix ID and no display name is ever passed to the
-templates, so none can reach the files.
+assistance; then the classes' projects with digital tools, to showcase. It is
+uploaded to the room as two files with the same text: Markdown (to paste into a
+document) and a self-contained HTML page (to open in a browser or print). Numbers
+and the establishment's own texts only: no Matrix ID and no display name is ever
+passed to the templates (names in an objective's or a project's text are masked),
+so none can reach the files.
 
 A report is a document, not a message: it is rendered in the renderer's
 ``document`` environment, where every value is escaped for a table cell, then
@@ -38,6 +40,7 @@ from bot.toolkit.typography import french_spacing
 from storage import bilan as store
 from storage.establishments import display_names
 from storage.objectifs import Objective, objectives_of_year
+from storage.projet import ClassProject, projects_between
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,8 @@ class Report:
     objectives: tuple[Objective, ...]
     readings: Mapping[int, Reading]
     notes: tuple[tuple[int, date, str], ...]  # (objective n°, day, text), oldest first
+    # The classes' projects with digital tools, to showcase: oldest first, without authors.
+    projects: tuple[ClassProject, ...]
     month_columns: tuple[str, ...]
     months: tuple[tuple[str, tuple[int, ...]], ...]
 
@@ -124,6 +129,10 @@ def build_report(ctx: Context, start_year: int) -> Report:
             for o in objectives
             for n in o.notes
             if n.text
+        ),
+        projects=tuple(
+            dataclasses.replace(p, text=mask(p.text), author="")
+            for p in projects_between(db, establishment.id, start, end)
         ),
         month_columns=tuple(columns),
         months=tuple(

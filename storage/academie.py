@@ -37,6 +37,7 @@ class AcademyOverview:
     awaiting_answer: int
     sessions_held: int
     open_breakdowns: int
+    projects_recorded: int
     surveys: tuple[SurveyCompletion, ...]
 
 
@@ -51,7 +52,9 @@ def academy_overview(
     """The academy's figures at ``now`` over the configured establishments.
 
     Active: at least one command answered in its room since ``month_start``.
-    Sessions held: training sessions that started between ``year_start`` and ``now``.
+    Sessions held: training sessions that started between ``year_start`` and ``now``;
+    projects recorded: class projects recorded between them, as each establishment's
+    digest counts them (a project removed from its register is not counted).
     """
     ids = list(establishment_ids)
     marks = ",".join("?" * len(ids)) or "NULL"
@@ -79,6 +82,12 @@ def academy_overview(
         ),
         open_breakdowns=one(
             "SELECT count(*) FROM incidents WHERE establishment_id IN ({}) AND resolved_at IS NULL"
+        ),
+        projects_recorded=one(
+            "SELECT count(*) FROM class_projects WHERE establishment_id IN ({})"
+            " AND created_at >= ? AND created_at < ?",
+            to_stamp(year_start),
+            to_stamp(now),
         ),
         surveys=tuple(_academy_surveys(db, marks, ids, now)),
     )

@@ -141,6 +141,11 @@ PERSONAL_DATA: list[PersonalColumn] = [
                    label="Rôles que vous avez donnés par commande"),
     PersonalColumn("role_grants", "revoked_by", "anonymise", "revoked_at",
                    label="Rôles que vous avez retirés par commande"),
+    # A class project's description says what a class did, not what its author thinks:
+    # it is the establishment's record, shown in the letter and the year's report and
+    # counted by the academy, so it stays when its author is forgotten, as a sheet does.
+    PersonalColumn("class_projects", "author", "anonymise", "created_at",
+                   label="Projets de classe avec le numérique que vous avez recensés"),
     # An objective's text is the establishment's (negotiated with the principal): it
     # stays; a progress note is its author's words and goes with them.
     PersonalColumn("objectives", "author", "anonymise", "created_at",
@@ -189,6 +194,8 @@ EXPORTED: dict[str, tuple[str, ...]] = {
                       "updated_by", "updated_at"),
     "role_grants": ("id", "establishment_id", "user_id", "role", "granted_by", "granted_at",
                     "revoked_by", "revoked_at"),
+    "class_projects": ("id", "establishment_id", "number", "class_name", "discipline", "text",
+                       "tags", "author", "created_at"),
     "objectives": ("id", "establishment_id", "school_year", "number", "text",
                    "indicator_figure", "indicator_op", "indicator_target",
                    "indicator_percent", "status", "author", "created_at", "status_at",
@@ -232,6 +239,8 @@ NOT_WORDS: dict[str, tuple[str, ...]] = {
     "veille_items": ("establishment_id", "normalized_url", "title", "tags", "posted_at"),
     "answer_sheets": ("establishment_id", "name", "body", "created_at", "updated_at"),
     "role_grants": ("establishment_id", "role", "granted_at", "revoked_at"),
+    "class_projects": ("establishment_id", "class_name", "discipline", "text", "tags",
+                       "created_at"),
     "objectives": ("establishment_id", "text", "indicator_figure", "indicator_op", "status",
                    "created_at", "status_at"),
     "objective_notes": ("created_at",),

@@ -1,10 +1,10 @@
 """Short numbers (n° 1, 2, 3…) that people type to name a row of their establishment.
 
-Slots, training needs, breakdowns, surveys, links and objectives all take theirs
-here: counting from 1 in each establishment (and, for the objectives, in each
-school year), and never handing out a number twice. A number freed by a deletion
-(a link removed from the watch) does not go to the next row, so an old
-« !veille retirer 5 » typed again cannot remove another link.
+Slots, training needs, breakdowns, surveys, links, class projects and objectives
+all take theirs here: counting from 1 in each establishment (and, for the
+objectives, in each school year), and never handing out a number twice. A number
+freed by a deletion (a link removed from the watch) does not go to the next row,
+so an old « !veille retirer 5 » typed again cannot remove another link.
 
 ``number_counters`` keeps the last number given. Call ``next_number`` in the
 transaction that inserts the row: its first statement writes, so it holds the
@@ -24,6 +24,7 @@ NUMBERED: dict[str, str | None] = {
     "incidents": None,
     "surveys": None,
     "veille_items": None,
+    "class_projects": None,
     "objectives": "school_year",
 }
 

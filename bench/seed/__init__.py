@@ -56,6 +56,7 @@ from bench.seed import (
     objectifs,
     panne,
     permanence,
+    projet,
     veille,
 )
 from bench.seed.academy import (
@@ -119,6 +120,7 @@ SEEDERS: dict[str, Seeder] = {
     "panne": panne.seed,
     "enquete": enquete.seed,
     "objectifs": objectifs.seed,
+    "projet": projet.seed,
     "lettre": lettre.seed,  # last: letters announce the links, surveys and sessions above
 }
 
@@ -134,6 +136,7 @@ COMMANDS: dict[str, list[Probe]] = {
     "formation": formation.PROBES,
     "veille": veille.PROBES,
     "fiche": fiche.PROBES,
+    "projet": projet.PROBES,
     "panne": panne.PROBES,
     "enquete": enquete.PROBES,
     "objectifs": objectifs.PROBES,
@@ -166,6 +169,7 @@ VALUES: dict[str, Values] = {
     "formation": formation.values,
     "veille": veille.values,
     "fiche": fiche.values,
+    "projet": projet.values,
     "panne": panne.values,
     "enquete": enquete.values,
     "objectifs": objectifs.values,

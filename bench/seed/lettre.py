@@ -43,6 +43,14 @@ def seed(s: Seeding) -> None:
         letter = bisect_left(instants, from_stamp(changed).timestamp())
         if letter < len(fridays):
             news[eid, letter].append(("fiche", change_id))
+    # A project rides with the first letter that went out after it (it makes no letter of
+    # its own: the letters, their ids and their draws stay those of the other news).
+    projects = [
+        (eid, bisect_left(instants, from_stamp(created).timestamp()), project_id)
+        for project_id, eid, created in s.db.execute(
+            "SELECT id, establishment_id, created_at FROM class_projects ORDER BY id"
+        )
+    ]
     for survey_id, eid, opens, deadline, closed in s.db.execute(
         "SELECT id, establishment_id, opens_at, deadline, closed_at FROM surveys"
     ):
@@ -59,6 +67,10 @@ def seed(s: Seeding) -> None:
         at = fridays[letter] if letter < len(fridays) else None
         if at and from_stamp(starts) >= at.replace(hour=0, minute=0):
             news[eid, letter].append(("formation-session", number))
+    for eid, letter, project_id in projects:
+        going = next((n for n in range(letter, len(fridays)) if (eid, n) in news), None)
+        if going is not None:
+            news[eid, going].append(("projet", project_id))
     letters, items, ledger, outbox = [], [], [], []
     month_ago, letter_id = s.now - timedelta(days=30), 0
     for e in s.establishments:

@@ -1,6 +1,6 @@
 """On the seeded académie of the benchmarks (430 establishments, a school year up to June):
 every total of ``!academie`` is the sum of the establishments' own figures, as their
-``!formation``, ``!panne``, ``!enquete état`` and digests count them."""
+``!formation``, ``!panne``, ``!enquete état`` and digests (projects) count them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from storage.academie import academy_overview, academy_survey_answers
 from storage.enquete import answer_count, audience, open_surveys
 from storage.formation import DANE, OPEN, needs_with_status, sessions_per_period
 from storage.panne import open_incidents
+from storage.projet import recorded_per_period
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,8 @@ def test_each_academy_total_is_the_sum_of_the_establishments_figures(academy):
     held = sum(sessions_per_period(db, eid, [(year_start, NOW)])[0] for eid in ids)
     assert figures.sessions_held == held > 0
     assert figures.open_breakdowns == sum(len(open_incidents(db, eid)) for eid in ids) > 0
+    recorded = sum(recorded_per_period(db, eid, [(year_start, NOW)])[0] for eid in ids)
+    assert figures.projects_recorded == recorded > 0
 
 
 def test_the_academy_survey_adds_up_what_each_establishment_says(academy):

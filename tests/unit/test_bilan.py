@@ -200,6 +200,7 @@ async def test_the_html_page_reads_alone_and_escapes_user_text(chat):
         "3. Accompagner les collègues dans leurs usages",
         "4. Aider au pilotage : les objectifs de l'année",
         "5. Assistance : les pannes",
+        "6. Projets à valoriser",
         "Annexe : mois par mois",
     ]
     assert page.count("<table>") == 7

@@ -50,6 +50,8 @@ ACTIVITY = [
     (REFERENT, "!fiche ajouter wifi-cdi Le code du wifi est affiché au CDI."),
     (REFERENT, "!fiche modifier wifi-cdi Le code du wifi est affiché au CDI, près de l'entrée."),
     (TEACHER, "!fiche wifi cdi"),
+    (TEACHER, "!projet 4e B histoire Podcast sur la Révolution #podcast"),
+    (PROF2, "!projet cherche podcast"),
     (TEACHER, "!panne le wifi du CDI ne marche plus"),
     (REFERENT, "!objectifs ajouter Former les collègues à l'ENT indicateur: sessions>=2"),
     (PRINCIPAL, "!objectifs ajouter Ouvrir une permanence numérique"),

@@ -16,6 +16,7 @@ ACTIVITY = [
     (TEACHER, "!panne ticket 1 GLPI-4521"),
     (REFERENT, "!fiche ajouter wifi-cdi Le code du wifi est affiché au CDI."),
     (TEACHER, "!fiche wifi-cdi"),
+    (TEACHER, "!projet 4e B histoire Podcast sur la Révolution #podcast"),
 ]
 
 
@@ -33,6 +34,7 @@ async def test_the_letter_has_a_section_from_each_family(chat):
     assert "- n° 2 Sécuriser les comptes ENT — 1 soutien" in letter
     assert "Usages du numérique (https://enquetes.example.org/rupn)" in letter
     assert "- `!fiche wifi-cdi` (nouvelle) : Le code du wifi est affiché au CDI." in letter
+    assert "- 4e B, histoire-géographie : Podcast sur la Révolution (#podcast)" in letter
 
 
 async def test_the_digest_counts_each_family_without_names(chat):
@@ -47,6 +49,7 @@ async def test_the_digest_counts_each_family_without_names(chat):
         "**Permanences numériques tenues** : 1",
         "**Fiches réponses écrites ou mises à jour** : 1",
         "**Fiches réponses consultées** : 1",
+        "**Projets de classe avec le numérique recensés** : 1",
     ):
         assert line in digest.body
     assert "@" not in digest.body and "Créer des capsules" not in digest.body
@@ -92,4 +95,5 @@ async def test_what_happens_at_midnight_counts_in_one_month_only(chat):
         "enquetes": [0, 1, 1],
         "fiches": [0, 1, 1],
         "fiches_lues": [0, 1, 1],
+        "projets": [0, 1, 1],
     }

@@ -47,6 +47,7 @@ ACTIVITY = [
     (REFERENT, "!fiche ajouter wifi-cdi Le code du wifi est affiché au CDI."),
     (REFERENT, "!fiche modifier wifi-cdi Le code du wifi est affiché au CDI, près de l'entrée."),
     (PROF2, "!fiche wifi-cdi"),
+    (PROF2, "!projet 4e B histoire Podcast sur la Révolution #podcast"),
     (PRINCIPAL, "!objectifs ajouter Former les collègues à l'ENT"),
     (REFERENT, f"!objectifs point 1 {OTHER_SECRET} a animé une session"),
     (PROF2, "!permanence annuler vendredi 13h"),  # TEACHER gets the place: a notice
