@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from bot.toolkit.text import capitalise, fold
 from storage.formation import (
     CLOSED,
     CRCN_LABELS,
@@ -25,7 +26,6 @@ from storage.formation import (
     theme_of,
 )
 from storage.stamps import to_stamp
-from bot.toolkit.text import capitalise, fold
 
 HANDLED_STATUSES = (PLANNED, CLOSED, DANE)
 

@@ -27,10 +27,6 @@ async def booked_tuesday(chat):
     await chat.say(PROF3, "!permanence réserver 1 l'ENT")
 
 
-def pill(user: str) -> str:
-    return f"[{user}](https://matrix.to/#/{user})"
-
-
 def attendance(db) -> list[tuple]:
     return db.execute(
         "SELECT slot_id, user_id FROM permanence_attendance ORDER BY slot_id, id"
@@ -57,11 +53,12 @@ async def test_each_referent_gets_the_recap_privately_once_when_people_are_remin
         "Pour préparer la permanence numérique du mardi 24 novembre à 12 h 30 (n° 1, salle B12)"
         " : 2 inscrits sur 2 places."
     )
-    assert f"- {pill(TEACHER)} : Pronote : le cahier de textes\n" in recap.body
-    assert f"- {pill(PROF2)} (sans sujet précisé)\n" in recap.body
-    assert f"En liste d'attente :\n- {pill(PROF3)} : l'ENT\n" in recap.body
+    assert f"- {TEACHER} : Pronote : le cahier de textes\n" in recap.body
+    assert f"- {PROF2} (sans sujet précisé)\n" in recap.body
+    assert f"En liste d'attente :\n- {PROF3} : l'ENT\n" in recap.body
     assert "!permanence fait 1 Pronote, ENT" in recap.body
     assert set(recap.mentions) == {TEACHER, PROF2, PROF3}
+    assert f'<li><a href="https://matrix.to/#/{TEACHER}">' in recap.html
     assert len({m.txn_id for m in recaps}) == 2
     assert REFERENT not in recap.txn_id  # the ID stays out of an id that travels in URLs
 
@@ -93,7 +90,9 @@ async def test_recording_counts_the_booked_people_unless_told_otherwise(chat):
 async def test_a_pill_s_display_name_names_the_person(chat):
     await booked_tuesday(chat)
     record_member(chat.db, "clg-test", PROF2, "teacher", chat.now, display_name="Camille Dupont")
-    await chat.say(REFERENT, "!permanence fait 1 Camille Dupont : classe virtuelle", now=AFTER_FIRST)
+    await chat.say(
+        REFERENT, "!permanence fait 1 Camille Dupont : classe virtuelle", now=AFTER_FIRST
+    )
     assert "1 personne présente ; sujets : classe virtuelle." in chat.messenger.last.body
     assert attendance(chat.db) == [(1, PROF2)]
 
@@ -156,3 +155,13 @@ async def test_attendance_is_exported_and_forgotten_with_the_counts_kept(chat):
     _, after = await ask_report(chat, now=REPORT, sender=PRINCIPAL)
     assert numbers(after[0][1]) == numbers(before[0][1])
     assert "Sujets abordés en permanence : ENT (1)" in after[0][1]
+
+
+async def test_aide_shows_referents_how_to_record_a_permanence(chat):
+    teacher = (await chat.say(TEACHER, "!aide")).body
+    referent = (await chat.say(REFERENT, "!aide")).body
+    assert "!permanence fait" not in teacher
+    assert "`!permanence fait <n°> [présents…] [sujets…]`" in referent
+    detail = (await chat.say(REFERENT, "!aide permanence fait")).body
+    assert "!permanence fait 12 @prof1 @prof2 Pronote, ENT" in detail
+    assert "!permanence fait 12 personne" in detail
