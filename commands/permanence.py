@@ -2,8 +2,10 @@
 
 Referents open weekly series; occurrences are generated four weeks ahead on
 school days only; teachers book by short number or by date, with a waitlist
-promoted on cancellation; booked people get a reminder before the slot. The
-calendar file is written by ``bot.toolkit.ics``.
+promoted on cancellation; booked people get a reminder before the slot, and
+the referents, privately, who is coming and why. After it, a referent records
+who came and what was covered (``!permanence fait``), which the yearly report
+counts. The calendar file is written by ``bot.toolkit.ics``.
 """
 
 from __future__ import annotations
