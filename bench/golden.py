@@ -235,6 +235,8 @@ OUTPUTS = (
     Output("mes-donnees", "!mes-donnees", who="teacher"),  # the export, by direct message
     Output("job-synthese", job="synthese", at=DIGEST_AT),  # May's digest to the principal
     Output("job-lettre", job="lettre"),  # the letter the job owes at NOW, to the room
+    # Today's 17:00 permanence: its referent's recap, by direct message.
+    Output("job-permanence-preparation", job="permanence-preparation"),
 )
 
 

@@ -66,6 +66,7 @@ class Report:
     newsletters: int
     needs: store.NeedsSummary
     seats_offered: int
+    attendance: store.AttendanceSummary
     assistance: store.AssistanceSummary
     objectives: tuple[Objective, ...]
     readings: Mapping[int, Reading]
@@ -121,6 +122,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
         newsletters=counts.query(store.newsletters_sent),
         needs=counts.query(store.needs_summary),
         seats_offered=counts.query(store.seats_offered),
+        attendance=_masked_topics(counts.query(store.attendance_summary), mask),
         assistance=counts.query(store.assistance_summary),
         objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
         readings=readings_of(ctx, objectives, counts),
@@ -139,6 +141,11 @@ def build_report(ctx: Context, start_year: int) -> Report:
             (label, tuple(values[i] for values in series)) for i, (label, *_) in enumerate(months)
         ),
     )
+
+
+def _masked_topics(summary: store.AttendanceSummary, mask) -> store.AttendanceSummary:
+    """The topics as the referents wrote them, with any name the bot knows masked."""
+    return dataclasses.replace(summary, topics=tuple((mask(t), n) for t, n in summary.topics))
 
 
 def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:

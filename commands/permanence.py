@@ -2,8 +2,10 @@
 
 Referents open weekly series; occurrences are generated four weeks ahead on
 school days only; teachers book by short number or by date, with a waitlist
-promoted on cancellation; booked people get a reminder before the slot. The
-calendar file is written by ``bot.toolkit.ics``.
+promoted on cancellation; booked people get a reminder before the slot, and
+the referents, privately, who is coming and why. After it, a referent records
+who came and what was covered (``!permanence fait``), which the yearly report
+counts. The calendar file is written by ``bot.toolkit.ics``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Annotated
 
 from bot.core.config import Establishment
 from bot.core.context import Context
-from bot.core.converters import SlotRef, Text, WeeklySlot, WeeklySlotSpec
+from bot.core.converters import Number, SlotRef, Text, WeeklySlot, WeeklySlotSpec, shortened
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument, CommandError
@@ -22,13 +24,17 @@ from bot.core.scheduler import JobContext, job
 from bot.toolkit import ics
 from bot.toolkit.calendar import holiday_name, is_school_day
 from bot.toolkit.dates import format_clock_fr, format_date_fr, format_datetime_fr
+from bot.toolkit.people import leading_people
 from storage import bilan, ledger
 from storage import permanence as store
+from storage import permanence_records as records
 from storage.db import write_transaction
+from storage.establishments import display_names
 
 LISTING = timedelta(weeks=2)
 GENERATED_AHEAD = timedelta(weeks=4)
 EXAMPLE_BOOK = "permanence réserver 2 Pronote"
+EXAMPLE_DONE = "permanence fait 12 @prof1 @prof2 Pronote, ENT"
 
 
 @command(
@@ -151,6 +157,47 @@ async def close(ctx: Context, slot: SlotRef) -> None:
                 alert=True,
             )
     await ctx.reply("permanence/fermee", slot=target, told=len(people))
+
+
+@list_slots.sub(
+    "fait",
+    aliases=("faite", "tenue"),
+    role="referent",
+    help="Après une permanence : qui est venu (par défaut les inscrits, ou « personne »)"
+    " et les sujets vus, pour le bilan de l'année.",
+    usage="<n°> [présents…] [sujets…]",
+    examples=(EXAMPLE_DONE, "permanence fait 12 Pronote", "permanence fait 12 personne"),
+)
+async def record(ctx: Context, slot: Number, details: Annotated[Text, "sujets"] | None = None):
+    target = _find_slot(ctx, slot)
+    if target.starts_at > ctx.now:
+        raise CommandError(
+            f"La permanence n° {target.number} n'a pas encore eu lieu (elle commence le"
+            f" {format_datetime_fr(target.starts_at)}) : notez-la après."
+        )
+    booked = [
+        b.user_id for b in records.live_bookings(ctx.db, target.id) if b.status == store.BOOKED
+    ]
+    named = leading_people(
+        details or "", dict.fromkeys(booked, "") | display_names(ctx.db, ctx.establishment.id)
+    )
+    if named.unknown:
+        raise BadArgument(
+            f"Je ne connais personne ici qui s'appelle « {shortened(named.unknown)} » :"
+            " donnez son identifiant complet (@nom:serveur).",
+            example=EXAMPLE_DONE,
+        )
+    replaced = records.record_of(ctx.db, target.id) is not None
+    present = booked if named.people is None else named.people
+    topics = named.rest[:300]
+    done = records.record_slot(ctx.db, target.id, present, topics, ctx.sender, ctx.now)
+    await ctx.reply(
+        "permanence/fait",
+        slot=target,
+        record=done,
+        replaced=replaced,
+        from_bookings=named.people is None,
+    )
 
 
 @list_slots.sub(
@@ -312,17 +359,23 @@ def _reminder_key(slot: store.Slot) -> str:
     return f"creneau-{slot.id}"
 
 
+def _slots_to_remind_now(ctx: JobContext) -> list[store.Slot]:
+    """Slots with bookings whose reminder time has come; none in quiet hours."""
+    if not ctx.establishment.sending_window.contains(ctx.now):
+        return []
+    ahead = timedelta(hours=ctx.establishment.reminder_hours) + QUIET_SHIFT
+    return [
+        slot
+        for slot in store.slots_to_remind(ctx.db, ctx.establishment.id, ctx.now, ahead)
+        if (at := reminder_time(ctx.establishment, slot.starts_at, ctx.now)) and at <= ctx.now
+    ]
+
+
 @job(REMINDER_JOB, every=timedelta(minutes=1))
 def remind_booked_people(ctx: JobContext) -> None:
     """Remind the people booked in a slot, once, ``reminder_hours`` before it starts,
     never in quiet hours (see ``reminder_time``)."""
-    if not ctx.establishment.sending_window.contains(ctx.now):
-        return
-    ahead = timedelta(hours=ctx.establishment.reminder_hours) + QUIET_SHIFT
-    for slot in store.slots_to_remind(ctx.db, ctx.establishment.id, ctx.now, ahead):
-        at = reminder_time(ctx.establishment, slot.starts_at, ctx.now)
-        if at is None or at > ctx.now:
-            continue
+    for slot in _slots_to_remind_now(ctx):
         key = _reminder_key(slot)
         if ctx.claim(key):
             people = store.booked_people(ctx.db, slot.id)
@@ -333,6 +386,31 @@ def remind_booked_people(ctx: JobContext) -> None:
                 slot=slot,
             )
             ctx.post(message, key=key, alert=True)
+
+
+# The referents' recap: its own ledger, so that each slot is prepared once.
+RECAP_JOB = "permanence-preparation"
+
+
+@job(RECAP_JOB, every=timedelta(minutes=1))
+def prepare_referents(ctx: JobContext) -> None:
+    """Tell each referent, privately and when the booked people are reminded, who is
+    coming to a slot and with what subject (and who waits)."""
+    if not ctx.establishment.referents:
+        return
+    for slot in _slots_to_remind_now(ctx):
+        key = _reminder_key(slot)
+        if ctx.claim(key):
+            bookings = records.live_bookings(ctx.db, slot.id)
+            message = ctx.render(
+                "permanence/preparation",
+                mentions=[b.user_id for b in bookings],
+                slot=slot,
+                booked=[b for b in bookings if b.status == store.BOOKED],
+                waiting=[b for b in bookings if b.status == store.WAITING],
+            )
+            for referent in ctx.establishment.referents:
+                ctx.post(message, key, dm_user=referent)
 
 
 @newsletter_section("permanence", order=20)

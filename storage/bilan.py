@@ -7,12 +7,15 @@ so they compare as text.
 
 from __future__ import annotations
 
+import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from bot.toolkit.text import capitalise, fold
 from storage.formation import (
     CLOSED,
     CRCN_LABELS,
@@ -136,6 +139,71 @@ def seats_offered(
         (establishment_id, *_bounds(start, end)),
     ).fetchone()
     return row[0]
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    """What the referents recorded of the permanences held in the period.
+
+    ``held``: not cancelled; ``recorded``: with a record, of which ``attended``
+    had at least one person present and ``nobody`` none; ``presences``: people
+    present, counted once per permanence; ``topics``: the topics covered, the
+    most frequent first, with the number of permanences that covered each.
+    """
+
+    held: int
+    recorded: int
+    attended: int
+    presences: int
+    topics: tuple[tuple[str, int], ...]
+
+    @property
+    def nobody(self) -> int:
+        """Permanences recorded with nobody present."""
+        return self.recorded - self.attended
+
+    @property
+    def unrecorded(self) -> int:
+        """Permanences held that nobody recorded."""
+        return self.held - self.recorded
+
+
+# How many topics the report lists, and what separates them in a record.
+TOPICS_SHOWN = 8
+_TOPIC_SEPARATOR = re.compile(r"[,;/\n]|\s+et\s+|\s+[-–—]\s+")
+
+
+def attendance_summary(
+    db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
+) -> AttendanceSummary:
+    """Attendance and topics of the permanences held in [start, end)."""
+    rows = db.execute(
+        "SELECT r.slot_id IS NOT NULL, r.topics, (SELECT count(*) FROM permanence_attendance a"
+        " WHERE a.slot_id = s.id) FROM permanence_slots s LEFT JOIN permanence_records r"
+        " ON r.slot_id = s.id WHERE s.establishment_id = ? AND s.cancelled_at IS NULL"
+        f" AND {_between('s.starts_at')}",
+        (establishment_id, *_bounds(start, end)),
+    ).fetchall()
+    recorded = [(topics, present) for is_recorded, topics, present in rows if is_recorded]
+    counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    for topics, _ in recorded:
+        seen = set()
+        for part in _TOPIC_SEPARATOR.split(topics or ""):
+            topic = part.strip(" .:!?«»\"'()")
+            key = fold(topic)
+            if key and key not in seen:
+                seen.add(key)
+                spelling.setdefault(key, capitalise(topic[:60]))
+                counts[key] += 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOPICS_SHOWN]
+    return AttendanceSummary(
+        held=len(rows),
+        recorded=len(recorded),
+        attended=sum(1 for _, present in recorded if present),
+        presences=sum(present for _, present in recorded),
+        topics=tuple((spelling[key], count) for key, count in ranked),
+    )
 
 
 # --- assistance --------------------------------------------------------------------------

@@ -91,6 +91,12 @@ PERSONAL_DATA: list[PersonalColumn] = [
     PersonalColumn("permanence_bookings", "user_id", "anonymise", "created_at",
                    blanked_columns=("subject",),
                    label="Vos réservations de permanence numérique"),
+    # Who came stays counted in the yearly report; the record's topics are the
+    # establishment's account of the slot, as an objective's text is.
+    PersonalColumn("permanence_attendance", "user_id", "anonymise", "recorded_at",
+                   label="Permanences numériques où vous avez été noté(e) présent(e)"),
+    PersonalColumn("permanence_records", "recorded_by", "anonymise", "recorded_at",
+                   label="Comptes rendus de permanence numérique que vous avez notés"),
     # A need and a breakdown stay (others voted on the need, the maintenance history
     # counts the breakdown); their words are their author's and go with them.
     PersonalColumn("training_needs", "author", "anonymise", "created_at", ("text",),
@@ -170,6 +176,8 @@ EXPORTED: dict[str, tuple[str, ...]] = {
                          "ends_at", "capacity", "place", "cancelled_at", "cancelled_by"),
     "permanence_bookings": ("id", "slot_id", "user_id", "subject", "status", "created_at",
                             "updated_at"),
+    "permanence_attendance": ("id", "slot_id", "user_id", "recorded_at"),
+    "permanence_records": ("slot_id", "topics", "recorded_by", "recorded_at"),
     "training_needs": ("id", "establishment_id", "number", "text", "tags", "author",
                        "created_at", "status", "status_at", "closed_by", "close_note",
                        "poll_event_id", "dane_answer", "dane_answered_at", "dane_answered_by"),
@@ -221,6 +229,8 @@ NOT_WORDS: dict[str, tuple[str, ...]] = {
                           "stopped_at"),
     "permanence_slots": ("establishment_id", "starts_at", "ends_at", "place", "cancelled_at"),
     "permanence_bookings": ("status", "created_at", "updated_at"),
+    "permanence_attendance": ("recorded_at",),
+    "permanence_records": ("topics", "recorded_at"),
     # The academy's answer is the academy's word, sent to the establishment's room.
     "training_needs": ("establishment_id", "tags", "created_at", "status", "status_at",
                        "poll_event_id", "dane_answer", "dane_answered_at"),

@@ -1,5 +1,17 @@
 """!permanence on the real Synapse, in the encrypted room, on a simulated school Tuesday."""
 
+import json
+from urllib.parse import quote
+
+from tests.e2e.test_schedules import wait_notice
+
+# Nothing but the rooms one is invited to.
+INVITES_ONLY = {
+    "room": {"timeline": {"limit": 0}, "state": {"types": []}, "ephemeral": {"types": []}},
+    "presence": {"types": []},
+    "account_data": {"types": []},
+}
+
 
 async def test_a_teacher_books_with_a_french_date_and_is_told_when_it_is_closed(world, users):
     referent, prof = await users("referent"), await users("prof1")
@@ -55,3 +67,36 @@ async def test_a_reminder_arrives_once_even_across_a_restart(world, users):
         (True, False),
         (False, True),
     ]
+
+
+async def test_the_referent_gets_the_subjects_privately_before_the_slot(world, users):
+    referent, prof = await users("referent"), await users("prof1")
+    room = world.plain_room
+    await referent.ask(room, "!permanence ouvrir mardi 10h55 3 places")
+    booked = await prof.ask(room, "!permanence réserver mardi 10h55 exporter les notes de Pronote")
+    assert "vous avez une place à la permanence numérique du mardi 24 novembre" in booked.body
+
+    # The bot may have invited the referent to their direct room in an earlier test, seen
+    # by a client since closed: an incremental sync never shows that invitation again.
+    fresh = world.synapse.api(
+        "GET",
+        f"/_matrix/client/v3/sync?filter={quote(json.dumps(INVITES_ONLY))}",
+        token=referent.account.access_token,
+    )
+    for invited in fresh.get("rooms", {}).get("invite", {}):
+        await referent.client.join(invited)
+
+    # The booked teacher's reminder is due two hours before: at once; the recap with it.
+    direct, recap = await wait_notice(
+        referent,
+        lambda _, event: (
+            event.body.startswith("Pour préparer la permanence numérique")
+            and "10 h 55" in event.body
+        ),
+    )
+    assert direct not in world.served_rooms
+    assert "mardi 24 novembre à 10 h 55" in recap.body and "1 inscrit sur 3 places" in recap.body
+    assert ": exporter les notes de Pronote" in recap.body
+    assert "!permanence fait " in recap.body
+    # Only the referent sees it: nothing of it in the room.
+    assert not [n for n in prof.notices if n.body.startswith("Pour préparer")]

@@ -24,7 +24,7 @@ from bot.toolkit.typography import ordinary_spaces_before_signs
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 6
-OUTPUTS_PER_ESTABLISHMENT = 26
+OUTPUTS_PER_ESTABLISHMENT = 27
 # « 12:30 », « 12h30 »: the one time format is « 12 h 30 ».
 OTHER_TIME_FORMATS = re.compile(r"\b\d{1,2}(?::|h)\d{2}\b")
 
