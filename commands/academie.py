@@ -243,6 +243,13 @@ def _current_survey(ctx: Context, chosen):
     return latest[0]
 
 
+def _survey_answers(ctx: Context, chosen):
+    """The academy survey asked for (else the current one) and each establishment's part."""
+    survey = _current_survey(ctx, chosen)
+    ids = [e.id for e in ctx.config.establishments]
+    return survey, academy_survey_answers(ctx.db, survey.url, ids)
+
+
 @overview.sub(
     "enquete",
     aliases=("enquête",),
@@ -251,8 +258,7 @@ def _current_survey(ctx: Context, chosen):
     examples=("academie enquete", "academie enquete 1"),
 )
 async def survey_completion(ctx: Context, survey: AcademySurveyNumber | None = None) -> None:
-    chosen = _current_survey(ctx, survey)
-    answers = academy_survey_answers(ctx.db, chosen.url, [e.id for e in ctx.config.establishments])
+    chosen, answers = _survey_answers(ctx, survey)
     by_bassin: dict[str, list] = {}
     schools = {e.id: e for e in ctx.config.establishments}
     for answer in answers:
@@ -277,8 +283,7 @@ async def survey_completion(ctx: Context, survey: AcademySurveyNumber | None = N
     examples=("academie relancer", "academie relancer 1"),
 )
 async def remind_survey(ctx: Context, survey: AcademySurveyNumber | None = None) -> None:
-    chosen = _current_survey(ctx, survey)
-    answers = academy_survey_answers(ctx.db, chosen.url, [e.id for e in ctx.config.establishments])
+    chosen, answers = _survey_answers(ctx, survey)
     silent = {a.establishment_id for a in answers if not a.answered}
     day = ctx.now.date().isoformat()
     key = f"{hashlib.sha256(chosen.url.encode()).hexdigest()[:12]}-{day}"
