@@ -18,6 +18,7 @@ from bot.core.converters import Slug, Text
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument, CommandError
+from bot.core.search_words import SearchWords, as_searched, checked
 from bot.toolkit.text import fold_words
 from storage import fiche as store
 
@@ -112,19 +113,15 @@ async def show(ctx: Context, asked: Annotated[Text, "nom ou mots"] | None = None
     help="Cherche dans les noms et les textes des fiches (accents facultatifs).",
     examples=(EXAMPLE_SEARCH,),
 )
-async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
+async def search(ctx: Context, words: SearchWords) -> None:
     await _search(ctx, words)
 
 
 async def _search(ctx: Context, words: str) -> None:
-    if not store.search_terms(words):
-        raise BadArgument(
-            "Indiquez au moins un mot à chercher (des lettres ou des chiffres).",
-            example=EXAMPLE_SEARCH,
-        )
+    # « !fiche <mots> » comes here too: its own first example is not a search.
+    checked(words, example=EXAMPLE_SEARCH)
     sheets = store.search_sheets(ctx.db, ctx.establishment.id, words)
-    echo = " ".join(words.split())[:60]
-    await ctx.reply("fiche/recherche", sheets=sheets, words=echo)
+    await ctx.reply("fiche/recherche", sheets=sheets, words=as_searched(words))
 
 
 async def _read(ctx: Context, sheet: store.Sheet) -> None:

@@ -10,14 +10,13 @@ The author may remove their project, and so may the referents.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from bot.core.context import Context
-from bot.core.converters import NumberedItem, TaggedText, Text
+from bot.core.converters import NumberedItem, TaggedText
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument
 from bot.core.school import Discipline, SchoolClass
+from bot.core.search_words import SearchWords, as_searched
 from storage import projet as store
 
 EXAMPLE_ADD = (
@@ -111,15 +110,9 @@ async def record(
     " facultatifs).",
     examples=(EXAMPLE_SEARCH, "projet cherche 4e B"),
 )
-async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
-    if not store.search_terms(words):
-        raise BadArgument(
-            "Indiquez au moins un mot à chercher (des lettres ou des chiffres).",
-            example=EXAMPLE_SEARCH,
-        )
+async def search(ctx: Context, words: SearchWords) -> None:
     projects = store.search_projects(ctx.db, ctx.establishment.id, words)
-    echo = " ".join(words.split())[:60]
-    await ctx.reply("projet/recherche", projects=projects, words=echo)
+    await ctx.reply("projet/recherche", projects=projects, words=as_searched(words))
 
 
 @record.sub(

@@ -7,13 +7,12 @@ de-duplicated list per establishment. Items wait for the next newsletter.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from bot.core.context import Context
-from bot.core.converters import NumberedItem, Tagged, TaggedText, Text, Url
+from bot.core.converters import NumberedItem, Tagged, TaggedText, Url
 from bot.core.declarations import command
 from bot.core.digest import SectionData, Window, digest_figure, newsletter_section
 from bot.core.errors import BadArgument
+from bot.core.search_words import SearchWords, as_searched
 from bot.toolkit.links import FetchPolicy, fetch_title
 from storage import veille as store
 from storage.donnees import is_anonymous
@@ -93,15 +92,10 @@ async def share(ctx: Context, url: Url | None = None, note: Comment | None = Non
     help="Cherche dans les titres, commentaires et mots-clés (accents facultatifs).",
     examples=("veille cherche numerique", "veille cherche ia"),
 )
-async def search(ctx: Context, words: Annotated[Text, "mots"]) -> None:
-    if not store.search_terms(words):
-        raise BadArgument(
-            "Indiquez au moins un mot à chercher (des lettres ou des chiffres).",
-            example="veille cherche numerique",
-        )
+async def search(ctx: Context, words: SearchWords) -> None:
     items = store.search_items(ctx.db, ctx.establishment.id, words)
-    echo = " ".join(words.split())[:60]
-    await ctx.reply("veille/recherche", items=items, words=echo, is_anonymous=is_anonymous)
+    shown = as_searched(words)
+    await ctx.reply("veille/recherche", items=items, words=shown, is_anonymous=is_anonymous)
 
 
 @share.sub(
