@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-faults bench golden lint format clean
+.PHONY: demo test test-faults bench golden lint format clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m demo
 
-test: $(STAMP)
+# The report pages are opened in a real headless Chromium (tests/support/browser.py).
+CHROMIUM := $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+
+chromium:
+ifeq ($(CHROMIUM),)
+	@echo "Chromium is missing: installing Debian's (apt-get install chromium)"
+	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
+endif
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 test-faults: $(STAMP)

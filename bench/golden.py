@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -99,15 +100,17 @@ class Bot:
     close: Callable[[], None]
 
 
-def open_bot(database: Path, count: int) -> Bot:
+def open_bot(database: Path, count: int, *, draw: bool = False) -> Bot:
     """The bot's real dispatcher and scheduler on ``database``: the only use of its internals.
 
     Commands go through ``Dispatcher.handle`` with a ``Context`` as the Matrix
     side builds it, the sender's role from the configuration, and a messenger
     that records instead of sending; jobs go through ``Scheduler.run``. After
     each, the messages queued in the outbox are read (file bytes included) and
-    marked sent, so that each run shows only its own.
+    marked sent, so that each run shows only its own. Pictures are pinned by
+    their figures unless ``draw`` (the README's screenshots want them drawn).
     """
+    from bot.core.charts import ChartDrawer
     from bot.core.context import Context
     from bot.core.dispatcher import Dispatcher
     from bot.core.render import Renderer
@@ -117,10 +120,21 @@ def open_bot(database: Path, count: int) -> Bot:
     from storage import open_database
     from storage.outbox import file_data, mark_sent, unsent_messages
 
+    class ChartsAsFigures(ChartDrawer):
+        """Pictures pinned by what they show (title, months or domains, figures), not
+        by their pixels: another matplotlib must not change the fixtures, and the
+        words under each picture are pinned with the rest. Nothing is drawn."""
+
+        async def draw(self, chart):
+            if chart.empty:
+                return None
+            return json.dumps(dataclasses.asdict(chart), ensure_ascii=False).encode()
+
     config = academy_config(count, database=database)
     establishments = {e.id: e for e in config.establishments}
     db = open_database(database)
-    registry, renderer = load_registry(), Renderer()
+    registry = load_registry()
+    renderer = Renderer(charts=None if draw else ChartsAsFigures())
     dispatcher = Dispatcher(registry)
     jobs = {item.name: item for item in registry.jobs}
     events = itertools.count(1)  # event ids in typing order: transaction ids follow them

@@ -19,6 +19,7 @@ HTML through. Both have the formatters every template has.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import logging
 import re
@@ -28,13 +29,15 @@ from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 
+from bot.core.charts import ChartDrawer
 from bot.core.context import Context
 from bot.core.converters import SchoolYear
 from bot.core.declarations import command
-from bot.core.digest import figure_total, month_label, month_start
+from bot.core.digest import figure_total, month_label, month_start, months_chart
 from bot.core.indicators import PeriodCounts, Reading, readings_of
 from bot.core.render import Renderer, markdown_to_html
 from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
+from bot.toolkit.charts import Chart, Series, chart_in_words
 from bot.toolkit.masking import name_masker
 from bot.toolkit.typography import french_spacing
 from storage import bilan as store
@@ -160,25 +163,83 @@ def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetim
     return months
 
 
+# --- pictures -----------------------------------------------------------------------
+
+
+def report_charts(report: Report) -> list[Chart]:
+    """The report's pictures: the year month by month, and the needs by CRCN domain."""
+    columns = {label: i for i, label in enumerate(report.month_columns)}
+    series = {
+        name: (total.label, tuple(values[columns[total.label]] for _, values in report.months))
+        for name, total in report.totals.items()
+        if total.label in columns
+    }
+    charts = [months_chart("L'année mois par mois", [m for m, _ in report.months], series)]
+    themes = report.needs.themes
+    if themes:
+        charts.append(
+            Chart(
+                "Besoins de formation par domaine du CRCN",
+                tuple(t.theme for t in themes),
+                (
+                    Series("Besoins exprimés", tuple(t.received for t in themes)),
+                    Series("Besoins traités", tuple(t.handled for t in themes)),
+                ),
+                kind="bars",
+            )
+        )
+    return charts
+
+
+@dataclass(frozen=True)
+class PageFigure:
+    """A chart as a page shows it: its picture inline, and its figures in words."""
+
+    title: str
+    png_base64: str
+    words: str
+
+
+def page_figures(pictures: list[tuple[Chart, bytes]]) -> list[PageFigure]:
+    """The drawn charts, ready for an HTML page (a file sent alone: pictures inline)."""
+    return [
+        PageFigure(chart.title, base64.b64encode(png).decode("ascii"), chart_in_words(chart))
+        for chart, png in pictures
+    ]
+
+
+async def draw_report_charts(charts: ChartDrawer, report: Report) -> list[PageFigure]:
+    """The report's pictures, drawn off the event loop; those that fail are left out."""
+    return page_figures(await charts.draw_all(report_charts(report)))
+
+
 # --- rendering ----------------------------------------------------------------------
 
 
 def render_report(
-    renderer: Renderer, report: Report, establishment, now: datetime
+    renderer: Renderer,
+    report: Report,
+    establishment,
+    now: datetime,
+    figures: list[PageFigure] = (),
 ) -> tuple[str, str]:
-    """The report as (Markdown, HTML page)."""
+    """The report as (Markdown, HTML page with ``figures`` after its introduction)."""
     text = (
         renderer.environment("document")
         .get_template("bilan/bilan.md.j2")
         .render(report=report, establishment=establishment, now=now)
     )
     text = french_spacing(re.sub(r"\n{3,}", "\n\n", text).strip()) + "\n"
+    # The pictures come after the introduction, before the first section.
+    introduction, sections = text.split("\n## ", 1) if "\n## " in text else (text, "")
     page = (
         renderer.environment("html")
         .get_template("bilan/bilan.html.j2")
         .render(
             title=french_spacing(f"Compte-rendu d'activités {report.year} : {establishment.name}"),
-            body=Markup(markdown_to_html(text, hard_breaks=False)),
+            introduction=Markup(markdown_to_html(introduction, hard_breaks=False)),
+            figures=figures,
+            body=Markup(markdown_to_html("## " + sections, hard_breaks=False)) if sections else "",
         )
     )
     return text, page
@@ -198,8 +259,10 @@ def render_report(
 async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:
     start_year = current_school_year(ctx.now) if year is None else year
     report = build_report(ctx, start_year)
-    markdown, html = render_report(ctx.renderer, report, ctx.establishment, ctx.now)
-    name = f"bilan-{report.year}-{ctx.establishment.id}"
+    # Said at once: the pictures take a moment to draw, and the files follow.
     await ctx.reply("bilan/envoye", report=report)
+    figures = await draw_report_charts(ctx.renderer.charts, report)
+    markdown, html = render_report(ctx.renderer, report, ctx.establishment, ctx.now, figures)
+    name = f"bilan-{report.year}-{ctx.establishment.id}"
     await ctx.send_file(f"{name}.md", markdown.encode(), "text/markdown")
     await ctx.send_file(f"{name}.html", html.encode(), "text/html")

@@ -22,8 +22,10 @@ from bot.core.config import WEEKDAYS, Establishment
 from bot.core.context import Context
 from bot.core.declarations import command
 from bot.core.digest import (
+    Digest,
     compose_digest,
     compose_letter,
+    digest_chart,
     month_has_school_day,
     month_start,
     record_letter,
@@ -138,20 +140,32 @@ def letters_sent(counts: PeriodCounts) -> int:
 
 
 @job("synthese", cron={"day": 1, "hour": 8, "minute": 0}, catch_up=until_end_of_month)
-def monthly_digest(ctx: JobContext) -> None:
-    """Send each principal the digest of the month just ended."""
+async def monthly_digest(ctx: JobContext) -> None:
+    """Send each principal the digest of the month just ended, and its picture."""
     month = month_start(ctx.scheduled_for.date(), -1)
     principals = principals_of(ctx.establishment, ctx.db)
+    period = month.strftime("%Y-%m")
     if not principals or not month_has_school_day(month, ctx.establishment.zone):
         return
-    period = month.strftime("%Y-%m")
-    if not ctx.claim(period):
-        return
+    if ctx.done(period):
+        return  # caught up after a restart: no picture drawn for nothing
     figures = ctx.registry.figures if ctx.registry else ()
     digest = compose_digest(ctx.db, ctx.establishment, figures, month)
     message = render_digest(ctx.renderer, ctx.establishment, digest, ctx.prefix)
-    for principal in principals:
-        ctx.post(message, key=period, dm_user=principal)
+    picture = await ctx.renderer.charts.draw(digest_chart(digest))
+    with ctx.db.atomic():
+        if not ctx.claim(period):
+            return
+        for principal in principals:
+            ctx.post(message, key=period, dm_user=principal)
+            if picture is not None:
+                name = digest_picture_name(digest)
+                ctx.post_file(name, picture, "image/png", f"{period}-image", dm_user=principal)
+
+
+def digest_picture_name(digest: Digest) -> str:
+    """« synthese-2026-11.png »: the month in the name, for the principal's downloads."""
+    return f"synthese-{digest.month:%Y-%m}.png"
 
 
 @command(
@@ -163,8 +177,11 @@ def monthly_digest(ctx: JobContext) -> None:
 async def digest_now(ctx: Context) -> None:
     month = month_start(ctx.now.date())
     digest = compose_digest(ctx.db, ctx.establishment, ctx.registry.figures, month, until=ctx.now)
+    picture = await ctx.renderer.charts.draw(digest_chart(digest))
     ctx.post(
         render_digest(ctx.renderer, ctx.establishment, digest, ctx.prefix),
         dm_user=ctx.sender,
     )
+    if picture is not None:
+        ctx.post_file(digest_picture_name(digest), picture, "image/png", dm_user=ctx.sender)
     await ctx.reply("digest/envoyee", digest=digest)

@@ -31,7 +31,8 @@ school year month by month, one query for all the months rather than one per
 month (storage/periods.py). A year is the sum of its months, or the last month
 for a ``snapshot`` figure (tickets still open at the end of the period). The
 digest shows the month, the month before, and a small trend line over the
-school year so far. Only counts: never who did what.
+school year so far, and a picture of a few figures month by month
+(``CHARTED_FIGURES``, the same in ``!bilan``). Only counts: never who did what.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from bot.toolkit.calendar import is_school_day, school_year_start
+from bot.toolkit.charts import Chart, Series
 from bot.toolkit.dates import MONTH_NAMES
 from storage import lettre as letters
 from storage.periods import Period
@@ -58,6 +60,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+# The figures drawn month by month, in this order: a picture with every figure
+# would show none of them. The digest and the year's report draw the same ones.
+CHARTED_FIGURES = ("permanences", "besoins", "pannes", "veille")
 # How far a letter looks ahead: the seven days after it (Saturday to Friday for a Friday letter).
 AHEAD_DAYS = 7
 
@@ -274,6 +280,8 @@ class FigureLine:
     trend: str
     # (theme, this month, previous month) for figures given by theme.
     parts: tuple[tuple[str, int, int], ...] = ()
+    name: str = ""
+    series: tuple[int, ...] = ()  # each month of the school year so far
 
 
 @dataclass(frozen=True)
@@ -285,6 +293,27 @@ class Digest:
     previous_label: str
     until: datetime | None  # set when the month is still running: counted up to then
     lines: tuple[FigureLine, ...]
+    months: tuple[str, ...] = ()  # the school year's months so far, for ``series``
+
+
+def months_chart(
+    title: str, months: Sequence[str], series: Mapping[str, tuple[str, Sequence[int]]]
+) -> Chart:
+    """Columns month by month of the ``CHARTED_FIGURES`` in ``series`` (name: label, values)."""
+    return Chart(
+        title,
+        tuple(months),
+        tuple(Series(series[n][0], tuple(series[n][1])) for n in CHARTED_FIGURES if n in series),
+    )
+
+
+def digest_chart(digest: Digest) -> Chart:
+    """The digest's picture: the school year so far, month by month."""
+    return months_chart(
+        f"L'année scolaire jusqu'à {digest.month_label}",
+        digest.months,
+        {line.name: (line.label, line.series) for line in digest.lines},
+    )
 
 
 def month_start(day: date, months: int = 0) -> date:
@@ -343,13 +372,14 @@ def compose_digest(
         except Exception:
             log.exception("digest figure %s failed for %s", figure.name, establishment.id)
             continue
-        lines.append(_line(figure.label, series, previous))
+        lines.append(_line(figure.name, figure.label, series, previous))
     return Digest(
         month=month,
         month_label=month_label(month),
         previous_label=month_label(month_start(month, -1)),
         until=until,
         lines=tuple(lines),
+        months=tuple(month_label(m) for m in months),
     )
 
 
@@ -359,7 +389,7 @@ def figure_total(value: FigureValue) -> int:
     return value if isinstance(value, int) else sum(value.values())
 
 
-def _line(label: str, series: list[FigureValue], previous: FigureValue) -> FigureLine:
+def _line(name: str, label: str, series: list[FigureValue], previous: FigureValue) -> FigureLine:
     current = series[-1]
     parts: tuple[tuple[str, int, int], ...] = ()
     if isinstance(current, Mapping) or isinstance(previous, Mapping):
@@ -373,6 +403,8 @@ def _line(label: str, series: list[FigureValue], previous: FigureValue) -> Figur
         previous=figure_total(previous),
         trend=sparkline(figure_total(v) for v in series),
         parts=parts,
+        name=name,
+        series=tuple(figure_total(v) for v in series),
     )
 
 

@@ -28,6 +28,7 @@ from cmarkgfm.cmark import Options
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
+from bot.core.charts import ChartDrawer
 from bot.toolkit.dates import (
     format_clock_fr,
     format_date_fr,
@@ -230,8 +231,10 @@ _KINDS = ("message", "document", "html")
 class Renderer:
     """Loads templates once and turns them into Messages (and documents)."""
 
-    def __init__(self, template_dir: Path = TEMPLATE_DIR):
+    def __init__(self, template_dir: Path = TEMPLATE_DIR, charts: ChartDrawer | None = None):
         self.loader = FileSystemLoader(str(template_dir))
+        # Pictures are rendered output too: the report's, the digest's.
+        self.charts = charts or ChartDrawer()
         self._environments: dict[str, Environment] = {}
         self.env = self.environment("message")
 

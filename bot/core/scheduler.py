@@ -7,6 +7,9 @@ together with its ledger row (``ctx.claim(period)``) and the messages it queues
 (``ctx.post(...)``), so a crash either keeps all of them or none. Nothing is
 sent inside the transaction; the outbox is flushed afterwards with transaction
 ids derived from the job, so a resend after a crash is dropped by the homeserver.
+A job that sends a picture (the monthly digest) is ``async``: it reads and draws
+first, outside any transaction (other commands are answered while it waits),
+then opens ``ctx.db.atomic()`` itself around its claim and its posts.
 
 APScheduler only decides *when* to call; the ledger decides *whether* the work
 is still to do. On start, a run missed while the bot was down is caught up
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import logging
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -164,8 +168,18 @@ class JobContext:
         """Render a template with the common values."""
         return render_for(self, template, mentions, **values)
 
+    def done(self, period: str) -> bool:
+        """Whether the run for ``period`` was already made (no claim taken)."""
+        return ledger.has_run(self.db, self.job, self.establishment.id, period)
+
     def post(
-        self, message: Message, key: str, *, dm_user: str | None = None, alert: bool = False
+        self,
+        message: Message,
+        key: str,
+        *,
+        dm_user: str | None = None,
+        alert: bool = False,
+        file: tuple[str, str, bytes] | None = None,
     ) -> None:
         """Queue a message for the establishment's room, or a user's direct room.
 
@@ -174,8 +188,10 @@ class JobContext:
         message adds its recipient to it, as a digest: the ID stays out of an id
         that travels in URLs and logs.
         An ``alert`` (a reminder) rings for the people it mentions; a direct
-        message always rings. Queued in quiet hours (a Sunday, a run caught up
-        at night), it waits for the establishment's sending window to open.
+        message always rings. A ``file`` (name, mimetype, bytes) is sent
+        instead of the message, which only names it. Queued in quiet hours (a
+        Sunday, a run caught up at night), it waits for the establishment's
+        sending window to open.
         """
         window = self.establishment.sending_window
         self.posted += 1
@@ -192,7 +208,15 @@ class JobContext:
             now=self.now,
             alert=alert,
             not_before=None if window.contains(self.now) else window.next_opening(self.now),
+            file=file,
         )
+
+    def post_file(
+        self, filename: str, data: bytes, mimetype: str, key: str, *, dm_user: str
+    ) -> None:
+        """Queue a file (a picture) for a user's direct room, once per ``key`` as ``post``."""
+        file = (filename, mimetype, data)
+        self.post(Message(filename, filename), key, dm_user=dm_user, file=file)
 
 
 @dataclass(eq=False)
@@ -302,8 +326,11 @@ class Scheduler:
             registry=self.registry,
         )
         try:
-            with self.db.atomic():
-                item.body(ctx)
+            if inspect.iscoroutinefunction(item.body):
+                await item.body(ctx)
+            else:
+                with self.db.atomic():
+                    item.body(ctx)
         except Exception:
             log.exception("job %s failed for %s", item.name, establishment.id)
             return 0

@@ -76,6 +76,7 @@ class MatrixBot:
         self.outbox = connection.outbox
         self.lifecycle = connection.lifecycle
         self.scheduler = scheduler
+        self.renderer = renderer
         self.inbox = Inbox(
             connection.config,
             connection.db,
@@ -125,3 +126,4 @@ class MatrixBot:
             self.scheduler.shutdown()
         await self.drain()
         await self.session.close()
+        self.renderer.charts.close()

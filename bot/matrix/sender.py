@@ -240,7 +240,8 @@ class Sender:
         txn_id: str | None = None,
         scheduled: bool = False,
     ) -> str:
-        """``send_file`` that raises ``SendFailure`` instead of logging."""
+        """``send_file`` that raises ``SendFailure`` instead of logging; a PNG goes
+        as ``m.image`` with its size, which clients need to lay it out before it loads."""
         room = await self._with_state(room_id)
         encrypt = bool(room and room.encrypted)
         try:
@@ -256,10 +257,11 @@ class Sender:
         if not isinstance(upload, UploadResponse):
             raise failure_of_response(upload)
         content = {
-            "msgtype": "m.file",
+            # A picture is shown in the timeline, a file only named.
+            "msgtype": "m.image" if mimetype.startswith("image/") else "m.file",
             "body": filename,
             "filename": filename,
-            "info": {"mimetype": mimetype, "size": len(data)},
+            "info": {"mimetype": mimetype, "size": len(data), **png_size(data)},
             "m.mentions": {"user_ids": []},
         }
         if encrypt:
@@ -317,3 +319,10 @@ async def _logged(sending: Awaitable[str], what: str, room_id: str) -> str | Non
     except SendFailure as failure:
         log.error("could not send %s to %s: %s", what, room_id, failure)
         return None
+
+
+def png_size(data: bytes) -> dict[str, int]:
+    """``{"w": …, "h": …}`` read from a PNG's header; empty for anything else."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return {}
+    return {"w": int.from_bytes(data[16:20], "big"), "h": int.from_bytes(data[20:24], "big")}

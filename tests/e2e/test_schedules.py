@@ -13,6 +13,8 @@ import re
 
 from nio import RoomMessageNotice, RoomMessageText
 
+from tests.e2e.test_bilan import content as content_of
+from tests.e2e.test_bilan import download, wait_event
 from tests.support.testbed import ChatUser
 
 
@@ -59,6 +61,8 @@ async def test_the_digest_reaches_the_principal_in_a_direct_room(world, users):
     )
     number = re.search(r"Enquête n° (\d+)", opened.body)[1]  # other tests open surveys too
     assert "Merci" in (await prof.ask(room, f"!enquete fait {number}")).body
+    # A need this month: the picture of the year has something to show.
+    await prof.ask(room, "!formation Faire des cartes mentales en classe --nouveau")
 
     reply = await principal.ask(room, "!synthese")
     assert "en message privé" in reply.body
@@ -77,6 +81,15 @@ async def test_the_digest_reaches_the_principal_in_a_direct_room(world, users):
     for name, account in world.people.items():
         assert account.user_id not in text and name not in text
     assert content["m.mentions"] == {"user_ids": []}
+    # Its picture follows in the same room: an encrypted image the phone shows inline.
+    _, picture = await wait_event(
+        principal, lambda r, e: r == dm and content_of(e).get("msgtype") == "m.image"
+    )
+    shown = content_of(picture)
+    assert shown["body"].startswith("synthese-") and shown["body"].endswith(".png")
+    assert shown["info"] | {"size": 0} == {"mimetype": "image/png", "w": 800, "h": 420, "size": 0}
+    assert "file" in shown and "url" not in shown  # encrypted, as the room is
+    assert (await download(principal, picture))[:8] == b"\x89PNG\r\n\x1a\n"
 
     # Asked again: the same direct room, not a new one.
     seen = {digest.event_id}

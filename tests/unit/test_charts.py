@@ -1,0 +1,129 @@
+"""Pictures: drawn off the event loop, the same figures in words, in the report and the digest.
+
+The report's HTML page is opened in a real headless Chromium, as the principal
+opens the file: it must load without error and show its pictures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+import signal
+from datetime import datetime
+
+from bench.browser import open_page
+from bot.core.charts import ChartDrawer
+from bot.core.scheduler import Scheduler
+from bot.matrix.sender import png_size
+from bot.toolkit.charts import Chart, Series, chart_in_words, draw_png
+from commands.lettre import monthly_digest
+from storage.outbox import file_data
+from tests.conftest import PARIS, PRINCIPAL, REFERENT
+from tests.support.reading import as_read, queued_as_read
+from tests.unit.test_bilan import ask_report, live_the_term
+from tests.unit.test_letter_families import run as live_a_month
+
+NEEDS = Chart(
+    "Besoins de formation par domaine du CRCN",
+    ("Informations et données", "Création de contenus"),
+    (Series("Besoins exprimés", (4, 1)), Series("Besoins traités", (2, 0))),
+    kind="bars",
+)
+
+
+def test_a_chart_is_a_png_of_fixed_size_and_the_same_bytes_each_time():
+    picture = draw_png(NEEDS)
+    assert png_size(picture) == {"w": 800, "h": 420}
+    assert draw_png(NEEDS) == picture
+
+
+def test_a_chart_reads_in_french_words():
+    assert as_read(chart_in_words(NEEDS)) == (
+        "Besoins exprimés : Informations et données : 4 ; Création de contenus : 1."
+        " Besoins traités : Informations et données : 2 ; Création de contenus : 0."
+    )
+
+
+async def test_a_drawing_lost_with_its_process_costs_that_picture_only():
+    drawer = ChartDrawer()
+    try:
+        assert await drawer.draw(NEEDS) is not None
+        assert await drawer.draw(Chart("Rien", ("septembre",), (Series("x", (0,)),))) is None
+        (worker,) = drawer._pool._processes.values()
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join(10)
+        # That one fails (the text goes without its picture); the next one draws again.
+        assert await drawer.draw(NEEDS) is None
+        assert await drawer.draw(NEEDS) is not None
+    finally:
+        drawer.close()
+
+
+async def test_the_event_loop_answers_while_a_chart_is_drawn():
+    drawer = ChartDrawer()
+    try:
+        await drawer.draw(NEEDS)  # the worker is up
+        drawing = asyncio.ensure_future(drawer.draw(NEEDS))
+        ticks = 0
+        while not drawing.done():
+            ticks += 1
+            await asyncio.sleep(0)
+        assert await drawing is not None and ticks > 1
+    finally:
+        drawer.close()
+
+
+async def test_the_report_page_shows_its_pictures_in_a_browser_with_their_words(chat):
+    await live_the_term(chat)
+    _, files = await ask_report(chat)
+    page = files[1][1]
+    seen = open_page(page)
+    assert seen.errors == ()
+    assert [p.alt.split(". ")[0] for p in seen.pictures] == [
+        "L'année mois par mois",
+        "Besoins de formation par domaine du CRCN",
+    ]
+    assert all(p.shown and p.width > 300 for p in seen.pictures)
+    # The figures in words, under each picture, for screen readers and printed copies.
+    captions = re.findall(r"<summary>Les chiffres du graphique</summary><p>(.*?)</p>", page)
+    assert captions[0].startswith("Permanences numériques tenues : septembre 2026 : 3 ;")
+    assert "Besoins exprimés : Communication et collaboration : 1 ;" in captions[1]
+    # Before the first section, after the introduction.
+    assert page.index("<figure>") < page.index("<h2>1. Diffuser")
+
+
+async def test_the_visit_page_loads_in_a_browser(chat):
+    await chat.say(REFERENT, "!panne le TBI de la salle B12 est HS")
+    before = len(chat.messenger.sent)
+    await chat.say(REFERENT, "!panne visite")
+    (page,) = [
+        s.data.decode()
+        for s in chat.messenger.sent[before:]
+        if s.filename == ("visite-pannes-clg-test-2026-11-23.html")
+    ]
+    seen = open_page(page)
+    assert seen.errors == () and "Salle B12" in seen.dom
+
+
+async def test_each_principal_gets_the_digest_and_its_picture_once(chat):
+    await live_a_month(chat)
+
+    class Clock:
+        now = datetime(2026, 12, 1, 8, tzinfo=PARIS)
+
+        def __call__(self):
+            return self.now
+
+    scheduler = Scheduler(
+        [monthly_digest], chat.config, chat.db, chat.renderer, Clock(), registry=chat.registry
+    )
+    assert await scheduler.run(monthly_digest, chat.config.establishments[0]) == 2
+    assert await scheduler.run(monthly_digest, chat.config.establishments[0]) == 0
+    text, picture = queued_as_read(chat.db)
+    assert text.dm_user == picture.dm_user == PRINCIPAL
+    assert "Synthèse mensuelle du collège Test : novembre 2026" in text.body
+    assert picture.filename == "synthese-2026-11.png"
+    assert png_size(file_data(chat.db, picture.id)) == {"w": 800, "h": 420}
+    assert base64.b64encode(file_data(chat.db, picture.id))[:8] == b"iVBORw0K"
