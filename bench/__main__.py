@@ -4,6 +4,8 @@ Parts (``--only`` runs some of them), in the order they run:
 
 - ``handling``: time inside the bot per command family on a seeded académie,
   in-process (bench/handling.py);
+- ``report``: ``!academie bilan`` on the seeded académie, and the commands typed
+  while it runs against the same typed alone (bench/academy_report.py);
 - ``render``: 100 kB of hostile Markdown look-alikes through a listing and the
   plain and HTML conversions (bench/render.py);
 - ``scheduler``: every scheduled job for every establishment (bench/scheduler_scale.py);
@@ -33,14 +35,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench import burst, handling, paced, render, reply_time
+from bench import academy_report, burst, handling, paced, render, reply_time
 from bench.report import Report, machine_info
 from bench.scheduler_scale import run_every_job
 from bench.seed import ESTABLISHMENTS, academy_config, fresh_copy, seeded_database
 from bench.stats import summary
 from bench.world import World, build_world, ram_directory, rss_kib
 
-PARTS = ("handling", "render", "scheduler", "paced", "reply", "burst")
+PARTS = ("handling", "report", "render", "scheduler", "paced", "reply", "burst")
 HERE = Path(__file__).resolve().parent
 
 REPLY_RATIO = 1.15
@@ -48,6 +50,7 @@ HANDLING_P99_MS = 5.0
 RSS_MB = 120
 STARTUP_S = 3.0
 HOSTILE_RENDER_MS = 1000.0
+ACADEMY_REPORT_S = 2.0
 
 
 def arguments(argv=None) -> argparse.Namespace:
@@ -114,6 +117,8 @@ class Run:
         try:
             if self.wants("handling"):
                 await self.timed("handling", self.handling())
+            if self.wants("report"):
+                await self.timed("report", self.academy_report())
             if self.wants("render"):
                 await self.timed("render", self.render())
             if self.wants("scheduler", "paced"):
@@ -167,6 +172,34 @@ class Run:
             " handler's end, every message of the answer sent or queued):"
         )
         self.report.notes += ["  " + line for line in handling.describe(results)]
+
+    async def academy_report(self) -> None:
+        say("report: !academie bilan, and other commands typed meanwhile…")
+        runs = 2 if self.args.quick else 5
+        times = await academy_report.measure(self.seeded, self.workdir, self.count, runs)
+        whole = summary([x / 1e9 for x in times.reports])
+        alone = summary([x / 1e6 for x in times.alone])
+        beside = summary([x / 1e6 for x in times.beside])
+        self.report.add(
+            2,
+            f"`!academie bilan`, {self.count} establishments: counted, drawn, page and"
+            " table sent (p50 / max)",
+            f"{whole.p50:.2f} / {whole.max:.2f} s",
+            f"< {ACADEMY_REPORT_S:g} s",
+            whole.max < ACADEMY_REPORT_S,
+        )
+        self.report.add(
+            2,
+            "other commands typed while `!academie bilan` runs: p99 beside it / alone",
+            f"{beside.p99:.2f} / {alone.p99:.2f} ms",
+            f"p99 < {HANDLING_P99_MS:g} ms",
+            beside.p99 < HANDLING_P99_MS,
+        )
+        self.report.notes.append(
+            f"- `!academie bilan`: {whole.count} reports; {beside.count} lines typed beside"
+            f" them (p50 {beside.p50:.2f} ms, p99 {beside.p99:.2f} ms, max {beside.max:.2f} ms),"
+            f" {alone.count} alone (p50 {alone.p50:.2f} ms, p99 {alone.p99:.2f} ms)"
+        )
 
     async def render(self) -> None:
         say("render: 100 kB of hostile text…")

@@ -132,6 +132,8 @@ def open_bot(database: Path, count: int, *, draw: bool = False) -> Bot:
 
     config = academy_config(count, database=database)
     establishments = {e.id: e for e in config.establishments}
+    if config.academy is not None:  # the academy's room answers as a place of its own
+        establishments[config.academy.place.id] = config.academy.place
     db = open_database(database)
     registry = load_registry()
     renderer = Renderer(charts=None if draw else ChartsAsFigures())

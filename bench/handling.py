@@ -29,6 +29,7 @@ take turns so that none runs on a warmer cache than another.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import random
@@ -42,11 +43,16 @@ import commands.veille
 from bench.seed import COMMANDS, NOW, academy_config, fill, fresh_copy, sender_for
 from bench.stats import summary
 from bot.app import build_bot, settle_memory
+from bot.core.charts import ChartDrawer
 from bot.core.dispatcher import Outcome
 from bot.toolkit.links import TitleResult
 from bot.toolkit.urls import normalize_url
 from storage import inbox
 from storage.db import BackgroundCheckpoints
+
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass
@@ -65,19 +71,24 @@ class RecordingTransport:
 
     def __init__(self) -> None:
         self.first_send_ns: int | None = None
+        # The first reply to each command, by its event: commands answered side by side.
+        self.first_reply_ns: dict[str, int] = {}
         self.sent = 0
 
-    def _note(self) -> str:
+    def _note(self, reply_to: str | None = None) -> str:
+        now = time.perf_counter_ns()
         if self.first_send_ns is None:
-            self.first_send_ns = time.perf_counter_ns()
+            self.first_send_ns = now
+        if reply_to is not None:
+            self.first_reply_ns.setdefault(reply_to, now)
         self.sent += 1
         return f"$bench-sent-{self.sent}"
 
     async def send_message(self, room_id, message, *, reply_to=None, txn_id=None, alert=False):
-        return self._note()
+        return self._note(reply_to)
 
     async def send_file(self, room_id, filename, data, mimetype, *, reply_to=None, txn_id=None):
-        return self._note()
+        return self._note(reply_to)
 
     async def send_event(self, room_id, event_type, content, *, txn_id=None):
         return self._note()
@@ -115,6 +126,14 @@ def offline_bot(database: Path, count: int):
     bot.inbox.dispatcher.handle = handle_and_note
     settle_memory()  # as rupn-bot run does once the bot is built
     return bot, transport, outcomes
+
+
+class PicturesAtOnce(ChartDrawer):
+    """A chart drawer whose pictures (one blank pixel) come at once: drawing happens in
+    the chart process, off the event loop, like the network it is not handling time."""
+
+    async def draw(self, chart):
+        return None if chart.empty else BLANK_PNG
 
 
 @contextlib.contextmanager
@@ -167,38 +186,71 @@ async def measure(
         return await _measure(database, count, per_family, seed, background_checkpoints)
 
 
+class Typist:
+    """Types lines into the offline bot as the sync loop hands them over, and times them."""
+
+    def __init__(self, bot, transport: RecordingTransport, outcomes: list[Outcome]) -> None:
+        self.bot, self.transport, self.outcomes = bot, transport, outcomes
+        self.counter = 0
+
+    def item(self, family: str, line: str, sender: str, establishment) -> inbox.InboxItem:
+        """The line as the sync loop stores it, with the sync token, in the inbox."""
+        self.counter += 1
+        # The academy's commands are typed in its room, the others in the establishment's.
+        room = establishment.room if family != "academie" else self.bot.config.academy.room
+        item = inbox.InboxItem(
+            f"$bench-{self.counter}", room, sender, line, 1_800_000_000_000 + self.counter
+        )
+        self.bot.inbox.accept([item], f"s{self.counter}")
+        return item
+
+    async def type_line(
+        self,
+        family: str,
+        line: str,
+        sender: str,
+        establishment,
+        *,
+        alone: bool = True,
+        arrived_ns: int | None = None,
+    ) -> tuple[int, int, Outcome]:
+        """(to the first message sent, to the handler's end) in ns, and the outcome.
+
+        ``alone``: nothing else is being answered, so the first message sent is
+        this command's (a poll's event counts), and the outbox flush it starts is
+        awaited before the next is timed. Typed beside others, its first reply
+        is told apart by the event it replies to, and its time counts from
+        ``arrived_ns`` (when it reached the bot, before waiting for its turn).
+        """
+        self.transport.first_send_ns = None
+        start = arrived_ns or time.perf_counter_ns()
+        item = self.item(family, line, sender, establishment)
+        await self.bot.inbox.answer(item)
+        done_ns = time.perf_counter_ns()
+        reply_ns = self.transport.first_reply_ns.pop(item.event_id, None)
+        sent_ns = self.transport.first_send_ns if alone else reply_ns
+        if alone:
+            await self.bot.drain()
+        if sent_ns is None:
+            raise RuntimeError(f"{line!r} was not answered")
+        return sent_ns - start, done_ns - start, self.outcomes[-1]
+
+
 async def _measure(database, count, per_family, seed, background_checkpoints):
     bot, transport, outcomes = offline_bot(database, count)
+    # Pictures are drawn in the chart process, not by the handler: here they come at once.
+    bot.renderer.charts = PicturesAtOnce()
     checkpoints = BackgroundCheckpoints(bot.db).start() if background_checkpoints else None
     rng = random.Random(seed)
     establishments = list(bot.config.establishments)
-    counter = 0
-
-    async def type_line(
-        family: str, line: str, sender: str, establishment
-    ) -> tuple[int, int, Outcome]:
-        nonlocal counter
-        counter += 1
-        # The academy's commands are typed in its room, the others in the establishment's.
-        room = establishment.room if family != "academie" else bot.config.academy.room
-        item = inbox.InboxItem(f"$bench-{counter}", room, sender, line, 1_800_000_000_000 + counter)
-        transport.first_send_ns = None
-        start = time.perf_counter_ns()
-        bot.inbox.accept([item], f"s{counter}")
-        await bot.inbox.answer(item)
-        done_ns = time.perf_counter_ns()
-        sent_ns = transport.first_send_ns
-        await bot.drain()  # the background outbox flush, before the next command is timed
-        if sent_ns is None:
-            raise RuntimeError(f"{line!r} was not answered")
-        return sent_ns - start, done_ns - start, outcomes[-1]
+    typist = Typist(bot, transport, outcomes)
 
     async def type_probe(family, probe, times: FamilyTimes | None) -> int:
         establishment = rng.choice(establishments)
         sender = sender_for(probe.role, establishment.id, rng)
         lines = fill(probe, family, bot.db, establishment.id, NOW, rng)
         for line, template in zip(lines, probe.lines, strict=True):
-            elapsed, complete, outcome = await type_line(family, line, sender, establishment)
+            elapsed, complete, outcome = await typist.type_line(family, line, sender, establishment)
             if times is not None:
                 times.samples.append(elapsed)
                 times.by_command[template].append(elapsed)

@@ -1,10 +1,11 @@
 """The README's screenshots: the HTML files the bot sends, opened in headless Chromium.
 
 ``python -m bench.pages [--out bench/pages]`` types the commands that send a page
-(``!bilan``, ``!panne visite``) for the first establishment of a seeded
-académie of six, at the seed's ``NOW``, with its charts really drawn, checks
-that each page loads without error and shows its pictures, and writes a
-screenshot of its top to ``<out>/<name>.png``.
+(``!bilan`` and ``!panne visite`` for the first establishment of a seeded
+académie of six, ``!academie bilan`` in its academy's room), at the seed's
+``NOW``, with the charts really drawn, checks that each page loads without
+error and shows its pictures, and writes a screenshot of its top to
+``<out>/<name>.png``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 from bench.browser import open_page, screenshot
 from bench.golden import open_bot
 from bench.seed import CACHE_DIR, NOW, fresh_copy, referent_of, seeded_database
+from bench.seed.academy import ACADEMY_ADMIN
+from bot.core.config import ACADEMY_ID
 
 ESTABLISHMENT = "etab-001"
-PAGES = {  # screenshot name: (line typed by the referent, the file's name starts with)
-    "bilan": ("!bilan", "bilan-"),
-    "visite": ("!panne visite", "visite-pannes-"),
+PAGES = {  # screenshot name: (where, who, line typed, the file's name starts with)
+    "bilan": (ESTABLISHMENT, referent_of(ESTABLISHMENT), "!bilan", "bilan-"),
+    "visite": (ESTABLISHMENT, referent_of(ESTABLISHMENT), "!panne visite", "visite-pannes-"),
+    "academie": (ACADEMY_ID, ACADEMY_ADMIN, "!academie bilan", "bilan-academie-"),
 }
 OUT = Path(__file__).parent / "pages"
 
@@ -30,8 +34,8 @@ async def _pages(database: Path) -> dict[str, str]:
     bot = open_bot(database, 6, draw=True)
     pages = {}
     try:
-        for name, (line, start) in PAGES.items():
-            seen = await bot.command(ESTABLISHMENT, referent_of(ESTABLISHMENT), line, NOW)
+        for name, (where, who, line, start) in PAGES.items():
+            seen = await bot.command(where, who, line, NOW)
             (page,) = [
                 s.data.decode()
                 for s in seen.shown

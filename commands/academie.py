@@ -13,7 +13,9 @@ establishment, never a teacher's name:
 - ``besoin <réf> <réponse>`` answers a need an establishment forwarded
   (``!formation dane``); ``diffuser [bassin <nom>] <texte>`` posts one message
   in every establishment's room (or a bassin's), paced like the scheduled
-  messages; ``diffusions`` says how many went.
+  messages; ``diffusions`` says how many went;
+- ``bilan [année]``: the year's report, a page with charts and a CSV of every
+  establishment's figures (``bot/core/academy_report.py``).
 
 What goes to other rooms is queued with transaction ids from the command's
 event: handled again after a crash, the command sends nothing twice.
@@ -25,14 +27,20 @@ import hashlib
 from datetime import datetime, time, timedelta
 from typing import Annotated
 
+from bot.core.academy_report import academy_charts, academy_csv, count_academy_year
 from bot.core.context import Context
-from bot.core.converters import Converter, Text, shortened
+from bot.core.converters import Converter, SchoolYear, Text, shortened
 from bot.core.declarations import command
 from bot.core.digest import month_start
 from bot.core.errors import BadArgument, CommandError
 from bot.core.places import Place
 from bot.core.scheduler import JOB_TXN_PREFIX, JobContext
-from bot.toolkit.calendar import school_year_start
+from bot.toolkit.calendar import (
+    current_school_year,
+    school_year_label,
+    school_year_range,
+    school_year_start,
+)
 from bot.toolkit.names import named
 from bot.toolkit.text import capitalise, fold
 from storage.academie import (
@@ -386,3 +394,34 @@ def _bassin_first(ctx: Context, text: str) -> tuple[str | None, str]:
 )
 async def broadcasts(ctx: Context) -> None:
     await ctx.reply("academie/diffusions", broadcasts=broadcast_progress(ctx.db, BROADCAST_PREFIX))
+
+
+@overview.sub(
+    "bilan",
+    help="Le bilan de l'année scolaire de l'académie, en deux fichiers : une page web avec"
+    " des graphiques, et un tableau (.csv) des chiffres de chaque établissement.",
+    examples=("academie bilan", "academie bilan 2025-2026"),
+)
+async def academy_report(ctx: Context, year: SchoolYear | None = None) -> None:
+    start_year = current_school_year(ctx.now) if year is None else year
+    start, end, complete = school_year_range(start_year, ctx.now)
+    report = await count_academy_year(
+        ctx.db,
+        ctx.config.establishments,
+        ctx.registry.figures,
+        year=school_year_label(start_year),
+        start=start,
+        end=end,
+        complete=complete,
+    )
+    await ctx.reply("academie/bilan_envoye", report=report)
+    figures = await ctx.renderer.charts.draw_for_page(academy_charts(report))
+    text = ctx.renderer.document(
+        "academie/bilan.md.j2", report=report, academy=ctx.establishment, now=ctx.now
+    )
+    title = f"Bilan {report.year} : {named(ctx.establishment.name)}"
+    name = f"bilan-academie-{report.year}"
+    await ctx.send_file(
+        f"{name}.html", ctx.renderer.document_page(title, text, figures).encode(), "text/html"
+    )
+    await ctx.send_file(f"{name}.csv", academy_csv(report), "text/csv")

@@ -19,27 +19,22 @@ HTML through. Both have the formatters every template has.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from markupsafe import Markup
-
-from bot.core.charts import ChartDrawer
+from bot.core.charts import ChartDrawer, PageFigure
 from bot.core.context import Context
 from bot.core.converters import SchoolYear
 from bot.core.declarations import command
-from bot.core.digest import figure_total, month_label, month_start, months_chart
+from bot.core.digest import figure_total, months_between, months_chart
 from bot.core.indicators import PeriodCounts, Reading, readings_of
-from bot.core.render import Renderer, markdown_to_html
+from bot.core.render import Renderer
 from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
-from bot.toolkit.charts import Chart, Series, chart_in_words
+from bot.toolkit.charts import Chart, Series
 from bot.toolkit.masking import name_masker
-from bot.toolkit.typography import french_spacing
 from storage import bilan as store
 from storage.establishments import display_names
 from storage.objectifs import Objective, objectives_of_year
@@ -98,7 +93,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
     db, establishment = ctx.db, ctx.establishment
     start, end, complete = school_year_range(start_year, ctx.now)
     mask = name_masker(display_names(db, establishment.id).values())
-    months = _months(start, end)
+    months = months_between(start, end)
     totals: dict[str, FigureTotal] = {}
     columns, series = [], []
     periods = [(first, end) for _, first, end in months]
@@ -151,18 +146,6 @@ def _masked_topics(summary: store.AttendanceSummary, mask) -> store.AttendanceSu
     return dataclasses.replace(summary, topics=tuple((mask(t), n) for t, n in summary.topics))
 
 
-def _months(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
-    """(« octobre 2026 », first instant, end) for each month from ``start`` until ``end``."""
-    months = []
-    month = start.date()
-    while (first := datetime(month.year, month.month, 1, tzinfo=start.tzinfo)) < end:
-        following = month_start(month, 1)
-        last = datetime(following.year, following.month, 1, tzinfo=start.tzinfo)
-        months.append((month_label(month), first, min(end, last)))
-        month = following
-    return months
-
-
 # --- pictures -----------------------------------------------------------------------
 
 
@@ -191,26 +174,9 @@ def report_charts(report: Report) -> list[Chart]:
     return charts
 
 
-@dataclass(frozen=True)
-class PageFigure:
-    """A chart as a page shows it: its picture inline, and its figures in words."""
-
-    title: str
-    png_base64: str
-    words: str
-
-
-def page_figures(pictures: list[tuple[Chart, bytes]]) -> list[PageFigure]:
-    """The drawn charts, ready for an HTML page (a file sent alone: pictures inline)."""
-    return [
-        PageFigure(chart.title, base64.b64encode(png).decode("ascii"), chart_in_words(chart))
-        for chart, png in pictures
-    ]
-
-
 async def draw_report_charts(charts: ChartDrawer, report: Report) -> list[PageFigure]:
     """The report's pictures, drawn off the event loop; those that fail are left out."""
-    return page_figures(await charts.draw_all(report_charts(report)))
+    return await charts.draw_for_page(report_charts(report))
 
 
 # --- rendering ----------------------------------------------------------------------
@@ -224,25 +190,11 @@ def render_report(
     figures: list[PageFigure] = (),
 ) -> tuple[str, str]:
     """The report as (Markdown, HTML page with ``figures`` after its introduction)."""
-    text = (
-        renderer.environment("document")
-        .get_template("bilan/bilan.md.j2")
-        .render(report=report, establishment=establishment, now=now)
+    text = renderer.document(
+        "bilan/bilan.md.j2", report=report, establishment=establishment, now=now
     )
-    text = french_spacing(re.sub(r"\n{3,}", "\n\n", text).strip()) + "\n"
-    # The pictures come after the introduction, before the first section.
-    introduction, sections = text.split("\n## ", 1) if "\n## " in text else (text, "")
-    page = (
-        renderer.environment("html")
-        .get_template("bilan/bilan.html.j2")
-        .render(
-            title=french_spacing(f"Compte-rendu d'activités {report.year} : {establishment.name}"),
-            introduction=Markup(markdown_to_html(introduction, hard_breaks=False)),
-            figures=figures,
-            body=Markup(markdown_to_html("## " + sections, hard_breaks=False)) if sections else "",
-        )
-    )
-    return text, page
+    title = f"Compte-rendu d'activités {report.year} : {establishment.name}"
+    return text, renderer.document_page(title, text, figures)
 
 
 # --- command ------------------------------------------------------------------------

@@ -13,8 +13,6 @@ technician's list, room by room, as a message and two files naming nobody.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from bot.core.context import Context
@@ -26,6 +24,7 @@ from bot.core.indicators import PeriodCounts, indicator, rate
 from bot.toolkit.dates import format_date_fr
 from bot.toolkit.masking import name_masker
 from bot.toolkit.names import place_fr
+from bot.toolkit.spreadsheet import spreadsheet_csv
 from bot.toolkit.text import capitalise, fold
 from bot.toolkit.typography import french_spacing
 from storage import bilan
@@ -337,46 +336,35 @@ def _natural(key: str) -> list:
 
 
 # A spreadsheet reads a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def visit_csv(rooms: VisitRooms, now) -> bytes:
     """The visit list as a table a spreadsheet opens (semicolons, UTF-8 with its mark)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        (
-            "Salle",
-            "N° de panne",
-            "Équipement",
-            "Description",
-            "Signalée le",
-            "Vérifications proposées",
-            "Ticket",
-            "Personnes concernées",
-        )
+    header = (
+        "Salle",
+        "N° de panne",
+        "Équipement",
+        "Description",
+        "Signalée le",
+        "Vérifications proposées",
+        "Ticket",
+        "Personnes concernées",
     )
-    for heading, items in rooms:
-        for item in items:
-            writer.writerow(
-                _cell(v)
-                for v in (
-                    heading,
-                    item["number"],
-                    item["equipment"],
-                    item["description"],
-                    format_date_fr(item["since"].astimezone(now.tzinfo)),
-                    item["checks"],
-                    item["ticket"] or "",
-                    item["concerned"],
-                )
+    return spreadsheet_csv(
+        header,
+        (
+            (
+                heading,
+                item["number"],
+                item["equipment"],
+                item["description"],
+                format_date_fr(item["since"].astimezone(now.tzinfo)),
+                item["checks"],
+                item["ticket"] or "",
+                item["concerned"],
             )
-    return out.getvalue().encode("utf-8-sig")
+            for heading, items in rooms
+            for item in items
+        ),
+    )
 
 
 def visit_page(ctx: Context, rooms: VisitRooms) -> str:

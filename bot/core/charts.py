@@ -11,18 +11,31 @@ that picture only: the caller gets ``None`` and sends its text without it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
-from bot.toolkit.charts import Chart, draw_png
+from bot.toolkit.charts import Chart, chart_in_words, draw_png, png_size
 
 log = logging.getLogger(__name__)
 
 # Beyond this many drawings waiting, a new one is skipped (its text still goes):
 # a burst of reports cannot pile up work without bound.
 MAX_DRAWINGS_WAITING = 16
+
+
+@dataclass(frozen=True)
+class PageFigure:
+    """A chart as a page shows it: its picture inline, and its figures in words."""
+
+    title: str
+    png_base64: str
+    words: str
+    width: int | None = None  # from the PNG's header: the page keeps its place while loading
+    height: int | None = None
 
 
 class ChartDrawer:
@@ -63,8 +76,21 @@ class ChartDrawer:
         pictures = await asyncio.gather(*(self.draw(chart) for chart in charts))
         return [(c, p) for c, p in zip(charts, pictures, strict=True) if p is not None]
 
+    async def draw_for_page(self, charts: list[Chart]) -> list[PageFigure]:
+        """The charts that could be drawn, ready for an HTML page (a file sent alone,
+        so its pictures are inline)."""
+        return [
+            PageFigure(
+                chart.title,
+                base64.b64encode(png).decode("ascii"),
+                chart_in_words(chart),
+                *png_size(png).values(),
+            )
+            for chart, png in await self.draw_all(charts)
+        ]
+
     def close(self) -> None:
         """Stop the worker process, if one was started."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -327,6 +327,17 @@ def month_label(month: date) -> str:
     return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
 
+def months_between(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(« octobre 2026 », first instant, end) for each month from ``start`` until ``end``."""
+    months, month = [], start.date()
+    while (first := datetime(month.year, month.month, 1, tzinfo=start.tzinfo)) < end:
+        following = month_start(month, 1)
+        last = datetime(following.year, following.month, 1, tzinfo=start.tzinfo)
+        months.append((month_label(month), first, min(end, last)))
+        month = following
+    return months
+
+
 def sparkline(values: Iterable[int]) -> str:
     """A trend line in eight Unicode steps, scaled from 0 to the highest value."""
     values = list(values)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -259,6 +259,28 @@ class Renderer:
             env.filters.update(FILTERS)
             self._environments[kind] = env
         return self._environments[kind]
+
+    def document(self, template: str, **values) -> str:
+        """A document's Markdown (a report): every value escaped for a table cell."""
+        text = self.environment("document").get_template(template).render(**values)
+        return french_spacing(re.sub(r"\n{3,}", "\n\n", text).strip()) + "\n"
+
+    def document_page(self, title: str, text: str, figures: Iterable = ()) -> str:
+        """A document's Markdown as a page that opens and prints alone: the pictures
+        (``PageFigure``) come after its introduction, before its first section."""
+        introduction, sections = text.split("\n## ", 1) if "\n## " in text else (text, "")
+        return (
+            self.environment("html")
+            .get_template("bilan/bilan.html.j2")
+            .render(
+                title=french_spacing(title),
+                introduction=Markup(markdown_to_html(introduction, hard_breaks=False)),
+                figures=list(figures),
+                body=Markup(markdown_to_html("## " + sections, hard_breaks=False))
+                if sections
+                else "",
+            )
+        )
 
     def render(self, template: str, mentions=(), **values) -> Message:
         """Render ``templates/<template>.md.j2`` with ``values``."""

@@ -35,6 +35,7 @@ from bot.core.render import Message
 from bot.matrix.failures import NO_ANSWER, SendFailure, failure_of_exception, failure_of_response
 from bot.matrix.rooms import Rooms, RoomUnavailable
 from bot.matrix.session import Session
+from bot.toolkit.charts import png_size
 
 log = logging.getLogger(__name__)
 
@@ -319,10 +320,3 @@ async def _logged(sending: Awaitable[str], what: str, room_id: str) -> str | Non
     except SendFailure as failure:
         log.error("could not send %s to %s: %s", what, room_id, failure)
         return None
-
-
-def png_size(data: bytes) -> dict[str, int]:
-    """``{"w": …, "h": …}`` read from a PNG's header; empty for anything else."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
-        return {}
-    return {"w": int.from_bytes(data[16:20], "big"), "h": int.from_bytes(data[20:24], "big")}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bench.browser import open_page
+from tests.e2e.test_bilan import content, download, is_file, wait_event
 from tests.e2e.test_schedules import wait_notice
 
 
@@ -64,3 +66,29 @@ async def test_a_broadcast_reaches_each_room_of_a_bassin_once(world, users):
     assert not [e for r, e in lycee.events if from_bot(world, world.lycee_room, text)(r, e)]
     for room in (world.plain_room, world.encrypted_room):
         assert len([e for r, e in referent.events if from_bot(world, room, text)(r, e)]) == 1
+
+
+async def test_the_academy_report_arrives_as_a_page_and_a_table(world, users):
+    dane, referent = await users("conseillere-dane"), await users("referent")
+    # Something counted this year, so the pictures have something to show.
+    await referent.ask(world.plain_room, "!formation Créer des cartes mentales --nouveau")
+    command = await dane.say(world.academy_room, "!academie bilan")
+    reply = await dane.wait_reply(command)
+    assert reply.body.startswith("**Bilan 2026-2027 de l")
+    assert "3 établissements" in reply.body
+    files = {}
+    for name in ("html", "csv"):
+        _, event = await wait_event(
+            dane,
+            lambda r, e, name=name: (
+                r == world.academy_room
+                and is_file(e, "bilan-academie-", command)
+                and content(e)["body"].endswith(name)
+            ),
+        )
+        files[name] = await download(dane, event)
+    rows = files["csv"].decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("UAI;Établissement;Bassin;Collectivité;")
+    assert len(rows) == 1 + 3
+    seen = open_page(files["html"].decode())
+    assert seen.errors == () and seen.pictures and all(p.shown for p in seen.pictures)

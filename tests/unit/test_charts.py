@@ -16,8 +16,7 @@ from datetime import datetime
 from bench.browser import open_page
 from bot.core.charts import ChartDrawer
 from bot.core.scheduler import Scheduler
-from bot.matrix.sender import png_size
-from bot.toolkit.charts import Chart, Series, chart_in_words, draw_png
+from bot.toolkit.charts import Chart, Series, chart_in_words, draw_png, png_size
 from commands.lettre import monthly_digest
 from storage.outbox import file_data
 from tests.conftest import PARIS, PRINCIPAL, REFERENT
