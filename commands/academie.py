@@ -23,6 +23,7 @@ event: handled again after a crash, the command sends nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import datetime, time, timedelta
 from typing import Annotated
@@ -419,9 +420,10 @@ async def academy_report(ctx: Context, year: SchoolYear | None = None) -> None:
     text = ctx.renderer.document(
         "academie/bilan.md.j2", report=report, academy=ctx.establishment, now=ctx.now
     )
-    title = f"Bilan {report.year} : {named(ctx.establishment.name)}"
+    await asyncio.sleep(0)  # each step a few milliseconds: commands typed meanwhile go between
+    title = f"Bilan {report.year} : {ctx.establishment.name}"
+    page = ctx.renderer.document_page(title, text, figures)
     name = f"bilan-academie-{report.year}"
-    await ctx.send_file(
-        f"{name}.html", ctx.renderer.document_page(title, text, figures).encode(), "text/html"
-    )
+    await ctx.send_file(f"{name}.html", page.encode(), "text/html")
+    await asyncio.sleep(0)
     await ctx.send_file(f"{name}.csv", academy_csv(report), "text/csv")
