@@ -58,6 +58,7 @@ async def _run_every_job(config: Config) -> JobsRun:
             result.queued += queued
         result.seconds = time.perf_counter() - start
     finally:
+        bot.renderer.charts.close()
         bot.db.close()
     return result
 
