@@ -47,7 +47,9 @@ class ChartDrawer:
 
     def _worker(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn: a fork would copy the bot's threads and open database mid-use.
+            # spawn: a fork would copy the bot's threads and open database mid-use. The
+            # worker imports the program's main module again: rupn-bot's entry points
+            # (the console script, python -m bot.cli) run nothing on import.
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
