@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -224,6 +225,20 @@ async def test_a_breakdown_points_to_the_sheets_on_its_equipment_first(chat):
         "Panne n° 2 notée (imprimante ou copieur). Avant le ticket, quelques vérifications"
         " rapides :\n\n1. Imprimante"
     )
+
+
+async def test_a_breakdown_points_to_the_three_sheets_naming_its_equipment_most(chat):
+    for line in (
+        "!fiche ajouter cables Le câble HDMI du vidéoprojecteur se range dans le tiroir.",
+        "!fiche ajouter vpi-lampe La lampe s'use : prévenir le référent.",  # « vpi »: x3
+        "!fiche ajouter projection Vidéoprojecteur ou projecteur : le vidéoprojecteur d'abord.",
+        "!fiche ajouter ecran Un tableau interactif : touche Source.",
+        WIFI,
+    ):
+        await chat.say(REFERENT, line)
+    reply = await chat.say(TEACHER, "!panne le vidéoprojecteur de la salle 12 ne s'allume pas")
+    # Three places each, the shorter first; then one place each, the shorter first.
+    assert re.findall(r"`!fiche ([a-z-]+)`", reply.body) == ["vpi-lampe", "projection", "ecran"]
 
 
 async def test_a_sheet_appears_in_one_letter_and_again_once_rewritten(chat, config, renderer):
