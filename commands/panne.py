@@ -21,6 +21,7 @@ from bot.core.declarations import command
 from bot.core.digest import digest_figure
 from bot.core.errors import BadArgument, CommandError
 from bot.core.indicators import PeriodCounts, indicator, rate
+from bot.core.render import Message
 from bot.toolkit.dates import format_date_fr
 from bot.toolkit.masking import name_masker
 from bot.toolkit.names import place_fr
@@ -220,13 +221,19 @@ async def _report(ctx: Context, description: str, room: str | None, *, join: boo
         return
     # What the referents already wrote on this equipment comes before the checklist.
     sheets = sheets_mentioning(ctx.db, ctx.establishment.id, equipment_words(category, description))
-    await ctx.reply(
-        "panne/signalee",
-        incident=incident,
-        sheets=sheets,
-        room=room_of(description),
-        category_label=category_label,
+    noted = ctx.render(
+        "panne/signalee", incident=incident, sheets=sheets, category_label=category_label
     )
+    ticket = ctx.render("panne/signalee_ticket", incident=incident, room=room_of(description))
+    await ctx.send(noted.followed_by(_checklist(ctx, category)).followed_by(ticket))
+
+
+def _checklist(ctx: Context, category: str) -> Message:
+    """What to check first for a category: the same words for every breakdown, rendered once."""
+    key = ("panne/checklist", ctx.prefix, category)
+    if key not in ctx.registry.rendered:
+        ctx.registry.rendered[key] = ctx.render(f"panne/checklist_{category}")
+    return ctx.registry.rendered[key]
 
 
 @breakdown.sub(

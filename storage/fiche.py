@@ -26,6 +26,8 @@ from storage.stamps import from_stamp, to_stamp
 SEARCHED = ("name", "body")
 # What a listing shows of a sheet: its first line, cut there.
 SUMMARY_CHARS = 80
+# Marks where a sheet names a breakdown's equipment (a control character nobody types).
+_PLACE = "\x1f"
 
 _COLUMNS = "id, establishment_id, name, body, author, created_at, updated_by, updated_at"
 
@@ -196,14 +198,34 @@ def search_sheets(
 def sheets_mentioning(
     db: sqlite_utils.Database, establishment_id: str, phrases: Iterable[str], limit: int = 3
 ) -> list[Sheet]:
-    """Sheets whose name or text hold at least one of ``phrases`` (the most matching first).
+    """Sheets whose name or text hold at least one of ``phrases``: those that name them
+    in the most places first (a place in the name counts three, as in a search), then
+    the shorter, then by name.
 
-    For a breakdown: the words that name its equipment (``storage.panne``).
+    For a breakdown: the words that name its equipment (``storage.panne``). The
+    places are counted in the establishment's own sheets: bm25() would weigh each
+    phrase by how many sheets of the whole académie hold it, reading all of them
+    (0.5 to 1.8 ms a report on the seeded académie, against 0.2 to 0.4 here).
     """
     query = any_word_query(phrases, SEARCHED, establishment_id)
     if query is None:
         return []
-    return _matching(db, establishment_id, query, limit)
+    columns = ", ".join(f"s.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = db.execute(
+        f"SELECT {columns}, highlight(answer_sheets_fts, 0, ?, ''),"
+        " highlight(answer_sheets_fts, 1, ?, '')"
+        # CROSS JOIN: the index is asked once, not once for each of the establishment's sheets.
+        " FROM answer_sheets_fts CROSS JOIN answer_sheets s ON s.id = answer_sheets_fts.rowid"
+        " WHERE answer_sheets_fts MATCH ? AND s.establishment_id = ?",
+        (_PLACE, _PLACE, query, establishment_id),
+    ).fetchall()
+    rows.sort(key=_naming_most)
+    return [_sheet(row) for row in rows[:limit]]
+
+
+def _naming_most(row: Sequence) -> tuple[int, int, str]:
+    name_places, body_places = row[8].count(_PLACE), row[9].count(_PLACE)
+    return (-3 * name_places - body_places, len(row[3]), row[2])
 
 
 def _matching(db: sqlite_utils.Database, establishment_id: str, query: str, limit: int):

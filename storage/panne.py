@@ -148,12 +148,12 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
 
 
-def _first_hit(words: list[str], phrase: str) -> int | None:
-    parts = [_singular(p) for p in phrase.split()]
-    for i in range(len(words) - len(parts) + 1):
-        if words[i : i + len(parts)] == parts:
-            return i
-    return None
+# Each category's keywords as singular words, strong ones (2 points) first: read once.
+_KEYWORD_WORDS = {
+    category: [(2, tuple(map(_singular, k.split()))) for k in strong]
+    + [(1, tuple(map(_singular, k.split()))) for k in weak]
+    for category, (strong, weak) in BREAKDOWN_KEYWORDS.items()
+}
 
 
 def classify_breakdown(description: str) -> str:
@@ -162,20 +162,23 @@ def classify_breakdown(description: str) -> str:
     Each category scores 2 per strong keyword and 1 per weak one found; the best
     score wins, a tie goes to the category mentioned first.
     """
-    words = [_singular(w) for w in fold_words(description)]
+    words = tuple(_singular(w) for w in fold_words(description))
+    present = set(words)  # most keywords are not there: their first word tells at once
     best: tuple[int, int, int] | None = None
     chosen = OTHER
-    for order, (category, (strong, weak)) in enumerate(BREAKDOWN_KEYWORDS.items()):
+    for order, (category, keywords) in enumerate(_KEYWORD_WORDS.items()):
         score, first, covered = 0, len(words), set()
-        for points, phrases in ((2, strong), (1, weak)):
-            for phrase in phrases:
-                at = _first_hit(words, phrase)
-                # A weak word inside a strong phrase (« son » in « pas de son ») adds nothing.
-                if at is None or at in covered:
-                    continue
-                score += points
-                first = min(first, at)
-                covered.update(range(at, at + len(phrase.split())))
+        for points, keyword in keywords:
+            if keyword[0] not in present:
+                continue
+            size = len(keyword)
+            at = next((i for i in range(len(words)) if words[i : i + size] == keyword), None)
+            # A weak word inside a strong phrase (« son » in « pas de son ») adds nothing.
+            if at is None or at in covered:
+                continue
+            score += points
+            first = min(first, at)
+            covered.update(range(at, at + size))
         if score and (best is None or (-score, first, order) < best):
             best, chosen = (-score, first, order), category
     return chosen

@@ -66,7 +66,7 @@ def seed(s: Seeding) -> None:
 
     A third were rewritten since; each writing is a change (the letters of
     ``lettre.seed`` announce them), and each sheet was read a few times a week
-    since it was written. The full-text index is rebuilt at once, as for the watch.
+    since it was written. Indexed for the search as the watch is.
     """
     sheets, changes, reads = [], [], []
     sheet_id = 0
@@ -94,13 +94,7 @@ def seed(s: Seeding) -> None:
                     days=s.rng.randint(0, days), minutes=s.rng.randint(1, 90)
                 )
                 reads.append((e.id, sheet_id, to_stamp(min(read, s.now - timedelta(minutes=1)))))
-    (trigger,) = s.db.conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'answer_sheets_ai'"
-    ).fetchone()
-    s.db.conn.execute("DROP TRIGGER answer_sheets_ai")
-    s.insert("answer_sheets", SHEET_COLUMNS, sheets)
-    s.db.conn.execute("INSERT INTO answer_sheets_fts (answer_sheets_fts) VALUES ('rebuild')")
-    s.db.conn.execute(trigger)
+    s.insert_indexed("answer_sheets", SHEET_COLUMNS, sheets)
     changes.sort(key=lambda change: change[2])
     s.insert("answer_sheet_changes", ("establishment_id", "sheet_id", "changed_at"), changes)
     s.insert("answer_sheet_reads", ("establishment_id", "sheet_id", "read_at"), reads)

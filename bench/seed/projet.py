@@ -44,7 +44,7 @@ def seed(s: Seeding) -> None:
     """Two to eight projects per establishment, recorded by its teachers through the year.
 
     Drawn from a ``random.Random`` of their own, so that the rows the other seeders
-    write stay what they were. The full-text index is rebuilt at once, as for the watch.
+    write stay what they were. Indexed for the search as the watch is.
     """
     rng = random.Random(SEED)
     rows, project_id = [], 0
@@ -62,13 +62,7 @@ def seed(s: Seeding) -> None:
             project_id += 1
             rows.append((project_id, e.id, number, rng.choice(CLASSES), discipline, text,
                          " ".join(tags), rng.choice(authors), to_stamp(at)))  # fmt: skip
-    (trigger,) = s.db.conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'class_projects_ai'"
-    ).fetchone()
-    s.db.conn.execute("DROP TRIGGER class_projects_ai")
-    s.insert("class_projects", PROJECT_COLUMNS, rows)
-    s.db.conn.execute("INSERT INTO class_projects_fts (class_projects_fts) VALUES ('rebuild')")
-    s.db.conn.execute(trigger)
+    s.insert_indexed("class_projects", PROJECT_COLUMNS, rows)
     s.count_numbers("class_projects")
 
 

@@ -66,8 +66,8 @@ def seed(s: Seeding) -> None:
 
     Shared by the referent (teachers may not share by default), most with a
     title read from the page, some with a comment and tags; a few were removed
-    since, so numbers have gaps and the counter is past the last one. The
-    full-text index is rebuilt from them at once, then its trigger put back.
+    since, so numbers have gaps and the counter is past the last one. Their
+    search index is written as the bot's would be (``Seeding.insert_indexed``).
     """
     item_rows, counters = [], []
     item_id = 0
@@ -91,14 +91,7 @@ def seed(s: Seeding) -> None:
             row = (item_id, e.id, number, url, title if found else url, int(found), comment)
             item_rows.append((*row, " ".join(kept), referent, to_stamp(at)))
         counters.append(("veille_items", e.id, 0, number + (s.rng.random() < 0.03)))
-    # The insert trigger indexes row by row (2 s here); one rebuild indexes them all at once.
-    (trigger,) = s.db.conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'veille_items_ai'"
-    ).fetchone()
-    s.db.conn.execute("DROP TRIGGER veille_items_ai")
-    s.insert("veille_items", WATCH_COLUMNS, item_rows)
-    s.db.conn.execute("INSERT INTO veille_items_fts (veille_items_fts) VALUES ('rebuild')")
-    s.db.conn.execute(trigger)
+    s.insert_indexed("veille_items", WATCH_COLUMNS, item_rows)
     s.insert("number_counters", ("family", "establishment_id", "scope", "last_number"), counters)
 
 

@@ -33,8 +33,9 @@ class Registry:
         self._by_key: dict[str, CommandSpec] = {}
         self.listeners: dict[str, list[EventListener]] = {}
         self.jobs: list[Job] = list(jobs)
-        # Messages that depend only on the registry (the help list per role): the
-        # registry never changes while the bot runs, so they are rendered once.
+        # Messages that depend only on the code (the help list per role, a breakdown
+        # category's checklist): nothing changes them while the bot runs, so they
+        # are rendered once.
         self.rendered: dict[tuple, Message] = {}
         self.sections: list[NewsletterSection] = _unique("newsletter section", sections)
         self.figures: list[DigestFigure] = _unique("digest figure", figures)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +13,7 @@ from bot.core.scheduler import Scheduler
 from commands.fiche import MAX_SHEET_CHARS
 from commands.lettre import weekly_letter
 from storage import donnees, oubli
-from storage.fiche import sheet_named
+from storage.fiche import add_sheet, remove_sheet, rewrite_sheet, search_sheets, sheet_named
 from tests.conftest import PARIS, PRINCIPAL, REFERENT, TEACHER
 from tests.support.reading import queued_as_read
 
@@ -175,6 +177,40 @@ async def test_a_sheet_is_rewritten_then_removed(chat):
     assert (await chat.say(TEACHER, "!fiche vpi-connexion")).body.startswith("Aucune fiche")
 
 
+async def test_a_rewritten_sheet_is_found_by_its_new_words_only(chat):
+    await chat.say(REFERENT, VPI)
+    await chat.say(REFERENT, "!fiche modifier vpi-connexion Brancher le câble VGA, puis Source.")
+    found = await chat.say(TEACHER, "!fiche cherche cable vga")
+    assert "- `vpi-connexion` : Brancher le câble VGA, puis Source." in found.body
+    gone = await chat.say(TEACHER, "!fiche cherche dupliquer")
+    assert gone.body.startswith("Aucune fiche ne correspond à « dupliquer ».")
+
+
+def test_searches_find_the_current_texts_after_many_changes(db):
+    # Each change merges a little of the search index (migration 0043): after
+    # hundreds of them, every word finds exactly the sheets whose text holds it.
+    rng = random.Random(43)
+    words = ["cable", "ecran", "souris", "clavier", "imprimante", "tablette", "reseau", "stylet"]
+    now = datetime(2026, 11, 23, 10, tzinfo=PARIS)
+    sheets = {}
+    for _ in range(400):
+        name = f"fiche-{rng.randrange(40)}"
+        body = " ".join(rng.sample(words, 3))
+        if name not in sheets:
+            sheets[name] = add_sheet(
+                db, establishment_id="clg-test", name=name, body=body, author=REFERENT, now=now
+            )
+        elif rng.random() < 0.2:
+            remove_sheet(db, sheets.pop(name).id)
+        else:
+            rewrite_sheet(db, sheets[name], body, REFERENT, now)
+            sheets[name] = sheet_named(db, "clg-test", name)
+    for word in words:
+        expected = {name for name, sheet in sheets.items() if word in sheet.body.split()}
+        assert {s.name for s in search_sheets(db, "clg-test", word, limit=50)} == expected
+    db.execute("INSERT INTO answer_sheets_fts (answer_sheets_fts) VALUES ('integrity-check')")
+
+
 async def test_a_breakdown_points_to_the_sheets_on_its_equipment_first(chat):
     await chat.say(REFERENT, VPI)
     await chat.say(REFERENT, WIFI)
@@ -189,6 +225,20 @@ async def test_a_breakdown_points_to_the_sheets_on_its_equipment_first(chat):
         "Panne n° 2 notée (imprimante ou copieur). Avant le ticket, quelques vérifications"
         " rapides :\n\n1. Imprimante"
     )
+
+
+async def test_a_breakdown_points_to_the_three_sheets_naming_its_equipment_most(chat):
+    for line in (
+        "!fiche ajouter cables Le câble HDMI du vidéoprojecteur se range dans le tiroir.",
+        "!fiche ajouter vpi-lampe La lampe s'use : prévenir le référent.",  # « vpi »: x3
+        "!fiche ajouter projection Vidéoprojecteur ou projecteur : le vidéoprojecteur d'abord.",
+        "!fiche ajouter ecran Un tableau interactif : touche Source.",
+        WIFI,
+    ):
+        await chat.say(REFERENT, line)
+    reply = await chat.say(TEACHER, "!panne le vidéoprojecteur de la salle 12 ne s'allume pas")
+    # Three places each, the shorter first; then one place each, the shorter first.
+    assert re.findall(r"`!fiche ([a-z-]+)`", reply.body) == ["vpi-lampe", "projection", "ecran"]
 
 
 async def test_a_sheet_appears_in_one_letter_and_again_once_rewritten(chat, config, renderer):
@@ -251,3 +301,7 @@ async def test_the_author_is_exported_and_forgotten_the_sheet_stays(chat):
     sheet = sheet_named(chat.db, "clg-test", "vpi-connexion")
     assert sheet.author.startswith("anonyme-") and "vidéoprojecteur" in sheet.body
     assert donnees.export_user(chat.db, REFERENT) == {}
+    # The text is the establishment's: it is still found.
+    assert [s.name for s in search_sheets(chat.db, "clg-test", "videoprojecteur")] == [
+        "vpi-connexion"
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -569,6 +570,41 @@ def test_search_never_raises(db, text):
                        title="Numérique", comment="x", tags=("ia",), author=REFERENT,
                        now=datetime(2026, 11, 23, tzinfo=PARIS))  # fmt: skip
     store.search_items(db, "clg-test", text)
+
+
+def test_searches_find_the_current_links_after_many_changes(db):
+    # Each change merges a little of the search index (migration 0043): after
+    # hundreds of shares and removals, and an author forgotten, every word finds
+    # exactly the links that still hold it.
+    rng = random.Random(43)
+    words = ["cable", "ecran", "souris", "clavier", "imprimante", "tablette", "reseau", "stylet"]
+    now = datetime(2026, 11, 23, 10, tzinfo=PARIS)
+    items = {}
+    for n in range(300):
+        if items and rng.random() < 0.3:
+            store.remove_item(db, items.pop(rng.choice(sorted(items))).id)
+            continue
+        item = store.add_item(
+            db,
+            establishment_id="clg-test",
+            normalized_url=f"https://site.fr/{n}",
+            title=" ".join(rng.sample(words, 2)),
+            comment=" ".join(rng.sample(words, 2)),
+            tags=(),
+            author=rng.choice([REFERENT, REFERENT2]),
+            now=now,
+        )
+        items[item.number] = item
+    oubli.forget_user(db, REFERENT2)  # their comments are emptied
+    for word in words:
+        expected = {
+            number
+            for number, item in items.items()
+            if word in item.title.split()
+            or (item.author == REFERENT and word in item.comment.split())
+        }
+        found = store.search_items(db, "clg-test", word, limit=len(items))
+        assert {item.number for item in found} == expected
 
 
 @pytest.fixture
