@@ -60,7 +60,8 @@ def _space(text: str) -> str:
     if "°" in text:
         text = text.replace("n° ", "n°" + NBSP).replace("N° ", "N°" + NBSP)
     text = _NUMBER_AND_UNIT.sub(r"\1" + NBSP, text)
-    return _HOUR_AND_MINUTES.sub(r"\1" + NBSP, text)
+    # « 12 h 30 » has « 12 h » joined above: a long text without one is not read again.
+    return _HOUR_AND_MINUTES.sub(r"\1" + NBSP, text) if NBSP + "h" in text else text
 
 
 def _space_signs(text: str) -> str:
