@@ -1,8 +1,9 @@
-"""The academy's view: every establishment's figures added up, never a teacher's name.
+"""The academy's overview, its survey by establishment, and its broadcasts' progress.
 
-Each figure is one aggregate query over all establishments (an académie has
-about 430), counted the way each establishment's own views count it, so the
-academy's totals are the sums of theirs.
+Each figure is one query over the establishments served, counted the way each
+establishment's own views count it, so the academy's totals are the sums of
+theirs; when every establishment is served, the queries read their indexes (or
+the tallies of migration 0044) without listing the establishments.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from statistics import median
 
 import sqlite_utils
 
+from storage.academie.scope import Served, served
 from storage.stamps import from_stamp, to_stamp
 
 
@@ -56,61 +57,77 @@ def academy_overview(
     projects recorded: class projects recorded between them, as each establishment's
     digest counts them (a project removed from its register is not counted).
     """
-    ids = list(establishment_ids)
-    marks = ",".join("?" * len(ids)) or "NULL"
-    one = _counter(db, marks, ids)
+    scope = served(db, establishment_ids)
+    year = (to_stamp(year_start), to_stamp(now))
     return AcademyOverview(
-        served=len(ids),
+        served=len(establishment_ids),
         # One index seek per establishment (handled_events_by_room), not a scan of the month.
-        active=one(
-            "SELECT count(*) FROM establishments e WHERE e.id IN ({}) AND EXISTS (SELECT 1"
-            " FROM handled_events h WHERE h.room_id = e.room_id AND h.handled_at >= ?)",
+        active=_count(
+            db,
+            scope,
+            "e.id",
+            "establishments e WHERE {} AND EXISTS (SELECT 1 FROM handled_events h"
+            " WHERE h.room_id = e.room_id AND h.handled_at >= ?)",
             to_stamp(month_start),
         ),
-        open_needs=one(
-            "SELECT count(*) FROM training_needs WHERE establishment_id IN ({}) AND status = 'open'"
+        open_needs=_open_needs(db, scope),
+        awaiting_answer=_count(
+            db,
+            scope,
+            "establishment_id",
+            "training_needs WHERE {} AND status = 'dane' AND dane_answer IS NULL",
         ),
-        awaiting_answer=one(
-            "SELECT count(*) FROM training_needs WHERE establishment_id IN ({})"
-            " AND status = 'dane' AND dane_answer IS NULL"
+        sessions_held=_count(
+            db,
+            scope,
+            "establishment_id",
+            "training_sessions WHERE {} AND starts_at >= ? AND starts_at < ?",
+            *year,
         ),
-        sessions_held=one(
-            "SELECT count(*) FROM training_sessions WHERE establishment_id IN ({})"
-            " AND starts_at >= ? AND starts_at < ?",
-            to_stamp(year_start),
-            to_stamp(now),
+        open_breakdowns=_open_breakdowns(db, scope),
+        projects_recorded=_count(
+            db,
+            scope,
+            "establishment_id",
+            "class_projects WHERE {} AND created_at >= ? AND created_at < ?",
+            *year,
         ),
-        open_breakdowns=one(
-            "SELECT count(*) FROM incidents WHERE establishment_id IN ({}) AND resolved_at IS NULL"
-        ),
-        projects_recorded=one(
-            "SELECT count(*) FROM class_projects WHERE establishment_id IN ({})"
-            " AND created_at >= ? AND created_at < ?",
-            to_stamp(year_start),
-            to_stamp(now),
-        ),
-        surveys=tuple(_academy_surveys(db, marks, ids, now)),
+        surveys=tuple(_academy_surveys(db, scope, now)),
     )
 
 
-def _counter(db: sqlite_utils.Database, marks: str, ids: list[str]):
-    def one(sql: str, *after) -> int:
-        return db.execute(sql.format(marks), (*ids, *after)).fetchone()[0]
-
-    return one
+def _count(db, scope: Served, column: str, rows: str, *after) -> int:
+    only, ids = scope.only(column)
+    return db.execute(f"SELECT count(*) FROM {rows.format(only)}", (*ids, *after)).fetchone()[0]
 
 
-def _academy_surveys(db, marks: str, ids: list[str], now: datetime) -> list[SurveyCompletion]:
+def _open_needs(db, scope: Served) -> int:
+    if scope.everyone:
+        return db.execute("SELECT coalesce(sum(needs), 0) FROM academy_open_themes").fetchone()[0]
+    return _count(db, scope, "establishment_id", "training_needs WHERE {} AND status = 'open'")
+
+
+def _open_breakdowns(db, scope: Served) -> int:
+    if scope.everyone:
+        return db.execute(
+            "SELECT coalesce(sum(breakdowns), 0) FROM academy_breakdown_tallies"
+            " WHERE by_category = 1 AND repaired_in = 0"
+        ).fetchone()[0]
+    return _count(db, scope, "establishment_id", "incidents WHERE {} AND resolved_at IS NULL")
+
+
+def _academy_surveys(db, scope: Served, now: datetime) -> list[SurveyCompletion]:
     # A survey of the referents counts its referents' answers only, as each
-    # establishment's « !enquete état » does.
+    # establishment's « !enquete état » does. One survey per establishment and
+    # academy key, one member per establishment and user, one answer per survey
+    # and user: each row is one referent asked.
+    only, ids = scope.only("s.establishment_id")
     rows = db.execute(
-        "SELECT s.title, s.deadline, count(DISTINCT s.establishment_id || ' ' || m.user_id),"
-        " count(DISTINCT CASE WHEN a.user_id IS NOT NULL"
-        "   THEN s.establishment_id || ' ' || m.user_id END)"
+        "SELECT s.title, s.deadline, count(*), count(a.user_id)"
         " FROM surveys s JOIN members m ON m.establishment_id = s.establishment_id"
         "  AND m.role = 'referent'"
         " LEFT JOIN survey_answers a ON a.survey_id = s.id AND a.user_id = m.user_id"
-        f" WHERE s.academy_key IS NOT NULL AND s.establishment_id IN ({marks})"
+        f" WHERE s.academy_key IS NOT NULL AND {only}"
         " AND s.opens_at <= ? AND s.deadline >= ? AND s.closed_at IS NULL"
         " GROUP BY s.academy_key ORDER BY s.deadline, s.title",
         (*ids, to_stamp(now), now.date().isoformat()),
@@ -118,91 +135,6 @@ def _academy_surveys(db, marks: str, ids: list[str], now: datetime) -> list[Surv
     return [
         SurveyCompletion(title, date.fromisoformat(deadline), answered, asked)
         for title, deadline, asked, answered in rows
-    ]
-
-
-@dataclass(frozen=True)
-class ThemeInBassin:
-    """Open needs of one CRCN domain (a need's first tag) in one bassin."""
-
-    bassin: str
-    tag: str | None  # the first tag, None for needs without one
-    needs: int
-    establishments: tuple[str, ...]  # ids, in the config's order
-
-
-def open_needs_by_bassin(
-    db: sqlite_utils.Database, bassin_of: dict[str, str]
-) -> list[ThemeInBassin]:
-    """Open needs by bassin and first tag, with the establishments asking (``bassin_of``
-    maps each establishment id to its bassin; those without one are « sans bassin »)."""
-    ids = list(bassin_of)
-    marks = ",".join("?" * len(ids)) or "NULL"
-    # Read from the covering index (training_needs_open_tags) and grouped by whole tag
-    # lists; the first tag is taken here, cheaper than in SQL for every row.
-    rows = db.execute(
-        "SELECT establishment_id, tags, count(*) FROM training_needs"
-        f" WHERE status = 'open' AND establishment_id IN ({marks}) GROUP BY 1, 2",
-        ids,
-    ).fetchall()
-    order = {eid: n for n, eid in enumerate(ids)}
-    grouped: dict[tuple[str, str | None], tuple[int, list[str]]] = {}
-    for establishment_id, tags, count in rows:
-        key = (bassin_of[establishment_id], tags.split(maxsplit=1)[0] if tags.strip() else None)
-        needs, asking = grouped.get(key, (0, []))
-        if not asking or asking[-1] != establishment_id:
-            asking = [*asking, establishment_id]
-        grouped[key] = (needs + count, asking)
-    return [
-        ThemeInBassin(bassin, tag, needs, tuple(sorted(asking, key=order.__getitem__)))
-        for (bassin, tag), (needs, asking) in sorted(
-            grouped.items(), key=lambda item: (item[0][0], -item[1][0], item[0][1] or "")
-        )
-    ]
-
-
-@dataclass(frozen=True)
-class BreakdownFigures:
-    """Breakdowns of one group (a category, a local authority)."""
-
-    label: str
-    open: int
-    repaired: int
-    median_repair_days: float | None
-
-
-def breakdowns_by(
-    db: sqlite_utils.Database, group_of: dict[str, str], *, since: datetime, by_category: bool
-) -> list[BreakdownFigures]:
-    """Open breakdowns, and those repaired since ``since`` with their median repair time,
-    by category (``by_category``) or by the group ``group_of`` gives each establishment."""
-    ids = list(group_of)
-    marks = ",".join("?" * len(ids)) or "NULL"
-    # Durations are computed by SQLite (stored instants are UTC, fixed width): parsing
-    # tens of thousands of them in Python was most of the view's time.
-    rows = db.execute(
-        "SELECT establishment_id, category,"
-        " julianday(resolved_at) - julianday(reported_at) FROM incidents"
-        f" WHERE establishment_id IN ({marks}) AND (resolved_at IS NULL OR resolved_at >= ?)",
-        (*ids, to_stamp(since)),
-    ).fetchall()
-    open_count: dict[str, int] = {}
-    repairs: dict[str, list[float]] = {}
-    for establishment_id, category, days in rows:
-        label = category if by_category else group_of[establishment_id]
-        if days is None:
-            open_count[label] = open_count.get(label, 0) + 1
-        else:
-            repairs.setdefault(label, []).append(days)
-    labels = sorted(set(open_count) | set(repairs), key=lambda x: (-open_count.get(x, 0), x))
-    return [
-        BreakdownFigures(
-            label,
-            open_count.get(label, 0),
-            len(repairs.get(label, ())),
-            median(repairs[label]) if label in repairs else None,
-        )
-        for label in labels
     ]
 
 
@@ -218,20 +150,28 @@ def academy_survey_answers(
     db: sqlite_utils.Database, academy_key: str, establishment_ids: Sequence[str]
 ) -> list[EstablishmentAnswer]:
     """For an academy survey (``[[survey]]``, by its key), whether each establishment
-    answered: at least one of its referents said so (the 2016 figure counted referents)."""
-    ids = list(establishment_ids)
-    marks = ",".join("?" * len(ids)) or "NULL"
-    answered = {
+    answered (see ``establishments_that_answered``)."""
+    answered = establishments_that_answered(db, academy_key, establishment_ids)
+    return [EstablishmentAnswer(eid, eid in answered) for eid in establishment_ids]
+
+
+def establishments_that_answered(
+    db: sqlite_utils.Database, academy_key: str, establishment_ids: Sequence[str]
+) -> set[str]:
+    """The establishments among ``establishment_ids`` that answered an academy survey
+    (``[[survey]]``, by its key): at least one of their referents said so (the 2016
+    figure counted referents)."""
+    only, ids = served(db, establishment_ids).only("s.establishment_id")
+    return {
         eid
         for (eid,) in db.execute(
-            "SELECT DISTINCT s.establishment_id FROM surveys s JOIN survey_answers a"
-            " ON a.survey_id = s.id JOIN members m ON m.establishment_id = s.establishment_id"
-            " AND m.user_id = a.user_id AND m.role = 'referent'"
-            f" WHERE s.academy_key = ? AND s.establishment_id IN ({marks})",
+            "SELECT s.establishment_id FROM surveys s"
+            f" WHERE s.academy_key = ? AND {only} AND EXISTS (SELECT 1 FROM members m"
+            "  JOIN survey_answers a ON a.survey_id = s.id AND a.user_id = m.user_id"
+            "  WHERE m.establishment_id = s.establishment_id AND m.role = 'referent')",
             (academy_key, *ids),
-        ).fetchall()
+        )
     }
-    return [EstablishmentAnswer(eid, eid in answered) for eid in ids]
 
 
 @dataclass(frozen=True)
@@ -249,23 +189,23 @@ def broadcast_progress(
     db: sqlite_utils.Database, prefix: str, limit: int = 5
 ) -> list[BroadcastProgress]:
     """The latest broadcasts, by the transaction ids they were queued with
-    (``<prefix><establishment>-<key>``: one key per broadcast)."""
+    (``<prefix><establishment>-<key>``: one key per broadcast, after the last dash)."""
+    # The ids under the prefix are one range of the outbox's unique index. The key:
+    # rtrim() drops from the end every character but a dash, up to the last dash.
     rows = db.execute(
-        "SELECT substr(txn_id, length(?) + 1) AS rest, created_at, sent_at, failed_at"
-        " FROM outbox WHERE txn_id LIKE ? || '%' ESCAPE '\\'",
-        (prefix, prefix.replace("_", "\\_").replace("%", "\\%")),
+        "SELECT substr(rest, length(rtrim(rest, replace(rest, '-', ''))) + 1) AS key,"
+        " min(created_at), count(*), count(sent_at), count(failed_at)"
+        " FROM (SELECT id, substr(txn_id, length(?) + 1) AS rest, created_at, sent_at,"
+        "  failed_at FROM outbox WHERE txn_id >= ? AND txn_id < ?)"
+        " GROUP BY key ORDER BY min(id)",
+        (prefix, prefix, _after_every_one_starting_with(prefix)),
     ).fetchall()
-    grouped: dict[str, list] = {}
-    for rest, created_at, sent_at, failed_at in rows:
-        grouped.setdefault(rest.rsplit("-", 1)[-1], []).append((created_at, sent_at, failed_at))
     progress = [
-        BroadcastProgress(
-            key,
-            from_stamp(min(c for c, _, _ in items)),
-            len(items),
-            sum(1 for _, s, _ in items if s),
-            sum(1 for _, _, f in items if f),
-        )
-        for key, items in grouped.items()
+        BroadcastProgress(key, from_stamp(queued_at), rooms, sent, refused)
+        for key, queued_at, rooms, sent, refused in rows
     ]
     return sorted(progress, key=lambda p: p.queued_at, reverse=True)[:limit]
+
+
+def _after_every_one_starting_with(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -1,0 +1,322 @@
+-- The academy's views (!academie) add up every establishment at once. What they
+-- count is kept ready here, by triggers, as the establishments' own commands write:
+-- a view reads a few rows instead of a school year of them. storage/academie reads
+-- these, and counts row by row instead when the configuration served is not what
+-- the establishments table holds.
+
+-- The overview's and the survey's counts over every establishment, from indexes.
+CREATE INDEX training_needs_awaiting_dane
+    ON training_needs (status, dane_answer, establishment_id)
+    WHERE status = 'dane' AND dane_answer IS NULL;
+CREATE INDEX training_sessions_by_start ON training_sessions (starts_at);
+CREATE INDEX members_referents ON members (establishment_id, user_id, role)
+    WHERE role = 'referent';
+CREATE INDEX surveys_academy ON surveys (academy_key, establishment_id)
+    WHERE academy_key IS NOT NULL;
+-- Whether the academy's configuration groups establishments as they are stored.
+CREATE INDEX establishments_by_bassin ON establishments (bassin, id);
+CREATE INDEX establishments_by_authority ON establishments (collectivite, id);
+
+-- Open training needs by bassin, CRCN domain and establishment. The domain is a
+-- need's first tag ('' for none: tags are stored as slugs separated by one space);
+-- the bassin is the establishment's ('' for none), moved with it if it changes.
+CREATE TABLE academy_open_needs (
+    bassin TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    establishment_id TEXT NOT NULL,
+    needs INTEGER NOT NULL,
+    PRIMARY KEY (establishment_id, domain)
+) WITHOUT ROWID;
+CREATE INDEX academy_open_needs_by_bassin
+    ON academy_open_needs (bassin, domain, establishment_id, needs);
+
+CREATE TRIGGER academy_open_needs_recorded AFTER INSERT ON training_needs
+WHEN NEW.status = 'open' BEGIN
+    INSERT INTO academy_open_needs (bassin, domain, establishment_id, needs)
+    VALUES (
+        coalesce((SELECT bassin FROM establishments WHERE id = NEW.establishment_id), ''),
+        substr(ltrim(NEW.tags), 1, instr(ltrim(NEW.tags) || ' ', ' ') - 1),
+        NEW.establishment_id,
+        1
+    ) ON CONFLICT DO UPDATE SET needs = needs + 1;
+END;
+
+CREATE TRIGGER academy_open_needs_removed AFTER DELETE ON training_needs
+WHEN OLD.status = 'open' BEGIN
+    UPDATE academy_open_needs SET needs = needs - 1
+    WHERE establishment_id = OLD.establishment_id
+      AND domain = substr(ltrim(OLD.tags), 1, instr(ltrim(OLD.tags) || ' ', ' ') - 1);
+    DELETE FROM academy_open_needs WHERE needs = 0 AND establishment_id = OLD.establishment_id
+      AND domain = substr(ltrim(OLD.tags), 1, instr(ltrim(OLD.tags) || ' ', ' ') - 1);
+END;
+
+CREATE TRIGGER academy_open_needs_changed
+AFTER UPDATE OF status, tags, establishment_id ON training_needs
+WHEN OLD.status = 'open' OR NEW.status = 'open' BEGIN
+    UPDATE academy_open_needs SET needs = needs - 1
+    WHERE OLD.status = 'open' AND establishment_id = OLD.establishment_id
+      AND domain = substr(ltrim(OLD.tags), 1, instr(ltrim(OLD.tags) || ' ', ' ') - 1);
+    DELETE FROM academy_open_needs WHERE needs = 0 AND establishment_id = OLD.establishment_id
+      AND domain = substr(ltrim(OLD.tags), 1, instr(ltrim(OLD.tags) || ' ', ' ') - 1);
+    INSERT INTO academy_open_needs (bassin, domain, establishment_id, needs)
+    SELECT
+        coalesce((SELECT bassin FROM establishments WHERE id = NEW.establishment_id), ''),
+        substr(ltrim(NEW.tags), 1, instr(ltrim(NEW.tags) || ' ', ' ') - 1),
+        NEW.establishment_id,
+        1
+    WHERE NEW.status = 'open'
+    ON CONFLICT DO UPDATE SET needs = needs + 1;
+END;
+
+CREATE TRIGGER academy_open_needs_bassin AFTER UPDATE OF bassin ON establishments
+WHEN OLD.bassin IS NOT NEW.bassin BEGIN
+    UPDATE academy_open_needs SET bassin = coalesce(NEW.bassin, '')
+    WHERE establishment_id = NEW.id;
+END;
+
+-- The same by bassin and domain only, with how many establishments ask: what the
+-- view of every bassin reads.
+CREATE TABLE academy_open_themes (
+    bassin TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    needs INTEGER NOT NULL,
+    establishments INTEGER NOT NULL,
+    PRIMARY KEY (bassin, domain)
+) WITHOUT ROWID;
+
+CREATE TRIGGER academy_open_themes_added AFTER INSERT ON academy_open_needs BEGIN
+    INSERT INTO academy_open_themes (bassin, domain, needs, establishments)
+    VALUES (NEW.bassin, NEW.domain, NEW.needs, 1)
+    ON CONFLICT DO UPDATE SET
+        needs = needs + excluded.needs, establishments = establishments + 1;
+END;
+
+CREATE TRIGGER academy_open_themes_removed AFTER DELETE ON academy_open_needs BEGIN
+    UPDATE academy_open_themes SET
+        needs = needs - OLD.needs, establishments = establishments - 1
+    WHERE bassin = OLD.bassin AND domain = OLD.domain;
+    DELETE FROM academy_open_themes
+    WHERE bassin = OLD.bassin AND domain = OLD.domain AND establishments = 0;
+END;
+
+CREATE TRIGGER academy_open_themes_changed AFTER UPDATE ON academy_open_needs BEGIN
+    UPDATE academy_open_themes SET
+        needs = needs - OLD.needs, establishments = establishments - 1
+    WHERE bassin = OLD.bassin AND domain = OLD.domain;
+    DELETE FROM academy_open_themes
+    WHERE bassin = OLD.bassin AND domain = OLD.domain AND establishments = 0;
+    INSERT INTO academy_open_themes (bassin, domain, needs, establishments)
+    VALUES (NEW.bassin, NEW.domain, NEW.needs, 1)
+    ON CONFLICT DO UPDATE SET
+        needs = needs + excluded.needs, establishments = establishments + 1;
+END;
+
+-- Every breakdown, with what the academy counts it by: its category, its
+-- establishment's local authority ('' for none), and once repaired, the school
+-- year of the repair (2026 for 2026-2027, in UTC) and how long it took in days,
+-- computed as the views always did. The tallies below keep, by category and by
+-- authority, the open ones, and for each school year the repaired ones with their
+-- lower median repair: moved one step at each repair counted or removed, it is
+-- read in one row, where a median over the year once read every repair.
+CREATE TABLE academy_breakdowns (
+    incident_id INTEGER PRIMARY KEY,
+    category TEXT NOT NULL,
+    authority TEXT NOT NULL,
+    repaired_in INTEGER,
+    resolved_at TEXT,
+    repair_days REAL
+);
+CREATE INDEX academy_breakdowns_by_category
+    ON academy_breakdowns (repaired_in, category, repair_days) WHERE repaired_in IS NOT NULL;
+CREATE INDEX academy_breakdowns_by_authority
+    ON academy_breakdowns (repaired_in, authority, repair_days) WHERE repaired_in IS NOT NULL;
+CREATE INDEX academy_breakdowns_resolved
+    ON academy_breakdowns (resolved_at) WHERE resolved_at IS NOT NULL;
+
+-- by_category: 1 when label is a category, 0 when it is a local authority;
+-- repaired_in: 0 for the open breakdowns; median_id and median_days: the repair
+-- ranked (breakdowns + 1) / 2 by (repair_days, incident_id), for repaired ones.
+CREATE TABLE academy_breakdown_tallies (
+    by_category INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    repaired_in INTEGER NOT NULL,
+    breakdowns INTEGER NOT NULL,
+    median_id INTEGER,
+    median_days REAL,
+    PRIMARY KEY (by_category, label, repaired_in)
+) WITHOUT ROWID;
+
+CREATE TRIGGER academy_breakdowns_reported AFTER INSERT ON incidents BEGIN
+    INSERT INTO academy_breakdowns
+        (incident_id, category, authority, repaired_in, resolved_at, repair_days)
+    VALUES (
+        NEW.id,
+        NEW.category,
+        coalesce((SELECT collectivite FROM establishments WHERE id = NEW.establishment_id), ''),
+        CAST(substr(NEW.resolved_at, 1, 4) AS INTEGER) - (substr(NEW.resolved_at, 6, 2) < '09'),
+        NEW.resolved_at,
+        julianday(NEW.resolved_at) - julianday(NEW.reported_at)
+    );
+END;
+
+CREATE TRIGGER academy_breakdowns_changed
+AFTER UPDATE OF establishment_id, category, reported_at, resolved_at ON incidents
+WHEN OLD.establishment_id IS NOT NEW.establishment_id OR OLD.category IS NOT NEW.category
+  OR OLD.reported_at IS NOT NEW.reported_at OR OLD.resolved_at IS NOT NEW.resolved_at BEGIN
+    DELETE FROM academy_breakdowns WHERE incident_id = OLD.id;
+    INSERT INTO academy_breakdowns
+        (incident_id, category, authority, repaired_in, resolved_at, repair_days)
+    VALUES (
+        NEW.id,
+        NEW.category,
+        coalesce((SELECT collectivite FROM establishments WHERE id = NEW.establishment_id), ''),
+        CAST(substr(NEW.resolved_at, 1, 4) AS INTEGER) - (substr(NEW.resolved_at, 6, 2) < '09'),
+        NEW.resolved_at,
+        julianday(NEW.resolved_at) - julianday(NEW.reported_at)
+    );
+END;
+
+CREATE TRIGGER academy_breakdowns_deleted AFTER DELETE ON incidents BEGIN
+    DELETE FROM academy_breakdowns WHERE incident_id = OLD.id;
+END;
+
+-- An establishment's local authority changed: its breakdowns are counted again.
+CREATE TRIGGER academy_breakdowns_authority AFTER UPDATE OF collectivite ON establishments
+WHEN OLD.collectivite IS NOT NEW.collectivite BEGIN
+    DELETE FROM academy_breakdowns
+    WHERE incident_id IN (SELECT id FROM incidents WHERE establishment_id = NEW.id);
+    INSERT INTO academy_breakdowns
+        (incident_id, category, authority, repaired_in, resolved_at, repair_days)
+    SELECT
+        id,
+        category,
+        coalesce(NEW.collectivite, ''),
+        CAST(substr(resolved_at, 1, 4) AS INTEGER) - (substr(resolved_at, 6, 2) < '09'),
+        resolved_at,
+        julianday(resolved_at) - julianday(reported_at)
+    FROM incidents WHERE establishment_id = NEW.id;
+END;
+
+CREATE TRIGGER academy_breakdown_opened AFTER INSERT ON academy_breakdowns
+WHEN NEW.repaired_in IS NULL BEGIN
+    INSERT INTO academy_breakdown_tallies (by_category, label, repaired_in, breakdowns)
+    VALUES (1, NEW.category, 0, 1), (0, NEW.authority, 0, 1)
+    ON CONFLICT DO UPDATE SET breakdowns = breakdowns + 1;
+END;
+
+CREATE TRIGGER academy_breakdown_unopened AFTER DELETE ON academy_breakdowns
+WHEN OLD.repaired_in IS NULL BEGIN
+    UPDATE academy_breakdown_tallies SET breakdowns = breakdowns - 1
+    WHERE repaired_in = 0
+      AND (by_category = 1 AND label = OLD.category OR by_category = 0 AND label = OLD.authority);
+    DELETE FROM academy_breakdown_tallies WHERE breakdowns = 0 AND repaired_in = 0;
+END;
+
+-- A repair counted: with an odd count before, one ranked below the median moves
+-- it one step down; with an even count, one ranked above moves it one step up.
+CREATE TRIGGER academy_breakdown_repaired AFTER INSERT ON academy_breakdowns
+WHEN NEW.repaired_in IS NOT NULL BEGIN
+    INSERT INTO academy_breakdown_tallies (by_category, label, repaired_in, breakdowns)
+    VALUES (1, NEW.category, NEW.repaired_in, 0), (0, NEW.authority, NEW.repaired_in, 0)
+    ON CONFLICT DO NOTHING;
+    UPDATE academy_breakdown_tallies SET breakdowns = breakdowns + 1, median_id = CASE
+        WHEN breakdowns = 0 THEN NEW.incident_id
+        WHEN breakdowns % 2 = 1
+             AND (NEW.repair_days, NEW.incident_id) < (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
+        WHEN breakdowns % 2 = 0
+             AND (NEW.repair_days, NEW.incident_id) > (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days, incident_id LIMIT 1)
+        ELSE median_id END
+    WHERE by_category = 1 AND label = NEW.category AND repaired_in = NEW.repaired_in;
+    UPDATE academy_breakdown_tallies SET breakdowns = breakdowns + 1, median_id = CASE
+        WHEN breakdowns = 0 THEN NEW.incident_id
+        WHEN breakdowns % 2 = 1
+             AND (NEW.repair_days, NEW.incident_id) < (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
+        WHEN breakdowns % 2 = 0
+             AND (NEW.repair_days, NEW.incident_id) > (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days, incident_id LIMIT 1)
+        ELSE median_id END
+    WHERE by_category = 0 AND label = NEW.authority AND repaired_in = NEW.repaired_in;
+    UPDATE academy_breakdown_tallies SET median_days = (
+        SELECT repair_days FROM academy_breakdowns WHERE incident_id = median_id)
+    WHERE repaired_in = NEW.repaired_in
+      AND (by_category = 1 AND label = NEW.category OR by_category = 0 AND label = NEW.authority);
+END;
+
+-- A repair removed: with an odd count before, removing the median or one above it
+-- moves the median one step down; with an even count, the median or one below, up.
+CREATE TRIGGER academy_breakdown_unrepaired AFTER DELETE ON academy_breakdowns
+WHEN OLD.repaired_in IS NOT NULL BEGIN
+    UPDATE academy_breakdown_tallies SET breakdowns = breakdowns - 1, median_id = CASE
+        WHEN breakdowns = 1 THEN NULL
+        WHEN breakdowns % 2 = 1
+             AND (OLD.repair_days, OLD.incident_id) >= (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
+        WHEN breakdowns % 2 = 0
+             AND (OLD.repair_days, OLD.incident_id) <= (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days, incident_id LIMIT 1)
+        ELSE median_id END
+    WHERE by_category = 1 AND label = OLD.category AND repaired_in = OLD.repaired_in;
+    UPDATE academy_breakdown_tallies SET breakdowns = breakdowns - 1, median_id = CASE
+        WHEN breakdowns = 1 THEN NULL
+        WHEN breakdowns % 2 = 1
+             AND (OLD.repair_days, OLD.incident_id) >= (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
+        WHEN breakdowns % 2 = 0
+             AND (OLD.repair_days, OLD.incident_id) <= (median_days, median_id) THEN (
+            SELECT incident_id FROM academy_breakdowns
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            ORDER BY repair_days, incident_id LIMIT 1)
+        ELSE median_id END
+    WHERE by_category = 0 AND label = OLD.authority AND repaired_in = OLD.repaired_in;
+    UPDATE academy_breakdown_tallies SET median_days = (
+        SELECT repair_days FROM academy_breakdowns WHERE incident_id = median_id)
+    WHERE repaired_in = OLD.repaired_in
+      AND (by_category = 1 AND label = OLD.category OR by_category = 0 AND label = OLD.authority);
+    DELETE FROM academy_breakdown_tallies WHERE breakdowns = 0 AND repaired_in = OLD.repaired_in;
+END;
+
+-- What was there before: counted once, through the triggers above.
+INSERT INTO academy_open_needs (bassin, domain, establishment_id, needs)
+SELECT
+    coalesce(e.bassin, ''),
+    substr(ltrim(n.tags), 1, instr(ltrim(n.tags) || ' ', ' ') - 1),
+    n.establishment_id,
+    count(*)
+FROM training_needs n JOIN establishments e ON e.id = n.establishment_id
+WHERE n.status = 'open' GROUP BY 1, 2, 3;
+
+INSERT INTO academy_breakdowns
+    (incident_id, category, authority, repaired_in, resolved_at, repair_days)
+SELECT
+    i.id,
+    i.category,
+    coalesce(e.collectivite, ''),
+    CAST(substr(i.resolved_at, 1, 4) AS INTEGER) - (substr(i.resolved_at, 6, 2) < '09'),
+    i.resolved_at,
+    julianday(i.resolved_at) - julianday(i.reported_at)
+FROM incidents i LEFT JOIN establishments e ON e.id = i.establishment_id;
