@@ -170,7 +170,7 @@ async def needs_by_bassin(ctx: Context, bassin: Bassin | None = None) -> None:
         bassin=bassin,
         groups=groups,
         schools_asking=lambda t: [schools[eid] for eid in t.establishments],
-        theme=lambda tag: theme_of(tag or ""),
+        theme={t.tag: theme_of(t.tag or "") for t in themes},
         threshold=BASSIN_TRAINING_FROM,
     )
 

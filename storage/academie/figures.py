@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
@@ -77,21 +77,9 @@ def academy_overview(
             "establishment_id",
             "training_needs WHERE {} AND status = 'dane' AND dane_answer IS NULL",
         ),
-        sessions_held=_count(
-            db,
-            scope,
-            "establishment_id",
-            "training_sessions WHERE {} AND starts_at >= ? AND starts_at < ?",
-            *year,
-        ),
+        sessions_held=_between(db, scope, "session", "training_sessions", "starts_at", *year),
         open_breakdowns=_open_breakdowns(db, scope),
-        projects_recorded=_count(
-            db,
-            scope,
-            "establishment_id",
-            "class_projects WHERE {} AND created_at >= ? AND created_at < ?",
-            *year,
-        ),
+        projects_recorded=_between(db, scope, "project", "class_projects", "created_at", *year),
         surveys=tuple(_academy_surveys(db, scope, now)),
     )
 
@@ -99,6 +87,24 @@ def academy_overview(
 def _count(db, scope: Served, column: str, rows: str, *after) -> int:
     only, ids = scope.only(column)
     return db.execute(f"SELECT count(*) FROM {rows.format(only)}", (*ids, *after)).fetchone()[0]
+
+
+def _between(db, scope: Served, kind: str, table: str, column: str, low: str, high: str) -> int:
+    """Rows of ``table`` whose ``column`` is in [low, high): for every establishment, the
+    whole UTC days between from their daily tally (``academy_days``), the rows of the
+    first and the last day from ``table`` itself."""
+    in_range = f"{table} WHERE {{}} AND {column} >= ? AND {column} < ?"
+    if not scope.everyone or low[:10] >= high[:10]:
+        return _count(db, scope, "establishment_id", in_range, low, high)
+    after_first = to_stamp(datetime.fromisoformat(low[:10]).replace(tzinfo=UTC) + timedelta(days=1))
+    last = to_stamp(datetime.fromisoformat(high[:10]).replace(tzinfo=UTC))
+    return db.execute(
+        "SELECT (SELECT coalesce(sum(count), 0) FROM academy_days WHERE kind = ?"
+        " AND day > ? AND day < ?)"
+        f" + (SELECT count(*) FROM {in_range.format(1)})"
+        f" + (SELECT count(*) FROM {in_range.format(1)})",
+        (kind, low[:10], high[:10], low, after_first, last, high),
+    ).fetchone()[0]
 
 
 def _open_needs(db, scope: Served) -> int:
@@ -120,7 +126,8 @@ def _academy_surveys(db, scope: Served, now: datetime) -> list[SurveyCompletion]
     # A survey of the referents counts its referents' answers only, as each
     # establishment's « !enquete état » does. One survey per establishment and
     # academy key, one member per establishment and user, one answer per survey
-    # and user: each row is one referent asked.
+    # and user: each row is one referent asked. Surveys and referents are read
+    # from their indexes alone (surveys_academy, members_referents).
     only, ids = scope.only("s.establishment_id")
     rows = db.execute(
         "SELECT s.title, s.deadline, count(*), count(a.user_id)"
@@ -165,10 +172,10 @@ def establishments_that_answered(
     return {
         eid
         for (eid,) in db.execute(
-            "SELECT s.establishment_id FROM surveys s"
-            f" WHERE s.academy_key = ? AND {only} AND EXISTS (SELECT 1 FROM members m"
-            "  JOIN survey_answers a ON a.survey_id = s.id AND a.user_id = m.user_id"
-            "  WHERE m.establishment_id = s.establishment_id AND m.role = 'referent')",
+            "SELECT s.establishment_id FROM surveys s JOIN members m"
+            " ON m.establishment_id = s.establishment_id AND m.role = 'referent'"
+            " JOIN survey_answers a ON a.survey_id = s.id AND a.user_id = m.user_id"
+            f" WHERE s.academy_key = ? AND {only}",
             (academy_key, *ids),
         )
     }

@@ -11,11 +11,67 @@ CREATE INDEX training_needs_awaiting_dane
 CREATE INDEX training_sessions_by_start ON training_sessions (starts_at);
 CREATE INDEX members_referents ON members (establishment_id, user_id, role)
     WHERE role = 'referent';
-CREATE INDEX surveys_academy ON surveys (academy_key, establishment_id)
+CREATE INDEX surveys_academy
+    ON surveys (academy_key, deadline, opens_at, closed_at, establishment_id, title)
     WHERE academy_key IS NOT NULL;
+CREATE INDEX class_projects_created ON class_projects (created_at);
 -- Whether the academy's configuration groups establishments as they are stored.
 CREATE INDEX establishments_by_bassin ON establishments (bassin, id);
 CREATE INDEX establishments_by_authority ON establishments (collectivite, id);
+
+-- Training sessions by the day they start, class projects by the day they were
+-- recorded (UTC days): the overview's counts since the start of the school year
+-- add whole days up and read the rows of their first and last days only.
+CREATE TABLE academy_days (
+    kind TEXT NOT NULL CHECK (kind IN ('session', 'project')),
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (kind, day)
+) WITHOUT ROWID;
+
+CREATE TRIGGER academy_days_session_planned AFTER INSERT ON training_sessions BEGIN
+    INSERT INTO academy_days (kind, day, count) VALUES ('session', substr(NEW.starts_at, 1, 10), 1)
+    ON CONFLICT DO UPDATE SET count = count + 1;
+END;
+
+CREATE TRIGGER academy_days_session_removed AFTER DELETE ON training_sessions BEGIN
+    UPDATE academy_days SET count = count - 1
+    WHERE kind = 'session' AND day = substr(OLD.starts_at, 1, 10);
+    DELETE FROM academy_days WHERE kind = 'session' AND day = substr(OLD.starts_at, 1, 10)
+      AND count = 0;
+END;
+
+CREATE TRIGGER academy_days_session_moved AFTER UPDATE OF starts_at ON training_sessions
+WHEN OLD.starts_at IS NOT NEW.starts_at BEGIN
+    UPDATE academy_days SET count = count - 1
+    WHERE kind = 'session' AND day = substr(OLD.starts_at, 1, 10);
+    DELETE FROM academy_days WHERE kind = 'session' AND day = substr(OLD.starts_at, 1, 10)
+      AND count = 0;
+    INSERT INTO academy_days (kind, day, count) VALUES ('session', substr(NEW.starts_at, 1, 10), 1)
+    ON CONFLICT DO UPDATE SET count = count + 1;
+END;
+
+CREATE TRIGGER academy_days_project_recorded AFTER INSERT ON class_projects BEGIN
+    INSERT INTO academy_days (kind, day, count) VALUES ('project', substr(NEW.created_at, 1, 10), 1)
+    ON CONFLICT DO UPDATE SET count = count + 1;
+END;
+
+CREATE TRIGGER academy_days_project_removed AFTER DELETE ON class_projects BEGIN
+    UPDATE academy_days SET count = count - 1
+    WHERE kind = 'project' AND day = substr(OLD.created_at, 1, 10);
+    DELETE FROM academy_days WHERE kind = 'project' AND day = substr(OLD.created_at, 1, 10)
+      AND count = 0;
+END;
+
+CREATE TRIGGER academy_days_project_moved AFTER UPDATE OF created_at ON class_projects
+WHEN OLD.created_at IS NOT NEW.created_at BEGIN
+    UPDATE academy_days SET count = count - 1
+    WHERE kind = 'project' AND day = substr(OLD.created_at, 1, 10);
+    DELETE FROM academy_days WHERE kind = 'project' AND day = substr(OLD.created_at, 1, 10)
+      AND count = 0;
+    INSERT INTO academy_days (kind, day, count) VALUES ('project', substr(NEW.created_at, 1, 10), 1)
+    ON CONFLICT DO UPDATE SET count = count + 1;
+END;
 
 -- Open training needs by bassin, CRCN domain and establishment. The domain is a
 -- need's first tag ('' for none: tags are stored as slugs separated by one space);
@@ -301,6 +357,11 @@ WHEN OLD.repaired_in IS NOT NULL BEGIN
 END;
 
 -- What was there before: counted once, through the triggers above.
+INSERT INTO academy_days (kind, day, count)
+SELECT 'session', substr(starts_at, 1, 10), count(*) FROM training_sessions GROUP BY 2;
+INSERT INTO academy_days (kind, day, count)
+SELECT 'project', substr(created_at, 1, 10), count(*) FROM class_projects GROUP BY 2;
+
 INSERT INTO academy_open_needs (bassin, domain, establishment_id, needs)
 SELECT
     coalesce(e.bassin, ''),

@@ -1,20 +1,27 @@
 """The academy's tallies (migration 0044) follow everything the establishments write:
 after any sequence of needs recorded, retagged, planned, closed or forwarded, of
-breakdowns reported, repaired, recategorised or deleted, and of establishments
-moved to another bassin or local authority, the academy's views give what a
-count over the rows themselves gives."""
+breakdowns reported, repaired, recategorised or deleted, of sessions planned or
+moved and projects recorded or removed, of academy surveys answered or forgotten,
+and of establishments moved to another bassin or local authority or given other
+referents, the academy's views give what a count over the rows themselves gives."""
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 
 import pytest
 
 from storage import migrate, open_database
-from storage.academie import academy_breakdowns, academy_overview, open_needs_by_bassin
+from storage.academie import (
+    academy_breakdowns,
+    academy_overview,
+    establishments_that_answered,
+    open_needs_by_bassin,
+)
 from storage.academie.scope import served, stored_labels
+from storage.enquete import AcademySurvey, mark_answered, sync_academy_surveys
 from storage.establishments import EstablishmentRow, sync_establishments
 from storage.formation import (
     OPEN,
@@ -25,6 +32,7 @@ from storage.formation import (
     record_need,
 )
 from storage.panne import find_incident, report_incident, resolve_incident
+from storage.projet import add_project, remove_project
 from storage.stamps import to_stamp
 from tests.conftest import PARIS
 
@@ -37,10 +45,18 @@ TAGS = ([], ["creation-contenus"], ["protection-securite", "creation-contenus"],
 CATEGORIES = ("videoprojecteur", "reseau", "imprimante")
 
 
-def school(eid: str, bassin: str | None, authority: str | None) -> EstablishmentRow:
-    return EstablishmentRow(
-        eid, f"Collège {eid}", f"!{eid}:l", "B", "Europe/Paris", (), (), None, bassin, authority
-    )
+PEOPLE = ("@a:l", "@b:l", "@c:l")
+SURVEYS = (
+    AcademySurvey("https://e.org/rupn", "Enquête RUPN", "https://e.org/rupn", "referents",
+                  SINCE, date(2027, 6, 30)),
+    AcademySurvey("https://e.org/ent", "Usages de l'ENT", "https://e.org/ent", "referents",
+                  SINCE, date(2027, 4, 30)),
+)  # fmt: skip
+
+
+def school(eid, bassin, authority, referents=()) -> EstablishmentRow:
+    return EstablishmentRow(eid, f"Collège {eid}", f"!{eid}:l", "B", "Europe/Paris",
+                            tuple(referents), (), None, bassin, authority)  # fmt: skip
 
 
 @pytest.fixture
@@ -53,6 +69,14 @@ def academy(tmp_path):
         for n in range(6)
     }
     sync_establishments(db, schools.values(), SINCE)
+    for eid in schools:
+        sync_academy_surveys(db, eid, SURVEYS, SINCE)
+        for person in PEOPLE:
+            db.execute(
+                "INSERT OR IGNORE INTO members (establishment_id, user_id, role, first_seen)"
+                " VALUES (?, ?, 'teacher', ?)",
+                (eid, person, to_stamp(SINCE)),
+            )
     yield db, schools, rng
     db.close()
 
@@ -120,6 +144,40 @@ def check(db, schools):
     overview = academy_overview(db, list(schools), month_start=NOW, year_start=SINCE, now=NOW)
     assert served(db, list(schools)).everyone
     assert overview.open_needs == sum(n for n, _ in expected_needs(db, bassin_of).values())
+    for survey in SURVEYS:
+        assert establishments_that_answered(db, survey.key, list(schools)) == {
+            eid
+            for (eid,) in db.execute(
+                "SELECT DISTINCT s.establishment_id FROM surveys s JOIN survey_answers a"
+                " ON a.survey_id = s.id JOIN members m ON m.establishment_id = s.establishment_id"
+                " AND m.user_id = a.user_id AND m.role = 'referent' WHERE s.academy_key = ?",
+                (survey.key,),
+            )
+        }
+    assert [(c.title, c.answered, c.asked) for c in overview.surveys] == db.execute(
+        "SELECT s.title, count(DISTINCT CASE WHEN a.user_id IS NOT NULL"
+        "   THEN s.establishment_id || ' ' || m.user_id END),"
+        " count(DISTINCT s.establishment_id || ' ' || m.user_id)"
+        " FROM surveys s JOIN members m ON m.establishment_id = s.establishment_id"
+        "  AND m.role = 'referent'"
+        " LEFT JOIN survey_answers a ON a.survey_id = s.id AND a.user_id = m.user_id"
+        " WHERE s.academy_key IS NOT NULL AND s.opens_at <= ? AND s.deadline >= ?"
+        " AND s.closed_at IS NULL GROUP BY s.academy_key ORDER BY s.deadline, s.title",
+        (to_stamp(NOW), NOW.date().isoformat()),
+    ).fetchall()
+    year = (to_stamp(SINCE), to_stamp(NOW))
+    assert (
+        overview.sessions_held
+        == db.execute(
+            "SELECT count(*) FROM training_sessions WHERE starts_at >= ? AND starts_at < ?", year
+        ).fetchone()[0]
+    )
+    assert (
+        overview.projects_recorded
+        == db.execute(
+            "SELECT count(*) FROM class_projects WHERE created_at >= ? AND created_at < ?", year
+        ).fetchone()[0]
+    )
     assert (
         overview.open_breakdowns
         == db.execute("SELECT count(*) FROM incidents WHERE resolved_at IS NULL").fetchone()[0]
@@ -129,7 +187,7 @@ def check(db, schools):
 def test_the_tallies_follow_every_change_of_needs_breakdowns_and_establishments(academy):
     db, schools, rng = academy
     check(db, schools)
-    for step in range(800):
+    for step in range(1000):
         eid = rng.choice(sorted(schools))
         # From 03:00, past the tallies' start of the year (00:00 UTC): see the test below.
         at = SINCE + timedelta(hours=3 + rng.randrange(6 * 24 * 30))
@@ -166,7 +224,7 @@ def test_the_tallies_follow_every_change_of_needs_breakdowns_and_establishments(
                 incident = find_incident(db, eid, rng.choice(numbers))
                 repaired = incident.reported_at + timedelta(hours=rng.choice((1, 2, 2, 5, 30, 49)))
                 resolve_incident(db, incident, "@ref:l", repaired)
-        elif action < 0.92:
+        elif action < 0.9:
             row = db.execute(
                 "SELECT id FROM incidents WHERE establishment_id = ? ORDER BY random() LIMIT 1",
                 (eid,),
@@ -177,10 +235,57 @@ def test_the_tallies_follow_every_change_of_needs_breakdowns_and_establishments(
                 db.execute(
                     "UPDATE incidents SET category = ? WHERE id = ?", (rng.choice(CATEGORIES), *row)
                 )
+        elif action < 0.93:
+            # Sessions and projects around the year's first and last days, or between.
+            when = rng.choice((SINCE, NOW, at)) + timedelta(minutes=rng.randrange(-180, 180))
+            project = rng.choice(db.execute("SELECT id FROM class_projects").fetchall() or [None])
+            planned = db.execute("SELECT need_id FROM training_sessions").fetchall()
+            session = rng.choice(planned or [None])
+            change = rng.choice(("project", "remove", "session", "move"))
+            if change == "project":
+                add_project(db, establishment_id=eid, class_name="4e B", discipline="histoire",
+                            text="Frise", tags=(), author="@prof:l", now=when)  # fmt: skip
+            elif change == "remove" and project:
+                remove_project(db, *project)
+            elif change == "session":
+                need = record_need(db, eid, f"Besoin {step}", [], "@prof:l", at)
+                plan_session(db, need, when, None, "@ref:l", at)
+            elif change == "move" and session:
+                db.execute(
+                    "UPDATE training_sessions SET starts_at = ? WHERE need_id = ?",
+                    (to_stamp(when), *session),
+                )
+        elif action < 0.97:
+            # Answers given, forgotten or taken back, by referents or not.
+            (survey_id,) = db.execute(
+                "SELECT id FROM surveys WHERE establishment_id = ? AND academy_key = ?",
+                (eid, rng.choice(SURVEYS).key),
+            ).fetchone()
+            person = rng.choice(PEOPLE)
+            change = rng.choice(("answer", "answer", "forget", "withdraw"))
+            if change == "answer":
+                mark_answered(db, survey_id, person, at)
+            elif change == "forget":
+                db.execute(
+                    "UPDATE survey_answers SET user_id = ? WHERE survey_id = ? AND user_id = ?",
+                    (f"@oublie-{step}:l", survey_id, person),
+                )
+            else:
+                db.execute(
+                    "DELETE FROM survey_answers WHERE survey_id = ? AND user_id = ?",
+                    (survey_id, person),
+                )
         else:
-            moved = school(eid, rng.choice(BASSINS), rng.choice(AUTHORITIES))
+            # Another bassin, authority or set of referents; now and then, a person leaves.
+            referents = rng.sample(PEOPLE, rng.randrange(3))
+            moved = school(eid, rng.choice(BASSINS), rng.choice(AUTHORITIES), referents)
             schools[eid] = moved
             sync_establishments(db, [moved], at)
+            if rng.random() < 0.2:
+                db.execute(
+                    "DELETE FROM members WHERE establishment_id = ? AND user_id = ?",
+                    (eid, rng.choice(PEOPLE)),
+                )
         check(db, schools)
 
 
