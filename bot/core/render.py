@@ -277,7 +277,9 @@ class Renderer:
 
     def from_markdown(self, text: str, mentions=()) -> Message:
         """Build a Message from Markdown already escaped where needed; too long, it is cut."""
-        text = french_spacing(re.sub(r"\n{3,}", "\n\n", text).strip())
+        if "\n\n\n" in text:  # the substitution reads the whole text, even for nothing
+            text = re.sub(r"\n{3,}", "\n\n", text)
+        text = french_spacing(text.strip())
         body, html = self._both(text)
         keep, size = len(text), content_json_bytes(body, html)
         while size > MAX_CONTENT_JSON_BYTES and keep > 200:

@@ -65,6 +65,7 @@ def article_of(name: str) -> str | None:
     return found[1] if found else None
 
 
+@lru_cache(maxsize=4096)
 def named(name: str, preposition: str = "", article: str | None = None) -> str:
     """« le collège Jean Moulin »; with ``"de"``, « du collège… »; with ``"à"``, « au collège… ».
 
