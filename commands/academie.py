@@ -161,14 +161,15 @@ def _bassin_of(ctx: Context) -> dict[str, str]:
 )
 async def needs_by_bassin(ctx: Context, bassin: Bassin | None = None) -> None:
     themes = open_needs_by_bassin(ctx.db, _bassin_of(ctx), bassin)
-    schools = {e.id: e for e in ctx.config.establishments}
     groups: dict[str, list] = {}
     for theme in themes:
         groups.setdefault(theme.bassin, []).append(theme)
+    schools = {e.id: e for e in ctx.config.establishments} if bassin else {}
     await ctx.reply(
         "academie/besoins",
         bassin=bassin,
         groups=groups,
+        totals={name: sum(t.needs for t in group) for name, group in groups.items()},
         schools_asking=lambda t: [schools[eid] for eid in t.establishments],
         theme={t.tag: theme_of(t.tag or "") for t in themes},
         threshold=BASSIN_TRAINING_FROM,

@@ -37,7 +37,7 @@ class Served:
 
 def served(db: sqlite_utils.Database, establishment_ids: Sequence[str]) -> Served:
     """The establishments ``establishment_ids`` as a Served."""
-    ids = tuple(dict.fromkeys(establishment_ids))
+    ids = tuple(establishment_ids)
     count, joined = db.execute(
         "SELECT count(*), group_concat(id, ' ') FROM establishments"
     ).fetchone()
