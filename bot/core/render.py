@@ -108,7 +108,9 @@ def escape_markdown(value: object) -> str:
     Line breaks become spaces: a value sits inside a sentence or a list item, and a
     blank line in it would end the list and carry the rest out of its item.
     """
-    text = _LINE_BREAKS.sub(" ", str(value))
+    text = str(value)
+    if not text.isprintable():  # every line break is unprintable: most texts have none
+        text = _LINE_BREAKS.sub(" ", text)
     if "@" in text:
         text = _ROOM_PING.sub("@\u2060\\1", text)
     if text.isascii():
@@ -121,6 +123,12 @@ def finalize_with(escape: Callable[[str], str]) -> Callable[[object], object]:
     anything else goes through ``escape`` (user text never becomes markup)."""
 
     def finalize(value: object) -> object:
+        # The two kinds nearly every value is, first: a long listing prints hundreds.
+        kind = type(value)
+        if kind is str:
+            return escape(value)
+        if kind is int:
+            return value
         if value is None:
             return ""
         if isinstance(value, Markup):
