@@ -20,9 +20,10 @@ NBSP = "\u00a0"  # before « : », in « n° 3 », between a number and its unit
 NARROW_NBSP = "\u202f"  # before « ; ! ? » and inside « »
 
 # What is left untouched: an inline code span (an unescaped backtick to the next),
-# a Markdown link's target, a bare URL. The lookahead lets the scan skip every other
-# character at once (this runs on every message).
-_PROTECTED = re.compile(r"(?=[`\]h])(?:(?<!\\)`[^`]*`|\]\([^)]*\)|https?://[^\s<>]+)")
+# a Markdown link's target, a bare URL. Each branch starts with its own character
+# (the backtick's lookbehind comes after it), so the scan skips every other
+# character at once: this runs on every message.
+_PROTECTED = re.compile(r"`(?<!\\`)[^`]*`|\]\([^)]*\)|https?://[^\s<>]+")
 
 _SPACE_CHARS = " \t\u00a0\u202f"
 # The signs the rules turn on: rare in a text, so they are found first (a search for a
