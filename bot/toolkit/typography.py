@@ -82,14 +82,16 @@ def _space_signs(text: str) -> str:
             continue
         # User text reaches here escaped for Markdown: « \! » is a sign too.
         start = at - 1 if at and text[at - 1] == "\\" else at
-        before = text[position:start]
-        kept = before.rstrip(_SPACE_CHARS)
+        kept = start  # where the spaces before the sign begin
+        while kept > position and text[kept - 1] in _SPACE_CHARS:
+            kept -= 1
         if char == "»":
-            out.append(kept + NARROW_NBSP + text[start : at + 1])
-        elif len(kept) < len(before) and _AFTER_SIGN.match(text, at + 1):
-            out.append(kept + (NBSP if char == ":" else NARROW_NBSP) + text[start : at + 1])
+            out.append(text[position:kept] + NARROW_NBSP + text[start : at + 1])
+        elif kept < start and _AFTER_SIGN.match(text, at + 1):
+            out.append(text[position:kept] + (NBSP if char == ":" else NARROW_NBSP))
+            out.append(text[start : at + 1])
         else:
-            out.append(text[position : at + 1])
+            continue  # left as it is, copied with what follows
         position = at + 1
     out.append(text[position:])
     return "".join(out)
