@@ -313,6 +313,8 @@ def plain_body(text: str) -> str:
     One pass over the text, whatever it holds: a link's label runs from the first
     "[" after the last "]" to its "](url)", as CommonMark reads our own links.
     """
+    if "[" not in text:  # no link: only escapes to read, in one substitution
+        return _unescape(text)
     parts: list[str] = []
     opener: int | None = None  # where the label of a possible link starts in ``parts``
     position = 0
