@@ -190,8 +190,9 @@ CREATE INDEX academy_breakdowns_resolved
     ON academy_breakdowns (resolved_at) WHERE resolved_at IS NOT NULL;
 
 -- by_category: 1 when label is a category, 0 when it is a local authority;
--- repaired_in: 0 for the open breakdowns; median_id and median_days: the repair
--- ranked (breakdowns + 1) / 2 by (repair_days, incident_id), for repaired ones.
+-- repaired_in: 0 for the open breakdowns (those without a repair time, as the
+-- views always counted them); median_id and median_days: for repaired ones, the
+-- repair ranked (breakdowns + 1) / 2 by (repair_days, incident_id).
 CREATE TABLE academy_breakdown_tallies (
     by_category INTEGER NOT NULL,
     label TEXT NOT NULL,
@@ -254,14 +255,14 @@ WHEN OLD.collectivite IS NOT NEW.collectivite BEGIN
 END;
 
 CREATE TRIGGER academy_breakdown_opened AFTER INSERT ON academy_breakdowns
-WHEN NEW.repaired_in IS NULL BEGIN
+WHEN NEW.repair_days IS NULL BEGIN
     INSERT INTO academy_breakdown_tallies (by_category, label, repaired_in, breakdowns)
     VALUES (1, NEW.category, 0, 1), (0, NEW.authority, 0, 1)
     ON CONFLICT DO UPDATE SET breakdowns = breakdowns + 1;
 END;
 
 CREATE TRIGGER academy_breakdown_unopened AFTER DELETE ON academy_breakdowns
-WHEN OLD.repaired_in IS NULL BEGIN
+WHEN OLD.repair_days IS NULL BEGIN
     UPDATE academy_breakdown_tallies SET breakdowns = breakdowns - 1
     WHERE repaired_in = 0
       AND (by_category = 1 AND label = OLD.category OR by_category = 0 AND label = OLD.authority);
@@ -271,7 +272,7 @@ END;
 -- A repair counted: with an odd count before, one ranked below the median moves
 -- it one step down; with an even count, one ranked above moves it one step up.
 CREATE TRIGGER academy_breakdown_repaired AFTER INSERT ON academy_breakdowns
-WHEN NEW.repaired_in IS NOT NULL BEGIN
+WHEN NEW.repair_days IS NOT NULL BEGIN
     INSERT INTO academy_breakdown_tallies (by_category, label, repaired_in, breakdowns)
     VALUES (1, NEW.category, NEW.repaired_in, 0), (0, NEW.authority, NEW.repaired_in, 0)
     ON CONFLICT DO NOTHING;
@@ -280,14 +281,18 @@ WHEN NEW.repaired_in IS NOT NULL BEGIN
         WHEN breakdowns % 2 = 1
              AND (NEW.repair_days, NEW.incident_id) < (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
         WHEN breakdowns % 2 = 0
              AND (NEW.repair_days, NEW.incident_id) > (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days, incident_id LIMIT 1)
         ELSE median_id END
     WHERE by_category = 1 AND label = NEW.category AND repaired_in = NEW.repaired_in;
@@ -296,14 +301,18 @@ WHEN NEW.repaired_in IS NOT NULL BEGIN
         WHEN breakdowns % 2 = 1
              AND (NEW.repair_days, NEW.incident_id) < (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
         WHEN breakdowns % 2 = 0
              AND (NEW.repair_days, NEW.incident_id) > (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days, incident_id LIMIT 1)
         ELSE median_id END
     WHERE by_category = 0 AND label = NEW.authority AND repaired_in = NEW.repaired_in;
@@ -316,20 +325,24 @@ END;
 -- A repair removed: with an odd count before, removing the median or one above it
 -- moves the median one step down; with an even count, the median or one below, up.
 CREATE TRIGGER academy_breakdown_unrepaired AFTER DELETE ON academy_breakdowns
-WHEN OLD.repaired_in IS NOT NULL BEGIN
+WHEN OLD.repair_days IS NOT NULL BEGIN
     UPDATE academy_breakdown_tallies SET breakdowns = breakdowns - 1, median_id = CASE
         WHEN breakdowns = 1 THEN NULL
         WHEN breakdowns % 2 = 1
              AND (OLD.repair_days, OLD.incident_id) >= (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
         WHEN breakdowns % 2 = 0
              AND (OLD.repair_days, OLD.incident_id) <= (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND category = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND category = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days, incident_id LIMIT 1)
         ELSE median_id END
     WHERE by_category = 1 AND label = OLD.category AND repaired_in = OLD.repaired_in;
@@ -338,14 +351,18 @@ WHEN OLD.repaired_in IS NOT NULL BEGIN
         WHEN breakdowns % 2 = 1
              AND (OLD.repair_days, OLD.incident_id) >= (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                < (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days DESC, incident_id DESC LIMIT 1)
         WHEN breakdowns % 2 = 0
              AND (OLD.repair_days, OLD.incident_id) <= (median_days, median_id) THEN (
             SELECT incident_id FROM academy_breakdowns
-            WHERE repaired_in = academy_breakdown_tallies.repaired_in AND authority = academy_breakdown_tallies.label
-              AND (repair_days, incident_id) > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
+            WHERE repaired_in = academy_breakdown_tallies.repaired_in
+              AND authority = academy_breakdown_tallies.label
+              AND (repair_days, incident_id)
+                > (academy_breakdown_tallies.median_days, academy_breakdown_tallies.median_id)
             ORDER BY repair_days, incident_id LIMIT 1)
         ELSE median_id END
     WHERE by_category = 0 AND label = OLD.authority AND repaired_in = OLD.repaired_in;
