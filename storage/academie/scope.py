@@ -60,7 +60,7 @@ def stored_labels(
     for value, count, joined in db.execute(
         f"SELECT {column}, count(*), group_concat(id, ' ') FROM establishments GROUP BY {column}"
     ):
-        found = {label_of.get(eid) for eid in _split(joined, count) or [None]}
+        found = set(map(label_of.get, _split(joined, count) or [None]))
         label = found.pop() if len(found) == 1 else None
         # NULL and '' are both « none », as the tallies store them.
         if label is None or labels.setdefault(value or "", label) != label:
