@@ -168,15 +168,14 @@ def establishments_that_answered(
     """The establishments among ``establishment_ids`` that answered an academy survey
     (``[[survey]]``, by its key): at least one of their referents said so (the 2016
     figure counted referents)."""
+    # Every establishment's copy, from the survey's index and the count of its referents'
+    # answers (academy_referent_answers); those asked about kept here, cheaper than
+    # binding their ids.
     rows = db.execute(
-        "SELECT s.establishment_id FROM surveys s JOIN members m"
-        " ON m.establishment_id = s.establishment_id AND m.role = 'referent'"
-        " JOIN survey_answers a ON a.survey_id = s.id AND a.user_id = m.user_id"
-        " WHERE s.academy_key = ?",
+        "SELECT s.establishment_id FROM surveys s JOIN academy_referent_answers t"
+        " ON t.survey_id = s.id WHERE s.academy_key = ? AND t.answers > 0",
         (academy_key,),
     )
-    # Every establishment's, read from indexes alone; those asked about kept here,
-    # cheaper than binding their ids (an academy survey has one copy per establishment).
     return {eid for (eid,) in rows}.intersection(establishment_ids)
 
 

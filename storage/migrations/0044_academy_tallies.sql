@@ -73,6 +73,94 @@ WHEN OLD.created_at IS NOT NEW.created_at BEGIN
     ON CONFLICT DO UPDATE SET count = count + 1;
 END;
 
+-- For each academy survey (one copy per establishment), how many of the
+-- establishment's referents said they answered it: the survey's view and its
+-- reminder read who answered from here rather than from every answer. Kept as
+-- answers are given or forgotten, as people become referents or stop being one.
+CREATE TABLE academy_referent_answers (
+    survey_id INTEGER PRIMARY KEY,
+    answers INTEGER NOT NULL
+);
+
+CREATE TRIGGER academy_referent_answered AFTER INSERT ON survey_answers BEGIN
+    INSERT INTO academy_referent_answers (survey_id, answers)
+    SELECT s.id, 1 FROM surveys s JOIN members m ON m.establishment_id = s.establishment_id
+        AND m.user_id = NEW.user_id AND m.role = 'referent'
+    WHERE s.id = NEW.survey_id AND s.academy_key IS NOT NULL
+    ON CONFLICT DO UPDATE SET answers = answers + 1;
+END;
+
+CREATE TRIGGER academy_referent_answer_removed AFTER DELETE ON survey_answers BEGIN
+    UPDATE academy_referent_answers SET answers = answers - 1
+    WHERE survey_id = OLD.survey_id AND EXISTS (SELECT 1 FROM surveys s JOIN members m
+        ON m.establishment_id = s.establishment_id AND m.user_id = OLD.user_id
+        AND m.role = 'referent' WHERE s.id = OLD.survey_id AND s.academy_key IS NOT NULL);
+END;
+
+CREATE TRIGGER academy_referent_answer_changed
+AFTER UPDATE OF survey_id, user_id ON survey_answers BEGIN
+    UPDATE academy_referent_answers SET answers = answers - 1
+    WHERE survey_id = OLD.survey_id AND EXISTS (SELECT 1 FROM surveys s JOIN members m
+        ON m.establishment_id = s.establishment_id AND m.user_id = OLD.user_id
+        AND m.role = 'referent' WHERE s.id = OLD.survey_id AND s.academy_key IS NOT NULL);
+    INSERT INTO academy_referent_answers (survey_id, answers)
+    SELECT s.id, 1 FROM surveys s JOIN members m ON m.establishment_id = s.establishment_id
+        AND m.user_id = NEW.user_id AND m.role = 'referent'
+    WHERE s.id = NEW.survey_id AND s.academy_key IS NOT NULL
+    ON CONFLICT DO UPDATE SET answers = answers + 1;
+END;
+
+CREATE TRIGGER academy_referent_joined AFTER INSERT ON members
+WHEN NEW.role = 'referent' BEGIN
+    INSERT INTO academy_referent_answers (survey_id, answers)
+    SELECT s.id, 1 FROM surveys s JOIN survey_answers a ON a.survey_id = s.id
+        AND a.user_id = NEW.user_id
+    WHERE s.establishment_id = NEW.establishment_id AND s.academy_key IS NOT NULL
+    ON CONFLICT DO UPDATE SET answers = answers + 1;
+END;
+
+CREATE TRIGGER academy_referent_left AFTER DELETE ON members
+WHEN OLD.role = 'referent' BEGIN
+    UPDATE academy_referent_answers SET answers = answers - 1
+    WHERE survey_id IN (SELECT s.id FROM surveys s JOIN survey_answers a
+        ON a.survey_id = s.id AND a.user_id = OLD.user_id
+        WHERE s.establishment_id = OLD.establishment_id AND s.academy_key IS NOT NULL);
+END;
+
+-- Each command records its sender's role again: only a change is counted.
+CREATE TRIGGER academy_referent_changed
+AFTER UPDATE OF establishment_id, user_id, role ON members
+WHEN (OLD.role = 'referent' OR NEW.role = 'referent')
+  AND (OLD.role IS NOT NEW.role OR OLD.user_id IS NOT NEW.user_id
+       OR OLD.establishment_id IS NOT NEW.establishment_id) BEGIN
+    UPDATE academy_referent_answers SET answers = answers - 1
+    WHERE OLD.role = 'referent' AND survey_id IN (SELECT s.id FROM surveys s
+        JOIN survey_answers a ON a.survey_id = s.id AND a.user_id = OLD.user_id
+        WHERE s.establishment_id = OLD.establishment_id AND s.academy_key IS NOT NULL);
+    INSERT INTO academy_referent_answers (survey_id, answers)
+    SELECT s.id, 1 FROM surveys s JOIN survey_answers a ON a.survey_id = s.id
+        AND a.user_id = NEW.user_id
+    WHERE NEW.role = 'referent' AND s.establishment_id = NEW.establishment_id
+      AND s.academy_key IS NOT NULL
+    ON CONFLICT DO UPDATE SET answers = answers + 1;
+END;
+
+CREATE TRIGGER academy_referent_survey_changed
+AFTER UPDATE OF establishment_id, academy_key ON surveys
+WHEN OLD.establishment_id IS NOT NEW.establishment_id
+  OR OLD.academy_key IS NOT NEW.academy_key BEGIN
+    DELETE FROM academy_referent_answers WHERE survey_id = OLD.id;
+    INSERT INTO academy_referent_answers (survey_id, answers)
+    SELECT NEW.id, count(*) FROM survey_answers a JOIN members m
+        ON m.establishment_id = NEW.establishment_id AND m.user_id = a.user_id
+        AND m.role = 'referent'
+    WHERE a.survey_id = NEW.id AND NEW.academy_key IS NOT NULL HAVING count(*) > 0;
+END;
+
+CREATE TRIGGER academy_referent_survey_removed AFTER DELETE ON surveys BEGIN
+    DELETE FROM academy_referent_answers WHERE survey_id = OLD.id;
+END;
+
 -- Open training needs by bassin, CRCN domain and establishment. The domain is a
 -- need's first tag ('' for none: tags are stored as slugs separated by one space);
 -- the bassin is the establishment's ('' for none), moved with it if it changes.
@@ -374,6 +462,11 @@ WHEN OLD.repair_days IS NOT NULL BEGIN
 END;
 
 -- What was there before: counted once, through the triggers above.
+INSERT INTO academy_referent_answers (survey_id, answers)
+SELECT s.id, count(*) FROM surveys s JOIN survey_answers a ON a.survey_id = s.id
+    JOIN members m ON m.establishment_id = s.establishment_id AND m.user_id = a.user_id
+    AND m.role = 'referent'
+WHERE s.academy_key IS NOT NULL GROUP BY s.id;
 INSERT INTO academy_days (kind, day, count)
 SELECT 'session', substr(starts_at, 1, 10), count(*) FROM training_sessions GROUP BY 2;
 INSERT INTO academy_days (kind, day, count)

@@ -235,7 +235,7 @@ def test_the_tallies_follow_every_change_of_needs_breakdowns_and_establishments(
                 db.execute(
                     "UPDATE incidents SET category = ? WHERE id = ?", (rng.choice(CATEGORIES), *row)
                 )
-        elif action < 0.93:
+        elif action < 0.92:
             # Sessions and projects around the year's first and last days, or between.
             when = rng.choice((SINCE, NOW, at)) + timedelta(minutes=rng.randrange(-180, 180))
             project = rng.choice(db.execute("SELECT id FROM class_projects").fetchall() or [None])
@@ -262,7 +262,7 @@ def test_the_tallies_follow_every_change_of_needs_breakdowns_and_establishments(
                 (eid, rng.choice(SURVEYS).key),
             ).fetchone()
             person = rng.choice(PEOPLE)
-            change = rng.choice(("answer", "answer", "forget", "withdraw"))
+            change = rng.choice(("answer", "answer", "forget", "forget", "withdraw"))
             if change == "answer":
                 mark_answered(db, survey_id, person, at)
             elif change == "forget":
@@ -332,3 +332,21 @@ def test_establishments_the_academy_does_not_serve_are_left_out(academy):
     assert figures.open == 4
     overview = academy_overview(db, kept, month_start=NOW, year_start=SINCE, now=NOW)
     assert (overview.served, overview.open_needs, overview.open_breakdowns) == (4, 4, 4)
+
+
+def test_a_referent_forgotten_no_longer_answers_for_the_establishment(academy):
+    db, schools, _ = academy
+    eid = sorted(schools)[0]
+    moved = school(eid, schools[eid].bassin, schools[eid].collectivite, ["@a:l"])
+    schools[eid] = moved
+    sync_establishments(db, [moved], NOW)
+    (survey_id,) = db.execute(
+        "SELECT id FROM surveys WHERE establishment_id = ? AND academy_key = ?",
+        (eid, SURVEYS[0].key),
+    ).fetchone()
+    mark_answered(db, survey_id, "@a:l", NOW)
+    assert establishments_that_answered(db, SURVEYS[0].key, list(schools)) == {eid}
+    # !oublie-moi leaves the answer, without the person.
+    db.execute("UPDATE survey_answers SET user_id = '@oublie:l' WHERE user_id = '@a:l'")
+    assert establishments_that_answered(db, SURVEYS[0].key, list(schools)) == set()
+    check(db, schools)
