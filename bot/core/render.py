@@ -153,8 +153,18 @@ def escape_table_cell(text: str) -> str:
     return _MD_CELL_SPECIAL.sub(r"\\\1", _SPACES.sub(" ", text))
 
 
+_escape_label = lru_cache(maxsize=1024)(escape_markdown)
+
+
+def _escape_message_value(text: str) -> str:
+    # A listing prints the same short labels on every line (a domain, a bassin, a
+    # name): each is escaped once, as escape_table_cell does for the documents; a
+    # long text is escaped each time rather than kept.
+    return _escape_label(text) if len(text) <= 120 else escape_markdown(text)
+
+
 _finalizers = {
-    "message": finalize_with(escape_markdown),
+    "message": finalize_with(_escape_message_value),
     "document": finalize_with(escape_table_cell),
 }
 
