@@ -171,7 +171,7 @@ async def needs_by_bassin(ctx: Context, bassin: Bassin | None = None) -> None:
         groups=groups,
         totals={name: sum(t.needs for t in group) for name, group in groups.items()},
         schools_asking=lambda t: [schools[eid] for eid in t.establishments],
-        theme={t.tag: theme_of(t.tag or "") for t in themes},
+        theme={tag: theme_of(tag or "") for tag in {t.tag for t in themes}},
         threshold=BASSIN_TRAINING_FROM,
     )
 
