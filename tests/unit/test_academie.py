@@ -224,8 +224,13 @@ async def test_the_academy_survey_by_establishment_against_2016(academy_of_four,
         "**Enquête académique « Enquête RUPN »** (jusqu'au vendredi 18 décembre 2026) :"
         " 1 établissement sur 4 a répondu (25 %), contre 52 % en 2016 (222 référents sur 430)."
     )
-    assert "- Brest : 0 sur 1 ; pas encore : le collège Quatre" in body
-    assert "- Rennes : 1 sur 3 ; pas encore : le collège Test, le lycée Trois" in body
+    # One line per bassin, then the way to remind them.
+    assert (
+        "Par bassin :\n"
+        "- Brest : 0 sur 1 ; pas encore : le collège Quatre\n"
+        "- Rennes : 1 sur 3 ; pas encore : le collège Test, le lycée Trois\n"
+        "\nRelancer les référents" in body
+    )
     reminded = await academy_of_four.say(ADMIN, "!academie relancer", in_academy=True)
     assert reminded.body == (
         "C'est fait : je relance l'enquête « Enquête RUPN » auprès de 3 référents"
