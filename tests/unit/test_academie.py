@@ -216,6 +216,15 @@ async def test_breakdowns_by_category_and_authority_with_the_median_repair(acade
     assert "- Région Bretagne : 0 en cours ; 1 réparée, en 9 jours (médiane)" in body
 
 
+async def test_a_median_repair_time_is_plural_as_it_is_printed(academy_of_four, db):
+    # 1.96 days is printed « 2 »: « 2 jours », not « 2 jour ».
+    incident = report_incident(db, "clg-test", "imprimante en panne", "imprimante", TEACHER,
+                               MONDAY - timedelta(days=3))  # fmt: skip
+    resolve_incident(db, incident, REFERENT, MONDAY - timedelta(days=3) + timedelta(hours=47))
+    body = (await academy_of_four.say(ADMIN, "!academie pannes", in_academy=True)).body
+    assert "- Imprimante ou copieur : 0 en cours ; 1 réparée, en 2 jours (médiane)" in body
+
+
 async def test_the_academy_survey_by_establishment_against_2016(academy_of_four, db):
     (survey,) = open_surveys(db, "clg-deux", MONDAY)
     mark_answered(db, survey.id, "@ref-clg-deux:localhost", MONDAY)
