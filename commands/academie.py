@@ -45,10 +45,10 @@ from bot.toolkit.calendar import (
 from bot.toolkit.names import named
 from bot.toolkit.text import capitalise, fold
 from storage.academie import (
+    academy_breakdowns,
     academy_overview,
-    academy_survey_answers,
-    breakdowns_by,
     broadcast_progress,
+    establishments_that_answered,
     open_needs_by_bassin,
 )
 from storage.formation import DANE, answer_from_dane, find_need, theme_of
@@ -169,19 +169,18 @@ def _bassin_of(ctx: Context) -> dict[str, str]:
     examples=("academie besoins", "academie besoins Rennes"),
 )
 async def needs_by_bassin(ctx: Context, bassin: Bassin | None = None) -> None:
-    themes = open_needs_by_bassin(ctx.db, _bassin_of(ctx))
-    if bassin is not None:
-        themes = [t for t in themes if t.bassin == bassin]
-    names = {e.id: e for e in ctx.config.establishments}
+    themes = open_needs_by_bassin(ctx.db, _bassin_of(ctx), bassin)
     groups: dict[str, list] = {}
     for theme in themes:
         groups.setdefault(theme.bassin, []).append(theme)
+    schools = {e.id: e for e in ctx.config.establishments} if bassin else {}
     await ctx.reply(
         "academie/besoins",
         bassin=bassin,
         groups=groups,
-        schools=names,
-        theme=lambda tag: theme_of(tag or ""),
+        totals={name: sum(t.needs for t in group) for name, group in groups.items()},
+        schools_asking=lambda t: [schools[eid] for eid in t.establishments],
+        theme={tag: theme_of(tag or "") for tag in {t.tag for t in themes}},
         threshold=BASSIN_TRAINING_FROM,
     )
 
@@ -197,13 +196,14 @@ async def needs_by_bassin(ctx: Context, bassin: Bassin | None = None) -> None:
 )
 async def breakdowns(ctx: Context) -> None:
     since = _midnight(ctx, school_year_start(ctx.now.date()))
-    everyone = {
+    authority_of = {
         e.id: e.collectivite or "collectivité non renseignée" for e in ctx.config.establishments
     }
+    figures = academy_breakdowns(ctx.db, authority_of, since=since)
     await ctx.reply(
         "academie/pannes",
-        by_category=breakdowns_by(ctx.db, everyone, since=since, by_category=True),
-        by_authority=breakdowns_by(ctx.db, everyone, since=since, by_category=False),
+        by_category=figures.by_category,
+        by_authority=figures.by_authority,
         category=category_label,
     )
 
@@ -253,10 +253,11 @@ def _current_survey(ctx: Context, chosen):
 
 
 def _survey_answers(ctx: Context, chosen):
-    """The academy survey asked for (else the current one) and each establishment's part."""
+    """The academy survey asked for (else the current one) and the establishments that
+    answered it."""
     survey = _current_survey(ctx, chosen)
     ids = [e.id for e in ctx.config.establishments]
-    return survey, academy_survey_answers(ctx.db, survey.url, ids)
+    return survey, establishments_that_answered(ctx.db, survey.url, ids)
 
 
 @overview.sub(
@@ -267,18 +268,21 @@ def _survey_answers(ctx: Context, chosen):
     examples=("academie enquete", "academie enquete 1"),
 )
 async def survey_completion(ctx: Context, survey: AcademySurveyNumber | None = None) -> None:
-    chosen, answers = _survey_answers(ctx, survey)
+    chosen, answered = _survey_answers(ctx, survey)
+    # By bassin: how many answered, how many establishments, those that have not yet.
     by_bassin: dict[str, list] = {}
-    schools = {e.id: e for e in ctx.config.establishments}
-    for answer in answers:
-        by_bassin.setdefault(schools[answer.establishment_id].bassin or NO_BASSIN, []).append(
-            (schools[answer.establishment_id], answer.answered)
-        )
+    for school in ctx.config.establishments:
+        tally = by_bassin.setdefault(school.bassin or NO_BASSIN, [0, 0, []])
+        tally[1] += 1
+        if school.id in answered:
+            tally[0] += 1
+        else:
+            tally[2].append(school)
     await ctx.reply(
         "academie/enquete",
         survey=chosen,
-        answered=sum(a.answered for a in answers),
-        total=len(answers),
+        answered=len(answered),
+        total=len(ctx.config.establishments),
         by_bassin=dict(sorted(by_bassin.items())),
         before=ANSWERED_IN_2016,
     )
@@ -292,14 +296,13 @@ async def survey_completion(ctx: Context, survey: AcademySurveyNumber | None = N
     examples=("academie relancer", "academie relancer 1"),
 )
 async def remind_survey(ctx: Context, survey: AcademySurveyNumber | None = None) -> None:
-    chosen, answers = _survey_answers(ctx, survey)
-    silent = {a.establishment_id for a in answers if not a.answered}
+    chosen, answered = _survey_answers(ctx, survey)
     day = ctx.now.date().isoformat()
     key = f"{hashlib.sha256(chosen.url.encode()).hexdigest()[:12]}-{day}"
     reminded = establishments = 0
     with ctx.db.atomic():
         for school in ctx.config.establishments:
-            if school.id not in silent or not school.referents:
+            if school.id in answered or not school.referents:
                 continue
             run = JobContext(
                 job=SURVEY_REMINDER_JOB,

@@ -10,6 +10,7 @@ acronyms stay as they are.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.toolkit.text import fold
 
@@ -46,6 +47,9 @@ _WITH = {
 }
 
 
+# The academy's views name hundreds of establishments at once, out of a few hundred
+# names: each name is read once, not at every message.
+@lru_cache(maxsize=2048)
 def _type_word(name: str) -> tuple[str, str] | None:
     """The type word starting ``name`` as written, and its article."""
     folded = fold(name)
@@ -61,6 +65,7 @@ def article_of(name: str) -> str | None:
     return found[1] if found else None
 
 
+@lru_cache(maxsize=4096)
 def named(name: str, preposition: str = "", article: str | None = None) -> str:
     """« le collège Jean Moulin »; with ``"de"``, « du collège… »; with ``"à"``, « au collège… ».
 

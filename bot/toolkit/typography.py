@@ -20,9 +20,10 @@ NBSP = "\u00a0"  # before « : », in « n° 3 », between a number and its unit
 NARROW_NBSP = "\u202f"  # before « ; ! ? » and inside « »
 
 # What is left untouched: an inline code span (an unescaped backtick to the next),
-# a Markdown link's target, a bare URL. The lookahead lets the scan skip every other
-# character at once (this runs on every message).
-_PROTECTED = re.compile(r"(?=[`\]h])(?:(?<!\\)`[^`]*`|\]\([^)]*\)|https?://[^\s<>]+)")
+# a Markdown link's target, a bare URL. Each branch starts with its own character
+# (the backtick's lookbehind comes after it), so the scan skips every other
+# character at once: this runs on every message.
+_PROTECTED = re.compile(r"`(?<!\\`)[^`]*`|\]\([^)]*\)|https?://[^\s<>]+")
 
 _SPACE_CHARS = " \t\u00a0\u202f"
 # The signs the rules turn on: rare in a text, so they are found first (a search for a
@@ -60,7 +61,8 @@ def _space(text: str) -> str:
     if "°" in text:
         text = text.replace("n° ", "n°" + NBSP).replace("N° ", "N°" + NBSP)
     text = _NUMBER_AND_UNIT.sub(r"\1" + NBSP, text)
-    return _HOUR_AND_MINUTES.sub(r"\1" + NBSP, text)
+    # « 12 h 30 » has « 12 h » joined above: a long text without one is not read again.
+    return _HOUR_AND_MINUTES.sub(r"\1" + NBSP, text) if NBSP + "h" in text else text
 
 
 def _space_signs(text: str) -> str:
@@ -80,14 +82,16 @@ def _space_signs(text: str) -> str:
             continue
         # User text reaches here escaped for Markdown: « \! » is a sign too.
         start = at - 1 if at and text[at - 1] == "\\" else at
-        before = text[position:start]
-        kept = before.rstrip(_SPACE_CHARS)
+        kept = start  # where the spaces before the sign begin
+        while kept > position and text[kept - 1] in _SPACE_CHARS:
+            kept -= 1
         if char == "»":
-            out.append(kept + NARROW_NBSP + text[start : at + 1])
-        elif len(kept) < len(before) and _AFTER_SIGN.match(text, at + 1):
-            out.append(kept + (NBSP if char == ":" else NARROW_NBSP) + text[start : at + 1])
+            out.append(text[position:kept] + NARROW_NBSP + text[start : at + 1])
+        elif kept < start and _AFTER_SIGN.match(text, at + 1):
+            out.append(text[position:kept] + (NBSP if char == ":" else NARROW_NBSP))
+            out.append(text[start : at + 1])
         else:
-            out.append(text[position : at + 1])
+            continue  # left as it is, copied with what follows
         position = at + 1
     out.append(text[position:])
     return "".join(out)

@@ -216,6 +216,15 @@ async def test_breakdowns_by_category_and_authority_with_the_median_repair(acade
     assert "- Région Bretagne : 0 en cours ; 1 réparée, en 9 jours (médiane)" in body
 
 
+async def test_a_median_repair_time_is_plural_as_it_is_printed(academy_of_four, db):
+    # 1.96 days is printed « 2 »: « 2 jours », not « 2 jour ».
+    incident = report_incident(db, "clg-test", "imprimante en panne", "imprimante", TEACHER,
+                               MONDAY - timedelta(days=3))  # fmt: skip
+    resolve_incident(db, incident, REFERENT, MONDAY - timedelta(days=3) + timedelta(hours=47))
+    body = (await academy_of_four.say(ADMIN, "!academie pannes", in_academy=True)).body
+    assert "- Imprimante ou copieur : 0 en cours ; 1 réparée, en 2 jours (médiane)" in body
+
+
 async def test_the_academy_survey_by_establishment_against_2016(academy_of_four, db):
     (survey,) = open_surveys(db, "clg-deux", MONDAY)
     mark_answered(db, survey.id, "@ref-clg-deux:localhost", MONDAY)
@@ -224,8 +233,13 @@ async def test_the_academy_survey_by_establishment_against_2016(academy_of_four,
         "**Enquête académique « Enquête RUPN »** (jusqu'au vendredi 18 décembre 2026) :"
         " 1 établissement sur 4 a répondu (25 %), contre 52 % en 2016 (222 référents sur 430)."
     )
-    assert "- Brest : 0 sur 1 ; pas encore : le collège Quatre" in body
-    assert "- Rennes : 1 sur 3 ; pas encore : le collège Test, le lycée Trois" in body
+    # One line per bassin, then the way to remind them.
+    assert (
+        "Par bassin :\n"
+        "- Brest : 0 sur 1 ; pas encore : le collège Quatre\n"
+        "- Rennes : 1 sur 3 ; pas encore : le collège Test, le lycée Trois\n"
+        "\nRelancer les référents" in body
+    )
     reminded = await academy_of_four.say(ADMIN, "!academie relancer", in_academy=True)
     assert reminded.body == (
         "C'est fait : je relance l'enquête « Enquête RUPN » auprès de 3 référents"

@@ -1,21 +1,29 @@
 """On the seeded académie of the benchmarks (430 establishments, a school year up to June):
 every total of ``!academie`` is the sum of the establishments' own figures, as their
-``!formation``, ``!panne``, ``!enquete état`` and digests (projects) count them."""
+``!formation``, ``!panne``, ``!enquete état`` and digests (projects) count them, and
+the views by bassin and by group add up the same way."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
+from statistics import median
 
 import pytest
 
 from bench.seed import NOW, academy_config, fresh_copy, seeded_database
 from bot.toolkit.calendar import school_year_start
 from storage import open_database
-from storage.academie import academy_overview, academy_survey_answers
+from storage.academie import (
+    academy_breakdowns,
+    academy_overview,
+    academy_survey_answers,
+    open_needs_by_bassin,
+)
 from storage.enquete import answer_count, audience, open_surveys
 from storage.formation import DANE, OPEN, needs_with_status, sessions_per_period
 from storage.panne import open_incidents
 from storage.projet import recorded_per_period
+from storage.stamps import to_stamp
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +69,58 @@ def test_the_academy_survey_adds_up_what_each_establishment_says(academy):
         key = own[0].url  # an academy survey is known by its address
         answered = [a for a in academy_survey_answers(db, key, ids) if a.answered]
         assert len(answered) == sum(1 for s in own if answer_count(db, s, NOW) > 0)
+
+
+def test_the_needs_by_bassin_add_up_each_establishments_open_needs(academy):
+    db, config = academy
+    bassin_of = {e.id: e.bassin or "sans bassin" for e in config.establishments}
+    expected: dict[tuple, tuple[int, set]] = {}
+    for eid, bassin in bassin_of.items():
+        for need in needs_with_status(db, eid, OPEN):
+            key = (bassin, need.tags[0] if need.tags else None)
+            needs, asking = expected.get(key, (0, set()))
+            expected[key] = (needs + 1, asking | {eid})
+    themes = open_needs_by_bassin(db, bassin_of)
+    assert {(t.bassin, t.tag): (t.needs, t.asking) for t in themes} == {
+        key: (needs, len(asking)) for key, (needs, asking) in expected.items()
+    }
+    for bassin in ("Rennes", "Brest"):
+        one = open_needs_by_bassin(db, bassin_of, bassin)
+        assert [(t.tag, t.needs, t.asking) for t in one] == [
+            (t.tag, t.needs, t.asking) for t in themes if t.bassin == bassin
+        ]
+        for theme in one:
+            assert theme.establishments == tuple(
+                eid for eid in bassin_of if eid in expected[(bassin, theme.tag)][1]
+            )
+
+
+def test_the_breakdowns_by_group_add_up_each_establishments_breakdowns(academy):
+    db, config = academy
+    authority_of = {
+        e.id: e.collectivite or "collectivité non renseignée" for e in config.establishments
+    }
+    since = datetime.combine(school_year_start(NOW.date()), time(0), tzinfo=NOW.tzinfo)
+    figures = academy_breakdowns(db, authority_of, since=since)
+    for by_category, groups in ((True, figures.by_category), (False, figures.by_authority)):
+        open_count: dict[str, int] = {}
+        for eid, authority in authority_of.items():
+            for incident in open_incidents(db, eid):
+                label = incident.category if by_category else authority
+                open_count[label] = open_count.get(label, 0) + 1
+        repairs: dict[str, list[float]] = {}
+        for eid, category, days in db.execute(
+            "SELECT establishment_id, category, julianday(resolved_at) - julianday(reported_at)"
+            " FROM incidents WHERE resolved_at >= ?",
+            (to_stamp(since),),
+        ):
+            repairs.setdefault(category if by_category else authority_of[eid], []).append(days)
+        assert {f.label: (f.open, f.repaired, f.median_repair_days) for f in groups} == {
+            label: (
+                open_count.get(label, 0),
+                len(repairs.get(label, ())),
+                median(repairs[label]) if label in repairs else None,
+            )
+            for label in set(open_count) | set(repairs)
+        }
+        assert sum(f.open for f in groups) == sum(open_count.values()) > 0
