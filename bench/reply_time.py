@@ -31,7 +31,7 @@ class Line:
 
 LINES = (
     Line("echo !ping", "!ping", "pong"),
-    Line("rupn-bot !aide", "!aide", "Commandes de"),
+    Line("rupn-bot !aide", "!aide", "Commandes d"),  # « de l’… », « du collège … »
     Line("rupn-bot !permanence", "!permanence", "ermanence"),
 )
 
