@@ -7,10 +7,8 @@ import csv
 import io
 from datetime import datetime
 
-import pytest
-
 from bench.browser import open_page
-from bench.seed import NOW, academy_config, fresh_copy, seeded_database
+from bench.seed import NOW
 from bot.core.academy_report import count_academy_year
 from bot.core.context import Context
 from bot.core.render import Renderer
@@ -18,16 +16,16 @@ from bot.core.roles import Role
 from bot.toolkit.calendar import school_year_range
 from commands import load_registry
 from commands.bilan import build_report
-from storage import open_database
 from storage.establishments import record_member
 from storage.formation import record_need
 from storage.panne import report_incident
 from tests.conftest import PARIS, TEACHER
 from tests.support.reading import as_read
-from tests.unit import test_academie
+from tests.unit import test_academie, test_academie_totals
 from tests.unit.test_academie import ADMIN, MONDAY
 
 academy_of_four = test_academie.academy_of_four  # the fixture: four establishments, two bassins
+seeded_academy = test_academie_totals.academy  # the fixture: the seeded 430, a copy per module
 
 NEEDS_LABEL = "Besoins de formation exprimés"
 
@@ -91,15 +89,6 @@ async def test_teachers_and_referents_cannot_ask_the_academy_s_report(academy_of
     assert "réservée" in refused.body and not any(
         s.filename for s in academy_of_four.messenger.sent
     )
-
-
-@pytest.fixture(scope="module")
-def seeded_academy(tmp_path_factory):
-    seeded, _ = seeded_database()
-    path = fresh_copy(seeded, tmp_path_factory.mktemp("academie-bilan") / "rupn.db")
-    db = open_database(path)
-    yield db, academy_config(database=path)
-    db.close()
 
 
 async def test_on_the_seeded_academy_each_row_is_the_establishment_s_own_report(seeded_academy):
