@@ -23,7 +23,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from bot.core.charts import ChartDrawer, PageFigure
 from bot.core.context import Context
@@ -32,7 +32,12 @@ from bot.core.declarations import command
 from bot.core.digest import figure_total, months_between, months_chart
 from bot.core.indicators import PeriodCounts, Reading, readings_of
 from bot.core.render import Renderer
-from bot.toolkit.calendar import current_school_year, school_year_label, school_year_range
+from bot.toolkit.calendar import (
+    current_school_year,
+    last_counted_day,
+    school_year_label,
+    school_year_range,
+)
 from bot.toolkit.charts import Chart, Series
 from bot.toolkit.masking import name_masker
 from storage import bilan as store
@@ -77,7 +82,7 @@ class Report:
     @property
     def last_day(self) -> date:
         """The last day counted: 31 August, or today while the year runs."""
-        return (self.end - timedelta(days=1)).date() if self.complete else self.end.date()
+        return last_counted_day(self.end, self.complete)
 
 
 def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> FigureTotal:

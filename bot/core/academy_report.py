@@ -18,10 +18,11 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 
 from bot.core.digest import DigestFigure, figure_total, months_between, months_chart
+from bot.toolkit.calendar import last_counted_day
 from bot.toolkit.charts import Chart, Series
 from bot.toolkit.spreadsheet import spreadsheet_csv
 
@@ -64,7 +65,7 @@ class AcademyYear:
     @property
     def last_day(self) -> date:
         """The last day counted: 31 August, or today while the year runs."""
-        return (self.end - timedelta(days=1)).date() if self.complete else self.end.date()
+        return last_counted_day(self.end, self.complete)
 
     @cached_property
     def totals(self) -> dict[str, int]:

@@ -144,6 +144,12 @@ def school_year_range(start_year: int, now: datetime) -> tuple[datetime, datetim
     return start, min(end, now), now >= end
 
 
+def last_counted_day(end: datetime, complete: bool) -> date:
+    """The last day a school year's ``[start, end)`` counts (``school_year_range``):
+    31 August once the year is over, or ``end``'s day (now) while it runs."""
+    return (end - timedelta(days=1)).date() if complete else end.date()
+
+
 def _as_date(day: date) -> date:
     # A datetime is a date too, but never equal to one: the holiday tables hold dates.
     return day.date() if isinstance(day, datetime) else day
