@@ -8,8 +8,9 @@ The scheduler's Friday 16:00 pass
 (``bench.scheduler_scale``) queues its messages for a sample of
 establishments; then rupn-bot is started on that database and sends its
 outbox as it does after any restart. A reader in every room, and each
-establishment's principal (who accepts the bot's direct room: the monthly
-digest is a direct message), count what arrives (Synapse's files in memory,
+establishment's principal and referent (who accept the bot's direct rooms: the
+monthly digest and the permanence's preparation are direct messages), count
+what arrives (Synapse's files in memory,
 as in ``bench/world.py``); a teacher types ``!aide`` a few times while the
 queue is being sent, and the time to each answer is read from the
 homeserver's own timestamps (the command's and the answer's), so the
@@ -37,6 +38,7 @@ from bench.seed import (
     academy_raw_config,
     fresh_copy,
     principal_of,
+    referent_of,
     to_toml,
 )
 from bench.world import BOT_PASSWORD_ENV, FAST_HASHING, _parallel
@@ -46,8 +48,9 @@ from tests.support.testbed import BotProcess, ChatUser, LocalSynapse
 
 BOT_RATE = 1.0  # [bot] messages_per_second: its default, what Tchap asks of bots
 # rc_message.per_second: more than the bot's pace, as the homeserver counts every event
-# the account creates, and the sample's principals get their direct room created (a room
-# and an invitation each) during the pass; with 1.2, one message in 27 met a 429.
+# the account creates, and the sample's principals and referents get their direct room
+# created (a room and an invitation each) during the pass; with 1.2, one message in 27
+# met a 429.
 HOMESERVER_RATE = 2.0
 HOMESERVER_BURST = 10
 ASKS = 3  # times a teacher types !aide during the pass, one after the other's answer
@@ -113,9 +116,12 @@ async def run(
     bot = None
     try:
         ids = [f"etab-{i:03d}" for i in range(1, n + 1)]
-        # Principals exist, as in production: their digest waits until they join.
-        principals = [principal_of(eid).split(":")[0][1:] for eid in ids]
-        names = ["rupn", "dane", "lecteur", *principals]
+        # Principals and referents exist, as in production: their direct messages (the
+        # digest, the permanence's preparation) wait until they join.
+        recipients = [
+            person(eid).split(":")[0][1:] for eid in ids for person in (principal_of, referent_of)
+        ]
+        names = ["rupn", "dane", "lecteur", *recipients]
         accounts = dict(zip(names, _parallel(synapse.register, names), strict=True))
         created = _parallel(
             lambda eid: synapse.create_room(accounts["dane"], eid, public=True), ids
@@ -155,7 +161,7 @@ async def run(
         config_path.write_text(to_toml(raw), encoding="utf-8")
         readers = [
             ChatUser(synapse.url, accounts[name], ramdir / "clients" / name)
-            for name in ("lecteur", *principals)
+            for name in ("lecteur", *recipients)
         ]
         await asyncio.gather(*(reader.start() for reader in readers))
         user = readers[0]
