@@ -26,6 +26,35 @@ log = logging.getLogger(__name__)
 EXPORT_MAX_BYTES = 2_000_000
 
 
+def export_json(document: dict) -> str:
+    """The export as JSON a person can read: one key, or one row, per line.
+
+    ``json.dumps(indent=…)`` runs Python's own encoder, several times slower than
+    the C one it uses without indentation: a teacher's year spent 1.5 ms in it.
+    Each row is encoded on its own line by the C encoder instead.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    lines = ["{"]
+
+    def add(indent: int, text: str, last: bool) -> None:
+        lines.append(" " * indent + text + ("" if last else ","))
+
+    for i, (key, value) in enumerate(document.items()):
+        last = i == len(document) - 1
+        if not (isinstance(value, dict) and value):
+            add(2, f"{encode(key)}: {encode(value)}", last)
+            continue
+        lines.append(f"  {encode(key)}: {{")
+        for j, (kind, rows) in enumerate(value.items()):
+            lines.append(f"    {encode(kind)}: [")
+            for n, row in enumerate(rows):
+                add(6, encode(row), n == len(rows) - 1)
+            add(4, "]", j == len(value) - 1)
+        add(2, "}", last)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 @command(
     "mes-donnees",
     aliases=("mesdonnees", "mes-données", "donnees"),
@@ -41,7 +70,7 @@ async def my_data(ctx: Context) -> None:
     labels = {f"{c.table}.{c.column}": c.label for c in donnees.PERSONAL_DATA}
     summary = [(labels.get(key, key), len(rows)) for key, rows in found.items()]
     document = {"utilisateur": ctx.sender, "exporté le": ctx.now.isoformat(), "données": found}
-    data = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
+    data = export_json(document).encode()
     if len(data) > EXPORT_MAX_BYTES:
         log.warning("%s: an export of %d bytes not sent", ctx.establishment.id, len(data))
         await ctx.reply("donnees/trop_gros", size=len(data), limit=EXPORT_MAX_BYTES)

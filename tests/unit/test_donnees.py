@@ -5,8 +5,11 @@ import json
 import re
 from datetime import UTC, date, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.core.scheduler import Scheduler
-from commands.donnees import purge_cutoff, yearly_purge
+from commands.donnees import export_json, purge_cutoff, yearly_purge
 from storage import donnees, oubli
 from storage.establishments import record_member
 from storage.inbox import InboxItem, accept_batch, set_state
@@ -282,3 +285,40 @@ async def test_an_export_too_large_is_not_queued(chat, monkeypatch):
     assert reply.body.startswith("Vos données pèsent ")
     assert "que je peux vous envoyer en un fichier : je ne vous les envoie pas" in reply.body
     assert not [m for m in waiting_exports(chat.db, PROF2) if m.filename]
+
+
+_ROW_VALUES = st.none() | st.integers() | st.text() | st.booleans()
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1),
+        st.lists(st.dictionaries(st.text(min_size=1), _ROW_VALUES, max_size=4), max_size=4),
+        max_size=4,
+    ),
+    st.text(),
+)
+def test_the_export_file_reads_back_as_the_rows_exported(found, user_id):
+    document = {"utilisateur": user_id, "exporté le": "2026-11-28T10:00:00+01:00", "données": found}
+    text = export_json(document)
+    assert json.loads(text) == document
+    # One row per line, so that a person can read it.
+    assert text.count("\n") == 6 + sum(len(rows) + 2 for rows in found.values()) - (not found)
+
+
+def test_every_lookup_of_a_person_goes_through_an_index(db):
+    # Asked in every personal column, a lookup that reads a whole table grows with the
+    # académie; a list of IDs reads the partial index of rows that have any. A table
+    # that only holds what is on its way (the inbox) stays a few rows long.
+    for column in donnees.PERSONAL_DATA:
+        if column.transient:
+            continue
+        clause, params = donnees.person_filter(column, TEACHER)
+        plan = " ".join(
+            row[3]
+            for row in db.execute(
+                f"EXPLAIN QUERY PLAN SELECT count(*) FROM {column.table} WHERE {clause}", params
+            )
+        )
+        expected = "USING INDEX" if column.json_list else "SEARCH"
+        assert expected in plan, f"{column.table}.{column.column}: {plan}"
