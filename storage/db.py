@@ -32,6 +32,14 @@ class MigrationError(Exception):
     """A migration failed; the database was left as it was before it."""
 
 
+# Statements kept prepared by the connection. Every family brings its own (about
+# 1,100 texts in all, a report's counts being long ones): with Python's default of
+# 128, a command typed after others found its statements gone and parsed and planned
+# them again: 40 % of the time of !mes-donnees at 430 establishments, 15 % of
+# !bilan's. They cost a few MB of memory.
+PREPARED_STATEMENTS_KEPT = 1024
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the bot's SQLite file, tuned for a long-running bot.
 
@@ -44,7 +52,12 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
         # gives its -wal and -shm files the mode of the database file.
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=PREPARED_STATEMENTS_KEPT,
+    )
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
