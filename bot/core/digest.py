@@ -40,6 +40,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -135,11 +136,17 @@ def newsletter_section(name: str, *, order: int = 100) -> Callable[[SectionProvi
 class Letter:
     """A composed newsletter, ready to send or to preview."""
 
-    message: Message
-    markdown: Markup  # the same letter, for a preview to quote
+    markdown: Markup  # what a preview quotes
     window: Window
     sections: tuple[str, ...]
     items: dict[str, tuple[int, ...]]
+    renderer: Renderer = field(repr=False, compare=False)
+
+    @cached_property
+    def message(self) -> Message:
+        """The letter as sent: made only when it is, since a preview quotes the Markdown
+        and converting the whole letter took a third of the preview's time."""
+        return self.renderer.from_markdown(str(self.markdown))
 
 
 def letter_window(db: sqlite_utils.Database, establishment: Establishment, at: datetime) -> Window:
@@ -193,7 +200,7 @@ def compose_letter(
     if not news:
         return None
     text = renderer.env.get_template("lettre/lettre.md.j2").render(sections=parts, **common)
-    return Letter(renderer.from_markdown(text), Markup(text), window, tuple(names), items)
+    return Letter(Markup(text), window, tuple(names), items, renderer)
 
 
 def record_letter(

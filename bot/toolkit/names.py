@@ -104,12 +104,24 @@ _PLACE_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The longest word first: « salle des professeurs » before « salle ».
+_LONGEST_FIRST = sorted((w for w, _ in _PLACE_WORDS), key=len, reverse=True)
+_PLACE_START = re.compile("(" + "|".join(map(re.escape, _LONGEST_FIRST)) + r")\b")
+_PLACE_PREPOSITION = dict(_PLACE_WORDS)
+
+
+# A letter names each slot's place, out of a few per establishment.
+@lru_cache(maxsize=4096)
 def place_fr(place: str) -> str:
     """Where something happens, written one way: « salle B12 » for « B12 » or « Salle
     B12 », « au CDI », « à l'amphithéâtre »."""
-    folded = fold(place)
-    for word, preposition in sorted(_PLACE_WORDS, key=lambda p: -len(p[0])):
-        if re.match(re.escape(word) + r"\b", folded):
-            first = place[: len(word)]
-            return preposition + (first if first.isupper() else first.lower()) + place[len(word) :]
-    return f"salle {place}"
+    found = _PLACE_START.match(fold(place))
+    if found is None:
+        return f"salle {place}"
+    word = found.group(1)
+    first = place[: len(word)]
+    return (
+        _PLACE_PREPOSITION[word]
+        + (first if first.isupper() else first.lower())
+        + place[len(word) :]
+    )
