@@ -93,16 +93,62 @@ def _figure_total(value, label: str = "", mask: Callable[[str], str] = str) -> F
     return FigureTotal(label, int(value))
 
 
-def build_report(ctx: Context, start_year: int) -> Report:
-    """Gather the report of a school year as it stands at ``ctx.now``."""
+# The digest figure the reply's summary opens with.
+HELD_FIGURE = "permanences"
+
+
+@dataclass(frozen=True)
+class ReportOpening:
+    """The school year's bounds and what the reply says at once, gathered first.
+
+    The whole report takes a few milliseconds more than its summary: the reply
+    does not wait for it, and the report reuses what was gathered here (its
+    counts over the year, the objectives and projects as stored).
+    """
+
+    year: str
+    start: datetime
+    end: datetime  # exclusive; ``now`` while the year runs
+    complete: bool
+    counts: PeriodCounts
+    permanences: int
+    needs: store.NeedsSummary
+    assistance: store.AssistanceSummary
+    objectives: tuple[Objective, ...]
+    projects: tuple[ClassProject, ...]
+
+
+def open_report(ctx: Context, start_year: int) -> ReportOpening:
+    """The opening of the report of a school year as it stands at ``ctx.now``."""
     db, establishment = ctx.db, ctx.establishment
     start, end, complete = school_year_range(start_year, ctx.now)
+    counts = PeriodCounts(db, establishment, start, end)
+    held = next((f for f in ctx.registry.figures if f.name == HELD_FIGURE), None)
+    return ReportOpening(
+        year=school_year_label(start_year),
+        start=start,
+        end=end,
+        complete=complete,
+        counts=counts,
+        permanences=counts.figure(held) if held else 0,
+        needs=counts.query(store.needs_summary),
+        assistance=counts.query(store.assistance_summary),
+        objectives=tuple(objectives_of_year(db, establishment.id, start_year)),
+        projects=tuple(projects_between(db, establishment.id, start, end)),
+    )
+
+
+def build_report(ctx: Context, start_year: int, opening: ReportOpening | None = None) -> Report:
+    """Gather the report of a school year as it stands at ``ctx.now`` (from its
+    ``opening`` when the reply has already been given)."""
+    db, establishment = ctx.db, ctx.establishment
+    opening = opening or open_report(ctx, start_year)
+    start, end, counts = opening.start, opening.end, opening.counts
     mask = name_masker(display_names(db, establishment.id).values())
     months = months_between(start, end)
     totals: dict[str, FigureTotal] = {}
     columns, series = [], []
     periods = [(first, end) for _, first, end in months]
-    counts = PeriodCounts(db, establishment, start, end)
     for figure in sorted(ctx.registry.figures, key=lambda f: (f.order, f.name)):
         try:
             by_month = figure.over(db, establishment, periods)
@@ -115,18 +161,18 @@ def build_report(ctx: Context, start_year: int) -> Report:
         counts.figures[figure.name] = totals[figure.name].total
         columns.append(figure.label)
         series.append([figure_total(value) for value in by_month])
-    objectives = objectives_of_year(db, establishment.id, start_year)
+    objectives = opening.objectives
     return Report(
-        year=school_year_label(start_year),
+        year=opening.year,
         start=start,
         end=end,
-        complete=complete,
+        complete=opening.complete,
         totals=totals,
         newsletters=counts.query(store.newsletters_sent),
-        needs=counts.query(store.needs_summary),
+        needs=opening.needs,
         seats_offered=counts.query(store.seats_offered),
         attendance=_masked_topics(counts.query(store.attendance_summary), mask),
-        assistance=counts.query(store.assistance_summary),
+        assistance=opening.assistance,
         objectives=tuple(dataclasses.replace(o, text=mask(o.text), notes=()) for o in objectives),
         readings=readings_of(ctx, objectives, counts),
         notes=tuple(
@@ -136,8 +182,7 @@ def build_report(ctx: Context, start_year: int) -> Report:
             if n.text
         ),
         projects=tuple(
-            dataclasses.replace(p, text=mask(p.text), author="")
-            for p in projects_between(db, establishment.id, start, end)
+            dataclasses.replace(p, text=mask(p.text), author="") for p in opening.projects
         ),
         month_columns=tuple(columns),
         months=tuple(
@@ -215,9 +260,10 @@ def render_report(
 )
 async def activity_report(ctx: Context, year: SchoolYear | None = None) -> None:
     start_year = current_school_year(ctx.now) if year is None else year
-    report = build_report(ctx, start_year)
-    # Said at once: the pictures take a moment to draw, and the files follow.
-    await ctx.reply("bilan/envoye", report=report)
+    # Said at once: the rest of the report, its pictures and its files follow.
+    opening = open_report(ctx, start_year)
+    await ctx.reply("bilan/envoye", report=opening)
+    report = build_report(ctx, start_year, opening)
     figures = await draw_report_charts(ctx.renderer.charts, report)
     markdown, html = render_report(ctx.renderer, report, ctx.establishment, ctx.now, figures)
     name = f"bilan-{report.year}-{ctx.establishment.id}"

@@ -12,6 +12,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlite_utils
 
@@ -173,6 +174,20 @@ TOPICS_SHOWN = 8
 _TOPIC_SEPARATOR = re.compile(r"[,;/\n]|\s+et\s+|\s+[-–—]\s+")
 
 
+# A report reads a year of records, and the same records at every report: each
+# record's topics are split and folded once (a bounded number of records kept).
+@lru_cache(maxsize=4096)
+def _topics_of(topics: str) -> tuple[tuple[str, str], ...]:
+    """The distinct topics of one record: (folded key, as first written)."""
+    found: dict[str, str] = {}
+    for part in _TOPIC_SEPARATOR.split(topics):
+        topic = part.strip(" .:!?«»\"'()")
+        key = fold(topic)
+        if key and key not in found:
+            found[key] = capitalise(topic[:60])
+    return tuple(found.items())
+
+
 def attendance_summary(
     db: sqlite_utils.Database, establishment_id: str, start: datetime, end: datetime
 ) -> AttendanceSummary:
@@ -188,14 +203,9 @@ def attendance_summary(
     counts: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     for topics, _ in recorded:
-        seen = set()
-        for part in _TOPIC_SEPARATOR.split(topics or ""):
-            topic = part.strip(" .:!?«»\"'()")
-            key = fold(topic)
-            if key and key not in seen:
-                seen.add(key)
-                spelling.setdefault(key, capitalise(topic[:60]))
-                counts[key] += 1
+        for key, written in _topics_of(topics or ""):
+            spelling.setdefault(key, written)
+            counts[key] += 1
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOPICS_SHOWN]
     return AttendanceSummary(
         held=len(rows),

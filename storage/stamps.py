@@ -12,8 +12,12 @@ A day without a time (a survey's deadline) stays an ISO date, ``2026-11-23``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
+# Reports and queries write the same bounds (a month's first instant, the school
+# year's) again and again; converting one took 3 µs. Equal instants have one stamp.
+@lru_cache(maxsize=1024)
 def to_stamp(moment: datetime) -> str:
     """An aware instant as stored: ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, in UTC."""
     if moment.tzinfo is None:

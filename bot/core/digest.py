@@ -41,7 +41,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -334,7 +334,9 @@ def month_label(month: date) -> str:
     return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
 
-def months_between(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
+# Every report of a day asks for the same months of the same school year.
+@lru_cache(maxsize=64)
+def months_between(start: datetime, end: datetime) -> tuple[tuple[str, datetime, datetime], ...]:
     """(« octobre 2026 », first instant, end) for each month from ``start`` until ``end``."""
     months, month = [], start.date()
     while (first := datetime(month.year, month.month, 1, tzinfo=start.tzinfo)) < end:
@@ -342,7 +344,7 @@ def months_between(start: datetime, end: datetime) -> list[tuple[str, datetime, 
         last = datetime(following.year, following.month, 1, tzinfo=start.tzinfo)
         months.append((month_label(month), first, min(end, last)))
         month = following
-    return months
+    return tuple(months)
 
 
 def sparkline(values: Iterable[int]) -> str:
