@@ -27,6 +27,7 @@ from bot.core.digest import (
     compose_letter,
     digest_chart,
     month_has_school_day,
+    month_label,
     month_start,
     record_letter,
     render_digest,
@@ -176,6 +177,9 @@ def digest_picture_name(digest: Digest) -> str:
 )
 async def digest_now(ctx: Context) -> None:
     month = month_start(ctx.now.date())
+    # Said at once: the digest is counted and its picture drawn (a few tenths of a
+    # second) while the principal reads this, then both wait in the direct room.
+    await ctx.reply("digest/envoyee", month=month_label(month))
     digest = compose_digest(ctx.db, ctx.establishment, ctx.registry.figures, month, until=ctx.now)
     picture = await ctx.renderer.charts.draw(digest_chart(digest))
     ctx.post(
@@ -184,4 +188,3 @@ async def digest_now(ctx: Context) -> None:
     )
     if picture is not None:
         ctx.post_file(digest_picture_name(digest), picture, "image/png", dm_user=ctx.sender)
-    await ctx.reply("digest/envoyee", digest=digest)
