@@ -119,14 +119,15 @@ def find_need(db: sqlite_utils.Database, establishment_id: str, number: int) -> 
 
 
 def needs_with_status(
-    db: sqlite_utils.Database, establishment_id: str, *statuses: str
+    db: sqlite_utils.Database, establishment_id: str, *statuses: str, limit: int = -1
 ) -> list[TrainingNeed]:
-    """Needs in these states, most supported first (then the oldest first)."""
+    """Needs in these states, most supported first (then the oldest first); the first
+    ``limit`` of them when given."""
     marks = ",".join("?" * len(statuses))
     rows = db.execute(
         _NEED_SELECT + f" WHERE n.establishment_id = ? AND n.status IN ({marks})"
-        " ORDER BY votes DESC, n.number",
-        (establishment_id, *statuses),
+        " ORDER BY votes DESC, n.number LIMIT ?",
+        (establishment_id, *statuses, limit),
     ).fetchall()
     return [_need(r) for r in rows]
 
@@ -135,7 +136,7 @@ def top_needs(
     db: sqlite_utils.Database, establishment_id: str, limit: int = 5
 ) -> list[TrainingNeed]:
     """The most supported open needs (for the newsletter)."""
-    return needs_with_status(db, establishment_id, OPEN)[:limit]
+    return needs_with_status(db, establishment_id, OPEN, limit=limit)
 
 
 def find_similar_need(

@@ -17,3 +17,5 @@ CREATE INDEX permanence_slots_upcoming
 CREATE INDEX members_named
     ON members (establishment_id, display_name, user_id) WHERE display_name IS NOT NULL;
 CREATE INDEX newsletters_sent ON newsletters (establishment_id, sent_at);
+-- The letter's window starts at the last letter's as_of: one index step, not a year's rows.
+CREATE INDEX newsletters_as_of ON newsletters (establishment_id, as_of);
