@@ -40,6 +40,36 @@ class MigrationError(Exception):
 PREPARED_STATEMENTS_KEPT = 1024
 
 
+class Database(sqlite_utils.Database):
+    """sqlite_utils' database, its nested transactions under one savepoint name.
+
+    sqlite_utils gives each nested ``atomic()`` a random savepoint name: two
+    statements never seen before each time, which pushed the statements in use
+    out of the connection's cache (``PREPARED_STATEMENTS_KEPT``). SQLite releases
+    or rolls back to the most recent savepoint of a name, so one name serves every
+    depth with the same meaning.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """A transaction, or a savepoint inside the one already open."""
+        if not self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("SAVEPOINT rupn_nested")
+        try:
+            yield self
+        except BaseException:
+            # A RAISE(ROLLBACK) may have ended the whole transaction already.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO SAVEPOINT rupn_nested")
+                self.conn.execute("RELEASE SAVEPOINT rupn_nested")
+            raise
+        else:
+            self.conn.execute("RELEASE SAVEPOINT rupn_nested")
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the bot's SQLite file, tuned for a long-running bot.
 
@@ -62,7 +92,7 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
-    return sqlite_utils.Database(conn)
+    return Database(conn)
 
 
 def open_read_only(path: str | Path) -> sqlite_utils.Database:
@@ -74,7 +104,7 @@ def open_read_only(path: str | Path) -> sqlite_utils.Database:
     uri = Path(path).resolve().as_uri() + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
-    return sqlite_utils.Database(conn)
+    return Database(conn)
 
 
 @contextlib.contextmanager

@@ -85,3 +85,24 @@ def test_backup_is_a_consistent_copy_while_the_database_is_written(tmp_path):
     assert len(pending(copy)) == 199
     assert get_state(copy, "sync_token") == "t1"
     assert not (tmp_path / "copy.db.partial").exists()
+
+
+def test_a_nested_transaction_undoes_only_its_own_writes(tmp_path):
+    db = open_database(tmp_path / "rupn.db")
+    db.execute("CREATE TABLE notes (text TEXT)")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    with db.atomic():
+        db.execute("INSERT INTO notes VALUES ('gardée')")
+        for attempt in range(3):
+            with pytest.raises(ValueError), db.atomic():
+                db.execute("INSERT INTO notes VALUES (?)", (f"annulée {attempt}",))
+                with db.atomic():
+                    db.execute("INSERT INTO notes VALUES ('annulée aussi')")
+                raise ValueError("refusée")
+        with db.atomic():
+            db.execute("INSERT INTO notes VALUES ('gardée aussi')")
+    assert [row[0] for row in db.execute("SELECT text FROM notes")] == ["gardée", "gardée aussi"]
+    # The same few statements at every depth and every time: the statement cache keeps them.
+    savepoints = {s for s in statements if "SAVEPOINT" in s}
+    assert len(savepoints) == 3
