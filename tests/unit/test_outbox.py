@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -265,3 +266,21 @@ def test_check_lists_refused_messages_by_establishment_read_only(config):
         f"2026-11-24 08:00 UTC to room {ROOM_A}: M_FORBIDDEN: no m1 (HTTP 403)"
     )
     assert report[2].endswith("to the establishment's room: M_FORBIDDEN: no m2 (HTTP 403)")
+
+
+def test_messages_to_people_who_never_joined_are_passed_over_however_many_they_are(db):
+    # An académie gathers tens of thousands of people who may never accept a direct
+    # room: more than SQLite's own build takes parameters in one statement.
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+    waiting = [f"@prof{i}:localhost" for i in range(40_000)]
+    for i, user in enumerate((waiting[0], REFERENT)):
+        queue_message(
+            db, establishment_id="etab-1", body=f"message {i}", html="", mentions=(),
+            txn_id=f"t{i}", now=NOW, dm_user=user,
+        )  # fmt: skip
+    queue_message(
+        db, establishment_id="etab-1", body="dans le salon", html="", mentions=(), txn_id="t-room",
+        now=NOW, room_id=ROOM_A,
+    )  # fmt: skip
+    bodies = [m.body for m in unsent_messages(db, skip_recipients=waiting)]
+    assert bodies == ["message 1", "dans le salon"]
