@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.db import write_transaction
-from storage.lettre import not_announced
+from storage.lettre import unannounced_ids
 from storage.numbers import next_number
 from storage.periods import Period, dated_rows_per_period
 from storage.search import fts_query, search_terms
@@ -151,8 +151,9 @@ def unannounced_until(
 ) -> list[ClassProject]:
     """Projects recorded up to ``until`` that no newsletter showed yet, oldest first."""
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM class_projects c WHERE c.establishment_id = ?"
-        f" AND c.created_at <= ? AND {not_announced('c', 'projet')} ORDER BY c.number",
+        f"SELECT {_COLUMNS} FROM class_projects c"
+        f" WHERE c.id IN ({unannounced_ids('class_projects', 'created_at', 'projet')})"
+        " ORDER BY c.number",
         (establishment_id, to_stamp(until)),
     ).fetchall()
     return [_project(row) for row in rows]

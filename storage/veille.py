@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.db import write_transaction
-from storage.lettre import not_announced
+from storage.lettre import unannounced_ids
 from storage.numbers import next_number
 from storage.periods import Period, dated_rows_per_period
 from storage.search import fts_query, search_terms
@@ -193,9 +193,9 @@ def unannounced_until(
 ) -> list[WatchItem]:
     """Items shared up to ``until`` that no newsletter showed yet, oldest first."""
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM veille_items v WHERE v.establishment_id = ?"
-        " AND v.posted_at <= ?"
-        f" AND {not_announced('v', 'veille')} ORDER BY v.number",
+        f"SELECT {_COLUMNS} FROM veille_items v"
+        f" WHERE v.id IN ({unannounced_ids('veille_items', 'posted_at', 'veille')})"
+        " ORDER BY v.number",
         (establishment_id, to_stamp(until)),
     ).fetchall()
     return [_item(row) for row in rows]
