@@ -144,8 +144,7 @@ class Letter:
 
     @cached_property
     def message(self) -> Message:
-        """The letter as sent: made only when it is, since a preview quotes the Markdown
-        and converting the whole letter took a third of the preview's time."""
+        """The letter as sent, made when it is: a preview quotes only the Markdown."""
         return self.renderer.from_markdown(str(self.markdown))
 
 
@@ -334,8 +333,7 @@ def month_label(month: date) -> str:
     return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
 
-# Every report of a day asks for the same months of the same school year.
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=64)  # every report of a day asks for the same months
 def months_between(start: datetime, end: datetime) -> tuple[tuple[str, datetime, datetime], ...]:
     """(« octobre 2026 », first instant, end) for each month from ``start`` until ``end``."""
     months, month = [], start.date()
