@@ -14,6 +14,8 @@ import asyncio
 import base64
 import logging
 import multiprocessing
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -25,6 +27,24 @@ log = logging.getLogger(__name__)
 # Beyond this many drawings waiting, a new one is skipped (its text still goes):
 # a burst of reports cannot pile up work without bound.
 MAX_DRAWINGS_WAITING = 16
+
+
+def _leave_with_the_bot() -> None:
+    """In the worker: exit as soon as the bot's process is gone, however it ended.
+
+    A bot that stops closes its worker; one killed outright (a crash, the OOM
+    killer, ``kill -9``) says nothing, and its worker would wait for drawings
+    forever, one more at every restart.
+    """
+    bot = multiprocessing.parent_process()
+    if bot is None:
+        return
+
+    def watch() -> None:
+        bot.join()  # returns when the bot's process has ended
+        os._exit(0)
+
+    threading.Thread(target=watch, name="rupn-chart-bot-watch", daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,9 @@ class ChartDrawer:
             # spawn: a fork would copy the bot's threads and open database mid-use. The
             # worker imports the program's main module again: rupn-bot's entry points
             # (the console script, python -m bot.cli) run nothing on import.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_with_the_bot
+            )
         return self._pool
 
     async def draw(self, chart: Chart) -> bytes | None:

@@ -11,7 +11,9 @@ import base64
 import os
 import re
 import signal
+import sys
 from datetime import datetime
+from pathlib import Path
 
 from bench.browser import open_page
 from bot.core.charts import ChartDrawer
@@ -58,6 +60,66 @@ async def test_a_drawing_lost_with_its_process_costs_that_picture_only():
         assert await drawer.draw(NEEDS) is not None
     finally:
         drawer.close()
+
+
+PROJECT = Path(__file__).resolve().parents[2]
+# A program that draws once, writes down its chart process, then waits to be killed.
+DRAWS_AND_WAITS = """
+import asyncio, sys, time
+from pathlib import Path
+from bot.core.charts import ChartDrawer
+from bot.toolkit.charts import Chart, Series
+
+async def main():
+    drawer = ChartDrawer()
+    await drawer.draw(Chart("Besoins", ("septembre",), (Series("Besoins exprimés", (3,)),)))
+    Path(sys.argv[1]).write_text(" ".join(map(str, drawer._pool._processes)))
+    time.sleep(600)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+async def test_the_chart_process_ends_with_a_bot_killed_outright(tmp_path):
+    # Killed by the OOM killer or kill -9, the bot closes nothing: its chart process must
+    # not wait for drawings forever, one more at each restart.
+    program, said = tmp_path / "bot_that_draws.py", tmp_path / "worker.pid"
+    program.write_text(DRAWS_AND_WAITS, encoding="utf-8")
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(program),
+        str(said),
+        stdout=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    try:
+        while not said.exists() or not said.read_text():
+            assert bot.returncode is None and loop.time() < deadline, "the program did not draw"
+            await asyncio.sleep(0.05)
+        worker = int(said.read_text())
+        assert _running(worker)
+    finally:
+        bot.kill()
+        await bot.wait()
+    deadline = loop.time() + 20
+    try:
+        while _running(worker):
+            assert loop.time() < deadline, "the chart process outlived the bot"
+            await asyncio.sleep(0.05)
+    finally:
+        if _running(worker):
+            os.kill(worker, signal.SIGKILL)
 
 
 async def test_the_event_loop_answers_while_a_chart_is_drawn():
