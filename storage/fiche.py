@@ -30,6 +30,8 @@ SUMMARY_CHARS = 80
 _PLACE = "\x1f"
 
 _COLUMNS = "id, establishment_id, name, body, author, created_at, updated_by, updated_at"
+# The same columns of the sheet aliased ``s``, for the queries that join it.
+_S_COLUMNS = ", ".join(f"s.{c.strip()}" for c in _COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -210,9 +212,8 @@ def sheets_mentioning(
     query = any_word_query(phrases, SEARCHED, establishment_id)
     if query is None:
         return []
-    columns = ", ".join(f"s.{c.strip()}" for c in _COLUMNS.split(","))
     rows = db.execute(
-        f"SELECT {columns}, highlight(answer_sheets_fts, 0, ?, ''),"
+        f"SELECT {_S_COLUMNS}, highlight(answer_sheets_fts, 0, ?, ''),"
         " highlight(answer_sheets_fts, 1, ?, '')"
         # CROSS JOIN: the index is asked once, not once for each of the establishment's sheets.
         " FROM answer_sheets_fts CROSS JOIN answer_sheets s ON s.id = answer_sheets_fts.rowid"
@@ -229,9 +230,8 @@ def _naming_most(row: Sequence) -> tuple[int, int, str]:
 
 
 def _matching(db: sqlite_utils.Database, establishment_id: str, query: str, limit: int):
-    columns = ", ".join(f"s.{c.strip()}" for c in _COLUMNS.split(","))
     rows = db.execute(
-        f"SELECT {columns} FROM answer_sheets_fts JOIN answer_sheets s"
+        f"SELECT {_S_COLUMNS} FROM answer_sheets_fts JOIN answer_sheets s"
         " ON s.id = answer_sheets_fts.rowid"
         " WHERE answer_sheets_fts MATCH ? AND s.establishment_id = ?"
         # bm25 weights: a word of the name counts more; the establishment column
@@ -249,10 +249,9 @@ def unannounced_until(
 
     A sheet rewritten twice between two letters is shown once, in its latest version.
     """
-    columns = ", ".join(f"s.{c.strip()}" for c in _COLUMNS.split(","))
     stamp = to_stamp(until)
     rows = db.execute(
-        f"SELECT {columns}, c.id, EXISTS (SELECT 1 FROM answer_sheet_changes e"
+        f"SELECT {_S_COLUMNS}, c.id, EXISTS (SELECT 1 FROM answer_sheet_changes e"
         "  JOIN newsletter_items n ON n.establishment_id = e.establishment_id"
         "  AND n.kind = 'fiche' AND n.item_id = e.id WHERE e.sheet_id = s.id AND e.id < c.id)"
         " FROM answer_sheets s JOIN answer_sheet_changes c ON c.id = ("
